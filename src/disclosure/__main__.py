@@ -1,0 +1,5 @@
+"""``python -m disclosure`` runs the command line."""
+
+from .cli import main
+
+main()

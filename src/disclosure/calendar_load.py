@@ -1,0 +1,291 @@
+"""Calendar files and the registry that builds calendars by id.
+
+A calendar file names an optional national source (a country of the
+``holidays`` package), an optional parent calendar (``extends``), whole-year
+schedules that replace the parent's days for those years, and local holidays
+and working days added on top (e.g. Guangxi's 壮族三月三). Files are validated
+like rulesets, with file:line:column in every error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import attrs
+
+from .calendar import DayNote, WorkingCalendar
+from .convert import make_converter, rename_hook, structure
+from .errors import CalendarError, DocumentError, NotFoundError, Problem
+from .hints import did_you_mean
+from .yamlsource import Positions, load_file
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@attrs.frozen
+class CalendarMeta:
+    id: str
+    title: str = ""
+    extends: str | None = None
+    national: str | None = None
+    published_through: int | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    weekend: tuple[str, ...] = ("saturday", "sunday")
+
+
+@attrs.frozen
+class DayEntry:
+    """One day (``date``) or an inclusive range (``from``/``to``) with a name."""
+
+    name: str
+    date: dt.date | None = None
+    from_: dt.date | None = None
+    to: dt.date | None = None
+
+    def days(self) -> list[dt.date]:
+        if self.date is not None:
+            return [self.date]
+        assert self.from_ is not None and self.to is not None
+        n = (self.to - self.from_).days
+        return [self.from_ + dt.timedelta(days=i) for i in range(n + 1)]
+
+
+@attrs.frozen
+class Schedule:
+    holidays: tuple[DayEntry, ...] = ()
+    working_days: tuple[DayEntry, ...] = ()
+
+
+@attrs.frozen
+class CalendarFile:
+    calendar: CalendarMeta
+    holidays: tuple[DayEntry, ...] = ()
+    working_days: tuple[DayEntry, ...] = ()
+    schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
+    source: str = attrs.field(default="", eq=False)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    conv = make_converter()
+    rename_hook(conv, DayEntry, from_="from")
+    from cattrs.gen import make_dict_structure_fn, override
+
+    conv.register_structure_hook(
+        CalendarFile, make_dict_structure_fn(CalendarFile, conv, source=override(omit=True))
+    )
+    return conv
+
+
+def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
+    problems: list[Problem] = []
+    meta = cal.calendar
+    for i, day in enumerate(meta.weekend):
+        if day not in _WEEKDAYS:
+            problems.append(
+                pos.problem(
+                    ("calendar", "weekend", i),
+                    f"'{day}' is not a weekday",
+                    did_you_mean(day, _WEEKDAYS),
+                )
+            )
+    if (
+        meta.extends is None
+        and meta.national is None
+        and (meta.first_year is None or meta.last_year is None)
+    ):
+        problems.append(
+            pos.problem(
+                ("calendar",), "a calendar without 'extends' needs 'first_year' and 'last_year'"
+            )
+        )
+    if meta.national is not None:
+        import holidays
+
+        if meta.national not in holidays.list_supported_countries() and not hasattr(
+            holidays, meta.national
+        ):
+            problems.append(
+                pos.problem(
+                    ("calendar", "national"),
+                    f"the holidays package has no country '{meta.national}'",
+                )
+            )
+
+    def entries(
+        path: tuple[str | int, ...], items: tuple[DayEntry, ...], year: int | None = None
+    ) -> None:
+        for i, entry in enumerate(items):
+            where = (*path, i)
+            single = entry.date is not None
+            ranged = entry.from_ is not None or entry.to is not None
+            if single == ranged:
+                problems.append(pos.problem(where, "give either 'date' or both 'from' and 'to'"))
+                continue
+            if ranged and (entry.from_ is None or entry.to is None):
+                problems.append(pos.problem(where, "a range needs both 'from' and 'to'"))
+                continue
+            if ranged and entry.to < entry.from_:  # type: ignore[operator]
+                problems.append(pos.problem((*where, "to"), "'to' is before 'from'"))
+                continue
+            if year is not None and any(d.year != year for d in entry.days()):
+                problems.append(pos.problem(where, f"day outside the schedule's year {year}"))
+
+    entries(("holidays",), cal.holidays)
+    entries(("working_days",), cal.working_days)
+    for key, sched in cal.schedules.items():
+        if not key.isdigit() or len(key) != 4:
+            problems.append(pos.problem(("schedules", key), f"'{key}' is not a year"))
+            continue
+        entries(("schedules", key, "holidays"), sched.holidays, int(key))
+        entries(("schedules", key, "working_days"), sched.working_days, int(key))
+    return problems
+
+
+def read_calendar_file(path: str | Path) -> CalendarFile:
+    """Read and validate one calendar file."""
+    try:
+        doc = load_file(path, "calendar", collect=True)
+    except DocumentError as exc:
+        raise CalendarError(exc.problems, f"calendar {path}") from None
+    cal, problems = structure(_converter(), doc.data, CalendarFile, doc.positions)  # type: ignore[arg-type]
+    problems = [*doc.problems, *problems]
+    if cal is None:
+        raise CalendarError(problems, f"calendar {path}")
+    problems.extend(_check(cal, doc.positions))
+    if problems:
+        raise CalendarError(problems, f"calendar {path}")
+    return attrs.evolve(cal, source=str(path))
+
+
+@lru_cache(maxsize=8)
+def _national_days(
+    country: str, first: int, last: int
+) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
+    """Holidays and make-up days from the holidays package (cached; pure)."""
+    import holidays
+
+    table = holidays.country_holidays(country, years=range(first, last + 1), language="en_US")
+    off = {day: str(name) for day, name in table.items()}
+    makeup = frozenset(d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last)
+    return off, makeup
+
+
+class CalendarRegistry:
+    """Calendars by id, built on first use from calendar files and plugins.
+
+    Each registry is independent (no global state); the expensive national
+    table is cached per process because it is a pure function of its inputs.
+    """
+
+    def __init__(self, files: Iterable[CalendarFile] = ()) -> None:
+        self._files: dict[str, CalendarFile] = {}
+        self._built: dict[str, WorkingCalendar] = {}
+        for f in files:
+            self.add(f)
+
+    @classmethod
+    def default(cls, extra_paths: Iterable[str | Path] = ()) -> CalendarRegistry:
+        """The built-in calendars plus any extra calendar files or directories."""
+        from .ruleset_load import builtin_dir
+
+        reg = cls()
+        for path in _calendar_paths([builtin_dir() / "calendars", *map(Path, extra_paths)]):
+            reg.add(read_calendar_file(path))
+        return reg
+
+    def add(self, cal: CalendarFile, replace: bool = False) -> None:
+        cid = cal.calendar.id
+        if cid in self._files and not replace:
+            raise CalendarError(
+                [
+                    Problem(
+                        f"calendar '{cid}' is already defined in {self._files[cid].source}",
+                        cal.source,
+                    )
+                ],
+                f"calendar {cal.source}",
+            )
+        self._files[cid] = cal
+        self._built.clear()
+
+    def ids(self) -> list[str]:
+        return sorted(self._files)
+
+    def file(self, cid: str) -> CalendarFile:
+        if cid not in self._files:
+            raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)})")
+        return self._files[cid]
+
+    def get(self, cid: str) -> WorkingCalendar:
+        if cid not in self._built:
+            self._built[cid] = self._build(cid, ())
+        return self._built[cid]
+
+    def _build(self, cid: str, chain: tuple[str, ...]) -> WorkingCalendar:
+        if cid in chain:
+            raise NotFoundError(f"calendar '{cid}' extends itself: {' -> '.join((*chain, cid))}")
+        cal = self.file(cid)
+        meta = cal.calendar
+        holidays: dict[dt.date, DayNote] = {}
+        makeup: dict[dt.date, DayNote] = {}
+        weekend = frozenset(_WEEKDAYS.index(d) for d in meta.weekend)
+        first, last, published = meta.first_year, meta.last_year, meta.published_through
+        if meta.extends is not None:
+            parent = self._build(meta.extends, (*chain, cid))
+            holidays.update(parent._holidays)
+            makeup.update(parent._makeup)
+            first = first or parent.first_year
+            last = last or parent.last_year
+            published = published if published is not None else parent.published_through
+            if meta.weekend == ("saturday", "sunday"):
+                weekend = parent.weekend
+        first = first or 2000
+        last = last or 2040
+        if meta.national is not None:
+            off, extra = _national_days(meta.national, first, last)
+            source = f"holidays.{meta.national}"
+            holidays.update({d: DayNote(n, source) for d, n in off.items()})
+            makeup.update({d: DayNote("make-up working day", source) for d in extra})
+        for key, sched in sorted(cal.schedules.items()):
+            year = int(key)
+            for table in (holidays, makeup):
+                for day in [d for d in table if d.year == year]:
+                    del table[day]
+            for entry in sched.holidays:
+                holidays.update({d: DayNote(entry.name, cal.source) for d in entry.days()})
+            for entry in sched.working_days:
+                makeup.update({d: DayNote(entry.name, cal.source) for d in entry.days()})
+            if published is None or year == published + 1:
+                published = year
+        for entry in cal.holidays:
+            for d in entry.days():
+                holidays[d] = DayNote(entry.name, cal.source)
+                makeup.pop(d, None)
+        for entry in cal.working_days:
+            for d in entry.days():
+                makeup[d] = DayNote(entry.name, cal.source)
+        return WorkingCalendar(
+            cid,
+            title=meta.title,
+            first_year=first,
+            last_year=last,
+            published_through=published if published is not None else last,
+            holidays=holidays,
+            makeup_days=makeup,
+            weekend=weekend,
+        )
+
+
+def _calendar_paths(dirs_or_files: Iterable[Path]) -> list[Path]:
+    paths: list[Path] = []
+    for p in dirs_or_files:
+        if p.is_dir():
+            paths.extend(sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml", ".json")))
+        else:
+            paths.append(p)
+    return paths

@@ -1,0 +1,51 @@
+"""The ``disclosure`` command line: a thin shell over the public API.
+
+Heavy modules are imported inside commands so that ``disclosure --help``
+stays fast. User errors print one clear message to stderr and exit non-zero;
+they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .calendars import calendar_group
+from .cases import case_group
+from .rules import rules_group
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        from ..errors import DisclosureError
+
+        try:
+            return super().invoke(ctx)
+        except DisclosureError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # pragma: no cover - e.g. `| head`
+            sys.stderr.close()
+            ctx.exit(1)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="disclosure", prog_name="disclosure")
+def cli() -> None:
+    """Rules engine for government information disclosure requests (依申请公开).
+
+    Fold case event logs into states and deadlines, inspect rulesets and
+    working-day calendars. Every read command takes --json for scripts.
+    """
+
+
+cli.add_command(rules_group)
+cli.add_command(case_group)
+cli.add_command(calendar_group)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="disclosure")

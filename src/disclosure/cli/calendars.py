@@ -1,0 +1,151 @@
+"""``disclosure calendar``: look at working days and count them."""
+
+from __future__ import annotations
+
+import calendar as pycal
+import datetime as dt
+
+import click
+
+from ._out import DATE, console, print_json
+
+_calendar_opt = click.option(
+    "--calendar", "calendar_id", default="cn", show_default=True, help="Calendar id."
+)
+_files_opt = click.option(
+    "--calendar-file",
+    "calendar_files",
+    multiple=True,
+    type=click.Path(),
+    help="Extra calendar file or directory (repeatable).",
+)
+
+
+@click.group("calendar")
+def calendar_group() -> None:
+    """Working-day calendars."""
+
+
+def _calendar(calendar_id: str, files: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from ..calendar_load import CalendarRegistry
+
+    return CalendarRegistry.default(files).get(calendar_id)
+
+
+@calendar_group.command("show")
+@click.argument("month")
+@_calendar_opt
+@_files_opt
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def calendar_show(
+    month: str, calendar_id: str, calendar_files: tuple[str, ...], as_json: bool
+) -> None:
+    """Draw MONTH (YYYY-MM) with holidays and make-up working days marked."""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = dt.date(year, mon, 1)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{month}' is not a month (use YYYY-MM, e.g. 2026-02)", param_hint="MONTH"
+        ) from None
+    cal = _calendar(calendar_id, calendar_files)
+    days = [
+        cal.day_info(first + dt.timedelta(days=i)) for i in range(pycal.monthrange(year, mon)[1])
+    ]
+    if as_json:
+        print_json(
+            {
+                "calendar": cal.id,
+                "month": month,
+                "provisional": cal.is_provisional(first),
+                "days": [
+                    {
+                        "day": d.day,
+                        "working": d.working,
+                        "kind": d.kind,
+                        "name": d.name,
+                        "source": d.source,
+                    }
+                    for d in days
+                ],
+            }
+        )
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=f"{cal.id} {month}" + (" (provisional)" if cal.is_provisional(first) else "")
+    )
+    for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
+        table.add_column(name, justify="center")
+    week: list[str] = [""] * first.weekday()
+    for d in days:
+        if d.kind == "holiday":
+            cell = f"[red]{d.day.day}休[/red]"
+        elif d.kind == "makeup":
+            cell = f"[bold blue]{d.day.day}班[/bold blue]"
+        elif d.kind == "weekend":
+            cell = f"[dim]{d.day.day}[/dim]"
+        else:
+            cell = str(d.day.day)
+        week.append(cell)
+        if len(week) == 7:
+            table.add_row(*week)
+            week = []
+    if week:
+        table.add_row(*(week + [""] * (7 - len(week))))
+    out = console()
+    out.print(table)
+    out.print("休 = holiday (not a working day), 班 = make-up working day (调休上班)")
+    for d in days:
+        if d.kind in ("holiday", "makeup"):
+            out.print(
+                f"  {d.day} {'holiday' if d.kind == 'holiday' else 'make-up working day'}"
+                f": {d.name} \\[{d.source}]"
+            )
+
+
+@calendar_group.command("add")
+@click.argument("start", type=DATE)
+@click.argument("days", type=click.IntRange(min=0))
+@_calendar_opt
+@_files_opt
+@click.option("--natural", is_flag=True, help="Count natural days instead of working days.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def calendar_add(
+    start: dt.date,
+    days: int,
+    calendar_id: str,
+    calendar_files: tuple[str, ...],
+    natural: bool,
+    as_json: bool,
+) -> None:
+    """The DAYS-th working day after START (START itself is not counted)."""
+    cal = _calendar(calendar_id, calendar_files)
+    result = cal.add_natural_days(start, days) if natural else cal.add_working_days(start, days)
+    skipped = [d for d in cal.days(start, result) if d.kind in ("holiday", "makeup")]
+    provisional = not natural and cal.is_provisional(result)
+    if as_json:
+        print_json(
+            {
+                "start": start,
+                "days": days,
+                "unit": "natural_days" if natural else "working_days",
+                "result": result,
+                "calendar": cal.id,
+                "provisional": provisional,
+                "special_days": [
+                    {"day": d.day, "kind": d.kind, "name": d.name, "source": d.source}
+                    for d in skipped
+                ],
+            }
+        )
+        return
+    unit = "days" if natural else "working days"
+    click.echo(
+        f"{start} + {days} {unit} = {result} ({result.strftime('%A')})"
+        + ("  [provisional]" if provisional else "")
+    )
+    for d in skipped:
+        word = "not counted" if d.kind == "holiday" else "counted (make-up working day)"
+        click.echo(f"  {d.day} {d.name}: {word}")

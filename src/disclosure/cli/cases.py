@@ -1,0 +1,255 @@
+"""``disclosure case``: fold case files, explain deadlines, find lapsed windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._out import DATE, console, print_json
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..engine import Engine
+    from ..machine import CaseState
+
+
+@click.group("case")
+def case_group() -> None:
+    """Work with cases (event logs)."""
+
+
+def _engine(calendar_files: tuple[str, ...] = ()) -> Engine:
+    from ..calendar_load import CalendarRegistry
+    from ..engine import Engine
+
+    return Engine(calendars=CalendarRegistry.default(calendar_files))
+
+
+def _load(files: tuple[str, ...]) -> list[Case]:
+    from ..case import load_cases
+
+    cases = []
+    for f in files:
+        cases.extend(load_cases(f))
+    return cases
+
+
+_calendar_opt = click.option(
+    "--calendar-file",
+    "calendar_files",
+    multiple=True,
+    type=click.Path(),
+    help="Extra calendar file or directory (repeatable).",
+)
+_as_of_opt = click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    help="Day to compute remaining days and overdue for (default today).",
+)
+
+
+@case_group.command("replay")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@_as_of_opt
+@_calendar_opt
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document: an object for one case, an array for several.",
+)
+def case_replay(
+    files: tuple[str, ...], as_of: dt.date | None, calendar_files: tuple[str, ...], as_json: bool
+) -> None:
+    """Fold each case in FILES and show its state, deadlines and findings."""
+    engine = _engine(calendar_files)
+    when = as_of or dt.date.today()
+    states = [engine.fold(case, when) for case in _load(files)]
+    if as_json:
+        docs = [s.to_dict() for s in states]
+        print_json(docs[0] if len(docs) == 1 else docs)
+        return
+    out = console()
+    for state in states:
+        _show_state(out, engine, state)
+
+
+def _left_text(days: int | None, overdue: bool) -> tuple[str, str]:
+    if days is None:
+        return "", ""
+    if overdue or days < 0:
+        return f"{-days} overdue", "bold red"
+    if days <= 3:
+        return f"{days} left", "yellow"
+    return f"{days} left", "green"
+
+
+def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
+    from rich.table import Table
+
+    rs = engine.ruleset(state.ruleset)
+    st = rs.states[state.state]
+    out.print(
+        f"[bold]Case {state.case_id}[/bold]  {state.applicant} · {state.channel} · "
+        f"received {state.received}  (ruleset {state.ruleset}, calendar {state.calendar})"
+    )
+    line = f"  State: [bold]{state.state}[/bold] {st.zh}  waiting on: {state.waiting_on}"
+    if state.outcome:
+        label = rs.outcomes[state.outcome].zh
+        line += f"  outcome: [bold]{state.outcome}[/bold] {label} on {state.closed_on}"
+    out.print(line)
+    if state.deadlines:
+        table = Table(show_edge=False, pad_edge=False)
+        for col in ("clock", "due", "status", "left (as of " + str(state.as_of) + ")", "note"):
+            table.add_column(col)
+        for name, d in state.deadlines.items():
+            text, style = (
+                _left_text(d.remaining, d.overdue)
+                if d.status == "running"
+                else (
+                    (f"{d.remaining} left (paused)", "cyan") if d.status == "paused" else ("", "")
+                )
+            )
+            note = "provisional calendar" if d.provisional else ""
+            table.add_row(
+                name,
+                str(d.due or "-"),
+                d.status,
+                f"[{style}]{text}[/{style}]" if style else text,
+                note,
+            )
+        out.print(table)
+    for f in state.findings:
+        out.print(f"  [yellow]finding[/yellow] {f.code}: {f.message}")
+    if state.next_events:
+        out.print("  next events: " + ", ".join(state.next_events))
+    out.print()
+
+
+@case_group.command("explain")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--clock", default="reply", show_default=True, help="Clock to explain.")
+@click.option("--case", "case_id", default=None, help="Case id (needed if the file has several).")
+@_as_of_opt
+@_calendar_opt
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def case_explain(
+    files: tuple[str, ...],
+    clock: str,
+    case_id: str | None,
+    as_of: dt.date | None,
+    calendar_files: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Explain how a case's deadline was derived, step by step."""
+    from ..errors import NotFoundError
+    from ..hints import did_you_mean
+
+    engine = _engine(calendar_files)
+    cases = _load(files)
+    if case_id is not None:
+        chosen = [c for c in cases if c.id == case_id]
+        if not chosen:
+            raise NotFoundError(
+                f"no case '{case_id}' in {', '.join(files)} "
+                f"({did_you_mean(case_id, [c.id for c in cases])})"
+            )
+    elif len(cases) != 1:
+        raise NotFoundError(
+            f"{len(cases)} cases in {', '.join(files)}: choose one with --case "
+            f"({', '.join(c.id for c in cases[:10])})"
+        )
+    else:
+        chosen = cases
+    state = engine.fold(chosen[0], as_of or dt.date.today())
+    if clock not in state.deadlines:
+        rs = engine.ruleset(state.ruleset)
+        if clock in rs.clocks:
+            raise NotFoundError(
+                f"case {state.case_id}: clock '{clock}' was never started "
+                f"(started: {', '.join(state.deadlines) or 'none'})"
+            )
+        raise NotFoundError(
+            f"no clock '{clock}' in ruleset {rs.id} ({did_you_mean(clock, rs.clocks)})"
+        )
+    d = state.deadlines[clock]
+    off, makeup, weekend = d.special_days()
+    if as_json:
+        doc: dict[str, Any] = {"case": state.case_id, "clock": clock, **d.to_dict()}
+        doc["calendar"] = d.calendar
+        doc["steps"] = [
+            {"on": s.on, "event": s.event, "action": s.action, "detail": s.detail} for s in d.steps
+        ]
+        doc["non_working_days"] = [
+            {"day": i.day, "name": i.name, "source": i.source} for i in off
+        ]
+        doc["makeup_days"] = [
+            {"day": i.day, "name": i.name, "source": i.source} for i in makeup
+        ]
+        doc["weekend_days"] = weekend
+        print_json(doc)
+        return
+    from rich.table import Table
+
+    spec = engine.ruleset(state.ruleset).clocks[clock]
+    out = console()
+    unit = "working days" if spec.unit == "working_days" else "days"
+    out.print(
+        f"[bold]{clock}[/bold] — {spec.en} {spec.zh}: {spec.limit} {unit}, "
+        f"binds {spec.binds}, calendar {d.calendar}"
+        + (f"; basis: {spec.basis}" if spec.basis else "")
+    )
+    out.print(f"case {state.case_id}, received {state.received}")
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("date", "event", "action", "effect"):
+        table.add_column(col)
+    for s in d.steps:
+        table.add_row(str(s.on), s.event, s.action, s.detail)
+    out.print(table)
+    status = f"status: [bold]{d.status}[/bold]"
+    if d.due:
+        status += f", due {d.due}"
+    if d.remaining is not None:
+        status += f", {d.remaining} {unit} left as of {state.as_of}"
+    if d.provisional:
+        status += " — PROVISIONAL: the official holiday schedule for that year is not published"
+    out.print(status)
+    if off:
+        out.print(
+            "holidays not counted: "
+            + "; ".join(f"{i.day} {i.name} \\[{i.source}]" for i in off)
+        )
+    if makeup:
+        out.print(
+            "make-up working days counted: "
+            + "; ".join(f"{i.day} {i.name} \\[{i.source}]" for i in makeup)
+        )
+    if weekend:
+        out.print(f"weekend days not counted: {weekend}")
+
+
+@case_group.command("advance")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@_as_of_opt
+@_calendar_opt
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def case_advance(
+    files: tuple[str, ...], as_of: dt.date | None, calendar_files: tuple[str, ...], as_json: bool
+) -> None:
+    """List the events that time alone has produced (lapsed windows)."""
+    engine = _engine(calendar_files)
+    today = as_of or dt.date.today()
+    found = []
+    for case in _load(files):
+        for event in engine.advance(case, today):
+            found.append({"case": case.id, **event.to_dict()})
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        click.echo(f"nothing has lapsed as of {today}")
+    for item in found:
+        click.echo(f"{item['case']}: {item['type']} on {item['on']}")

@@ -1,0 +1,138 @@
+"""``disclosure rules``: list, show and lint rulesets."""
+
+from __future__ import annotations
+
+import click
+
+from ._out import console, print_json
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Inspect and check rulesets."""
+
+
+@rules_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def rules_list(as_json: bool) -> None:
+    """List the built-in rulesets."""
+    from ..ruleset_load import builtin_rulesets, load_ruleset
+
+    rows = []
+    for name, path in builtin_rulesets().items():
+        rs = load_ruleset(path)
+        rows.append(
+            {
+                "name": name,
+                "id": rs.id,
+                "title": rs.ruleset.title,
+                "version": rs.ruleset.version,
+                "effective_from": rs.ruleset.effective_from.isoformat()
+                if rs.ruleset.effective_from
+                else None,
+                "path": str(path),
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="Rulesets")
+    for col in ("name", "title", "version", "effective from"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(row["name"], row["title"], row["version"], row["effective_from"] or "")
+    console().print(table)
+
+
+@rules_group.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def rules_show(name: str, as_json: bool) -> None:
+    """Show a ruleset's states, events, clocks, outcomes and parameters.
+
+    NAME is a built-in ruleset name or a path to a ruleset file.
+    """
+    from ..ruleset import ruleset_to_dict
+    from ..ruleset_load import load_ruleset
+
+    rs = load_ruleset(name)
+    if as_json:
+        print_json(ruleset_to_dict(rs))
+        return
+    from rich.table import Table
+
+    out = console()
+    meta = rs.ruleset
+    out.print(
+        f"[bold]{meta.id}[/bold] {meta.title} (version {meta.version}, "
+        f"effective {meta.effective_from or '-'}, calendar {meta.default_calendar})"
+    )
+    states = Table(title="States")
+    for col in ("state", "waiting on", "kind", "label"):
+        states.add_column(col)
+    for sname, st in rs.states.items():
+        kind = (
+            ", ".join(
+                k
+                for k, v in (("initial", st.initial), ("closed", st.closed), ("final", st.final))
+                if v
+            )
+            or "open"
+        )
+        states.add_row(sname, st.waiting_on, kind, f"{st.zh} {st.en}".strip())
+    out.print(states)
+    events = Table(title="Events")
+    for col in ("event", "from", "to", "fields", "outcome"):
+        events.add_column(col)
+    for ename, ev in rs.events.items():
+        fields = ", ".join(f"{f}{'*' if s.required else ''}:{s.type}" for f, s in ev.fields.items())
+        events.add_row(ename, ", ".join(ev.from_), ev.to or "(same)", fields, ev.outcome or "")
+    out.print(events)
+    clocks = Table(title="Clocks")
+    for col in ("clock", "limit", "binds", "started by", "paused by", "ends with"):
+        clocks.add_column(col)
+    for cname, c in rs.clocks.items():
+        unit = "WD" if c.unit == "working_days" else "days"
+        clocks.add_row(
+            cname,
+            f"{c.limit} {unit}",
+            c.binds,
+            ", ".join(c.start.on) if c.start else "",
+            ", ".join(c.pause.on) if c.pause else "",
+            ", ".join(c.complete.on) if c.complete else "",
+        )
+    out.print(clocks)
+    outcomes = Table(title="Outcomes")
+    for col in ("code", "group", "label", "basis"):
+        outcomes.add_column(col)
+    for code, o in rs.outcomes.items():
+        outcomes.add_row(code, o.group, o.zh or o.en, o.basis)
+    out.print(outcomes)
+    if rs.parameters:
+        params = Table(title="Parameters (the agency's choices)")
+        for col in ("parameter", "default", "meaning"):
+            params.add_column(col)
+        for pname, p in rs.parameters.items():
+            params.add_row(pname, str(p.default), p.en or p.description)
+        out.print(params)
+
+
+@rules_group.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def rules_lint(files: tuple[str, ...]) -> None:
+    """Check ruleset files; print file:line:col for each problem, exit 1 if any."""
+    from ..ruleset_load import lint_ruleset
+
+    failed = False
+    for f in files:
+        problems = lint_ruleset(f)
+        if problems:
+            failed = True
+            for p in problems:
+                click.echo(str(p), err=True)
+        else:
+            click.echo(f"{f}: ok")
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,358 @@
+"""Deadline clocks: start, pause, resume, restart, extend, replace, complete, stop.
+
+A :class:`ClockRun` is the mutable working copy of one clock while a case is
+being folded; :meth:`ClockRun.deadline` freezes it into a :class:`Deadline`
+that can explain itself: each step with its event and dates, the paused
+intervals, and the holidays and make-up working days inside the counted spans.
+
+Counting convention: the start day is not counted (domain reference T-3), so a
+clock started on ``d`` with limit ``n`` is due on the n-th working day after
+``d``. A pause with the default convention ``(pause, resume]`` stops counting
+after the pause day and counts again from the day after the resume day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import attrs
+
+from .calendar import ONE_DAY, DayInfo, WorkingCalendar
+from .ruleset import ClockSpec
+
+RUNNING, PAUSED, MET, MISSED, STOPPED, IDLE = (
+    "running",
+    "paused",
+    "met",
+    "missed",
+    "stopped",
+    "idle",
+)
+
+
+class ClockRefusal(Exception):
+    """An action the clock cannot take (e.g. a second extension)."""
+
+
+@attrs.frozen
+class ClockStep:
+    """One change to a clock, for the explanation."""
+
+    on: dt.date
+    event: str
+    action: str
+    detail: str
+
+
+@attrs.frozen
+class Deadline:
+    """A clock's state in a folded case, with its derivation."""
+
+    clock: str
+    binds: str
+    unit: str
+    status: str
+    due: dt.date | None
+    limit: int
+    used: int
+    remaining: int | None
+    provisional: bool
+    overdue: bool
+    started_on: dt.date | None
+    completed_on: dt.date | None
+    calendar: str
+    steps: tuple[ClockStep, ...] = ()
+    #: The intervals (start, end] in which days were counted.
+    spans: tuple[tuple[dt.date, dt.date], ...] = ()
+    calendar_ref: WorkingCalendar | None = attrs.field(default=None, eq=False, repr=False)
+
+    def special_days(self) -> tuple[tuple[DayInfo, ...], tuple[DayInfo, ...], int]:
+        """Holidays skipped, make-up days counted and weekend days skipped in the spans.
+
+        Computed on demand: folding stays free of day-by-day work.
+        """
+        if self.unit != "working_days" or self.calendar_ref is None:
+            return (), (), 0
+        off: list[DayInfo] = []
+        makeup: list[DayInfo] = []
+        weekend = 0
+        for start, end in self.spans:
+            for info in self.calendar_ref.days(start, end):
+                if info.kind == "holiday":
+                    off.append(info)
+                elif info.kind == "makeup":
+                    makeup.append(info)
+                elif info.kind == "weekend":
+                    weekend += 1
+        return tuple(off), tuple(makeup), weekend
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "due": self.due.isoformat() if self.due else None,
+            "status": self.status,
+            "remaining_working_days": self.remaining if self.unit == "working_days" else None,
+            "remaining_days": self.remaining,
+            "unit": self.unit,
+            "limit": self.limit,
+            "binds": self.binds,
+            "provisional": self.provisional,
+            "overdue": self.overdue,
+            "started_on": self.started_on.isoformat() if self.started_on else None,
+            "completed_on": self.completed_on.isoformat() if self.completed_on else None,
+        }
+
+
+class ClockRun:
+    """One clock's running state during a fold (not shared, not frozen)."""
+
+    __slots__ = (
+        "_add",
+        "_count",
+        "anchor",
+        "cal",
+        "completed_on",
+        "convention",
+        "count_trigger_day",
+        "fixed_due",
+        "last_due",
+        "limit",
+        "name",
+        "paused_on",
+        "spans",
+        "spec",
+        "started_on",
+        "status",
+        "steps",
+        "times",
+        "used",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        spec: ClockSpec,
+        cal: WorkingCalendar,
+        convention: str,
+        count_trigger_day: bool,
+    ) -> None:
+        self.name = name
+        self.spec = spec
+        self.cal = cal
+        self.convention = convention
+        self.count_trigger_day = count_trigger_day
+        self.status = IDLE
+        self.limit = spec.limit
+        self.used = 0
+        self.anchor: dt.date | None = None
+        self.fixed_due: dt.date | None = None
+        self.last_due: dt.date | None = None
+        self.paused_on: dt.date | None = None
+        self.started_on: dt.date | None = None
+        self.completed_on: dt.date | None = None
+        self.times: dict[str, int] = {}
+        self.steps: list[ClockStep] = []
+        self.spans: list[tuple[dt.date, dt.date]] = []
+        if spec.unit == "working_days":
+            self._add: Callable[[dt.date, int], dt.date] = cal.add_working_days
+            self._count: Callable[[dt.date, dt.date], int] = cal.count_working_days
+        else:
+            self._add = lambda d, n: d + dt.timedelta(days=n)
+            self._count = lambda a, b: (b - a).days
+
+    # -- derived values -------------------------------------------------
+    def due(self) -> dt.date | None:
+        if self.fixed_due is not None and self.status in (RUNNING, PAUSED):
+            return self.fixed_due
+        if self.status != RUNNING or self.anchor is None:
+            return None
+        left = self.limit - self.used
+        if left <= 0:
+            return self.last_due or self.anchor
+        return self._add(self.anchor, left)
+
+    def period_end(self) -> dt.date | None:
+        """The last day of the period: the due date, or where it stood when it ended."""
+        return self.due() if self.status == RUNNING else self.last_due
+
+    def _unit_word(self) -> str:
+        return "working days" if self.spec.unit == "working_days" else "days"
+
+    def _step(self, on: dt.date, event: str, action: str, detail: str) -> None:
+        self.steps.append(ClockStep(on, event, action, detail))
+
+    def _close_span(self, end: dt.date) -> None:
+        if self.anchor is not None and end > self.anchor:
+            self.spans.append((self.anchor, end))
+
+    # -- actions ----------------------------------------------------------
+    def start(
+        self, on: dt.date, event: str, limit: int | None = None, restart: bool = False
+    ) -> None:
+        if restart:
+            was = self.due()
+            if self.status == RUNNING:
+                self._close_span(on)
+            self.used = 0
+            self.times.pop("extend", None)
+        else:
+            was = None
+        self.limit = self.spec.limit if limit is None else limit
+        self.status = RUNNING
+        self.fixed_due = None
+        self.started_on = on
+        self.completed_on = None
+        self.anchor = on - ONE_DAY if self.count_trigger_day else on
+        action = "restart" if restart else "start"
+        detail = f"{self.limit} {self._unit_word()} from {on.isoformat()}"
+        if restart and self.steps:
+            detail += ", days used before are discarded"
+            if was:
+                detail += f" (was due {was.isoformat()})"
+        self._step(on, event, action, detail + f": due {self.due()}")
+
+    def pause(self, on: dt.date, event: str) -> None:
+        if self.status != RUNNING:
+            return
+        if self.fixed_due is not None:
+            self._step(on, event, "pause", "not paused: the deadline is a fixed date")
+            return
+        self.last_due = self.due()
+        stop_at = on if self.convention == "(pause, resume]" else on - ONE_DAY
+        assert self.anchor is not None
+        if stop_at > self.anchor:
+            self.used += self._count(self.anchor, stop_at)
+            self._close_span(stop_at)
+        self.anchor = None
+        self.status = PAUSED
+        self.paused_on = on
+        left = self.limit - self.used
+        self._step(
+            on, event, "pause", f"paused with {self.used} {self._unit_word()} used, {left} left"
+        )
+
+    def resume(self, on: dt.date, event: str, as_of: dt.date | None = None) -> None:
+        if self.status != PAUSED:
+            return
+        when = as_of or on
+        if self.fixed_due is None:
+            self.anchor = when if self.convention == "(pause, resume]" else when - ONE_DAY
+        self.status = RUNNING
+        excluded = f"{self.convention[0]}{self.paused_on}, {when}{self.convention[-1]}"
+        if as_of is not None and as_of != on:
+            detail = f"resumed as of {as_of}, when the window ended; days in {excluded} not counted"
+        else:
+            detail = f"resumed; days in {excluded} not counted"
+        self._step(on, event, "resume", detail + f": due {self.due()}")
+
+    def extend(self, on: dt.date, event: str, by: int, max_times: int | None) -> None:
+        if self.status not in (RUNNING, PAUSED):
+            raise ClockRefusal(f"the {self.name} clock is not running")
+        done = self.times.get("extend", 0)
+        if max_times is not None and done >= max_times:
+            raise ClockRefusal(
+                f"the {self.name} clock has already been extended "
+                f"{done} time{'s' if done != 1 else ''} (at most {max_times})"
+            )
+        self.times["extend"] = done + 1
+        if self.fixed_due is not None:
+            self.fixed_due = self._add(self.fixed_due, by)
+        else:
+            self.limit += by
+        due = self.due()
+        self._step(
+            on,
+            event,
+            "extend",
+            f"extended by {by} {self._unit_word()}"
+            + (f": due {due}" if due else f", {self.limit - self.used} left"),
+        )
+
+    def replace(self, on: dt.date, event: str, due: dt.date, max_times: int | None) -> None:
+        done = self.times.get("replace", 0)
+        if max_times is not None and done >= max_times:
+            raise ClockRefusal(f"the {self.name} deadline has already been replaced {done} times")
+        self.times["replace"] = done + 1
+        was = self.due()
+        if self.status == RUNNING:
+            self._close_span(on)
+        self.fixed_due = due
+        self.status = RUNNING
+        self.anchor = None
+        self._step(
+            on, event, "replace", f"deadline set to {due}" + (f" (was {was})" if was else "")
+        )
+
+    def complete(self, on: dt.date, event: str) -> None:
+        if self.status not in (RUNNING, PAUSED):
+            return
+        due = self.due() if self.status == RUNNING else self.last_due
+        late = due is not None and on > due
+        if self.status == RUNNING and self.fixed_due is None:
+            self._close_span(min(on, due) if due else on)
+        self.status = MISSED if late else MET
+        self.completed_on = on
+        self.last_due = due
+        self._step(
+            on,
+            event,
+            "complete",
+            f"done on {on}"
+            + (f", after the due date {due}" if late else (f", due {due}" if due else "")),
+        )
+
+    def stop(self, on: dt.date, event: str, reason: str = "") -> None:
+        if self.status not in (RUNNING, PAUSED):
+            return
+        self.last_due = self.due() if self.status == RUNNING else self.last_due
+        if self.status == RUNNING and self.fixed_due is None:
+            self._close_span(on)
+        self.status = STOPPED
+        self.completed_on = on
+        self._step(on, event, "stop", reason or "stopped; no longer applies")
+
+    # -- result -------------------------------------------------------------
+    def deadline(self, as_of: dt.date, compliance: bool) -> Deadline:
+        due = self.due()
+        remaining: int | None = None
+        if self.status == RUNNING and due is not None:
+            remaining = self._count(as_of, due)
+        elif self.status == PAUSED:
+            remaining = self.limit - self.used
+        spans = list(self.spans)
+        if (
+            self.status == RUNNING
+            and self.anchor is not None
+            and due is not None
+            and due > self.anchor
+        ):
+            spans.append((self.anchor, due))
+        shown_due = (
+            due
+            if self.status == RUNNING
+            else (self.last_due if self.status in (MET, MISSED) else None)
+        )
+        return Deadline(
+            clock=self.name,
+            binds=self.spec.binds,
+            unit=self.spec.unit,
+            status=self.status,
+            due=shown_due,
+            limit=self.limit,
+            used=self.used,
+            remaining=remaining,
+            provisional=self._provisional(spans, shown_due),
+            overdue=compliance and self.status == RUNNING and due is not None and as_of > due,
+            started_on=self.started_on,
+            completed_on=self.completed_on,
+            calendar=self.cal.id,
+            steps=tuple(self.steps),
+            spans=tuple(spans),
+            calendar_ref=self.cal,
+        )
+
+    def _provisional(self, spans: list[tuple[dt.date, dt.date]], due: dt.date | None) -> bool:
+        if self.spec.unit != "working_days":
+            return False
+        ends = [end for _, end in spans] + ([due] if due else [])
+        return any(self.cal.is_provisional(d) for d in ends)

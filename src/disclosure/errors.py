@@ -1,0 +1,104 @@
+"""Errors that say what was wrong, where, and how to fix it.
+
+Every user-facing failure is a :class:`DisclosureError`. Errors about files
+carry one or more :class:`Problem` records (file:line:column, the path inside
+the document, and a suggestion), so that a ruleset author sees all mistakes at
+once instead of fixing them one run at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+
+@attrs.frozen
+class Problem:
+    """One mistake in one place of a document."""
+
+    message: str
+    source: str = ""
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: "
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class DisclosureError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DocumentError(DisclosureError):
+    """A YAML/JSON document (ruleset, calendar, case file) has problems."""
+
+    def __init__(self, problems: Iterable[Problem], what: str = "document") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.what = what
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in {self.what}"
+        return head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        return self._summary()
+
+
+class RulesetError(DocumentError):
+    """A ruleset failed to load or validate."""
+
+
+class CalendarError(DocumentError):
+    """A calendar file failed to load or validate."""
+
+
+class CaseFileError(DocumentError):
+    """A case file could not be read into cases."""
+
+
+class NotFoundError(DisclosureError):
+    """A named thing (ruleset, calendar, case, clock) does not exist."""
+
+
+class CalendarRangeError(DisclosureError):
+    """A date falls outside the years a calendar covers."""
+
+
+class EventRejected(DisclosureError):
+    """An event cannot be applied to a case; the case is unchanged."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        case_id: str,
+        event_type: str,
+        state: str | None = None,
+        allowed: tuple[str, ...] = (),
+        where: str = "",
+    ) -> None:
+        self.case_id = case_id
+        self.event_type = event_type
+        self.state = state
+        self.allowed = allowed
+        self.where = where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}case {case_id}: {message}")

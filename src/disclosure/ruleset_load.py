@@ -1,0 +1,101 @@
+"""Find, read, structure and validate rulesets.
+
+Built-in rulesets ship inside the wheel as ``disclosure/rulesets``; in a
+source checkout they are read from the repository's top-level ``rulesets/``.
+A name is looked up among the built-ins; anything with a path separator or a
+``.yaml``/``.yml``/``.json`` suffix is read as a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import attrs
+
+from .convert import make_converter, rename_hook, structure
+from .errors import DocumentError, NotFoundError, Problem, RulesetError
+from .hints import did_you_mean
+from .ruleset import EventSpec, Ruleset
+from .ruleset_check import check_ruleset
+from .yamlsource import load_file
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def builtin_dir() -> Path:
+    """Directory holding the built-in rulesets (wheel or source checkout)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "rulesets"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "rulesets"
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    conv = make_converter()
+    rename_hook(conv, EventSpec, from_="from")
+    from cattrs.gen import make_dict_structure_fn, override
+
+    conv.register_structure_hook(
+        Ruleset,
+        make_dict_structure_fn(
+            Ruleset, conv, source=override(omit=True), positions=override(omit=True)
+        ),
+    )
+    return conv
+
+
+def builtin_rulesets(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
+    """Map ruleset name (file stem) to path, for the top level of each directory."""
+    found: dict[str, Path] = {}
+    for directory in (builtin_dir(), *extra_dirs):
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.suffix in _SUFFIXES and path.is_file():
+                found.setdefault(path.stem, path)
+    return found
+
+
+def resolve_ruleset(name_or_path: str | Path, extra_dirs: Iterable[Path] = ()) -> Path:
+    """Turn a ruleset name or path into a file path, or say what exists."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or "/" in text or "\\" in text or text.endswith(_SUFFIXES):
+        return Path(text)
+    known = builtin_rulesets(extra_dirs)
+    if text in known:
+        return known[text]
+    raise NotFoundError(f"no ruleset named '{text}' ({did_you_mean(text, known)})")
+
+
+def load_ruleset(name_or_path: str | Path, extra_dirs: Iterable[Path] = ()) -> Ruleset:
+    """Load and validate a ruleset by built-in name or file path.
+
+    Raises :class:`RulesetError` listing every problem with file:line:column.
+    """
+    path = resolve_ruleset(name_or_path, extra_dirs)
+    try:
+        doc = load_file(path, "ruleset", collect=True)
+    except DocumentError as exc:
+        raise RulesetError(exc.problems, f"ruleset {path}") from None
+    conv = _converter()
+    rs, problems = structure(conv, doc.data, Ruleset, doc.positions)  # type: ignore[arg-type]
+    problems = [*doc.problems, *problems]
+    if rs is None:
+        raise RulesetError(problems, f"ruleset {path}")
+    problems.extend(check_ruleset(rs, doc.positions))
+    if problems:
+        raise RulesetError(problems, f"ruleset {path}")
+    return attrs.evolve(rs, source=str(path), positions=doc.positions)
+
+
+def lint_ruleset(path: str | Path) -> list[Problem]:
+    """All problems of one ruleset file (empty list when it is sound)."""
+    try:
+        load_ruleset(Path(path))
+    except RulesetError as exc:
+        return list(exc.problems)
+    return []
