@@ -123,7 +123,10 @@ def case_from_data(
         if key not in _CASE_KEYS:
             problems.append(
                 pos.problem(
-                    (*path, key), f"unknown case key '{key}'", did_you_mean(key, _CASE_KEYS)
+                    (*path, key),
+                    f"unknown case key '{key}'",
+                    did_you_mean(key, _CASE_KEYS),
+                    at="key",
                 )
             )
     for key in _REQUIRED:

@@ -314,6 +314,13 @@ class ClockRun:
     # -- result -------------------------------------------------------------
     def deadline(self, as_of: dt.date, compliance: bool) -> Deadline:
         due = self.due()
+        if self.spec.optional and self.status == RUNNING and due is not None and as_of > due:
+            return attrs.evolve(
+                self._frozen(as_of, compliance, due), status=STOPPED, remaining=None, overdue=False
+            )
+        return self._frozen(as_of, compliance, due)
+
+    def _frozen(self, as_of: dt.date, compliance: bool, due: dt.date | None) -> Deadline:
         remaining: int | None = None
         if self.status == RUNNING and due is not None:
             remaining = self._count(as_of, due)

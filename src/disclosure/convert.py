@@ -145,7 +145,9 @@ def _walk(
             allowed = [_attr_to_key(exc.cl, a.name) for a in attrs.fields(exc.cl)]
         for key in sorted(exc.extra_fields):
             out.append(
-                positions.problem((*path, key), f"unknown key '{key}'", did_you_mean(key, allowed))
+                positions.problem(
+                    (*path, key), f"unknown key '{key}'", did_you_mean(key, allowed), at="key"
+                )
             )
         return
     if isinstance(exc, ClassValidationError):
@@ -166,7 +168,7 @@ def _walk(
         return
     if isinstance(exc, KeyError):
         key = str(exc.args[0]) if exc.args else "?"
-        out.append(positions.problem(path, f"missing required key '{key}'"))
+        out.append(positions.problem(path[:-1] or path, f"missing required key '{key}'", at="key"))
         return
     if isinstance(exc, TypeError) and "missing" in str(exc) and "required" in str(exc):
         # attrs' own message for missing init arguments

@@ -123,6 +123,9 @@ class ClockSpec:
 
     ``compliance`` marks the operator's own duties: finishing late is a
     finding and a running clock past its due date makes the case overdue.
+    ``optional`` marks a window for a step that may not be needed at all (the
+    correction notice): once it passes unused it is shown as stopped, not
+    overdue; taking the step late is still a finding.
     ``lapse_event`` is the event that time alone produces when the period
     ends unused (see ``Machine.advance``).
     """
@@ -131,6 +134,7 @@ class ClockSpec:
     unit: str = "working_days"
     binds: str = "agency"
     compliance: bool = False
+    optional: bool = False
     zh: str = ""
     en: str = ""
     lapse_event: str | None = None

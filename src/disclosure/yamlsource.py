@@ -23,6 +23,7 @@ PathKey = tuple[str | int, ...]
 MAX_BYTES = 10 * 1024 * 1024
 MAX_NODES = 500_000
 MAX_DEPTH = 64
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def path_text(path: PathKey) -> str:
@@ -41,11 +42,19 @@ class Positions:
     """Where each path of a loaded document starts (1-based line and column)."""
 
     source: str
+    #: Where each path's key (or list item) starts.
     marks: Mapping[PathKey, tuple[int, int]] = attrs.field(factory=dict)
+    #: Where each path's value starts (for scalars: the value itself).
+    values: Mapping[PathKey, tuple[int, int]] = attrs.field(factory=dict)
 
-    def locate(self, path: PathKey) -> tuple[int | None, int | None]:
-        """Position of ``path`` or of its nearest recorded ancestor."""
+    def locate(self, path: PathKey, at: str = "key") -> tuple[int | None, int | None]:
+        """Position of ``path`` (its key, or with ``at="value"`` its value).
+
+        Falls back to the nearest recorded ancestor.
+        """
         probe = tuple(path)
+        if at == "value" and probe in self.values:
+            return self.values[probe]
         while True:
             if probe in self.marks:
                 return self.marks[probe]
@@ -53,8 +62,9 @@ class Positions:
                 return None, None
             probe = probe[:-1]
 
-    def problem(self, path: PathKey, message: str, hint: str = "") -> Problem:
-        line, col = self.locate(path)
+    def problem(self, path: PathKey, message: str, hint: str = "", at: str = "value") -> Problem:
+        """A problem at ``path``: by default at its value, with ``at="key"`` at its key."""
+        line, col = self.locate(path, at)
         return Problem(
             message=message,
             source=self.source,
@@ -80,6 +90,7 @@ class _Builder:
         self.loader = loader
         self.source = source
         self.marks: dict[PathKey, tuple[int, int]] = {}
+        self.values: dict[PathKey, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.nodes = 0
 
@@ -93,6 +104,12 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels", node)
         self.marks.setdefault(path, self._mark(node))
+        if isinstance(node, yaml.ScalarNode):
+            self.values[path] = self._mark(node)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tag '{node.tag}' is not allowed", node.start_mark
+            )
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -125,7 +142,12 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            # e.g. 2024-02-30 looks like a date but is none: keep the text, so the
+            # typed check that follows reports it at this position.
+            return str(node.value)
 
 
 class _TooLarge(Exception):
@@ -191,7 +213,9 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             raise DocumentError([Problem(f"invalid value: {exc}", source)], what) from None
         if builder.problems and not collect:
             raise DocumentError(builder.problems, what)
-        return Document(data, Positions(source, builder.marks), tuple(builder.problems))
+        return Document(
+            data, Positions(source, builder.marks, builder.values), tuple(builder.problems)
+        )
     finally:
         loader.dispose()
 

@@ -183,12 +183,8 @@ def case_explain(
         doc["steps"] = [
             {"on": s.on, "event": s.event, "action": s.action, "detail": s.detail} for s in d.steps
         ]
-        doc["non_working_days"] = [
-            {"day": i.day, "name": i.name, "source": i.source} for i in off
-        ]
-        doc["makeup_days"] = [
-            {"day": i.day, "name": i.name, "source": i.source} for i in makeup
-        ]
+        doc["non_working_days"] = [{"day": i.day, "name": i.name, "source": i.source} for i in off]
+        doc["makeup_days"] = [{"day": i.day, "name": i.name, "source": i.source} for i in makeup]
         doc["weekend_days"] = weekend
         print_json(doc)
         return
@@ -219,8 +215,7 @@ def case_explain(
     out.print(status)
     if off:
         out.print(
-            "holidays not counted: "
-            + "; ".join(f"{i.day} {i.name} \\[{i.source}]" for i in off)
+            "holidays not counted: " + "; ".join(f"{i.day} {i.name} \\[{i.source}]" for i in off)
         )
     if makeup:
         out.print(

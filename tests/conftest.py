@@ -1,0 +1,49 @@
+"""Shared fixtures: the national machine and small helpers to build cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from disclosure import CalendarRegistry, Case, Engine, Event, Machine, load_ruleset
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = ROOT / "examples"
+
+
+def D(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def make_case(
+    received: str,
+    *events: tuple[str, str] | tuple[str, str, dict[str, Any]],
+    applicant: str = "natural_person",
+    channel: str = "in_person",
+    case_id: str = "T-1",
+    calendar: str | None = None,
+) -> Case:
+    evs = []
+    for item in events:
+        data = item[2] if len(item) == 3 else {}  # type: ignore[misc]
+        evs.append(Event(item[0], D(item[1]), dict(data)))
+    return Case(case_id, applicant, channel, D(received), tuple(evs), calendar=calendar)
+
+
+@pytest.fixture(scope="session")
+def calendars() -> CalendarRegistry:
+    return CalendarRegistry.default([EXAMPLES / "calendars"])
+
+
+@pytest.fixture(scope="session")
+def machine(calendars: CalendarRegistry) -> Machine:
+    return Machine(load_ruleset("cn-ogi-2019"), calendars=calendars)
+
+
+@pytest.fixture(scope="session")
+def engine(calendars: CalendarRegistry) -> Engine:
+    return Engine(calendars=calendars)

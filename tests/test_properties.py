@@ -1,0 +1,88 @@
+"""Invariants over random lifecycles of the national ruleset (hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import D
+from disclosure import Case, Event, EventRejected, Machine
+
+AS_OF = D("2031-01-01")
+
+
+def sample_data(machine: Machine, etype: str, on: dt.date, draw: Any) -> dict[str, Any]:
+    """Plausible (sometimes invalid) data for an event type, from its field specs."""
+    data: dict[str, Any] = {}
+    rs = machine.ruleset
+    for name, spec in rs.events[etype].fields.items():
+        if not spec.required and draw(st.booleans()):
+            continue
+        if spec.type == "outcome":
+            data[name] = draw(st.sampled_from(sorted(rs.outcomes)))
+        elif spec.type == "choice":
+            data[name] = draw(st.sampled_from(spec.choices))
+        elif spec.type == "int":
+            data[name] = draw(st.integers(0, 25))
+        elif spec.type == "number":
+            data[name] = draw(st.integers(0, 500))
+        elif spec.type == "date":
+            data[name] = on + dt.timedelta(days=draw(st.integers(0, 120)))
+        elif spec.type == "bool":
+            data[name] = draw(st.booleans())
+        else:
+            data[name] = "x"
+    return data
+
+
+@st.composite
+def lifecycles(draw: Any, machine: Machine) -> tuple[Case, list[Event]]:
+    received = draw(st.dates(D("2019-06-01"), D("2026-10-01")))
+    case = Case(
+        "P-1",
+        draw(st.sampled_from(sorted(machine.ruleset.applicant_kinds))),
+        draw(st.sampled_from(sorted(machine.ruleset.channels))),
+        received,
+    )
+    attempts: list[Event] = []
+    on = received
+    for _ in range(draw(st.integers(0, 10))):
+        on = on + dt.timedelta(days=draw(st.integers(0, 25)))
+        etype = draw(st.sampled_from(sorted(machine.ruleset.events)))
+        attempts.append(Event(etype, on, sample_data(machine, etype, on, draw)))
+    return case, attempts
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_lifecycles_keep_invariants(machine, data) -> None:
+    case, attempts = data.draw(lifecycles(machine))
+    minimum = machine.calendars.get("cn").add_working_days(case.received, 20)
+    for event in attempts:
+        before = machine.fold(case, AS_OF)
+        try:
+            updated = machine.apply(case, event)
+        except EventRejected:
+            # a rejected event changes nothing: same case, same folded state
+            assert machine.fold(case, AS_OF) == before
+            continue
+        assert len(updated.events) == len(case.events) + 1
+        case = updated
+        first, second = machine.fold(case, AS_OF), machine.fold(case, AS_OF)
+        assert first == second  # folding is deterministic
+        if first.closed:
+            assert first.outcome in machine.ruleset.outcomes
+            assert first.closed_on is not None
+        else:
+            assert first.outcome is None
+        reply = first.deadlines["reply"]
+        if (
+            reply.status == "running"
+            and reply.due is not None
+            and not any(e.type == "set_reply_date" for e in case.events)
+        ):
+            assert reply.due >= minimum  # never earlier than the working-day minimum
+        assert set(first.next_events) == set(machine.allowed[first.state])
