@@ -31,6 +31,10 @@ RUNNING, PAUSED, MET, MISSED, STOPPED, IDLE = (
 )
 
 
+#: (date, event, action, format string, format arguments): a step before formatting.
+RawStep = tuple[dt.date, str, str, str, tuple[object, ...]]
+
+
 class ClockRefusal(Exception):
     """An action the clock cannot take (e.g. a second extension)."""
 
@@ -62,10 +66,18 @@ class Deadline:
     started_on: dt.date | None
     completed_on: dt.date | None
     calendar: str
-    steps: tuple[ClockStep, ...] = ()
+    raw_steps: tuple[RawStep, ...] = attrs.field(default=(), repr=False)
     #: The intervals (start, end] in which days were counted.
     spans: tuple[tuple[dt.date, dt.date], ...] = ()
     calendar_ref: WorkingCalendar | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def steps(self) -> tuple[ClockStep, ...]:
+        """The derivation, one step per event that changed the clock (formatted on demand)."""
+        return tuple(
+            ClockStep(on, event, action, fmt.format(*args))
+            for on, event, action, fmt, args in self.raw_steps
+        )
 
     def special_days(self) -> tuple[tuple[DayInfo, ...], tuple[DayInfo, ...], int]:
         """Holidays skipped, make-up days counted and weekend days skipped in the spans.
@@ -104,11 +116,17 @@ class Deadline:
 
 
 class ClockRun:
-    """One clock's running state during a fold (not shared, not frozen)."""
+    """One clock's running state during a fold (not shared, not frozen).
+
+    The due date is recomputed only when the clock changes, and the text of
+    each explanation step is formatted only when someone reads it: folding
+    is the hot path, explaining is not.
+    """
 
     __slots__ = (
         "_add",
         "_count",
+        "_due",
         "anchor",
         "cal",
         "completed_on",
@@ -125,6 +143,7 @@ class ClockRun:
         "status",
         "steps",
         "times",
+        "unit_word",
         "used",
     )
 
@@ -150,36 +169,38 @@ class ClockRun:
         self.paused_on: dt.date | None = None
         self.started_on: dt.date | None = None
         self.completed_on: dt.date | None = None
+        self._due: dt.date | None = None
         self.times: dict[str, int] = {}
-        self.steps: list[ClockStep] = []
+        self.steps: list[RawStep] = []
         self.spans: list[tuple[dt.date, dt.date]] = []
         if spec.unit == "working_days":
             self._add: Callable[[dt.date, int], dt.date] = cal.add_working_days
             self._count: Callable[[dt.date, dt.date], int] = cal.count_working_days
+            self.unit_word = "working days"
         else:
-            self._add = lambda d, n: d + dt.timedelta(days=n)
-            self._count = lambda a, b: (b - a).days
+            self._add = _add_natural
+            self._count = _count_natural
+            self.unit_word = "days"
 
     # -- derived values -------------------------------------------------
-    def due(self) -> dt.date | None:
+    def _refresh(self) -> None:
         if self.fixed_due is not None and self.status in (RUNNING, PAUSED):
-            return self.fixed_due
-        if self.status != RUNNING or self.anchor is None:
-            return None
-        left = self.limit - self.used
-        if left <= 0:
-            return self.last_due or self.anchor
-        return self._add(self.anchor, left)
+            self._due = self.fixed_due
+        elif self.status != RUNNING or self.anchor is None:
+            self._due = None
+        else:
+            left = self.limit - self.used
+            self._due = (
+                (self.last_due or self.anchor) if left <= 0 else self._add(self.anchor, left)
+            )
+
+    def due(self) -> dt.date | None:
+        """The current due date (None unless running or fixed)."""
+        return self._due
 
     def period_end(self) -> dt.date | None:
         """The last day of the period: the due date, or where it stood when it ended."""
-        return self.due() if self.status == RUNNING else self.last_due
-
-    def _unit_word(self) -> str:
-        return "working days" if self.spec.unit == "working_days" else "days"
-
-    def _step(self, on: dt.date, event: str, action: str, detail: str) -> None:
-        self.steps.append(ClockStep(on, event, action, detail))
+        return self._due if self.status == RUNNING else self.last_due
 
     def _close_span(self, end: dt.date) -> None:
         if self.anchor is not None and end > self.anchor:
@@ -189,35 +210,47 @@ class ClockRun:
     def start(
         self, on: dt.date, event: str, limit: int | None = None, restart: bool = False
     ) -> None:
+        was = self._due if restart else None
         if restart:
-            was = self.due()
             if self.status == RUNNING:
                 self._close_span(on)
             self.used = 0
             self.times.pop("extend", None)
-        else:
-            was = None
         self.limit = self.spec.limit if limit is None else limit
         self.status = RUNNING
         self.fixed_due = None
         self.started_on = on
         self.completed_on = None
         self.anchor = on - ONE_DAY if self.count_trigger_day else on
-        action = "restart" if restart else "start"
-        detail = f"{self.limit} {self._unit_word()} from {on.isoformat()}"
-        if restart and self.steps:
-            detail += ", days used before are discarded"
-            if was:
-                detail += f" (was due {was.isoformat()})"
-        self._step(on, event, action, detail + f": due {self.due()}")
+        self._refresh()
+        if restart:
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "restart",
+                    "{} {} from {}, days used before are discarded{}: due {}",
+                    (self.limit, self.unit_word, on, f" (was due {was})" if was else "", self._due),
+                )
+            )
+        else:
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "restart" if restart else "start",
+                    "{} {} from {}: due {}",
+                    (self.limit, self.unit_word, on, self._due),
+                )
+            )
 
     def pause(self, on: dt.date, event: str) -> None:
         if self.status != RUNNING:
             return
         if self.fixed_due is not None:
-            self._step(on, event, "pause", "not paused: the deadline is a fixed date")
+            self.steps.append((on, event, "pause", "not paused: the deadline is a fixed date", ()))
             return
-        self.last_due = self.due()
+        self.last_due = self._due
         stop_at = on if self.convention == "(pause, resume]" else on - ONE_DAY
         assert self.anchor is not None
         if stop_at > self.anchor:
@@ -226,9 +259,15 @@ class ClockRun:
         self.anchor = None
         self.status = PAUSED
         self.paused_on = on
-        left = self.limit - self.used
-        self._step(
-            on, event, "pause", f"paused with {self.used} {self._unit_word()} used, {left} left"
+        self._refresh()
+        self.steps.append(
+            (
+                on,
+                event,
+                "pause",
+                "paused with {} {} used, {} left",
+                (self.used, self.unit_word, self.limit - self.used),
+            )
         )
 
     def resume(self, on: dt.date, event: str, as_of: dt.date | None = None) -> None:
@@ -238,12 +277,29 @@ class ClockRun:
         if self.fixed_due is None:
             self.anchor = when if self.convention == "(pause, resume]" else when - ONE_DAY
         self.status = RUNNING
-        excluded = f"{self.convention[0]}{self.paused_on}, {when}{self.convention[-1]}"
+        self._refresh()
+        excluded = (self.convention[0], self.paused_on, when, self.convention[-1], self._due)
         if as_of is not None and as_of != on:
-            detail = f"resumed as of {as_of}, when the window ended; days in {excluded} not counted"
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "resume",
+                    "resumed as of {2}, when the window ended; "
+                    "days in {0}{1}, {2}{3} not counted: due {4}",
+                    excluded,
+                )
+            )
         else:
-            detail = f"resumed; days in {excluded} not counted"
-        self._step(on, event, "resume", detail + f": due {self.due()}")
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "resume",
+                    "resumed; days in {0}{1}, {2}{3} not counted: due {4}",
+                    excluded,
+                )
+            )
 
     def extend(self, on: dt.date, event: str, by: int, max_times: int | None) -> None:
         if self.status not in (RUNNING, PAUSED):
@@ -259,61 +315,71 @@ class ClockRun:
             self.fixed_due = self._add(self.fixed_due, by)
         else:
             self.limit += by
-        due = self.due()
-        self._step(
-            on,
-            event,
-            "extend",
-            f"extended by {by} {self._unit_word()}"
-            + (f": due {due}" if due else f", {self.limit - self.used} left"),
-        )
+        self._refresh()
+        if self._due is not None:
+            self.steps.append(
+                (on, event, "extend", "extended by {} {}: due {}", (by, self.unit_word, self._due))
+            )
+        else:
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "extend",
+                    "extended by {} {}, {} left",
+                    (by, self.unit_word, self.limit - self.used),
+                )
+            )
 
     def replace(self, on: dt.date, event: str, due: dt.date, max_times: int | None) -> None:
         done = self.times.get("replace", 0)
         if max_times is not None and done >= max_times:
             raise ClockRefusal(f"the {self.name} deadline has already been replaced {done} times")
         self.times["replace"] = done + 1
-        was = self.due()
+        was = self._due
         if self.status == RUNNING:
             self._close_span(on)
         self.fixed_due = due
         self.status = RUNNING
         self.anchor = None
-        self._step(
-            on, event, "replace", f"deadline set to {due}" + (f" (was {was})" if was else "")
+        self._refresh()
+        self.steps.append(
+            (on, event, "replace", "deadline set to {}{}", (due, f" (was {was})" if was else ""))
         )
 
     def complete(self, on: dt.date, event: str) -> None:
         if self.status not in (RUNNING, PAUSED):
             return
-        due = self.due() if self.status == RUNNING else self.last_due
+        due = self._due if self.status == RUNNING else self.last_due
         late = due is not None and on > due
         if self.status == RUNNING and self.fixed_due is None:
             self._close_span(min(on, due) if due else on)
         self.status = MISSED if late else MET
         self.completed_on = on
         self.last_due = due
-        self._step(
-            on,
-            event,
-            "complete",
-            f"done on {on}"
-            + (f", after the due date {due}" if late else (f", due {due}" if due else "")),
-        )
+        self._refresh()
+        if late:
+            self.steps.append(
+                (on, event, "complete", "done on {}, after the due date {}", (on, due))
+            )
+        else:
+            self.steps.append((on, event, "complete", "done on {}, due {}", (on, due)))
 
     def stop(self, on: dt.date, event: str, reason: str = "") -> None:
         if self.status not in (RUNNING, PAUSED):
             return
-        self.last_due = self.due() if self.status == RUNNING else self.last_due
-        if self.status == RUNNING and self.fixed_due is None:
-            self._close_span(on)
+        if self.status == RUNNING:
+            self.last_due = self._due
+            if self.fixed_due is None:
+                self._close_span(on)
         self.status = STOPPED
         self.completed_on = on
-        self._step(on, event, "stop", reason or "stopped; no longer applies")
+        self._refresh()
+        self.steps.append((on, event, "stop", reason or "stopped; no longer applies", ()))
 
     # -- result -------------------------------------------------------------
     def deadline(self, as_of: dt.date, compliance: bool) -> Deadline:
-        due = self.due()
+        due = self._due
         if self.spec.optional and self.status == RUNNING and due is not None and as_of > due:
             return attrs.evolve(
                 self._frozen(as_of, compliance, due), status=STOPPED, remaining=None, overdue=False
@@ -331,14 +397,13 @@ class ClockRun:
             self.status == RUNNING
             and self.anchor is not None
             and due is not None
-            and due > self.anchor
+            and (due > self.anchor)
         ):
             spans.append((self.anchor, due))
-        shown_due = (
-            due
-            if self.status == RUNNING
-            else (self.last_due if self.status in (MET, MISSED) else None)
-        )
+        if self.status == RUNNING:
+            shown_due = due
+        else:
+            shown_due = self.last_due if self.status in (MET, MISSED) else None
         return Deadline(
             clock=self.name,
             binds=self.spec.binds,
@@ -353,7 +418,7 @@ class ClockRun:
             started_on=self.started_on,
             completed_on=self.completed_on,
             calendar=self.cal.id,
-            steps=tuple(self.steps),
+            raw_steps=tuple(self.steps),
             spans=tuple(spans),
             calendar_ref=self.cal,
         )
@@ -361,5 +426,15 @@ class ClockRun:
     def _provisional(self, spans: list[tuple[dt.date, dt.date]], due: dt.date | None) -> bool:
         if self.spec.unit != "working_days":
             return False
-        ends = [end for _, end in spans] + ([due] if due else [])
-        return any(self.cal.is_provisional(d) for d in ends)
+        published = self.cal.published_through
+        if due is not None and due.year > published:
+            return True
+        return any(end.year > published for _, end in spans)
+
+
+def _add_natural(day: dt.date, n: int) -> dt.date:
+    return day + dt.timedelta(days=n)
+
+
+def _count_natural(start: dt.date, end: dt.date) -> int:
+    return (end - start).days

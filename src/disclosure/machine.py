@@ -10,7 +10,7 @@ rejected event changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -18,11 +18,12 @@ import attrs
 from .calendar import ONE_DAY, WorkingCalendar
 from .calendar_load import CalendarRegistry
 from .case import EVENT_COMMON_KEYS, Case, Event
-from .clocks import PAUSED, RUNNING, ClockRefusal, ClockRun, Deadline
+from .clocks import RUNNING, ClockRefusal, ClockRun, Deadline
 from .convert import TypeMismatch, kind_of, parse_date
 from .errors import CalendarRangeError, DisclosureError, EventRejected, NotFoundError
 from .hints import did_you_mean
-from .ruleset import CLOCK_ACTIONS, RECEIPT, FieldSpec, Ruleset, Trigger
+from .ruleset import CLOCK_ACTIONS, RECEIPT, EventSpec, FieldSpec, Ruleset, Trigger
+from .ruleset_check import value_problem
 
 
 @attrs.frozen
@@ -60,6 +61,40 @@ class TimelineEntry:
     by: str = ""
 
 
+class Deadlines(Mapping[str, Deadline]):
+    """The deadlines of a folded case, frozen on first access.
+
+    Folding only moves clocks; turning them into :class:`Deadline` records
+    (remaining days, explanations) happens when someone looks.
+    """
+
+    __slots__ = ("_as_of", "_built", "_compliance", "_runs")
+
+    def __init__(
+        self, runs: Mapping[str, ClockRun], compliance: Mapping[str, bool], as_of: dt.date
+    ) -> None:
+        self._runs = runs
+        self._compliance = compliance
+        self._as_of = as_of
+        self._built: dict[str, Deadline] = {}
+
+    def __getitem__(self, name: str) -> Deadline:
+        built = self._built.get(name)
+        if built is None:
+            built = self._runs[name].deadline(self._as_of, self._compliance[name])
+            self._built[name] = built
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._runs)
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def __repr__(self) -> str:
+        return f"Deadlines({list(self._runs)})"
+
+
 @attrs.frozen
 class CaseState:
     """Everything derived from a case's log, as of a given day."""
@@ -79,9 +114,14 @@ class CaseState:
     next_events: tuple[str, ...]
     deadlines: Mapping[str, Deadline]
     findings: tuple[Finding, ...]
-    timeline: tuple[TimelineEntry, ...]
     calendar: str
     as_of: dt.date
+    raw_timeline: tuple[tuple[Any, ...], ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def timeline(self) -> tuple[TimelineEntry, ...]:
+        """Each applied event with the states it moved the case between."""
+        return tuple(TimelineEntry(*item) for item in self.raw_timeline)
 
     @property
     def overdue(self) -> bool:
@@ -117,18 +157,40 @@ class _Action:
     trigger: Trigger
 
 
+@attrs.frozen
+class _Step:
+    """Everything needed to apply one event type in one state, looked up once."""
+
+    target: str
+    spec: EventSpec
+    closes: bool
+    outcome_field: str | None
+    actions: tuple[_Action, ...]
+    lapsed_clock: str | None
+
+
 class _Fold:
     """Working state of one fold; discarded when the fold ends."""
 
-    __slots__ = ("clocks", "closed_on", "findings", "last_on", "outcome", "state", "timeline")
+    __slots__ = (
+        "cal",
+        "clocks",
+        "closed_on",
+        "findings",
+        "last_on",
+        "outcome",
+        "state",
+        "timeline",
+    )
 
-    def __init__(self, state: str, clocks: dict[str, ClockRun]) -> None:
+    def __init__(self, state: str, cal: WorkingCalendar) -> None:
         self.state = state
-        self.clocks = clocks
+        self.cal = cal
+        self.clocks: dict[str, ClockRun] = {}
         self.outcome: str | None = None
         self.closed_on: dt.date | None = None
         self.findings: list[Finding] = []
-        self.timeline: list[TimelineEntry] = []
+        self.timeline: list[tuple[Any, ...]] = []
         self.last_on: dt.date | None = None
 
 
@@ -151,18 +213,11 @@ class Machine:
         self.parameters = self._parameters(parameters or {})
         rs = ruleset
         self.initial = rs.initial_state
-        self.transitions: dict[tuple[str, str], str] = {}
-        allowed: dict[str, list[str]] = {s: [] for s in rs.states}
-        for name, ev in rs.events.items():
-            for st in ev.from_:
-                self.transitions[(st, name)] = ev.to or st
-                allowed[st].append(name)
-        self.allowed: dict[str, tuple[str, ...]] = {s: tuple(v) for s, v in allowed.items()}
+        self.lapse_of: dict[str, str] = {
+            c.lapse_event: name for name, c in rs.clocks.items() if c.lapse_event
+        }
         actions: dict[str, list[_Action]] = {}
-        self.lapse_of: dict[str, str] = {}
         for cname, clock in rs.clocks.items():
-            if clock.lapse_event:
-                self.lapse_of[clock.lapse_event] = cname
             for order, action in enumerate(CLOCK_ACTIONS):
                 trig = clock.trigger(action)
                 if trig is None:
@@ -172,12 +227,28 @@ class Machine:
         self.actions: dict[str, tuple[_Action, ...]] = {
             k: tuple(sorted(v, key=lambda a: a.order)) for k, v in actions.items()
         }
+        self.compliance = {name: c.compliance for name, c in rs.clocks.items()}
+        self.transitions: dict[tuple[str, str], _Step] = {}
+        allowed: dict[str, list[str]] = {s: [] for s in rs.states}
+        for name, ev in rs.events.items():
+            outcome_field = next((f for f, sp in ev.fields.items() if sp.type == "outcome"), None)
+            for st in ev.from_:
+                target = ev.to or st
+                closes = rs.states[target].closed and not rs.states[st].closed
+                self.transitions[(st, name)] = _Step(
+                    target,
+                    ev,
+                    closes,
+                    outcome_field,
+                    self.actions.get(name, ()),
+                    self.lapse_of.get(name),
+                )
+                allowed[st].append(name)
+        self.allowed: dict[str, tuple[str, ...]] = {s: tuple(v) for s, v in allowed.items()}
         self.convention = str(self.parameters.get("pause_convention", "(pause, resume]"))
         self.count_trigger_day = bool(self.parameters.get("count_trigger_day", False))
 
     def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        from .ruleset_check import _value_ok
-
         values = self.ruleset.parameter_defaults()
         for key, value in overrides.items():
             spec = self.ruleset.parameters.get(key)
@@ -186,7 +257,7 @@ class Machine:
                     f"ruleset {self.ruleset.id} has no parameter '{key}' "
                     f"({did_you_mean(key, self.ruleset.parameters)})"
                 )
-            why = _value_ok(spec.type, value, spec.choices)
+            why = value_problem(spec.type, value, spec.choices)
             if why:
                 raise DisclosureError(f"parameter '{key}': {why}")
             values[key] = value
@@ -268,8 +339,11 @@ class Machine:
 
     def _start(self, case: Case) -> _Fold:
         rs = self.ruleset
+        prefix = f"{case.where}: " if case.where else ""
         if case.ruleset and case.ruleset != rs.id:
-            raise DisclosureError(f"case {case.id}: uses ruleset '{case.ruleset}', not '{rs.id}'")
+            raise DisclosureError(
+                f"{prefix}case {case.id}: uses ruleset '{case.ruleset}', not '{rs.id}'"
+            )
         problems = []
         if case.applicant not in rs.applicant_kinds:
             problems.append(
@@ -281,55 +355,33 @@ class Machine:
                 f"unknown channel '{case.channel}' ({did_you_mean(case.channel, rs.channels)})"
             )
         if problems:
-            prefix = f"{case.where}: " if case.where else ""
             raise DisclosureError(f"{prefix}case {case.id}: " + "; ".join(problems))
         try:
             cal = self.calendar_for(case)
         except NotFoundError as exc:
-            raise DisclosureError(f"case {case.id}: {exc}") from None
+            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
         if not cal.covers(case.received):
             raise DisclosureError(
-                f"{case.where + ': ' if case.where else ''}case {case.id}: received "
-                f"{case.received} is outside calendar '{cal.id}' "
-                f"({cal.first_year}-{cal.last_year})"
+                f"{prefix}case {case.id}: received {case.received} is outside calendar "
+                f"'{cal.id}' ({cal.first_year}-{cal.last_year})"
             )
-        clocks = {
-            name: ClockRun(name, spec, cal, self.convention, self.count_trigger_day)
-            for name, spec in rs.clocks.items()
-        }
-        run = _Fold(self.initial, clocks)
-        receipt = Event(RECEIPT, case.received)
+        run = _Fold(self.initial, cal)
         try:
-            self._clock_actions(case, run, receipt, {})
+            self._clock_actions(run, self.actions.get(RECEIPT, ()), RECEIPT, case.received, {})
         except CalendarRangeError as exc:
-            raise DisclosureError(f"case {case.id}: {exc}") from None
+            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
         return run
 
     def _apply(self, case: Case, run: _Fold, event: Event) -> dict[str, Any]:
-        rs = self.ruleset
-        spec = rs.events.get(event.type)
-        if spec is None:
-            raise self._reject(
-                case,
-                event,
-                f"unknown event type '{event.type}' ({did_you_mean(event.type, rs.events)})",
-            )
-        if event.on < case.received:
-            raise self._reject(
-                case,
-                event,
-                f"event '{event.type}' on {event.on} is before the "
-                f"application was received ({case.received})",
-            )
-        if run.last_on is not None and event.on < run.last_on:
-            raise self._reject(
-                case,
-                event,
-                f"event '{event.type}' on {event.on} is before the "
-                f"previous event ({run.last_on}); events must be in date order",
-            )
-        target = self.transitions.get((run.state, event.type))
-        if target is None:
+        step = self.transitions.get((run.state, event.type))
+        if step is None:
+            if event.type not in self.ruleset.events:
+                raise self._reject(
+                    case,
+                    event,
+                    f"unknown event type '{event.type}' "
+                    f"({did_you_mean(event.type, self.ruleset.events)})",
+                )
             allowed = self.allowed[run.state]
             raise self._reject(
                 case,
@@ -339,114 +391,157 @@ class Machine:
                 run.state,
                 allowed,
             )
-        if spec.on_receipt_day and event.on != case.received:
+        on = event.on
+        if on < case.received:
             raise self._reject(
                 case,
                 event,
-                f"'{event.type}' must happen on the day of receipt "
-                f"({case.received}), not {event.on}",
+                f"event '{event.type}' on {on} is before the "
+                f"application was received ({case.received})",
             )
-        data = self._check_data(case, event, spec.fields)
-        lapsed_clock = self.lapse_of.get(event.type)
-        if lapsed_clock is not None:
-            clock = run.clocks[lapsed_clock]
-            due = clock.due()
-            if clock.status == RUNNING and due is not None and event.on <= due:
+        if run.last_on is not None and on < run.last_on:
+            raise self._reject(
+                case,
+                event,
+                f"event '{event.type}' on {on} is before the "
+                f"previous event ({run.last_on}); events must be in date order",
+            )
+        spec = step.spec
+        if spec.on_receipt_day and on != case.received:
+            raise self._reject(
+                case,
+                event,
+                f"'{event.type}' must happen on the day of receipt ({case.received}), not {on}",
+            )
+        data = self._check_data(case, event, spec.fields) if (spec.fields or event.data) else {}
+        if step.lapsed_clock is not None:
+            clock = run.clocks.get(step.lapsed_clock)
+            due = clock.due() if clock is not None else None
+            if clock is not None and clock.status == RUNNING and due is not None and on <= due:
                 raise self._reject(
                     case,
                     event,
-                    f"'{event.type}' on {event.on} is too early: the "
-                    f"{lapsed_clock} period runs until {due}; it can lapse from "
+                    f"'{event.type}' on {on} is too early: the "
+                    f"{step.lapsed_clock} period runs until {due}; it can lapse from "
                     f"{due + ONE_DAY}",
                     run.state,
                     self.allowed[run.state],
                 )
         before = run.state
-        # Clock actions can refuse (a second extension): check them on copies first
-        # would be costly; instead they refuse before mutating anything of their own,
-        # and a refusal aborts the whole fold (the caller's case is untouched).
+        # A refusal aborts the whole fold; the caller's case is never touched.
         try:
-            self._clock_actions(case, run, event, data)
+            findings = self._clock_actions(run, step.actions, event.type, on, data)
         except ClockRefusal as exc:
             raise self._reject(case, event, str(exc), run.state, self.allowed[run.state]) from None
         except CalendarRangeError as exc:
             raise self._reject(case, event, str(exc), run.state) from None
-        state_spec = rs.states[target]
-        if state_spec.closed and not rs.states[before].closed:
-            outcome = spec.outcome
-            for fname, fspec in spec.fields.items():
-                if fspec.type == "outcome":
-                    outcome = data.get(fname)
-            run.outcome = outcome
-            run.closed_on = event.on
+        if findings:
+            run.findings.extend(findings)
+        if step.closes:
+            run.outcome = data.get(step.outcome_field) if step.outcome_field else spec.outcome
+            run.closed_on = on
             for clock in run.clocks.values():
-                clock.stop(event.on, event.type, "stopped: the application is concluded")
-        run.state = target
-        run.last_on = event.on
-        run.timeline.append(
-            TimelineEntry(event.on, event.type, before, target, data, event.note, event.by)
-        )
+                clock.stop(on, event.type, "stopped: the application is concluded")
+        run.state = step.target
+        run.last_on = on
+        run.timeline.append((on, event.type, before, step.target, data, event.note, event.by))
         return data
 
-    def _clock_actions(self, case: Case, run: _Fold, event: Event, data: Mapping[str, Any]) -> None:
-        for act in self.actions.get(event.type, ()):
-            clock = run.clocks[act.clock]
+    def _clock_actions(
+        self,
+        run: _Fold,
+        actions: tuple[_Action, ...],
+        etype: str,
+        on: dt.date,
+        data: Mapping[str, Any],
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        for act in actions:
+            clock = run.clocks.get(act.clock)
+            action = act.action
             trig = act.trigger
+            if clock is None:
+                if action not in ("start", "restart"):
+                    continue
+                clock = ClockRun(
+                    act.clock,
+                    self.ruleset.clocks[act.clock],
+                    run.cal,
+                    self.convention,
+                    self.count_trigger_day,
+                )
+                run.clocks[act.clock] = clock
             due_before = clock.due()
-            if act.action in ("start", "restart"):
+            if action == "start" or action == "restart":
                 start = data.get(trig.from_field) if trig.from_field else None
                 limit = data.get(trig.limit_field) if trig.limit_field else None
-                clock.start(start or event.on, event.type, limit, restart=act.action == "restart")
-            elif act.action == "pause":
-                clock.pause(event.on, event.type)
-            elif act.action == "resume":
-                lapsed = self.lapse_of.get(event.type)
-                as_of = run.clocks[lapsed].period_end() if lapsed else None
-                clock.resume(event.on, event.type, as_of)
-            elif act.action == "extend":
+                clock.start(start or on, etype, limit, restart=action == "restart")
+            elif action == "pause":
+                clock.pause(on, etype)
+            elif action == "resume":
+                lapsed = self.lapse_of.get(etype)
+                lapsed_run = run.clocks.get(lapsed) if lapsed else None
+                clock.resume(on, etype, lapsed_run.period_end() if lapsed_run else None)
+            elif action == "extend":
                 assert trig.by_field is not None
-                clock.extend(event.on, event.type, int(data[trig.by_field]), trig.max_times)
+                clock.extend(on, etype, int(data[trig.by_field]), trig.max_times)
                 self._late(
-                    run,
-                    clock.name,
-                    event,
+                    findings,
+                    act.clock,
+                    etype,
+                    on,
                     due_before,
                     "extended_after_due",
                     "extension granted after the deadline",
                 )
-            elif act.action == "replace":
+            elif action == "replace":
                 assert trig.date_field is not None
-                clock.replace(event.on, event.type, data[trig.date_field], trig.max_times)
+                clock.replace(on, etype, data[trig.date_field], trig.max_times)
                 self._late(
-                    run,
-                    clock.name,
-                    event,
+                    findings,
+                    act.clock,
+                    etype,
+                    on,
                     due_before,
                     "replaced_after_due",
                     "new date set after the deadline",
                 )
-            elif act.action == "complete":
-                clock.complete(event.on, event.type)
+            elif action == "complete":
+                clock.complete(on, etype)
                 self._late(
-                    run, clock.name, event, due_before, "deadline_missed", "done after the deadline"
+                    findings,
+                    act.clock,
+                    etype,
+                    on,
+                    due_before,
+                    "deadline_missed",
+                    "done after the deadline",
                 )
-            elif act.action == "stop":
-                clock.stop(event.on, event.type)
+            elif action == "stop":
+                clock.stop(on, etype)
+        return findings
 
     def _late(
-        self, run: _Fold, clock: str, event: Event, due: dt.date | None, code: str, what: str
+        self,
+        findings: list[Finding],
+        clock: str,
+        etype: str,
+        on: dt.date,
+        due: dt.date | None,
+        code: str,
+        what: str,
     ) -> None:
-        spec = self.ruleset.clocks[clock]
-        if not spec.compliance or due is None or event.on <= due:
+        if due is None or on <= due or not self.compliance[clock]:
             return
-        run.findings.append(
+        spec = self.ruleset.clocks[clock]
+        findings.append(
             Finding(
                 code,
                 "warning",
-                f"{spec.en or clock}: '{event.type}' on {event.on} — {what} ({due})",
-                event.on,
+                f"{spec.en or clock}: '{etype}' on {on} — {what} ({due})",
+                on,
                 clock,
-                event.type,
+                etype,
             )
         )
 
@@ -531,20 +626,22 @@ class Machine:
     def _result(self, case: Case, run: _Fold, as_of: dt.date) -> CaseState:
         rs = self.ruleset
         st = rs.states[run.state]
-        deadlines = {
-            name: clock.deadline(as_of, rs.clocks[name].compliance)
-            for name, clock in run.clocks.items()
-            if clock.started_on is not None
-        }
-        outcome_group = rs.outcomes[run.outcome].group if run.outcome else None
         findings = list(run.findings)
-        for name, d in deadlines.items():
-            if d.overdue:
+        for name, clock in run.clocks.items():
+            due = clock.due()
+            spec = rs.clocks[name]
+            if (
+                spec.compliance
+                and not spec.optional
+                and clock.status == RUNNING
+                and due is not None
+                and as_of > due
+            ):
                 findings.append(
                     Finding(
                         "overdue",
                         "warning",
-                        f"{rs.clocks[name].en or name} passed on {d.due} and is still running",
+                        f"{spec.en or name} passed on {due} and is still running",
                         as_of,
                         name,
                     )
@@ -560,17 +657,15 @@ class Machine:
             closed=st.closed,
             final=st.final,
             outcome=run.outcome,
-            outcome_group=outcome_group,
+            outcome_group=rs.outcomes[run.outcome].group if run.outcome else None,
             closed_on=run.closed_on,
             next_events=self.allowed[run.state],
-            deadlines=deadlines,
+            deadlines=Deadlines(run.clocks, self.compliance, as_of),
             findings=tuple(findings),
-            timeline=tuple(run.timeline),
-            calendar=next(iter(run.clocks.values())).cal.id
-            if run.clocks
-            else (case.calendar or rs.ruleset.default_calendar),
+            calendar=run.cal.id,
             as_of=as_of,
+            raw_timeline=tuple(run.timeline),
         )
 
 
-__all__ = ["PAUSED", "CaseState", "Finding", "Machine", "TimelineEntry"]
+__all__ = ["CaseState", "Deadlines", "Finding", "Machine", "TimelineEntry"]

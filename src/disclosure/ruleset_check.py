@@ -44,7 +44,7 @@ _ACTION_OPTIONS = {
 }
 
 
-def _value_ok(spec_type: str, value: Any, choices: tuple[str, ...]) -> str | None:
+def value_problem(spec_type: str, value: Any, choices: tuple[str, ...]) -> str | None:
     """Return why ``value`` does not fit ``spec_type``, or None when it does."""
     if spec_type == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -114,7 +114,7 @@ class _Checker:
         if p.type == "choice" and not p.choices:
             self.add(path, "a choice parameter needs 'choices'")
         if p.default is not None:
-            why = _value_ok(p.type, p.default, p.choices)
+            why = value_problem(p.type, p.default, p.choices)
             if why:
                 self.add((*path, "default"), f"default does not fit: {why}")
         if name == "pause_convention" and p.default not in PAUSE_CONVENTIONS:
@@ -176,7 +176,7 @@ class _Checker:
                 "use 'choices' for a choice field",
             )
         if spec.default is not None:
-            why = _value_ok(spec.type, spec.default, spec.choices)
+            why = value_problem(spec.type, spec.default, spec.choices)
             if why:
                 self.add((*path, "default"), f"default does not fit: {why}")
         if spec.default_from is not None:
