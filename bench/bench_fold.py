@@ -29,8 +29,13 @@ LIFECYCLE = [
 def bench_disclosure(n: int) -> float:
     machine = Machine(load_ruleset("cn-ogi-2019"))
     cases = [
-        Case(f"B-{i}", "natural_person", "in_person", dt.date(2024, 9, 10),
-             tuple(Event(t, on, d) for t, on, d in LIFECYCLE))
+        Case(
+            f"B-{i}",
+            "natural_person",
+            "in_person",
+            dt.date(2024, 9, 10),
+            tuple(Event(t, on, d) for t, on, d in LIFECYCLE),
+        )
         for i in range(n)
     ]
     as_of = dt.date(2025, 1, 1)
@@ -53,8 +58,13 @@ def bench_transitions(n: int) -> float:
         pass
 
     model = Model()
-    machine = TMachine(model=model, states=list(rs.states), transitions=transitions,
-                       initial=rs.initial_state, auto_transitions=False)
+    machine = TMachine(
+        model=model,
+        states=list(rs.states),
+        transitions=transitions,
+        initial=rs.initial_state,
+        auto_transitions=False,
+    )
     start = time.perf_counter()
     for _ in range(n):
         machine.set_state(rs.initial_state, model)

@@ -26,22 +26,31 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_replay_json_single_case(tmp_path: Path) -> None:
     f = tmp_path / "one.yaml"
-    f.write_text("id: 2024-0042\napplicant: legal_service_org\nchannel: post_signed\n"
-                 "received: 2024-09-10\nevents:\n"
-                 "  - {type: request_correction, on: 2024-09-13, correction_period: 10}\n"
-                 "  - {type: correction_received, on: 2024-09-23}\n"
-                 "  - {type: decide, on: 2024-10-18, outcome: partially_disclosed}\n",
-                 encoding="utf-8")
+    f.write_text(
+        "id: 2024-0042\napplicant: legal_service_org\nchannel: post_signed\n"
+        "received: 2024-09-10\nevents:\n"
+        "  - {type: request_correction, on: 2024-09-13, correction_period: 10}\n"
+        "  - {type: correction_received, on: 2024-09-23}\n"
+        "  - {type: decide, on: 2024-10-18, outcome: partially_disclosed}\n",
+        encoding="utf-8",
+    )
     code, out, _ = run("case", "replay", str(f), "--json", "--as-of", "2024-12-01")
     assert code == 0
     doc = json.loads(out)
     assert doc["id"] == "2024-0042" and doc["ruleset"] == "cn-ogi-2019"
     assert (doc["state"], doc["outcome"], doc["closed_on"]) == (
-        "concluded", "partially_disclosed", "2024-10-18")
+        "concluded",
+        "partially_disclosed",
+        "2024-10-18",
+    )
     assert doc["waiting_on"] == "nobody"
     assert doc["next_events"] == ["review_filed", "lawsuit_filed"]
-    assert doc["deadlines"]["reply"] == {**doc["deadlines"]["reply"], "due": "2024-10-24",
-                                         "status": "met", "provisional": False}
+    assert doc["deadlines"]["reply"] == {
+        **doc["deadlines"]["reply"],
+        "due": "2024-10-24",
+        "status": "met",
+        "provisional": False,
+    }
     assert doc["overdue"] is False and doc["findings"] == []
 
 
@@ -56,8 +65,16 @@ def test_replay_json_many_cases_and_open_outcome_is_null() -> None:
 
 
 def test_replay_regional_calendar_files() -> None:
-    code, out, _ = run("case", "replay", REGIONAL, "--calendar-file",
-                       str(EXAMPLES / "calendars"), "--json", "--as-of", "2024-01-01")
+    _, out, _ = run(
+        "case",
+        "replay",
+        REGIONAL,
+        "--calendar-file",
+        str(EXAMPLES / "calendars"),
+        "--json",
+        "--as-of",
+        "2024-01-01",
+    )
     dues = {d["id"]: d["deadlines"]["reply"]["due"] for d in json.loads(out)}
     assert dues["EX-09-GX-2024"] == "2024-05-10" and dues["EX-09-NATIONAL-2024"] == "2024-05-08"
 
@@ -70,8 +87,9 @@ def test_replay_for_people() -> None:
 
 
 def test_explain_prints_the_derivation() -> None:
-    code, out, _ = run("case", "explain", WORKED, "--case", "EX-02", "--clock", "reply",
-                       "--as-of", "2024-11-20")
+    code, out, _ = run(
+        "case", "explain", WORKED, "--case", "EX-02", "--clock", "reply", "--as-of", "2024-11-20"
+    )
     assert code == 0
     for text in ("restart", "discarded", "paused with 4 working days used", "2024-12-10"):
         assert text in out
@@ -84,11 +102,21 @@ def test_explain_prints_the_derivation() -> None:
 
 def test_advance_lists_lapsed_windows(tmp_path: Path) -> None:
     f = tmp_path / "c.yaml"
-    f.write_text("id: L-1\napplicant: natural_person\nchannel: online\nreceived: 2024-03-01\n"
-                 "events: [{type: request_correction, on: 2024-03-04}]\n", encoding="utf-8")
-    code, out, _ = run("case", "advance", str(f), "--as-of", "2024-04-01", "--json")
-    assert json.loads(out) == [{"case": "L-1", "type": "correction_lapsed", "on": "2024-03-19",
-                                "note": "produced by time (advance)", "by": "disclosure"}]
+    f.write_text(
+        "id: L-1\napplicant: natural_person\nchannel: online\nreceived: 2024-03-01\n"
+        "events: [{type: request_correction, on: 2024-03-04}]\n",
+        encoding="utf-8",
+    )
+    _, out, _ = run("case", "advance", str(f), "--as-of", "2024-04-01", "--json")
+    assert json.loads(out) == [
+        {
+            "case": "L-1",
+            "type": "correction_lapsed",
+            "on": "2024-03-19",
+            "note": "produced by time (advance)",
+            "by": "disclosure",
+        }
+    ]
 
 
 def test_rules_commands() -> None:
@@ -128,10 +156,14 @@ def test_calendar_commands() -> None:
         (["case", "replay", WORKED, "--as-of", "2024-13-01"], "is not a date"),
         (["case", "explain", WORKED], "choose one with --case"),
         (["case", "explain", WORKED, "--case", "EX-99"], "no case 'EX-99'"),
-        (["case", "explain", WORKED, "--case", "EX-01", "--clock", "replie"],
-         "did you mean 'reply'"),
-        (["case", "explain", WORKED, "--case", "EX-01", "--clock", "fee_payment"],
-         "was never started"),
+        (
+            ["case", "explain", WORKED, "--case", "EX-01", "--clock", "replie"],
+            "did you mean 'reply'",
+        ),
+        (
+            ["case", "explain", WORKED, "--case", "EX-01", "--clock", "fee_payment"],
+            "was never started",
+        ),
         (["rules", "show", "nope"], "no ruleset named 'nope'"),
         (["calendar", "show", "2026-14"], "is not a month"),
         (["calendar", "show", "2026-02", "--calendar", "cn-mars"], "no calendar 'cn-mars'"),
@@ -148,9 +180,12 @@ def test_user_errors_exit_non_zero_without_traceback(args, message) -> None:
 
 def test_rejected_event_in_file_names_file_line_and_allowed(tmp_path: Path) -> None:
     f = tmp_path / "bad.yaml"
-    f.write_text("id: B-1\napplicant: natural_person\nchannel: online\nreceived: 2024-03-01\n"
-                 "events:\n  - {type: request_correction, on: 2024-03-04}\n"
-                 "  - {type: decide, on: 2024-03-05, outcome: disclosed}\n", encoding="utf-8")
+    f.write_text(
+        "id: B-1\napplicant: natural_person\nchannel: online\nreceived: 2024-03-01\n"
+        "events:\n  - {type: request_correction, on: 2024-03-04}\n"
+        "  - {type: decide, on: 2024-03-05, outcome: disclosed}\n",
+        encoding="utf-8",
+    )
     code, _, err = run("case", "replay", str(f))
     assert code == 1
     assert f"{f}:7: case B-1: event 'decide' is not allowed in state 'awaiting_correction'" in err
@@ -158,12 +193,29 @@ def test_rejected_event_in_file_names_file_line_and_allowed(tmp_path: Path) -> N
 
 
 def test_installed_entry_point_runs_as_a_real_process() -> None:
-    proc = subprocess.run([sys.executable, "-m", "disclosure", "case", "replay", WORKED,
-                           "--json", "--as-of", "2025-01-05"], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "disclosure",
+            "case",
+            "replay",
+            WORKED,
+            "--json",
+            "--as-of",
+            "2025-01-05",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)) == 9
-    bad = subprocess.run([sys.executable, "-m", "disclosure", "case", "replay", "missing.yaml"],
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "disclosure", "case", "replay", "missing.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: ")
