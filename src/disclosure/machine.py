@@ -283,6 +283,34 @@ class Machine:
         normalized = self._apply(case, run, event)
         return case.with_event(attrs.evolve(event, data=normalized))
 
+    def conclusion(self, case: Case) -> tuple[str | None, dt.date | None]:
+        """The outcome and closing day only, from state transitions alone.
+
+        The annual report needs no clocks; this walk costs a dictionary lookup
+        per event, so reports over millions of cases stay fast. Use ``fold``
+        to validate a log completely.
+        """
+        state = self.initial
+        for event in case.events:
+            step = self.transitions.get((state, event.type))
+            if step is None:
+                raise self._reject(
+                    case,
+                    event,
+                    f"event '{event.type}' is not allowed in state '{state}'",
+                    state,
+                    self.allowed.get(state, ()),
+                )
+            if step.closes:
+                outcome = (
+                    event.data.get(step.outcome_field) if step.outcome_field else step.spec.outcome
+                )
+                if outcome not in self.ruleset.outcomes:
+                    raise self._reject(case, event, f"unknown outcome code '{outcome}'")
+                return outcome, event.on
+            state = step.target
+        return None, None
+
     def allowed_events(self, case: Case) -> tuple[str, ...]:
         state = self.fold(case).state
         return self.allowed[state]
@@ -551,11 +579,13 @@ class Machine:
         data: dict[str, Any] = {}
         for key in event.data:
             if key not in fields:
+                hint = (
+                    f"'{key}' belongs to the event itself, not to its data"
+                    if key in EVENT_COMMON_KEYS
+                    else did_you_mean(key, fields) or "it takes no data fields"
+                )
                 raise self._reject(
-                    case,
-                    event,
-                    f"event '{event.type}' has no field '{key}' "
-                    f"({did_you_mean(key, [*fields, *EVENT_COMMON_KEYS])})",
+                    case, event, f"event '{event.type}' has no field '{key}' ({hint})"
                 )
         for name, spec in fields.items():
             if name in event.data and event.data[name] is not None:

@@ -14,6 +14,7 @@ import click
 
 from .calendars import calendar_group
 from .cases import case_group
+from .reports import report_group
 from .rules import rules_group
 
 
@@ -44,6 +45,7 @@ def cli() -> None:
 cli.add_command(rules_group)
 cli.add_command(case_group)
 cli.add_command(calendar_group)
+cli.add_command(report_group)
 
 
 def main(argv: list[str] | None = None) -> None:
