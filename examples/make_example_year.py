@@ -215,7 +215,7 @@ PATHS = [
 def generate(year: int, count: int, seed: int) -> list[Case]:
     engine = Engine()
     rng = random.Random(seed)
-    as_of = dt.date(year + 1, 1, 20)  # the day the report is prepared
+    as_of = dt.date(year + 1, 1, 6)  # the day the data was exported
     b = Builder(engine, rng, as_of)
     cal = b.cal
     cases: list[Case] = []

@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 
+from . import casestore
 from .calendars import calendar_group
 from .cases import case_group
+from .dashboard import advance_cmd, due_cmd, init_cmd, store_group
 from .reports import report_group
 from .rules import rules_group
 
@@ -46,6 +48,11 @@ cli.add_command(rules_group)
 cli.add_command(case_group)
 cli.add_command(calendar_group)
 cli.add_command(report_group)
+cli.add_command(init_cmd)
+cli.add_command(due_cmd)
+cli.add_command(advance_cmd)
+cli.add_command(store_group)
+casestore.register(case_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,9 +24,12 @@ def _default(value: Any) -> Any:
 
 
 def console() -> Console:
+    import sys
+
     from rich.console import Console
 
-    return Console(highlight=False)
+    # Piped output (files, pagers, CI logs) gets room for wide tables instead of 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]

@@ -1,0 +1,31 @@
+"""The ``--db`` option shared by every command that uses the case store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    default="disclosure.db",
+    show_default=True,
+    envvar="DISCLOSURE_DB",
+    help="Case store file (also $DISCLOSURE_DB).",
+)
+
+
+def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> Store:
+    from ..calendar_load import CalendarRegistry
+    from ..engine import Engine
+    from ..store import Store
+
+    return Store.open_existing(db, Engine(calendars=CalendarRegistry.default(calendar_files)))

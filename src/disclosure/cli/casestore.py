@@ -1,0 +1,368 @@
+"""``disclosure case open|event|show|list|import|export``: cases in the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._db import db_option, open_store
+from ._out import DATE, console, print_json
+
+_personal_opt = click.option(
+    "--show-personal-data",
+    is_flag=True,
+    help="Show applicant names, ID numbers and contacts unmasked.",
+)
+
+
+def _mask(case_dict: dict[str, Any], show: bool) -> dict[str, Any]:
+    from ..privacy import MASKS
+
+    if show:
+        return case_dict
+    return {
+        k: (MASKS[k](v) if k in MASKS and isinstance(v, str) else v) for k, v in case_dict.items()
+    }
+
+
+def register(group: click.Group) -> None:
+    group.add_command(case_open)
+    group.add_command(case_event)
+    group.add_command(case_show)
+    group.add_command(case_list)
+    group.add_command(case_import)
+    group.add_command(case_export)
+
+
+@click.command("open")
+@click.argument("case_id")
+@click.option("--applicant", required=True, help="Applicant kind (e.g. natural_person).")
+@click.option("--channel", required=True, help="Channel (e.g. online, in_person).")
+@click.option("--received", type=DATE, required=True, help="Receipt date (YYYY-MM-DD).")
+@click.option("--ruleset", default=None, help="Ruleset name (default cn-ogi-2019).")
+@click.option("--calendar", default=None, help="Calendar id (default: the ruleset's).")
+@click.option("--subject", default="", help="What is asked for.")
+@click.option("--applicant-name", default="", help="Personal data: masked in output.")
+@click.option("--id-number", default="", help="Personal data: masked in output.")
+@click.option("--contact", default="", help="Personal data: masked in output.")
+@db_option
+def case_open(
+    case_id: str,
+    applicant: str,
+    channel: str,
+    received: dt.date,
+    ruleset: str | None,
+    calendar: str | None,
+    subject: str,
+    applicant_name: str,
+    id_number: str,
+    contact: str,
+    db: str,
+) -> None:
+    """Register a new application CASE_ID in the store."""
+    from ..case import Case
+
+    with open_store(db) as store:
+        state = store.open_case(
+            Case(
+                case_id,
+                applicant,
+                channel,
+                received,
+                (),
+                ruleset=ruleset,
+                calendar=calendar,
+                subject=subject,
+                applicant_name=applicant_name,
+                id_number=id_number,
+                contact=contact,
+            )
+        )
+    due = state.deadlines.get("reply")
+    click.echo(
+        f"opened case {case_id}: {state.state}"
+        + (f", reply due {due.due}" if due is not None and due.due else "")
+    )
+
+
+def _parse_value(text: str) -> Any:
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, (bool, int, float, dt.date)) and not isinstance(value, dt.datetime):
+        return value
+    return text
+
+
+@click.command("event")
+@click.argument("case_id")
+@click.argument("event_type")
+@click.argument("fields", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--on", "on", type=DATE, default=None, help="Event date (default today).")
+@click.option("--note", default="", help="Free-text note kept with the event.")
+@click.option("--by", default="", help="Who recorded it.")
+@click.option(
+    "--expect-seq",
+    type=int,
+    default=None,
+    help="Number of events you saw; refuse if the case changed since.",
+)
+@db_option
+def case_event(
+    case_id: str,
+    event_type: str,
+    fields: tuple[str, ...],
+    on: dt.date | None,
+    note: str,
+    by: str,
+    expect_seq: int | None,
+    db: str,
+) -> None:
+    """Record EVENT_TYPE on CASE_ID (rejected events change nothing)."""
+    from ..case import Event
+
+    data: dict[str, Any] = {}
+    for item in fields:
+        if "=" not in item:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="FIELDS")
+        key, _, value = item.partition("=")
+        data[key.strip()] = _parse_value(value.strip())
+    with open_store(db) as store:
+        case = store.append(
+            case_id, Event(event_type, on or dt.date.today(), data, note, by), expect_seq
+        )
+        state = store.engine.fold(case)
+    click.echo(
+        f"case {case_id}: {event_type} recorded; now {state.state} "
+        f"(waiting on {state.waiting_on})" + (f", outcome {state.outcome}" if state.outcome else "")
+    )
+
+
+@click.command("show")
+@click.argument("case_id")
+@click.option("--as-of", type=DATE, default=None, help="Day for remaining days (default today).")
+@_personal_opt
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def case_show(
+    case_id: str, as_of: dt.date | None, show_personal_data: bool, as_json: bool, db: str
+) -> None:
+    """Show one case: state, who must act, deadlines with explanations, timeline."""
+    with open_store(db) as store:
+        case = store.get(case_id)
+        state = store.engine.fold(case, as_of or dt.date.today())
+        rs = store.engine.ruleset(state.ruleset)
+    info = _mask(case.to_dict(), show_personal_data)
+    if as_json:
+        doc = state.to_dict()
+        doc["case"] = {k: v for k, v in info.items() if k != "events"}
+        doc["timeline"] = [
+            {
+                "on": t.on,
+                "type": t.type,
+                "from": t.from_state,
+                "to": t.to_state,
+                "data": dict(t.data),
+                "note": t.note,
+                "by": t.by,
+            }
+            for t in state.timeline
+        ]
+        doc["explanations"] = {
+            name: [s.detail for s in d.steps] for name, d in state.deadlines.items()
+        }
+        print_json(doc)
+        return
+    from rich.table import Table
+
+    from .cases import _left_text
+
+    out = console()
+    out.print(
+        f"[bold]Case {state.case_id}[/bold]  {state.applicant} · {state.channel} · "
+        f"received {state.received}  (ruleset {state.ruleset}, calendar {state.calendar})"
+    )
+    for key in ("subject", "applicant_name", "id_number", "contact"):
+        if info.get(key):
+            out.print(f"  {key.replace('_', ' ')}: {info[key]}")
+    st = rs.states[state.state]
+    line = (
+        f"  State: [bold]{state.state}[/bold] {st.zh}  — waiting on [bold]{state.waiting_on}[/bold]"
+    )
+    if state.outcome:
+        line += (
+            f"  outcome [bold]{state.outcome}[/bold] {rs.outcomes[state.outcome].zh} "
+            f"on {state.closed_on}"
+        )
+    out.print(line)
+    if state.deadlines:
+        table = Table(title=f"Deadlines as of {state.as_of}", title_justify="left")
+        for col in ("clock", "due", "status", "left", "how it was derived"):
+            table.add_column(col)
+        for name, d in state.deadlines.items():
+            if d.status == "running":
+                text, style = _left_text(d.remaining, d.overdue)
+            elif d.status == "paused":
+                text, style = f"{d.remaining} left (paused)", "cyan"
+            else:
+                text, style = "", ""
+            left = f"[{style}]{text}[/{style}]" if style else text
+            if d.provisional:
+                left += " (provisional)"
+            how = "; ".join(f"{s.on} {s.event}: {s.detail}" for s in d.steps)
+            table.add_row(name, str(d.due or "-"), d.status, left, how)
+        out.print(table)
+    for f in state.findings:
+        out.print(f"  [yellow]finding[/yellow] {f.code}: {f.message}")
+    if state.timeline:
+        tl = Table(title="Timeline", title_justify="left")
+        for col in ("date", "event", "from → to", "data", "note"):
+            tl.add_column(col)
+        for t in state.timeline:
+            tl.add_row(
+                str(t.on),
+                t.type,
+                f"{t.from_state} → {t.to_state}",
+                ", ".join(f"{k}={v}" for k, v in t.data.items()),
+                t.note,
+            )
+        out.print(tl)
+    if state.next_events:
+        out.print("  next events: " + ", ".join(state.next_events))
+
+
+@click.command("list")
+@click.option("--state", default=None, help="Only cases in this state.")
+@click.option("--waiting-on", default=None, help="Only open cases waiting on this party.")
+@click.option("--overdue", is_flag=True, help="Only cases past an agency deadline.")
+@click.option(
+    "--due-within",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Only cases due within DAYS calendar days.",
+)
+@click.option("--received-in", type=click.IntRange(1990, 2100), default=None, metavar="YEAR")
+@click.option("--as-of", type=DATE, default=None, help="Day for --overdue/--due-within.")
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def case_list(
+    state: str | None,
+    waiting_on: str | None,
+    overdue: bool,
+    due_within: int | None,
+    received_in: int | None,
+    as_of: dt.date | None,
+    limit: int | None,
+    as_json: bool,
+    db: str,
+) -> None:
+    """List cases from the store's projection (fast on large stores)."""
+    import attrs
+
+    today = as_of or dt.date.today()
+    with open_store(db) as store:
+        rows = store.query(
+            state=state,
+            waiting_on=waiting_on,
+            overdue_as_of=today if overdue else None,
+            due_by=today + dt.timedelta(days=due_within) if due_within is not None else None,
+            received_in=received_in,
+            limit=limit,
+            open_only=due_within is not None,
+        )
+    if as_json:
+        print_json([attrs.asdict(r) for r in rows])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} case(s)", title_justify="left")
+    for col in ("case", "state", "waiting on", "next due", "applicant", "received", "outcome"):
+        table.add_column(col)
+    for r in rows:
+        due = r.next_due or ""
+        if r.next_due and r.next_due < today.isoformat():
+            due = f"[bold red]{due} overdue[/bold red]"
+        table.add_row(
+            r.case_id, r.state, r.waiting_on, due, r.applicant, r.received, r.outcome or ""
+        )
+    console().print(table)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Cases per transaction: each batch lands whole or not at all.",
+)
+@click.option("--replace", is_flag=True, help="Replace cases whose id already exists.")
+@db_option
+def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str) -> None:
+    """Import case files (YAML, JSON or JSON Lines) into the store."""
+    from ..case import load_cases
+
+    total = 0
+    with open_store(db) as store:
+        for f in files:
+            cases = load_cases(f)
+            for i in range(0, len(cases), batch_size):
+                store.import_cases(cases[i : i + batch_size], replace=replace)
+                total += len(cases[i : i + batch_size])
+    click.echo(f"imported {total} case(s) into {db}")
+
+
+@click.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File to write (default: stdout). The suffix picks the format.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json", "jsonl"]),
+    default=None,
+    help="Format (default: from -o's suffix, else yaml).",
+)
+@_personal_opt
+@db_option
+def case_export(output: str | None, fmt: str | None, show_personal_data: bool, db: str) -> None:
+    """Export every case with its events (import reads it back exactly).
+
+    Personal data is exported unmasked only with --show-personal-data.
+    """
+    import yaml
+
+    kind = fmt or (Path(output).suffix.lstrip(".") if output else "yaml")
+    if kind == "yml":
+        kind = "yaml"
+    if kind not in ("yaml", "json", "jsonl"):
+        raise click.BadParameter(
+            f"cannot tell the format from '{output}'; use --format", param_hint="--format"
+        )
+    with open_store(db) as store:
+        docs = [_mask(c.to_dict(), show_personal_data) for c in store.iter_cases()]
+    if kind == "jsonl":
+        text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)
+    elif kind == "json":
+        text = json.dumps({"cases": docs}, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump({"cases": docs}, allow_unicode=True, sort_keys=False, width=100)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"exported {len(docs)} case(s) to {output}", err=True)
+    else:
+        click.echo(text, nl=False)

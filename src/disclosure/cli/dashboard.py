@@ -1,0 +1,180 @@
+"""``disclosure init|due|advance|store verify``: the store-wide commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._db import db_option, open_store
+from ._out import DATE, console, print_json
+
+SHOWN = 20
+
+
+@click.command("init")
+@click.option("--force", is_flag=True, help="Delete an existing store file first.")
+@db_option
+def init_cmd(force: bool, db: str) -> None:
+    """Create an empty case store."""
+    from ..store import Store, StoreError
+
+    path = Path(db)
+    if path.exists():
+        if not force:
+            raise StoreError(f"{db} already exists (use --force to start over)")
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
+    with Store(path) as store:
+        click.echo(f"created case store {db} (schema {store.schema_version})")
+
+
+@click.command("due")
+@click.option("--as-of", type=DATE, default=None, help="The day to look from (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
+    """The morning dashboard: overdue, due this week, waiting, lapsed windows."""
+    today = as_of or dt.date.today()
+    week = today + dt.timedelta(days=7)
+    t, w = today.isoformat(), week.isoformat()
+    with open_store(db) as store:
+        sections: dict[str, Any] = {
+            "overdue": (
+                store.count_where("next_due < ?", (t,)),
+                store.query(overdue_as_of=today, limit=SHOWN),
+            ),
+            "due_this_week": (
+                store.count_where("next_due >= ? AND next_due <= ?", (t, w)),
+                [
+                    p
+                    for p in store.query(due_by=week, limit=SHOWN * 4)
+                    if p.next_due and p.next_due >= t
+                ][:SHOWN],
+            ),
+            "lapsed": (
+                store.count_where("next_lapse < ?", (t,)),
+                store.query(lapsed_as_of=today, limit=SHOWN),
+            ),
+        }
+        waiting = {
+            party: store.count_where("waiting_on = ? AND closed = 0", (party,))
+            for (party,) in store.db.execute(
+                "SELECT DISTINCT waiting_on FROM projection WHERE closed = 0"
+            )
+        }
+        open_total = store.count_where("closed = 0")
+    commands = {
+        "overdue": lambda p: f"disclosure case show {p.case_id} --db {db}",
+        "due_this_week": lambda p: f"disclosure case show {p.case_id} --db {db}",
+        "lapsed": lambda p: (
+            f"disclosure case event {p.case_id} {p.next_lapse_event} --on "
+            f"{(dt.date.fromisoformat(p.next_lapse) + dt.timedelta(days=1))}"
+            f" --db {db}"
+        ),
+    }
+    if as_json:
+        doc: dict[str, Any] = {"as_of": t, "open": open_total, "waiting_on": waiting}
+        for key, (count, rows) in sections.items():
+            doc[key] = {
+                "count": count,
+                "cases": [
+                    {
+                        "id": p.case_id,
+                        "state": p.state,
+                        "waiting_on": p.waiting_on,
+                        "next_due": p.next_due,
+                        "clock": p.next_due_clock,
+                        "lapse": p.next_lapse,
+                        "lapse_event": p.next_lapse_event,
+                        "command": commands[key](p),
+                    }
+                    for p in rows
+                ],
+            }
+        print_json(doc)
+        return
+    out = console()
+    out.print(
+        f"[bold]Due as of {t}[/bold] — {open_total} open case(s); waiting on: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(waiting.items()))
+    )
+    titles = {
+        "overdue": ("OVERDUE — past an agency deadline", "bold red"),
+        "due_this_week": ("Due within 7 days", "yellow"),
+        "lapsed": ("Lapsed windows that need an event (or: disclosure advance --apply)", "cyan"),
+    }
+    for key, (count, rows) in sections.items():
+        text, style = titles[key]
+        out.print(f"\n[{style}]{text}: {count}[/{style}]")
+        for p in rows:
+            when = p.next_lapse if key == "lapsed" else p.next_due
+            what = p.next_lapse_event if key == "lapsed" else p.next_due_clock
+            out.print(
+                f"  {p.case_id:<14} {what or '':<18} {when}  {p.state:<24} → {commands[key](p)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if count > len(rows):
+            out.print(
+                f"  … and {count - len(rows)} more (disclosure case list "
+                f"{'--overdue' if key == 'overdue' else '--due-within 7'} --db {db})"
+            )
+
+
+@click.command("advance")
+@click.option("--as-of", type=DATE, default=None, help="Day to look from (default today).")
+@click.option("--apply", "apply_", is_flag=True, help="Record the events (default: only list).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def advance_cmd(as_of: dt.date | None, apply_: bool, as_json: bool, db: str) -> None:
+    """The events that time alone has produced (lapsed correction, fee, consultation windows)."""
+    today = as_of or dt.date.today()
+    found: list[dict[str, Any]] = []
+    with open_store(db) as store:
+        for p in store.query(lapsed_as_of=today):
+            case = store.get(p.case_id)
+            seq = len(case.events)
+            for event in store.engine.advance(case, today):
+                if apply_:
+                    store.append(p.case_id, event, expected_seq=seq)
+                    seq += 1
+                found.append({"case": p.case_id, **event.to_dict(), "applied": apply_})
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        click.echo(f"nothing has lapsed as of {today}")
+    for item in found:
+        verb = "recorded" if apply_ else "due"
+        click.echo(f"{item['case']}: {item['type']} on {item['on']} ({verb})")
+    if found and not apply_:
+        click.echo("run again with --apply to record them")
+
+
+@click.group("store")
+def store_group() -> None:
+    """Maintain the case store."""
+
+
+@store_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def store_verify(as_json: bool, db: str) -> None:
+    """Replay every case and compare with the stored projection; exit 1 on differences."""
+    with open_store(db) as store:
+        problems = store.verify()
+        count = store.count()
+    if as_json:
+        print_json({"cases": count, "ok": not problems, "problems": problems})
+    else:
+        for p in problems:
+            click.echo(p, err=True)
+        click.echo(
+            f"{count} case(s) replayed: "
+            + ("ok" if not problems else f"{len(problems)} problem(s)")
+        )
+    if problems:
+        raise SystemExit(1)
