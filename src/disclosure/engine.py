@@ -61,5 +61,8 @@ class Engine:
     def apply(self, case: Case, event: Event) -> Case:
         return self.machine_for(case).apply(case, event)
 
+    def normalize(self, case: Case) -> Case:
+        return self.machine_for(case).normalize(case)
+
     def advance(self, case: Case, today: dt.date) -> list[Event]:
         return self.machine_for(case).advance(case, today)

@@ -10,6 +10,7 @@ rejected event changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +25,8 @@ from .errors import CalendarRangeError, DisclosureError, EventRejected, NotFound
 from .hints import did_you_mean
 from .ruleset import CLOCK_ACTIONS, RECEIPT, EventSpec, FieldSpec, Ruleset, Trigger
 from .ruleset_check import value_problem
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @attrs.frozen
@@ -310,6 +313,36 @@ class Machine:
                 return outcome, event.on
             state = step.target
         return None, None
+
+    def normalize(self, case: Case) -> Case:
+        """The case with date fields given as text turned into dates.
+
+        JSON has no dates, so a case read from JSON or from the store spells
+        them as text; normalizing makes equal cases compare equal whatever
+        file they came from.
+        """
+        events = []
+        changed = False
+        for event in case.events:
+            spec = self.ruleset.events.get(event.type)
+            data = event.data
+            if spec is not None:
+                fixed = {
+                    k: (
+                        dt.date.fromisoformat(v)
+                        if isinstance(v, str)
+                        and k in spec.fields
+                        and spec.fields[k].type == "date"
+                        and _ISO_DATE.match(v)
+                        else v
+                    )
+                    for k, v in data.items()
+                }
+                if fixed != data:
+                    changed = True
+                    event = attrs.evolve(event, data=fixed)
+            events.append(event)
+        return attrs.evolve(case, events=tuple(events)) if changed else case
 
     def allowed_events(self, case: Case) -> tuple[str, ...]:
         state = self.fold(case).state

@@ -250,6 +250,7 @@ class Store:
 
         Each case is folded first, so a bad log is refused with its error.
         """
+        cases = [self.engine.normalize(c) for c in cases]
         states = [self.engine.fold(c) for c in cases]
         try:
             with self._write() as db:
@@ -356,22 +357,16 @@ class Store:
 
     def _case(self, row: Sequence[Any], events: Iterable[Sequence[Any]]) -> Case:
         cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row
-        rs = self.engine.ruleset(ruleset)
-        evs = []
-        for etype, on, data, note, by in events:
-            values = json.loads(data)
-            spec = rs.events.get(etype)
-            if spec is not None:
-                for key, fspec in spec.fields.items():
-                    if fspec.type == "date" and isinstance(values.get(key), str):
-                        values[key] = dt.date.fromisoformat(values[key])
-            evs.append(Event(etype, dt.date.fromisoformat(on), values, note, by))
-        return Case(
+        evs = tuple(
+            Event(etype, dt.date.fromisoformat(on), json.loads(data), note, by)
+            for etype, on, data, note, by in events
+        )
+        case = Case(
             cid,
             applicant,
             channel,
             dt.date.fromisoformat(received),
-            tuple(evs),
+            evs,
             ruleset=ruleset,
             calendar=calendar,
             subject=subject,
@@ -379,6 +374,7 @@ class Store:
             id_number=idn,
             contact=contact,
         )
+        return self.engine.normalize(case)
 
     def _unknown(self, case_id: str) -> str:
         like = [

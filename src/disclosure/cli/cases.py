@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from ._db import db_option, open_store
 from ._out import DATE, console, print_json
 
 if TYPE_CHECKING:
@@ -130,12 +132,13 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
 
 
 @case_group.command("explain")
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, metavar="FILE_OR_CASE_ID...")
 @click.option("--clock", default="reply", show_default=True, help="Clock to explain.")
 @click.option("--case", "case_id", default=None, help="Case id (needed if the file has several).")
 @_as_of_opt
 @_calendar_opt
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
 def case_explain(
     files: tuple[str, ...],
     clock: str,
@@ -143,13 +146,21 @@ def case_explain(
     as_of: dt.date | None,
     calendar_files: tuple[str, ...],
     as_json: bool,
+    db: str,
 ) -> None:
-    """Explain how a case's deadline was derived, step by step."""
+    """Explain how a case's deadline was derived, step by step.
+
+    Give case files, or a case id to read it from the store (--db).
+    """
     from ..errors import NotFoundError
     from ..hints import did_you_mean
 
     engine = _engine(calendar_files)
-    cases = _load(files)
+    if len(files) == 1 and not Path(files[0]).exists() and Path(db).exists():
+        with open_store(db, calendar_files) as store:
+            cases = [store.get(files[0])]
+    else:
+        cases = _load(files)
     if case_id is not None:
         chosen = [c for c in cases if c.id == case_id]
         if not chosen:
@@ -208,7 +219,9 @@ def case_explain(
     status = f"status: [bold]{d.status}[/bold]"
     if d.due:
         status += f", due {d.due}"
-    if d.remaining is not None:
+    if d.remaining is not None and d.remaining < 0 and d.status == "running":
+        status += f", {-d.remaining} {unit} OVERDUE as of {state.as_of}"
+    elif d.remaining is not None:
         status += f", {d.remaining} {unit} left as of {state.as_of}"
     if d.provisional:
         status += " — PROVISIONAL: the official holiday schedule for that year is not published"

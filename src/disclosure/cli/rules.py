@@ -136,3 +136,16 @@ def rules_lint(files: tuple[str, ...]) -> None:
             click.echo(f"{f}: ok")
     if failed:
         raise SystemExit(1)
+
+
+@rules_group.command("graph")
+@click.argument("name")
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
+)
+def rules_graph(name: str, fmt: str) -> None:
+    """Print the lifecycle diagram of ruleset NAME (Mermaid or Graphviz dot)."""
+    from ..graph import lifecycle_graph
+    from ..ruleset_load import load_ruleset
+
+    click.echo(lifecycle_graph(load_ruleset(name), fmt), nl=False)

@@ -1,0 +1,339 @@
+"""CLI commands over the case store and the annual report, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES
+from disclosure.cli import cli
+
+AGENCY = EXAMPLES / "agency-2024"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "cases.db")
+    assert run("init", "--db", path)[0] == 0
+    return path
+
+
+@pytest.fixture
+def loaded(db: str) -> str:
+    code, out, err = run("case", "import", str(AGENCY / "cases.yaml"), "--db", db)
+    assert code == 0, err
+    return db
+
+
+def test_open_event_show_list(db: str) -> None:
+    code, out, _ = run(
+        "case",
+        "open",
+        "2024-0042",
+        "--applicant",
+        "legal_service_org",
+        "--channel",
+        "post_signed",
+        "--received",
+        "2024-09-10",
+        "--applicant-name",
+        "张三丰",
+        "--id-number",
+        "110101199001011234",
+        "--contact",
+        "13800138000",
+        "--db",
+        db,
+    )
+    assert code == 0 and "reply due 2024-10-14" in out
+    code, out, _ = run(
+        "case",
+        "event",
+        "2024-0042",
+        "request_correction",
+        "--on",
+        "2024-09-13",
+        "correction_period=10",
+        "--db",
+        db,
+    )
+    assert code == 0 and "awaiting_correction" in out
+    code, out, _ = run(
+        "case",
+        "event",
+        "2024-0042",
+        "correction_received",
+        "--on",
+        "2024-09-23",
+        "--db",
+        db,
+        "--expect-seq",
+        "1",
+    )
+    assert code == 0
+    code, out, _ = run("case", "show", "2024-0042", "--db", db, "--as-of", "2024-10-01")
+    assert code == 0
+    assert "张**" in out and "110*************34" in out and "*******8000" in out
+    assert "张三丰" not in out and "13800138000" not in out
+    assert "2024-10-24" in out and "discarded" in out and "correction_received" in out
+    code, out, _ = run("case", "show", "2024-0042", "--db", db, "--show-personal-data", "--json")
+    doc = json.loads(out)
+    assert doc["case"]["applicant_name"] == "张三丰" and doc["state"] == "under_review"
+    assert doc["deadlines"]["reply"]["due"] == "2024-10-24"
+    code, out, _ = run("case", "list", "--waiting-on", "agency", "--json", "--db", db)
+    assert [r["case_id"] for r in json.loads(out)] == ["2024-0042"]
+
+
+def test_rejected_event_lists_allowed_and_changes_nothing(db: str) -> None:
+    run(
+        "case",
+        "open",
+        "A",
+        "--applicant",
+        "natural_person",
+        "--channel",
+        "online",
+        "--received",
+        "2024-03-01",
+        "--db",
+        db,
+    )
+    code, _, err = run(
+        "case", "event", "A", "correction_received", "--on", "2024-03-02", "--db", db
+    )
+    assert code == 1 and "not allowed in state 'received'" in err and "allowed: " in err
+    assert "Traceback" not in err
+    code, out, _ = run("case", "show", "A", "--json", "--db", db)
+    assert json.loads(out)["timeline"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["case", "show", "NOPE"], "no case 'NOPE'"),
+        (["case", "event", "A", "decid", "--on", "2024-03-05"], "unknown event type 'decid'"),
+        (["case", "event", "A", "decide", "--on", "2024-03-05"], "needs field 'outcome'"),
+        (
+            ["case", "event", "A", "decide", "--on", "2024-02-30", "outcome=disclosed"],
+            "is not a date",
+        ),
+        (["case", "event", "A", "decide", "outcome"], "is not KEY=VALUE"),
+        (["case", "event", "A", "extend", "--expect-seq", "3"], "expected 3 events"),
+        (
+            [
+                "case",
+                "open",
+                "A",
+                "--applicant",
+                "natural_person",
+                "--channel",
+                "online",
+                "--received",
+                "2024-03-01",
+            ],
+            "case A already exists",
+        ),
+        (
+            [
+                "case",
+                "open",
+                "B",
+                "--applicant",
+                "citizen",
+                "--channel",
+                "online",
+                "--received",
+                "2024-03-01",
+            ],
+            "unknown applicant kind 'citizen'",
+        ),
+        (["case", "list", "--due-within", "-1"], "-1"),
+        (["init"], "already exists"),
+    ],
+)
+def test_store_user_errors(db: str, args: list[str], message: str) -> None:
+    run(
+        "case",
+        "open",
+        "A",
+        "--applicant",
+        "natural_person",
+        "--channel",
+        "online",
+        "--received",
+        "2024-03-01",
+        "--db",
+        db,
+    )
+    code, out, err = run(*args, "--db", db)
+    assert code != 0
+    assert message in err, err
+    assert "Traceback" not in out + err
+
+
+def test_missing_and_unreadable_database(tmp_path: Path) -> None:
+    code, _, err = run("case", "list", "--db", str(tmp_path / "none.db"))
+    assert code == 1 and "no case store here" in err and "disclosure init" in err
+    bad = tmp_path / "bad.db"
+    bad.write_text("garbage" * 100, encoding="utf-8")
+    code, _, err = run("due", "--db", str(bad))
+    assert code == 1 and "cannot open the case store" in err
+
+
+def test_locked_database_gives_a_clear_error(db: str) -> None:
+    holder = sqlite3.connect(db)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "disclosure",
+                "case",
+                "open",
+                "L",
+                "--applicant",
+                "natural_person",
+                "--channel",
+                "online",
+                "--received",
+                "2024-03-01",
+                "--db",
+                db,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "DISCLOSURE_BUSY_TIMEOUT": "0.5"},
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert proc.returncode == 1
+    assert "database is locked" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_db_from_environment(loaded: str) -> None:
+    code, out, _ = run("case", "list", "--json", env={"DISCLOSURE_DB": loaded})
+    assert code == 0 and len(json.loads(out)) == 346
+
+
+def test_due_dashboard_and_advance(loaded: str) -> None:
+    code, out, _ = run("due", "--as-of", "2025-01-13", "--db", loaded, "--json")
+    doc = json.loads(out)
+    assert doc["overdue"]["count"] == 1 and doc["overdue"]["cases"][0]["id"] == "2024-0074"
+    assert doc["lapsed"]["cases"][0]["command"].startswith(
+        "disclosure case event 2024-0334 fee_lapsed --on 2025-01-10"
+    )
+    code, out, _ = run("due", "--as-of", "2025-01-13", "--db", loaded)
+    assert "OVERDUE" in out and "disclosure case show 2024-0074" in out
+    code, out, _ = run("advance", "--as-of", "2025-01-13", "--db", loaded, "--json")
+    assert [e["type"] for e in json.loads(out)] == ["fee_lapsed"]
+    code, out, _ = run("advance", "--as-of", "2025-01-13", "--apply", "--db", loaded)
+    assert code == 0 and "recorded" in out
+    code, out, _ = run("advance", "--as-of", "2025-01-13", "--db", loaded)
+    assert "nothing has lapsed" in out
+    code, out, _ = run("store", "verify", "--db", loaded)
+    assert code == 0 and "346 case(s) replayed: ok" in out
+
+
+def test_export_import_round_trip(loaded: str, tmp_path: Path) -> None:
+    out_file = tmp_path / "all.jsonl"
+    code, _, _ = run("case", "export", "-o", str(out_file), "--db", loaded, "--show-personal-data")
+    assert code == 0
+    other = str(tmp_path / "other.db")
+    run("init", "--db", other)
+    code, out, _ = run("case", "import", str(out_file), "--db", other)
+    assert "imported 346" in out
+    again = tmp_path / "again.jsonl"
+    run("case", "export", "-o", str(again), "--db", other, "--show-personal-data")
+    assert again.read_text(encoding="utf-8") == out_file.read_text(encoding="utf-8")
+
+
+def test_report_from_the_store_equals_report_from_files(loaded: str) -> None:
+    common = [
+        "report",
+        "annual",
+        "--year",
+        "2024",
+        "--format",
+        "json",
+        "--agency-data",
+        str(AGENCY / "agency.yaml"),
+        "--narrative",
+        str(AGENCY / "narrative.md"),
+    ]
+    code, from_db, _ = run(*common, "--db", loaded)
+    assert code == 0
+    code, from_files, _ = run(*common, "--cases", str(AGENCY / "cases.yaml"))
+    assert json.loads(from_db) == json.loads(from_files)
+    assert from_files == (AGENCY / "report" / "report.json").read_text(encoding="utf-8")
+
+
+def test_report_explain_and_previous(loaded: str, tmp_path: Path) -> None:
+    code, out, _ = run(
+        "report", "annual", "--year", "2024", "--db", loaded, "--explain", "carried_out", "total"
+    )
+    doc = json.loads(out)
+    assert doc["count"] == len(doc["cases"]) > 0
+    code, out, _ = run(
+        "report", "annual", "--year", "2024", "--db", loaded, "--explain", "table4.review", "upheld"
+    )
+    assert code == 0 and json.loads(out)["table"] == "table4"
+    last = tmp_path / "2024.json"
+    run("report", "annual", "--year", "2024", "--db", loaded, "--format", "json", "-o", str(last))
+    code, out, err = run(
+        "report",
+        "annual",
+        "--year",
+        "2025",
+        "--db",
+        loaded,
+        "--previous",
+        str(last),
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    rc7 = next(c for c in json.loads(out)["checks"] if c["id"] == "RC-7")
+    assert rc7["passed"] is True and rc7["skipped"] is None
+
+
+def test_report_errors(loaded: str, tmp_path: Path) -> None:
+    code, _, err = run("report", "annual", "--year", "2024", "--db", loaded, "--format", "pdf")
+    assert code == 1 and "no report renderer 'pdf'" in err
+    code, _, err = run(
+        "report", "annual", "--year", "2024", "--db", loaded, "--template", "cn-annual-2019"
+    )
+    assert code == 1 and "not 2024" in err
+    code, _, err = run(
+        "report", "annual", "--year", "2024", "--db", loaded, "--explain", "nwe", "total"
+    )
+    assert code == 1 and "did you mean 'new'" in err
+
+
+def test_report_needs_cases_or_store() -> None:
+    code, _, err = run("report", "annual", "--year", "2024", env={"DISCLOSURE_DB": ""})
+    assert code == 2 and "give --cases FILE" in err
+
+
+def test_rules_graph() -> None:
+    code, out, _ = run("rules", "graph", "cn-ogi-2019")
+    assert out.startswith("stateDiagram-v2") and "awaiting_correction --> concluded" in out
+    code, out, _ = run("rules", "graph", "cn-ogi-2019", "--format", "dot")
+    assert out.startswith('digraph "cn-ogi-2019"')

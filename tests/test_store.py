@@ -1,0 +1,199 @@
+"""The SQLite case store: appends, conflicts, projection, round trips, crashes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, D, make_case
+from disclosure import Event, EventRejected, load_cases
+from disclosure.store import ConflictError, Store, StoreError
+
+
+@pytest.fixture
+def store(tmp_path: Path, engine):  # type: ignore[no-untyped-def]
+    with Store(tmp_path / "s.db", engine) as s:
+        yield s
+
+
+def test_open_append_and_projection(store) -> None:
+    store.open_case(make_case("2024-09-10", case_id="A"))
+    p = store.projection("A")
+    assert (p.state, p.waiting_on, p.next_due, p.next_due_clock) == (
+        "received",
+        "agency",
+        "2024-10-14",
+        "reply",
+    )
+    store.append("A", Event("request_correction", D("2024-09-13")), expected_seq=0)
+    p = store.projection("A")
+    assert (p.state, p.waiting_on, p.next_due, p.next_lapse, p.next_lapse_event) == (
+        "awaiting_correction",
+        "applicant",
+        None,
+        "2024-09-29",
+        "correction_lapsed",
+    )
+    case = store.get("A")
+    assert case.events[0].data == {"correction_period": 10}
+    assert store.verify() == []
+
+
+def test_rejected_event_changes_nothing(store) -> None:
+    store.open_case(make_case("2024-09-10", case_id="A"))
+    before = (store.get("A"), store.projection("A"))
+    with pytest.raises(EventRejected, match="not allowed in state 'received'"):
+        store.append("A", Event("correction_received", D("2024-09-12")))
+    assert (store.get("A"), store.projection("A")) == before
+
+
+def test_conflicting_append_is_refused(store) -> None:
+    store.open_case(make_case("2024-09-10", case_id="A"))
+    store.append("A", Event("extend", D("2024-09-11")), expected_seq=0)
+    with pytest.raises(ConflictError, match="expected 0 events but the store has 1"):
+        store.append(
+            "A", Event("decide", D("2024-09-12"), {"outcome": "disclosed"}), expected_seq=0
+        )
+    assert len(store.get("A").events) == 1
+
+
+def test_duplicate_case_id_is_refused_and_batch_is_atomic(store) -> None:
+    store.open_case(make_case("2024-09-10", case_id="A"))
+    with pytest.raises(StoreError, match="case A already exists"):
+        store.import_cases(
+            [make_case("2024-09-10", case_id="B"), make_case("2024-09-10", case_id="A")]
+        )
+    assert store.count() == 1  # B did not land either
+
+
+def test_unknown_case_suggests(store) -> None:
+    from disclosure import NotFoundError
+
+    store.open_case(make_case("2024-09-10", case_id="2024-0042"))
+    with pytest.raises(NotFoundError, match="did you mean '2024-0042'"):
+        store.get("2024-0024")
+
+
+def test_import_export_round_trip_is_exact(store, tmp_path) -> None:
+    cases = [store.engine.normalize(c) for c in load_cases(EXAMPLES / "agency-2024" / "cases.yaml")]
+    store.import_cases(cases)
+    exported = list(store.iter_cases())
+    assert sorted(exported, key=lambda c: c.id) == sorted(cases, key=lambda c: c.id)
+    f = tmp_path / "out.jsonl"
+    f.write_text(
+        "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in exported),
+        encoding="utf-8",
+    )
+    again = [store.engine.normalize(c) for c in load_cases(f)]
+    assert sorted(again, key=lambda c: c.id) == sorted(cases, key=lambda c: c.id)
+    assert store.verify() == []
+
+
+def test_verify_finds_a_tampered_projection(store) -> None:
+    store.open_case(make_case("2024-09-10", case_id="A"))
+    store.db.execute("UPDATE projection SET state = 'concluded' WHERE case_id = 'A'")
+    problems = store.verify()
+    assert problems and "case A: projection differs: state 'concluded' != 'received'" in problems[0]
+
+
+def test_not_a_store(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database at all, just text" * 10)
+    with pytest.raises(StoreError, match="cannot open the case store"):
+        Store(bad)
+    with pytest.raises(StoreError, match="no case store here"):
+        Store.open_existing(tmp_path / "missing.db")
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer disclosure"):
+        Store(path)
+
+
+def _hammer(path: str, worker: int, rounds: int) -> tuple[int, int]:
+    """Append extensions/notes to the same case from one process."""
+    from disclosure.store import ConflictError, Store
+
+    ok = conflicts = 0
+    with Store(path) as s:
+        for _ in range(rounds):
+            case = s.get("SHARED")
+            try:
+                # set_reply_date may happen any number of times: a valid append every time
+                s.append(
+                    "SHARED",
+                    Event(
+                        "set_reply_date", D("2024-09-12"), {"due": "2024-12-31"}, note=f"w{worker}"
+                    ),
+                    expected_seq=len(case.events),
+                )
+                ok += 1
+            except ConflictError:
+                conflicts += 1
+    return ok, conflicts
+
+
+def test_two_processes_appending_to_the_same_case(tmp_path: Path, engine) -> None:
+    path = tmp_path / "s.db"
+    with Store(path, engine) as s:
+        s.open_case(make_case("2024-09-10", case_id="SHARED"))
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        results = pool.starmap(_hammer, [(str(path), 1, 40), (str(path), 2, 40)])
+    appended = sum(ok for ok, _ in results)
+    with Store(path, engine) as s:
+        events = s.get("SHARED").events
+        assert len(events) == appended  # no event lost, none duplicated
+        seqs = [r[0] for r in s.db.execute("SELECT seq FROM events ORDER BY seq")]
+        assert seqs == list(range(1, appended + 1))
+        assert s.verify() == []
+    assert appended + sum(c for _, c in results) == 80
+
+
+IMPORTER = """
+import sys
+from disclosure import Case
+from disclosure.store import Store
+import datetime as dt
+s = Store(sys.argv[1])
+for b in range(1000):
+    cases = [Case(f"B{b:04d}-{i:03d}", "natural_person", "online", dt.date(2024, 3, 1))
+             for i in range(50)]
+    s.import_cases(cases)
+    print(b, flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.4, 0.9])
+def test_sigkill_during_bulk_import_leaves_whole_batches(tmp_path: Path, engine, delay) -> None:
+    path = tmp_path / "s.db"
+    Store(path, engine).close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORTER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # at least one batch committed
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(path, engine) as s:
+        assert s.verify() == []
+        counts = dict(
+            s.db.execute("SELECT substr(id, 1, 5), count(*) FROM cases GROUP BY substr(id, 1, 5)")
+        )
+        assert counts and all(n == 50 for n in counts.values())  # every batch whole or absent
