@@ -34,7 +34,7 @@ def db(tmp_path: Path) -> str:
 
 @pytest.fixture
 def loaded(db: str) -> str:
-    code, out, err = run("case", "import", str(AGENCY / "cases.yaml"), "--db", db)
+    code, _out, err = run("case", "import", str(AGENCY / "cases.yaml"), "--db", db)
     assert code == 0, err
     return db
 
@@ -333,7 +333,7 @@ def test_report_needs_cases_or_store() -> None:
 
 
 def test_rules_graph() -> None:
-    code, out, _ = run("rules", "graph", "cn-ogi-2019")
+    _, out, _ = run("rules", "graph", "cn-ogi-2019")
     assert out.startswith("stateDiagram-v2") and "awaiting_correction --> concluded" in out
-    code, out, _ = run("rules", "graph", "cn-ogi-2019", "--format", "dot")
+    _, out, _ = run("rules", "graph", "cn-ogi-2019", "--format", "dot")
     assert out.startswith('digraph "cn-ogi-2019"')
