@@ -11,31 +11,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .calendar_load import CalendarRegistry
 from .case import Case, load_cases
 from .engine import Engine
 from .errors import DisclosureError, NotFoundError
 from .report import Report, build_report, load_agency_data, read_narrative
-from .report_template import load_template, template_for_year
 
 
 class AnnualReportJob:
     """Build and render annual reports with one engine's rulesets and renderers."""
 
-    def __init__(
-        self,
-        engine: Engine | None = None,
-        calendar_files: Iterable[str] = (),
-        renderers: dict[str, Any] | None = None,
-    ) -> None:
-        self.engine = engine or Engine(calendars=CalendarRegistry.default(calendar_files))
-        self._renderers = renderers
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine or Engine()
 
     def cases(self, case_files: Iterable[str] = (), db: str | None = None) -> Iterable[Case]:
         if db is not None:
             from .store import Store
 
-            return Store.open_existing(db).iter_cases()
+            return Store.open_existing(db, self.engine).iter_cases()
         out: list[Case] = []
         for f in case_files:
             out.extend(load_cases(f))
@@ -52,9 +44,8 @@ class AnnualReportJob:
         narrative: str | None = None,
         previous: str | None = None,
     ) -> Report:
-        name = template or template_for_year(year)
         machine = self.engine.machine()
-        tpl = load_template(name, machine.ruleset)
+        tpl = self.engine.template(template, year=year)
         if not tpl.covers(year):
             raise DisclosureError(
                 f"template {tpl.id} is for the years "
@@ -79,9 +70,10 @@ class AnnualReportJob:
         )
 
     def render(self, report: Report, fmt: str) -> str | bytes:
-        from .render import BUILTIN_RENDERERS, render
+        from .render import render
 
-        return render(report, fmt, self._renderers or BUILTIN_RENDERERS)
+        table = {name: spec.render for name, spec in self.engine.renderers().items()}
+        return render(report, fmt, table)
 
 
 def _read_previous(path: str) -> dict[str, Any]:

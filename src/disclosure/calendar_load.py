@@ -10,7 +10,7 @@ like rulesets, with file:line:column in every error.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from .calendar import DayNote, WorkingCalendar
 from .convert import make_converter, rename_hook, structure
 from .errors import CalendarError, DocumentError, NotFoundError, Problem
 from .hints import did_you_mean
+from .plugin_types import CalendarAdjustment
 from .yamlsource import Positions, load_file
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -182,11 +183,31 @@ class CalendarRegistry:
     table is cached per process because it is a pure function of its inputs.
     """
 
-    def __init__(self, files: Iterable[CalendarFile] = ()) -> None:
+    def __init__(
+        self,
+        files: Iterable[CalendarFile] = (),
+        adjust: Callable[[str], Sequence[tuple[str, CalendarAdjustment]]] | None = None,
+    ) -> None:
         self._files: dict[str, CalendarFile] = {}
         self._built: dict[str, WorkingCalendar] = {}
+        self._adjust = adjust
         for f in files:
             self.add(f)
+
+    @classmethod
+    def from_paths(
+        cls,
+        paths: Iterable[str | Path],
+        adjust: Callable[[str], Sequence[tuple[str, CalendarAdjustment]]] | None = None,
+    ) -> CalendarRegistry:
+        """Calendars from these files and directories only (plugins give the built-ins)."""
+        reg = cls(adjust=adjust)
+        seen: set[Path] = set()
+        for path in _calendar_paths([Path(p) for p in paths]):
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                reg.add(read_calendar_file(path))
+        return reg
 
     @classmethod
     def default(cls, extra_paths: Iterable[str | Path] = ()) -> CalendarRegistry:
@@ -269,6 +290,13 @@ class CalendarRegistry:
         for entry in cal.working_days:
             for d in entry.days():
                 makeup[d] = DayNote(entry.name, cal.source)
+        for plugin, adj in self._adjust(cid) if self._adjust else ():
+            source = adj.source or f"plugin {plugin}"
+            for d, name in adj.holidays.items():
+                holidays[d] = DayNote(name, source)
+                makeup.pop(d, None)
+            for d, name in adj.working_days.items():
+                makeup[d] = DayNote(name, source)
         return WorkingCalendar(
             cid,
             title=meta.title,

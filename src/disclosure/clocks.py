@@ -19,6 +19,7 @@ from collections.abc import Callable
 import attrs
 
 from .calendar import ONE_DAY, DayInfo, WorkingCalendar
+from .plugin_types import DeadlinePolicy
 from .ruleset import ClockSpec
 
 RUNNING, PAUSED, MET, MISSED, STOPPED, IDLE = (
@@ -66,6 +67,10 @@ class Deadline:
     started_on: dt.date | None
     completed_on: dt.date | None
     calendar: str
+    #: The limit has passed the policy's warning threshold (e.g. 7 of 10 days used).
+    warning: bool = False
+    #: The deadline policy that set the limit, if any.
+    policy: str = ""
     raw_steps: tuple[RawStep, ...] = attrs.field(default=(), repr=False)
     #: The intervals (start, end] in which days were counted.
     spans: tuple[tuple[dt.date, dt.date], ...] = ()
@@ -112,6 +117,8 @@ class Deadline:
             "overdue": self.overdue,
             "started_on": self.started_on.isoformat() if self.started_on else None,
             "completed_on": self.completed_on.isoformat() if self.completed_on else None,
+            "warning": self.warning,
+            "policy": self.policy or None,
         }
 
 
@@ -137,6 +144,7 @@ class ClockRun:
         "limit",
         "name",
         "paused_on",
+        "policy_name",
         "spans",
         "spec",
         "started_on",
@@ -145,6 +153,7 @@ class ClockRun:
         "times",
         "unit_word",
         "used",
+        "warn_at",
     )
 
     def __init__(
@@ -170,6 +179,8 @@ class ClockRun:
         self.started_on: dt.date | None = None
         self.completed_on: dt.date | None = None
         self._due: dt.date | None = None
+        self.warn_at: int | None = None
+        self.policy_name = ""
         self.times: dict[str, int] = {}
         self.steps: list[RawStep] = []
         self.spans: list[tuple[dt.date, dt.date]] = []
@@ -208,7 +219,12 @@ class ClockRun:
 
     # -- actions ----------------------------------------------------------
     def start(
-        self, on: dt.date, event: str, limit: int | None = None, restart: bool = False
+        self,
+        on: dt.date,
+        event: str,
+        limit: int | None = None,
+        restart: bool = False,
+        policy: tuple[str, DeadlinePolicy] | None = None,
     ) -> None:
         was = self._due if restart else None
         if restart:
@@ -222,7 +238,21 @@ class ClockRun:
         self.started_on = on
         self.completed_on = None
         self.anchor = on - ONE_DAY if self.count_trigger_day else on
+        if policy is not None:
+            plugin, pol = policy
+            self.warn_at = pol.warn_at
+            self.policy_name = f"{pol.name or 'deadline policy'} (plugin {plugin})"
         self._refresh()
+        if policy is not None:
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "policy",
+                    "{}: limit {}, warn after {}",
+                    (self.policy_name, self.limit, self.warn_at),
+                )
+            )
         if restart:
             self.steps.append(
                 (
@@ -415,6 +445,8 @@ class ClockRun:
             remaining=remaining,
             provisional=self._provisional(spans, shown_due),
             overdue=compliance and self.status == RUNNING and due is not None and as_of > due,
+            warning=self._warning(as_of),
+            policy=self.policy_name,
             started_on=self.started_on,
             completed_on=self.completed_on,
             calendar=self.cal.id,
@@ -422,6 +454,12 @@ class ClockRun:
             spans=tuple(spans),
             calendar_ref=self.cal,
         )
+
+    def _warning(self, as_of: dt.date) -> bool:
+        if self.warn_at is None or self.status != RUNNING or self.anchor is None:
+            return False
+        elapsed = self.used + (self._count(self.anchor, as_of) if as_of > self.anchor else 0)
+        return elapsed >= self.warn_at
 
     def _provisional(self, spans: list[tuple[dt.date, dt.date]], due: dt.date | None) -> bool:
         if self.spec.unit != "working_days":

@@ -1,9 +1,10 @@
-"""An engine: rulesets, calendars and compiled machines, resolved by name.
+"""An engine: rulesets, calendars, plugins and compiled machines, resolved by name.
 
 Cases name their ruleset (or use the engine's default) and their calendar (or
-use the ruleset's). The engine loads and compiles each ruleset once and keeps
-no state beyond its own caches, so two engines with different rulesets or
-calendars can live in one process.
+use the ruleset's). The engine loads and compiles each ruleset once, applies
+what plugins add (outcome codes, deadline policies, calendar days, files,
+renderers), and keeps no state beyond its own caches, so two engines with
+different rulesets, calendars or plugins can live in one process.
 """
 
 from __future__ import annotations
@@ -13,32 +14,59 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .calendar_load import CalendarRegistry
 from .case import Case, Event
+from .errors import DisclosureError
 from .machine import CaseState, Machine
-from .ruleset import Ruleset
-from .ruleset_load import load_ruleset
+from .plugin_types import DeadlinePolicy, RendererSpec
+from .plugins import PluginError, Plugins
+from .report_template import ReportTemplate, load_template, template_for_year
+from .ruleset import Outcome, Ruleset
+from .ruleset_load import builtin_dir, load_ruleset
 
 DEFAULT_RULESET = "cn-ogi-2019"
 
 
 class Engine:
-    """Resolve rulesets and calendars, fold and change cases."""
+    """Resolve rulesets, calendars and plugins; fold and change cases.
+
+    ``plugins`` defaults to the built-ins plus every installed plugin (as
+    restricted by ``DISCLOSURE_LOAD_PLUGINS``); pass ``Plugins.builtin_only()``
+    for an engine that ignores what is installed.
+    """
 
     def __init__(
         self,
         *,
         default_ruleset: str = DEFAULT_RULESET,
         calendars: CalendarRegistry | None = None,
+        calendar_files: Iterable[str | Path] = (),
         ruleset_dirs: Iterable[Path] = (),
         parameters: Mapping[str, Mapping[str, Any]] | None = None,
+        plugins: Plugins | None = None,
     ) -> None:
         self.default_ruleset = default_ruleset
-        self.calendars = calendars if calendars is not None else CalendarRegistry.default()
-        self.ruleset_dirs = tuple(ruleset_dirs)
+        self.plugins = plugins if plugins is not None else Plugins.load()
+        resources = [r for _, r in self.plugins.resources()]
+        base = builtin_dir().resolve()
+        self.ruleset_dirs = (
+            *ruleset_dirs,
+            *(p for r in resources for p in r.rulesets if p.resolve() != base),
+        )
+        self.template_dirs = tuple(
+            p for r in resources for p in r.templates if p.resolve() != (base / "reports")
+        )
+        if calendars is None:
+            paths = [*(p for r in resources for p in r.calendars), *map(Path, calendar_files)]
+            calendars = CalendarRegistry.from_paths(paths, self.plugins.calendar_adjustments)
+        self.calendars = calendars
         self.parameters = dict(parameters or {})
         self._machines: dict[str, Machine] = {}
+        self._renderers: dict[str, RendererSpec] | None = None
 
+    # -- rulesets and machines -----------------------------------------------------
     def ruleset(self, name: str | None = None) -> Ruleset:
         return self.machine(name).ruleset
 
@@ -46,20 +74,93 @@ class Engine:
         key = name or self.default_ruleset
         machine = self._machines.get(key)
         if machine is None:
-            rs = load_ruleset(key, self.ruleset_dirs)
-            machine = Machine(rs, calendars=self.calendars, parameters=self.parameters.get(rs.id))
+            rs = self._with_plugin_outcomes(load_ruleset(key, self.ruleset_dirs))
+            policy = self._policy if self.plugins.has("disclosure_deadline_policy") else None
+            machine = Machine(
+                rs, calendars=self.calendars, parameters=self.parameters.get(rs.id), policy=policy
+            )
             self._machines[key] = machine
             self._machines.setdefault(rs.id, machine)
         return machine
 
+    def _with_plugin_outcomes(self, rs: Ruleset) -> Ruleset:
+        codes = self.plugins.outcome_codes(rs.id)
+        if not codes:
+            return rs
+        outcomes = dict(rs.outcomes)
+        for plugin, code in codes:
+            if code.code in outcomes:
+                raise PluginError(
+                    f"plugin '{plugin}' adds outcome code '{code.code}', which "
+                    f"ruleset {rs.id} already defines"
+                )
+            if code.group not in rs.outcome_groups:
+                raise PluginError(
+                    f"plugin '{plugin}' puts outcome '{code.code}' in group "
+                    f"'{code.group}', which ruleset {rs.id} does not have "
+                    f"(groups: {', '.join(rs.outcome_groups)})"
+                )
+            outcomes[code.code] = Outcome(
+                code.group, code.zh, code.en, code.basis, f"added by plugin {plugin}"
+            )
+        return attrs.evolve(rs, outcomes=outcomes)
+
+    def _policy(
+        self, case: Case, clock: str, ruleset: Ruleset
+    ) -> tuple[str, DeadlinePolicy] | None:
+        return self.plugins.deadline_policy(case=case, clock=clock, ruleset=ruleset)
+
     def machine_for(self, case: Case) -> Machine:
         return self.machine(case.ruleset)
 
+    # -- report templates and renderers ------------------------------------------
+    def template(self, name: str | None = None, *, year: int | None = None) -> ReportTemplate:
+        """A report template checked against the default ruleset and plugin outcomes."""
+        if name is None:
+            if year is None:
+                raise DisclosureError("give a template name or a year")
+            name = template_for_year(year, self.template_dirs)
+        rs = self.ruleset()
+        mapping: dict[str, str] = {}
+        probe = load_template(name, None, self.template_dirs)
+        for plugin, code in self.plugins.outcome_codes(rs.id):
+            row = code.row_for(probe.id)
+            if row is None:
+                raise PluginError(
+                    f"plugin '{plugin}' gives outcome '{code.code}' no row in "
+                    f"report template {probe.id} (set report_row)"
+                )
+            mapping[code.code] = row
+        return load_template(name, rs, self.template_dirs, extra_mapping=mapping)
+
+    def renderers(self) -> dict[str, RendererSpec]:
+        if self._renderers is None:
+            self._renderers = self.plugins.renderers()
+        return self._renderers
+
+    # -- cases ------------------------------------------------------------------------
     def fold(self, case: Case, as_of: dt.date | None = None) -> CaseState:
         return self.machine_for(case).fold(case, as_of)
 
-    def apply(self, case: Case, event: Event) -> Case:
-        return self.machine_for(case).apply(case, event)
+    def apply(self, case: Case, event: Event, *, notify: bool = True) -> Case:
+        """``case`` with ``event`` appended; plugins are told unless ``notify=False``."""
+        updated = self.machine_for(case).apply(case, event)
+        if notify:
+            self.notify(updated)
+        return updated
+
+    def notify(self, case: Case) -> None:
+        """Tell plugins that the last event of ``case`` was recorded."""
+        if not case.events or not self.plugins.has("disclosure_event_applied"):
+            return
+        today = dt.date.today()
+        state = self.fold(case, today)
+        try:
+            self.plugins.event_applied(case=case, event=case.events[-1], state=state, on=today)
+        except PluginError as exc:
+            raise PluginError(
+                f"case {case.id}: event '{case.events[-1].type}' was recorded, but {exc}"
+            ) from None
 
     def normalize(self, case: Case) -> Case:
         return self.machine_for(case).normalize(case)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -23,6 +23,7 @@ from .clocks import RUNNING, ClockRefusal, ClockRun, Deadline
 from .convert import TypeMismatch, kind_of, parse_date
 from .errors import CalendarRangeError, DisclosureError, EventRejected, NotFoundError
 from .hints import did_you_mean
+from .plugin_types import DeadlinePolicy
 from .ruleset import CLOCK_ACTIONS, RECEIPT, EventSpec, FieldSpec, Ruleset, Trigger
 from .ruleset_check import value_problem
 
@@ -177,6 +178,7 @@ class _Fold:
 
     __slots__ = (
         "cal",
+        "case",
         "clocks",
         "closed_on",
         "findings",
@@ -186,8 +188,9 @@ class _Fold:
         "timeline",
     )
 
-    def __init__(self, state: str, cal: WorkingCalendar) -> None:
+    def __init__(self, state: str, cal: WorkingCalendar, case: Case) -> None:
         self.state = state
+        self.case = case
         self.cal = cal
         self.clocks: dict[str, ClockRun] = {}
         self.outcome: str | None = None
@@ -201,7 +204,9 @@ class Machine:
     """A ruleset compiled for folding cases.
 
     ``calendars`` resolves calendar ids (default: the built-in calendars);
-    ``parameters`` overrides the ruleset's tunable parameters for one agency.
+    ``parameters`` overrides the ruleset's tunable parameters for one agency;
+    ``policy`` (case, clock, ruleset) -> (source, DeadlinePolicy) may change a
+    clock's limit for one case (plugins' deadline policies).
     """
 
     def __init__(
@@ -210,8 +215,10 @@ class Machine:
         *,
         calendars: CalendarRegistry | None = None,
         parameters: Mapping[str, Any] | None = None,
+        policy: Callable[[Case, str, Ruleset], tuple[str, DeadlinePolicy] | None] | None = None,
     ) -> None:
         self.ruleset = ruleset
+        self.policy = policy
         self.calendars = calendars if calendars is not None else CalendarRegistry.default()
         self.parameters = self._parameters(parameters or {})
         rs = ruleset
@@ -426,7 +433,7 @@ class Machine:
                 f"{prefix}case {case.id}: received {case.received} is outside calendar "
                 f"'{cal.id}' ({cal.first_year}-{cal.last_year})"
             )
-        run = _Fold(self.initial, cal)
+        run = _Fold(self.initial, cal, case)
         try:
             self._clock_actions(run, self.actions.get(RECEIPT, ()), RECEIPT, case.received, {})
         except CalendarRangeError as exc:
@@ -536,7 +543,12 @@ class Machine:
             if action == "start" or action == "restart":
                 start = data.get(trig.from_field) if trig.from_field else None
                 limit = data.get(trig.limit_field) if trig.limit_field else None
-                clock.start(start or on, etype, limit, restart=action == "restart")
+                policy = None
+                if limit is None and self.policy is not None:
+                    policy = self.policy(run.case, act.clock, self.ruleset)
+                    if policy is not None and policy[1].limit is not None:
+                        limit = policy[1].limit
+                clock.start(start or on, etype, limit, restart=action == "restart", policy=policy)
             elif action == "pause":
                 clock.pause(on, etype)
             elif action == "resume":

@@ -210,9 +210,16 @@ def _converter() -> Any:
 
 
 def load_template(
-    name_or_path: str | Path, ruleset: Ruleset | None = None, extra_dirs: Iterable[Path] = ()
+    name_or_path: str | Path,
+    ruleset: Ruleset | None = None,
+    extra_dirs: Iterable[Path] = (),
+    extra_mapping: Mapping[str, str] | None = None,
 ) -> ReportTemplate:
-    """Load a report template and check it (against ``ruleset`` when given)."""
+    """Load a report template and check it (against ``ruleset`` when given).
+
+    ``extra_mapping`` (outcome code -> row) places outcome codes that plugins
+    add; the coverage check then includes them.
+    """
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or "/" in text or text.endswith((".yaml", ".yml")):
         path = Path(text)
@@ -229,6 +236,9 @@ def load_template(
     problems = [*doc.problems, *problems]
     if tpl is None:
         raise TemplateError(problems, f"report template {path}")
+    if extra_mapping:
+        table3 = attrs.evolve(tpl.table3, mapping={**tpl.table3.mapping, **extra_mapping})
+        tpl = attrs.evolve(tpl, table3=table3)
     problems.extend(check_template(tpl, doc.positions, ruleset))
     if problems:
         raise TemplateError(problems, f"report template {path}")
@@ -236,7 +246,7 @@ def load_template(
 
 
 def template_for_year(year: int, extra_dirs: Iterable[Path] = ()) -> str:
-    """The built-in template whose years cover ``year``."""
+    """The (built-in or added) template whose years cover ``year``."""
     for name, path in builtin_templates(extra_dirs).items():
         tpl = load_template(path)
         if tpl.covers(year):

@@ -282,7 +282,8 @@ class Store:
                         f"case {case_id}: expected {expected_seq} events but the store has "
                         f"{len(case.events)}; someone else changed it — reload and retry"
                     )
-                updated = self.engine.apply(case, event)  # raises EventRejected, changes nothing
+                # raises EventRejected and changes nothing; plugins are told after the commit
+                updated = self.engine.apply(case, event, notify=False)
                 seq = len(updated.events)
                 self._insert_event(db, case_id, seq, updated.events[-1])
                 db.execute("UPDATE cases SET seq = ? WHERE id = ?", (seq, case_id))
@@ -295,6 +296,7 @@ class Store:
             ) from None
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: append failed, nothing was written: {exc}") from None
+        self.engine.notify(updated)
         return updated
 
     def _insert_case(self, db: sqlite3.Connection, case: Case) -> None:

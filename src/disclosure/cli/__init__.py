@@ -16,6 +16,7 @@ from . import casestore
 from .calendars import calendar_group
 from .cases import case_group
 from .dashboard import advance_cmd, due_cmd, init_cmd, store_group
+from .plugin_cmd import plugins_cmd
 from .reports import report_group
 from .rules import rules_group
 
@@ -36,12 +37,17 @@ class _Cli(click.Group):
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="disclosure", prog_name="disclosure")
-def cli() -> None:
+@click.option(
+    "--no-plugins", is_flag=True, help="Load no installed plugins (also: DISCLOSURE_LOAD_PLUGINS=)."
+)
+@click.pass_context
+def cli(ctx: click.Context, no_plugins: bool) -> None:
     """Rules engine for government information disclosure requests (依申请公开).
 
     Fold case event logs into states and deadlines, inspect rulesets and
     working-day calendars. Every read command takes --json for scripts.
     """
+    ctx.obj = {"no_plugins": no_plugins}
 
 
 cli.add_command(rules_group)
@@ -52,6 +58,7 @@ cli.add_command(init_cmd)
 cli.add_command(due_cmd)
 cli.add_command(advance_cmd)
 cli.add_command(store_group)
+cli.add_command(plugins_cmd)
 casestore.register(case_group)
 
 

@@ -26,11 +26,10 @@ db_option = click.option(
 def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> Store:
     import os
 
-    from ..calendar_load import CalendarRegistry
-    from ..engine import Engine
     from ..store import Store
+    from ._engine import make_engine
 
     # How long to wait for another writer before giving up (seconds).
     timeout = float(os.environ.get("DISCLOSURE_BUSY_TIMEOUT", "10"))
-    engine = Engine(calendars=CalendarRegistry.default(calendar_files))
+    engine = make_engine(calendar_files)
     return Store(db, engine, create=False, timeout=timeout)

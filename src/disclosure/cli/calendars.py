@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ..calendar import WorkingCalendar
 
 from ._out import DATE, console, print_json
 
@@ -26,10 +30,10 @@ def calendar_group() -> None:
     """Working-day calendars."""
 
 
-def _calendar(calendar_id: str, files: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    from ..calendar_load import CalendarRegistry
+def _calendar(calendar_id: str, files: tuple[str, ...]) -> WorkingCalendar:
+    from ._engine import make_engine
 
-    return CalendarRegistry.default(files).get(calendar_id)
+    return make_engine(files).calendars.get(calendar_id)
 
 
 @calendar_group.command("show")

@@ -23,10 +23,9 @@ def case_group() -> None:
 
 
 def _engine(calendar_files: tuple[str, ...] = ()) -> Engine:
-    from ..calendar_load import CalendarRegistry
-    from ..engine import Engine
+    from ._engine import make_engine
 
-    return Engine(calendars=CalendarRegistry.default(calendar_files))
+    return make_engine(calendar_files)
 
 
 def _load(files: tuple[str, ...]) -> list[Case]:

@@ -99,7 +99,9 @@ def report_annual(
 
     if not case_files and not db:
         raise click.UsageError("give --cases FILE (repeatable) or --db FILE")
-    job = AnnualReportJob(calendar_files=calendar_files)
+    from ._engine import make_engine
+
+    job = AnnualReportJob(make_engine(calendar_files))
     report = job.build(
         year,
         case_files=case_files,

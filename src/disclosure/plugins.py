@@ -1,0 +1,219 @@
+"""Loading plugins and calling their hooks, with errors that name the plugin.
+
+The built-in renderers and files register as a plugin like any other. Outside
+plugins come from the ``disclosure`` entry-point group; the environment
+variable ``DISCLOSURE_LOAD_PLUGINS`` (a comma list; empty means none)
+restricts which are loaded, and the CLI's ``--no-plugins`` loads none.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from importlib import metadata
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .errors import DisclosureError
+from .plugin_types import CalendarAdjustment, DeadlinePolicy, OutcomeCode, RendererSpec, Resources
+
+hookimpl = pluggy.HookimplMarker("disclosure")
+
+BUILTIN = "disclosure.builtin"
+ENTRY_POINT_GROUP = "disclosure"
+
+
+class PluginError(DisclosureError):
+    """A plugin failed to load, failed in a hook, or returned something wrong."""
+
+
+@attrs.frozen
+class PluginInfo:
+    name: str
+    version: str
+    hooks: tuple[str, ...]
+    builtin: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "hooks": list(self.hooks),
+            "builtin": self.builtin,
+        }
+
+
+def _allowed_from_env() -> set[str] | None:
+    value = os.environ.get("DISCLOSURE_LOAD_PLUGINS")
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+class Plugins:
+    """One plugin manager: the built-in plugin plus the chosen outside ones."""
+
+    def __init__(
+        self,
+        extra: Iterable[tuple[str, object]] = (),
+        *,
+        entry_points: bool = False,
+        allow: Iterable[str] | None = None,
+    ) -> None:
+        from . import builtin_plugin
+
+        self.pm = pluggy.PluginManager("disclosure")
+        self.pm.add_hookspecs(hookspecs)
+        self._versions: dict[str, str] = {}
+        self._register(builtin_plugin, BUILTIN, _version("disclosure"))
+        allowed = set(allow) if allow is not None else None
+        if entry_points:
+            env = _allowed_from_env()
+            if env is not None:
+                allowed = env if allowed is None else allowed & env
+            for ep in _entry_points():
+                if allowed is not None and ep.name not in allowed:
+                    continue
+                try:
+                    module = ep.load()
+                except Exception as exc:  # an outside package: anything can happen
+                    raise PluginError(
+                        f"plugin '{ep.name}' ({ep.value}) failed to load: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                version = ep.dist.version if ep.dist is not None else "?"
+                self._register(module, ep.name, version)
+        for name, plugin in extra:
+            self._register(plugin, name, "local")
+
+    @classmethod
+    def load(cls, *, no_plugins: bool = False) -> Plugins:
+        """Built-ins plus installed plugins (all, or those DISCLOSURE_LOAD_PLUGINS names)."""
+        return cls(entry_points=not no_plugins)
+
+    @classmethod
+    def builtin_only(cls) -> Plugins:
+        return cls()
+
+    def _register(self, plugin: object, name: str, version: str) -> None:
+        try:
+            self.pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            raise PluginError(f"plugin '{name}' cannot be registered: {exc}") from None
+        self._versions[name] = version
+
+    # -- calling hooks ----------------------------------------------------------
+    def _impls(self, hook: str) -> list[Any]:
+        # pluggy calls the last registered first (tryfirst/trylast respected)
+        return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
+
+    def has(self, hook: str) -> bool:
+        return any(i.plugin_name != BUILTIN for i in self._impls(hook)) or hook in (
+            "disclosure_report_renderers",
+            "disclosure_resources",
+        )
+
+    def _call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        results = []
+        for impl in self._impls(hook):
+            args = {k: v for k, v in kwargs.items() if k in impl.argnames}
+            try:
+                value = impl.function(**args)
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin '{impl.plugin_name}' failed in hook '{hook}': "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
+            if value is not None:
+                results.append((impl.plugin_name, value))
+        return results
+
+    def _expect(self, plugin: str, hook: str, value: Any, kind: type) -> None:
+        if not isinstance(value, kind):
+            raise PluginError(
+                f"plugin '{plugin}' returned {type(value).__name__} from hook "
+                f"'{hook}', expected {kind.__name__}"
+            )
+
+    def resources(self) -> list[tuple[str, Resources]]:
+        found = self._call("disclosure_resources")
+        for plugin, value in found:
+            self._expect(plugin, "disclosure_resources", value, Resources)
+        return found
+
+    def calendar_adjustments(self, calendar_id: str) -> list[tuple[str, CalendarAdjustment]]:
+        found = self._call("disclosure_calendar_adjustments", calendar_id=calendar_id)
+        for plugin, value in found:
+            self._expect(plugin, "disclosure_calendar_adjustments", value, CalendarAdjustment)
+        return found
+
+    def deadline_policy(self, **kwargs: Any) -> tuple[str, DeadlinePolicy] | None:
+        for impl in self._impls("disclosure_deadline_policy"):
+            args = {k: v for k, v in kwargs.items() if k in impl.argnames}
+            try:
+                value = impl.function(**args)
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin '{impl.plugin_name}' failed in hook "
+                    f"'disclosure_deadline_policy': {type(exc).__name__}: {exc}"
+                ) from None
+            if value is not None:
+                self._expect(impl.plugin_name, "disclosure_deadline_policy", value, DeadlinePolicy)
+                return impl.plugin_name, value
+        return None
+
+    def outcome_codes(self, ruleset_id: str) -> list[tuple[str, OutcomeCode]]:
+        out: list[tuple[str, OutcomeCode]] = []
+        seen: dict[str, str] = {}
+        for plugin, values in self._call("disclosure_outcome_codes", ruleset_id=ruleset_id):
+            for value in values:
+                self._expect(plugin, "disclosure_outcome_codes", value, OutcomeCode)
+                if value.code in seen:
+                    raise PluginError(
+                        f"outcome code '{value.code}' is added by both plugin "
+                        f"'{seen[value.code]}' and plugin '{plugin}'"
+                    )
+                seen[value.code] = plugin
+                out.append((plugin, value))
+        return out
+
+    def renderers(self) -> dict[str, RendererSpec]:
+        table: dict[str, RendererSpec] = {}
+        owner: dict[str, str] = {}
+        for plugin, values in self._call("disclosure_report_renderers"):
+            for spec in values:
+                self._expect(plugin, "disclosure_report_renderers", spec, RendererSpec)
+                if spec.name in table:
+                    raise PluginError(
+                        f"report renderer '{spec.name}' is registered by both "
+                        f"plugin '{owner[spec.name]}' and plugin '{plugin}'"
+                    )
+                table[spec.name] = spec
+                owner[spec.name] = plugin
+        return table
+
+    def event_applied(self, **kwargs: Any) -> None:
+        self._call("disclosure_event_applied", **kwargs)
+
+    def info(self) -> list[PluginInfo]:
+        out = []
+        for name, plugin in self.pm.list_name_plugin():
+            hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+            out.append(
+                PluginInfo(name, self._versions.get(name, "?"), tuple(hooks), name == BUILTIN)
+            )
+        return out
+
+
+def _entry_points() -> list[metadata.EntryPoint]:
+    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
