@@ -27,7 +27,7 @@ from .errors import DisclosureError, NotFoundError
 from .hints import did_you_mean
 from .machine import CaseState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -78,6 +78,17 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX projection_lapse ON projection(next_lapse) WHERE next_lapse IS NOT NULL;
     CREATE INDEX projection_received ON projection(received);
     CREATE INDEX projection_closed_on ON projection(closed_on);
+    """,
+    # 2: dashboards read due and lapse lists in order without sorting, and count
+    # open cases by party from an index.
+    2: """
+    DROP INDEX projection_due;
+    DROP INDEX projection_lapse;
+    DROP INDEX projection_waiting;
+    CREATE INDEX projection_due ON projection(next_due, case_id) WHERE next_due IS NOT NULL;
+    CREATE INDEX projection_lapse ON projection(next_lapse, case_id)
+        WHERE next_lapse IS NOT NULL;
+    CREATE INDEX projection_open ON projection(closed, waiting_on);
     """,
 }
 
@@ -461,10 +472,22 @@ class Store:
         sql = "SELECT * FROM projection"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY next_due IS NULL, next_due, case_id"
+        if lapsed_as_of is not None:
+            sql += " ORDER BY next_lapse, case_id"  # index order: no sorting
+        elif overdue_as_of is not None or due_by is not None:
+            sql += " ORDER BY next_due, case_id"
+        else:
+            sql += " ORDER BY next_due IS NULL, next_due, case_id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_projection(r) for r in self.db.execute(sql, args)]
+
+    def open_by_party(self) -> dict[str, int]:
+        """Open cases by who must act next."""
+        rows = self.db.execute(
+            "SELECT waiting_on, count(*) FROM projection WHERE closed = 0 GROUP BY waiting_on"
+        )
+        return {party: int(n) for party, n in rows}
 
     def count_where(self, sql: str, args: Sequence[Any] = ()) -> int:
         return int(

@@ -59,13 +59,8 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
                 store.query(lapsed_as_of=today, limit=SHOWN),
             ),
         }
-        waiting = {
-            party: store.count_where("waiting_on = ? AND closed = 0", (party,))
-            for (party,) in store.db.execute(
-                "SELECT DISTINCT waiting_on FROM projection WHERE closed = 0"
-            )
-        }
-        open_total = store.count_where("closed = 0")
+        waiting = store.open_by_party()
+        open_total = sum(waiting.values())
     commands = {
         "overdue": lambda p: f"disclosure case show {p.case_id} --db {db}",
         "due_this_week": lambda p: f"disclosure case show {p.case_id} --db {db}",
