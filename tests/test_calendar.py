@@ -175,3 +175,19 @@ def test_count_then_add_lands_on_last_working_day(day: dt.date, span: int) -> No
             not NATIONAL.is_working_day(back + dt.timedelta(days=i))
             for i in range(1, (end - back).days + 1)
         )
+
+
+def test_national_table_cache_round_trips(tmp_path, monkeypatch) -> None:
+    from disclosure import calendar_load
+
+    monkeypatch.setenv("DISCLOSURE_CACHE_DIR", str(tmp_path))
+    calendar_load._national_days.cache_clear()
+    computed = calendar_load._national_days("China", 2020, 2027)
+    assert list(tmp_path.glob("holidays-*-China-2020-2027.json"))
+    calendar_load._national_days.cache_clear()
+    cached = calendar_load._national_days("China", 2020, 2027)
+    assert cached == computed and D("2024-09-14") in cached[1]
+    (next(tmp_path.glob("*.json"))).write_text("{broken", encoding="utf-8")
+    calendar_load._national_days.cache_clear()
+    assert calendar_load._national_days("China", 2020, 2027) == computed  # recomputed
+    calendar_load._national_days.cache_clear()

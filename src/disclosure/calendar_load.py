@@ -10,6 +10,8 @@ like rulesets, with file:line:column in every error.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -159,7 +161,20 @@ def read_calendar_file(path: str | Path) -> CalendarFile:
 def _national_days(
     country: str, first: int, last: int
 ) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
-    """Holidays and make-up days from the holidays package (cached; pure)."""
+    """Holidays and make-up days from the holidays package (pure; cached on disk).
+
+    Computing 41 years takes the package about 0.1 s, which every CLI call
+    would pay; the result is a pure function of the package version, so it is
+    kept in a small JSON file under the user's cache directory.
+    """
+    cache = _cache_file(country, first, last)
+    if cache is not None:
+        try:
+            raw = json.loads(cache.read_text(encoding="utf-8"))
+            off = {dt.date.fromisoformat(k): v for k, v in raw["off"].items()}
+            return off, frozenset(dt.date.fromisoformat(d) for d in raw["makeup"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     import holidays
 
     try:
@@ -168,7 +183,38 @@ def _national_days(
         raise NotFoundError(f"the holidays package has no country '{country}'") from None
     off = {day: str(name) for day, name in table.items()}
     makeup = frozenset(d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last)
+    if cache is not None:
+        _write_cache(
+            cache,
+            {
+                "off": {d.isoformat(): n for d, n in sorted(off.items())},
+                "makeup": sorted(d.isoformat() for d in makeup),
+            },
+        )
     return off, makeup
+
+
+def _cache_file(country: str, first: int, last: int) -> Path | None:
+    from importlib import metadata
+
+    base = os.environ.get("DISCLOSURE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "disclosure"
+    )
+    try:
+        version = metadata.version("holidays")
+    except metadata.PackageNotFoundError:
+        return None
+    return Path(base) / f"holidays-{version}-{country}-{first}-{last}.json"
+
+
+def _write_cache(path: Path, data: Mapping[str, object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home is fine: the table is just computed again
 
 
 class CalendarRegistry:

@@ -86,7 +86,7 @@ class Document:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:  # or CSafeLoader
         self.loader = loader
         self.source = source
         self.marks: dict[PathKey, tuple[int, int]] = {}
@@ -150,6 +150,10 @@ class _Builder:
             return str(node.value)
 
 
+# libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _TooLarge(Exception):
     def __init__(self, message: str, node: yaml.Node) -> None:
         super().__init__(message)
@@ -168,7 +172,7 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             [Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", source)], what
         )
     text = text.removeprefix("\ufeff")
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
@@ -177,7 +181,11 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             line = mark.line + 1 if mark else None
             col = mark.column + 1 if mark else None
             reason = exc.problem or exc.context or "invalid YAML"
-            hint = "indent with spaces, not tabs" if "\\t" in str(exc) else ""
+            where = (
+                text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+            )
+            tab = "\t" in where[: (mark.column + 1 if mark else 0)] or "\\t" in str(exc)
+            hint = "indent with spaces, not tabs" if tab else ""
             raise DocumentError(
                 [Problem(f"invalid YAML: {reason}", source, line, col, hint=hint)], what
             ) from None
