@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import cases  # noqa: E402
+from synthetic import cases
 
 
 def build(path: str, n: int, batch: int = 5000) -> None:
@@ -40,8 +40,10 @@ def build(path: str, n: int, batch: int = 5000) -> None:
     if chunk:
         store.import_cases(chunk)
     seconds = time.perf_counter() - start
-    print(f"imported {n:,} cases / {events:,} events in {seconds:.1f} s: "
-          f"{n / seconds:,.0f} cases/s, {events / seconds:,.0f} events/s")
+    print(
+        f"imported {n:,} cases / {events:,} events in {seconds:.1f} s: "
+        f"{n / seconds:,.0f} cases/s, {events / seconds:,.0f} events/s"
+    )
 
 
 def wall(cmd: list[str], runs: int = 7) -> float:
@@ -56,10 +58,14 @@ def wall(cmd: list[str], runs: int = 7) -> float:
 def cli(path: str) -> None:
     exe = [sys.executable, "-m", "disclosure"]
     print(f"disclosure --help          : {wall([*exe, '--help']):.3f} s (median of 7)")
-    print(f"disclosure case show       : "
-          f"{wall([*exe, 'case', 'show', 'S0500000', '--db', path]):.3f} s")
-    print(f"disclosure due             : "
-          f"{wall([*exe, 'due', '--db', path, '--as-of', '2024-12-20']):.3f} s")
+    print(
+        f"disclosure case show       : "
+        f"{wall([*exe, 'case', 'show', 'S0500000', '--db', path]):.3f} s"
+    )
+    print(
+        f"disclosure due             : "
+        f"{wall([*exe, 'due', '--db', path, '--as-of', '2024-12-20']):.3f} s"
+    )
 
 
 if __name__ == "__main__":
