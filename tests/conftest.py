@@ -13,6 +13,14 @@ from disclosure import CalendarRegistry, Case, Engine, Event, Machine, load_rule
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = ROOT / "examples"
+#: The Guangxi calendar ships with the example plugin; core tests read the file.
+GUANGXI = ROOT / "plugins" / "disclosure-guangxi" / "src" / "disclosure_guangxi" / "cn-guangxi.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Core tests see the core only, whatever plugins are installed."""
+    monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", "")
 
 
 def D(text: str) -> dt.date:
@@ -36,7 +44,7 @@ def make_case(
 
 @pytest.fixture(scope="session")
 def calendars() -> CalendarRegistry:
-    return CalendarRegistry.default([EXAMPLES / "calendars"])
+    return CalendarRegistry.default([EXAMPLES / "calendars", GUANGXI])
 
 
 @pytest.fixture(scope="session")
@@ -46,4 +54,6 @@ def machine(calendars: CalendarRegistry) -> Machine:
 
 @pytest.fixture(scope="session")
 def engine(calendars: CalendarRegistry) -> Engine:
-    return Engine(calendars=calendars)
+    from disclosure.plugins import Plugins
+
+    return Engine(calendars=calendars, plugins=Plugins.builtin_only())

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, D
+from conftest import DATA, GUANGXI, D
 from disclosure import CalendarError, CalendarRangeError, CalendarRegistry, read_calendar_file
 
 NATIONAL = CalendarRegistry.default().get("cn")
@@ -69,7 +69,7 @@ def test_out_of_range_is_a_clear_error() -> None:
 
 
 def test_regional_calendar_adds_local_holidays() -> None:
-    reg = CalendarRegistry.default([DATA.parent.parent / "examples" / "calendars"])
+    reg = CalendarRegistry.default([GUANGXI])
     gx = reg.get("cn-guangxi")
     assert not gx.is_working_day(D("2024-04-11"))
     assert gx.day_info(D("2024-04-11")).name == "壮族三月三"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, EXAMPLES
+from conftest import DATA, EXAMPLES, GUANGXI
 from disclosure.cli import cli
 
 WORKED = str(EXAMPLES / "cases" / "worked-examples.yaml")
@@ -71,6 +71,8 @@ def test_replay_regional_calendar_files() -> None:
         REGIONAL,
         "--calendar-file",
         str(EXAMPLES / "calendars"),
+        "--calendar-file",
+        str(GUANGXI),
         "--json",
         "--as-of",
         "2024-01-01",

@@ -49,7 +49,13 @@ class Engine:
     ) -> None:
         self.default_ruleset = default_ruleset
         self.plugins = plugins if plugins is not None else Plugins.load()
-        resources = [r for _, r in self.plugins.resources()]
+        found = self.plugins.resources()
+        resources = [r for _, r in found]
+        defaults = {(plugin, r.default_calendar) for plugin, r in found if r.default_calendar}
+        if len({cal for _, cal in defaults}) > 1:
+            named = ", ".join(f"'{cal}' (plugin '{plugin}')" for plugin, cal in sorted(defaults))
+            raise PluginError(f"plugins disagree on the default calendar: {named}")
+        self.default_calendar = next(iter(defaults))[1] if defaults else None
         base = builtin_dir().resolve()
         self.ruleset_dirs = (
             *ruleset_dirs,
@@ -77,7 +83,11 @@ class Engine:
             rs = self._with_plugin_outcomes(load_ruleset(key, self.ruleset_dirs))
             policy = self._policy if self.plugins.has("disclosure_deadline_policy") else None
             machine = Machine(
-                rs, calendars=self.calendars, parameters=self.parameters.get(rs.id), policy=policy
+                rs,
+                calendars=self.calendars,
+                parameters=self.parameters.get(rs.id),
+                policy=policy,
+                default_calendar=self.default_calendar,
             )
             self._machines[key] = machine
             self._machines.setdefault(rs.id, machine)

@@ -8,7 +8,7 @@ decorated with ``disclosure.plugins.hookimpl``, and published under the
     [project.entry-points.disclosure]
     my_agency = "my_agency_plugin"
 
-Every hook takes keyword arguments only; a plugin may accept a subset of
+Hooks are always called with keyword arguments; a plugin may accept a subset of
 them. The built-in renderers and files are registered through these same
 hooks by ``disclosure.builtin_plugin``.
 """
@@ -56,7 +56,7 @@ def disclosure_resources() -> Resources | None:
 
 
 @hookspec
-def disclosure_calendar_adjustments(*, calendar_id: str) -> CalendarAdjustment | None:
+def disclosure_calendar_adjustments(calendar_id: str) -> CalendarAdjustment | None:
     """Extra days off and working days for the calendar ``calendar_id``.
 
     Called once when a calendar is first built; return ``None`` for
@@ -72,9 +72,7 @@ def disclosure_calendar_adjustments(*, calendar_id: str) -> CalendarAdjustment |
 
 
 @hookspec(firstresult=True)
-def disclosure_deadline_policy(
-    *, case: Case, clock: str, ruleset: Ruleset
-) -> DeadlinePolicy | None:
+def disclosure_deadline_policy(case: Case, clock: str, ruleset: Ruleset) -> DeadlinePolicy | None:
     """Change one clock's limit or add a warning threshold for one case.
 
     ``firstresult``: the first plugin to return a policy wins. Plugins are
@@ -93,7 +91,7 @@ def disclosure_deadline_policy(
 
 
 @hookspec
-def disclosure_outcome_codes(*, ruleset_id: str) -> Sequence[OutcomeCode] | None:
+def disclosure_outcome_codes(ruleset_id: str) -> Sequence[OutcomeCode] | None:
     """Extra outcome codes for a ruleset, each with its group and report row.
 
     The code joins the ruleset's outcomes (events whose outcome field allows
@@ -124,7 +122,7 @@ def disclosure_report_renderers() -> Sequence[RendererSpec] | None:
 
 
 @hookspec
-def disclosure_event_applied(*, case: Case, event: Event, state: CaseState, on: dt.date) -> None:
+def disclosure_event_applied(case: Case, event: Event, state: CaseState, on: dt.date) -> None:
     """Told after an event was recorded (send a reminder, write an audit record).
 
     ``case`` already contains ``event``; ``state`` is the case folded as of

@@ -206,7 +206,8 @@ class Machine:
     ``calendars`` resolves calendar ids (default: the built-in calendars);
     ``parameters`` overrides the ruleset's tunable parameters for one agency;
     ``policy`` (case, clock, ruleset) -> (source, DeadlinePolicy) may change a
-    clock's limit for one case (plugins' deadline policies).
+    clock's limit for one case (plugins' deadline policies);
+    ``default_calendar`` replaces the ruleset's for cases that name none.
     """
 
     def __init__(
@@ -216,9 +217,11 @@ class Machine:
         calendars: CalendarRegistry | None = None,
         parameters: Mapping[str, Any] | None = None,
         policy: Callable[[Case, str, Ruleset], tuple[str, DeadlinePolicy] | None] | None = None,
+        default_calendar: str | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.policy = policy
+        self.default_calendar = default_calendar or ruleset.ruleset.default_calendar
         self.calendars = calendars if calendars is not None else CalendarRegistry.default()
         self.parameters = self._parameters(parameters or {})
         rs = ruleset
@@ -275,7 +278,7 @@ class Machine:
 
     # -- public API ---------------------------------------------------------
     def calendar_for(self, case: Case) -> WorkingCalendar:
-        return self.calendars.get(case.calendar or self.ruleset.ruleset.default_calendar)
+        return self.calendars.get(case.calendar or self.default_calendar)
 
     def fold(self, case: Case, as_of: dt.date | None = None) -> CaseState:
         """Fold the whole log; raise :class:`EventRejected` at the first bad event."""

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 from ._out import DATE, console, print_json
 
 _calendar_opt = click.option(
-    "--calendar", "calendar_id", default="cn", show_default=True, help="Calendar id."
+    "--calendar",
+    "calendar_id",
+    default=None,
+    help="Calendar id (default: the one cases use: cn, or an installed regional plugin's).",
 )
 _files_opt = click.option(
     "--calendar-file",
@@ -30,10 +33,11 @@ def calendar_group() -> None:
     """Working-day calendars."""
 
 
-def _calendar(calendar_id: str, files: tuple[str, ...]) -> WorkingCalendar:
+def _calendar(calendar_id: str | None, files: tuple[str, ...]) -> WorkingCalendar:
     from ._engine import make_engine
 
-    return make_engine(files).calendars.get(calendar_id)
+    engine = make_engine(files)
+    return engine.calendars.get(calendar_id or engine.machine().default_calendar)
 
 
 @calendar_group.command("show")
@@ -42,7 +46,7 @@ def _calendar(calendar_id: str, files: tuple[str, ...]) -> WorkingCalendar:
 @_files_opt
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def calendar_show(
-    month: str, calendar_id: str, calendar_files: tuple[str, ...], as_json: bool
+    month: str, calendar_id: str | None, calendar_files: tuple[str, ...], as_json: bool
 ) -> None:
     """Draw MONTH (YYYY-MM) with holidays and make-up working days marked."""
     try:
@@ -119,7 +123,7 @@ def calendar_show(
 def calendar_add(
     start: dt.date,
     days: int,
-    calendar_id: str,
+    calendar_id: str | None,
     calendar_files: tuple[str, ...],
     natural: bool,
     as_json: bool,

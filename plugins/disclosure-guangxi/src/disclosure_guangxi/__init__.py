@@ -1,0 +1,28 @@
+"""Guangxi: the regional calendar and an example agency service promise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from disclosure.case import Case
+from disclosure.plugin_types import DeadlinePolicy, Resources
+from disclosure.plugins import hookimpl
+from disclosure.ruleset import Ruleset
+
+CALENDAR = Path(__file__).with_name("cn-guangxi.yaml")
+#: Case ids of the (fictional) regional government service centre.
+PROMISE_PREFIX = "GXZW-"
+
+
+@hookimpl
+def disclosure_resources() -> Resources:
+    """Ship the calendar file and make it the default for this region's agencies."""
+    return Resources(calendars=[CALENDAR], default_calendar="cn-guangxi")
+
+
+@hookimpl
+def disclosure_deadline_policy(case: Case, clock: str, ruleset: Ruleset) -> DeadlinePolicy | None:
+    """The centre promises a reply in 10 working days (law: 20) and warns after 7."""
+    if clock == "reply" and case.id.startswith(PROMISE_PREFIX) and "reply" in ruleset.clocks:
+        return DeadlinePolicy(limit=10, warn_at=7, name="服务承诺：10个工作日内答复")
+    return None
