@@ -243,16 +243,6 @@ class ClockRun:
             self.warn_at = pol.warn_at
             self.policy_name = f"{pol.name or 'deadline policy'} (plugin {plugin})"
         self._refresh()
-        if policy is not None:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "policy",
-                    "{}: limit {}, warn after {}",
-                    (self.policy_name, self.limit, self.warn_at),
-                )
-            )
         if restart:
             self.steps.append(
                 (
@@ -271,6 +261,16 @@ class ClockRun:
                     "restart" if restart else "start",
                     "{} {} from {}: due {}",
                     (self.limit, self.unit_word, on, self._due),
+                )
+            )
+        if policy is not None:
+            self.steps.append(
+                (
+                    on,
+                    event,
+                    "policy",
+                    "{}: limit {}, warn after {}",
+                    (self.policy_name, self.limit, self.warn_at),
                 )
             )
 

@@ -172,9 +172,10 @@ class Plugins:
             for value in values:
                 self._expect(plugin, "disclosure_outcome_codes", value, OutcomeCode)
                 if value.code in seen:
+                    first, second = sorted((seen[value.code], plugin))
                     raise PluginError(
                         f"outcome code '{value.code}' is added by both plugin "
-                        f"'{seen[value.code]}' and plugin '{plugin}'"
+                        f"'{first}' and plugin '{second}'"
                     )
                 seen[value.code] = plugin
                 out.append((plugin, value))
@@ -187,9 +188,10 @@ class Plugins:
             for spec in values:
                 self._expect(plugin, "disclosure_report_renderers", spec, RendererSpec)
                 if spec.name in table:
+                    first, second = sorted((owner[spec.name], plugin))
                     raise PluginError(
                         f"report renderer '{spec.name}' is registered by both "
-                        f"plugin '{owner[spec.name]}' and plugin '{plugin}'"
+                        f"plugin '{first}' and plugin '{second}'"
                     )
                 table[spec.name] = spec
                 owner[spec.name] = plugin

@@ -26,10 +26,13 @@ def reply_due(engine: Engine, received: str, case_id: str = "EX-09") -> dt.date 
     return engine.fold(case, D("2024-01-01")).deadlines["reply"].due
 
 
-@pytest.mark.parametrize(("received", "regional", "national"), [
-    ("2024-04-08", "2024-05-10", "2024-05-08"),
-    ("2025-03-24", "2025-04-24", "2025-04-22"),
-])
+@pytest.mark.parametrize(
+    ("received", "regional", "national"),
+    [
+        ("2024-04-08", "2024-05-10", "2024-05-08"),
+        ("2025-03-24", "2025-04-24", "2025-04-22"),
+    ],
+)
 def test_example_9_through_the_api(received: str, regional: str, national: str) -> None:
     assert "guangxi" in {p.name for p in Plugins.load().info()}
     assert reply_due(Engine(), received) == D(regional)
@@ -42,21 +45,35 @@ def test_cases_can_still_name_the_national_calendar() -> None:
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "disclosure", *args], capture_output=True,
-                          text=True, check=False, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "disclosure", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_example_9_through_the_cli(tmp_path) -> None:
     f = tmp_path / "c.yaml"
-    f.write_text("id: GX-1\napplicant: natural_person\nchannel: in_person\n"
-                 "received: 2024-04-08\n", encoding="utf-8")
+    f.write_text(
+        "id: GX-1\napplicant: natural_person\nchannel: in_person\nreceived: 2024-04-08\n",
+        encoding="utf-8",
+    )
     with_plugin = _cli("case", "replay", str(f), "--json", "--as-of", "2024-04-08")
     assert json.loads(with_plugin.stdout)["deadlines"]["reply"]["due"] == "2024-05-10"
     assert json.loads(with_plugin.stdout)["calendar"] == "cn-guangxi"
     without = _cli("--no-plugins", "case", "replay", str(f), "--json", "--as-of", "2024-04-08")
     assert json.loads(without.stdout)["deadlines"]["reply"]["due"] == "2024-05-08"
-    env_off = _cli("case", "replay", str(f), "--json", "--as-of", "2024-04-08",
-                   env={"DISCLOSURE_LOAD_PLUGINS": ""})
+    env_off = _cli(
+        "case",
+        "replay",
+        str(f),
+        "--json",
+        "--as-of",
+        "2024-04-08",
+        env={"DISCLOSURE_LOAD_PLUGINS": ""},
+    )
     assert json.loads(env_off.stdout)["deadlines"]["reply"]["due"] == "2024-05-08"
     shown = _cli("calendar", "show", "2024-04", "--json")
     days = {d["day"]: d for d in json.loads(shown.stdout)["days"]}
