@@ -42,6 +42,16 @@ class Grid:
 
 
 @attrs.frozen
+class CheckFailure:
+    """Where one equation failed: a column (or row) and the two sums."""
+
+    axis: str  # "column" or "row"
+    name: str
+    left: Number
+    right: Number
+
+
+@attrs.frozen
 class CheckResult:
     """One reconciliation rule applied to a report."""
 
@@ -51,6 +61,7 @@ class CheckResult:
     description: str
     failures: tuple[str, ...] = ()
     skipped: str = ""
+    details: tuple[CheckFailure, ...] = attrs.field(default=(), eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -600,6 +611,7 @@ def _run_check(
         other = previous[check.table]
         right = check.previous
     failures: list[str] = []
+    details: list[CheckFailure] = []
     if check.per == "column":
         for col in grid.columns:
             if col not in other.columns:
@@ -610,6 +622,7 @@ def _run_check(
             except (KeyError, ValueError):
                 continue
             if left_sum != right_sum:
+                details.append(CheckFailure("column", col, left_sum, right_sum))
                 failures.append(
                     f"column {col}: {' + '.join(check.left)} = {_fmt(left_sum)}, "
                     f"{' + '.join(right)} = {_fmt(right_sum)}"
@@ -622,11 +635,19 @@ def _run_check(
             except (KeyError, ValueError):
                 continue
             if left_sum != right_sum:
+                details.append(CheckFailure("row", row, left_sum, right_sum))
                 failures.append(
                     f"row {row}: {' + '.join(check.left)} = {_fmt(left_sum)}, "
                     f"{' + '.join(right)} = {_fmt(right_sum)}"
                 )
-    return CheckResult(check.id, check.severity, not failures, check.description, tuple(failures))
+    return CheckResult(
+        check.id,
+        check.severity,
+        not failures,
+        check.description,
+        tuple(failures),
+        details=tuple(details),
+    )
 
 
 def drill_down(report: Report, table: str, row: str, column: str) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ def console() -> Console:
     from rich.console import Console
 
     # Piped output (files, pagers, CI logs) gets room for wide tables instead of 80 columns.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 160)
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ._out import print_json
+
+if TYPE_CHECKING:
+    from ..checker import CheckedReport
 
 FORMATS = ("text", "markdown", "html", "csv", "json")
 
@@ -145,3 +149,109 @@ def report_annual(
                 click.echo(f"  {line}", err=True)
     if report.blocking_failures:
         raise SystemExit(1)
+
+
+_REPORT_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".docx")
+
+
+@report_group.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--previous",
+    type=click.Path(),
+    default=None,
+    help="Last year's report (any readable form, or its JSON) for RC-7.",
+)
+@click.option(
+    "--format-year",
+    type=click.IntRange(1990, 2100),
+    default=None,
+    help="The report's year, when its title does not say.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def report_check(
+    paths: tuple[str, ...], previous: str | None, format_year: int | None, as_json: bool
+) -> None:
+    """Check published annual reports (text, HTML or .docx) for what does not add up.
+
+    Exits 0 when no report has errors, 1 when any has, 2 when a file cannot be read.
+    """
+    import json as jsonlib
+
+    from ..checker import check_file
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in _REPORT_SUFFIXES))
+        else:
+            files.append(p)
+    last: CheckedReport | dict[str, object] | None = None
+    if previous:
+        prev = Path(previous)
+        try:
+            last = (
+                jsonlib.loads(prev.read_text(encoding="utf-8"))
+                if prev.suffix == ".json"
+                else check_file(prev)
+            )
+        except (OSError, ValueError, ImportError) as exc:
+            click.echo(f"error: {previous}: cannot read: {exc}", err=True)
+            raise SystemExit(2) from None
+    results: list[CheckedReport] = []
+    unreadable: dict[str, str] = {}
+    for f in files:
+        try:
+            results.append(check_file(f, previous=last, format_year=format_year))
+        except (OSError, ValueError, ImportError) as exc:
+            unreadable[str(f)] = getattr(exc, "strerror", None) or str(exc)
+    if as_json:
+        print_json(
+            {
+                "reports": [r.to_dict() for r in results],
+                "unreadable": [{"source": k, "reason": v} for k, v in unreadable.items()],
+            }
+        )
+    else:
+        _show_checks(results, unreadable)
+    if unreadable:
+        raise SystemExit(2)
+    if any(r.errors for r in results):
+        raise SystemExit(1)
+
+
+def _show_checks(results: list[CheckedReport], unreadable: dict[str, str]) -> None:
+    from rich.table import Table
+
+    from ._out import console
+
+    out = console()
+    table = Table(title="Annual reports checked", title_justify="left")
+    for col in ("file", "agency", "year", "format", "errors", "warnings"):
+        table.add_column(col)
+    for r in results:
+        errors, warnings = len(r.errors), len(r.warnings)
+        table.add_row(
+            r.source,
+            r.agency or "?",
+            str(r.year or "?"),
+            r.format,
+            f"[bold red]{errors}[/bold red]" if errors else "0",
+            str(warnings),
+        )
+    for source, reason in unreadable.items():
+        table.add_row(source, "", "", "", "[bold red]unreadable[/bold red]", reason)
+    out.print(table)
+    for r in results:
+        if not r.findings:
+            continue
+        out.print(f"\n[bold]{r.source}[/bold]")
+        for f in r.findings:
+            where = "/".join(x for x in (f.table, f.row, f.column) if x)
+            line = f" line {f.line}" if f.line else ""
+            style = "bold red" if f.severity == "error" else "yellow"
+            out.print(
+                f"  [{style}]{f.severity}[/{style}] {f.rule}{line}"
+                f"{' ' + where if where else ''}: {f.message}",
+                highlight=False,
+            )
