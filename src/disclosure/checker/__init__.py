@@ -276,26 +276,28 @@ def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckF
     out: list[CheckFinding] = []
     for sec in template.sections:
         keys = SECTION_KEYWORDS.get(sec.key, (core(sec.title),))
-        found = None
-        for n, line in enumerate(lines, 1):
-            if len(line) <= 40 and all(k in core(line) for k in keys):
-                found = (n, line)
-                break
-        if found is None:
+        candidates = []
+        for n, raw in enumerate(lines, 1):
+            line = raw.lstrip("#*> ")
+            if len(line) <= 40 and not line.endswith("。") and all(k in core(line) for k in keys):
+                candidates.append((n, line))
+        numbered = [c for c in candidates if c[1].startswith((sec.number, f"({sec.number})"))]
+        if numbered:
+            continue
+        if not candidates:
             out.append(
                 CheckFinding("warning", "STR-3", f"section {sec.number}、{sec.title} was not found")
             )
             continue
-        n, line = found
-        if not line.startswith(sec.number) and not line.startswith(f"({sec.number})"):
-            out.append(
-                CheckFinding(
-                    "warning",
-                    "STR-4",
-                    f"the heading '{line}' should be numbered {sec.number}、",
-                    line=n,
-                )
+        n, line = candidates[0]
+        out.append(
+            CheckFinding(
+                "warning",
+                "STR-4",
+                f"the heading '{line}' should be numbered {sec.number}、",
+                line=n,
             )
+        )
     return out
 
 

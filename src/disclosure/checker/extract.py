@@ -15,6 +15,7 @@ import difflib
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -265,47 +266,86 @@ def read_table3(walker: Walker, template: ReportTemplate, start: int) -> TableRe
 
 
 def read_table4(walker: Walker, template: ReportTemplate, start: int) -> TableRead:
+    """Table 四: one row of 15 numbers (official layout) or one row per group."""
     t4 = template.table4
     n = len(t4.results)
     width = n * len(t4.groups)
-    hit = walker.find(t4.groups[0].label, start)
     columns = tuple(c.key for c in t4.results)
+    hit = walker.find(t4.groups[0].label, start)
     if hit is None:
         return TableRead(
             "table4", {}, columns, f"the label '{t4.groups[0].label}' of table 四 was not found"
         )
-    index, line = hit
+    index = hit[0]
     while (
         index < len(walker.tokens) and not walker.tokens[index].is_number and (index - hit[0] < 60)
     ):
         index += 1
     nums = walker.numbers_at(index, width)
-    values: tuple[float, ...] | None = None
-    problem = ""
+    line = walker.tokens[index].line if index < len(walker.tokens) else hit[1]
     if len(nums) == width:
-        values = tuple(t.number for t in nums if t.number is not None)
-    elif nums and all("." not in t.text for t in nums):
+        values = [t.number for t in nums if t.number is not None]
+        return TableRead("table4", _group_rows(t4.groups, values, n, line), columns)
+    per_group = _read_per_group(walker, template, hit[0] - 1)
+    if per_group is not None:
+        return TableRead("table4", per_group, columns)
+    problem = f"expected {width} numbers in table 四, found {len(nums)}"
+    if nums and all("." not in t.text for t in nums):
         digits = "".join(t.text for t in nums)
         found = split_digits(digits, width, _row_sum_ok, group=n)
         if len(found) == 1:
-            values = tuple(float(v) for v in found[0])
-        elif found:
-            problem = (
-                f"the digits '{digits}' can be read in {len(found)} ways "
-                f"(e.g. {found[0]} or {found[1]})"
+            return TableRead(
+                "table4", _group_rows(t4.groups, [float(v) for v in found[0]], n, line), columns
             )
+        if found:
+            rows = {
+                g.key: RowRead(
+                    g.key,
+                    None,
+                    line,
+                    f"the digits '{digits}' can be read in {len(found)} ways",
+                    tuple(found[:3]),
+                )
+                for g in t4.groups
+            }
+            return TableRead("table4", rows, columns, ambiguous=tuple(rows))
+        problem = f"the digits '{digits}' cannot be split into {width} cells that add up"
+    return TableRead("table4", {}, columns, problem)
+
+
+def _group_rows(
+    groups: Sequence[Any], values: Sequence[float], n: int, line: int
+) -> dict[str, RowRead]:
+    return {
+        g.key: RowRead(g.key, tuple(values[i * n : (i + 1) * n]), line)
+        for i, g in enumerate(groups)
+    }
+
+
+def _read_per_group(
+    walker: Walker, template: ReportTemplate, start: int
+) -> dict[str, RowRead] | None:
+    t4 = template.table4
+    n = len(t4.results)
+    rows: dict[str, RowRead] = {}
+    pos = start
+    for g in t4.groups:
+        hit = walker.find(g.label, pos, pos + 40)
+        if hit is None:
+            return None
+        nums = walker.numbers_at(hit[0], n)
+        if len(nums) == n:
+            values = tuple(t.number for t in nums if t.number is not None)
+        elif nums and all("." not in t.text for t in nums):
+            found = split_digits("".join(t.text for t in nums), n, _row_sum_ok)
+            if len(found) != 1:
+                return None
+            values = tuple(float(v) for v in found[0])
         else:
-            problem = f"the digits '{digits}' cannot be split into {width} cells that add up"
-    else:
-        problem = f"expected {width} numbers in table 四, found {len(nums)}"
-    line_no = walker.tokens[index].line if index < len(walker.tokens) else line
-    rows = {}
-    for i, g in enumerate(t4.groups):
-        part = values[i * n : (i + 1) * n] if values is not None else None
-        rows[g.key] = RowRead(g.key, part, line_no, problem)
-    if problem and "ways" in problem:
-        return TableRead("table4", rows, columns, ambiguous=tuple(rows))
-    return TableRead("table4", rows, columns, problem)
+            return None
+        rows[g.key] = RowRead(g.key, values, hit[1])
+        pos = hit[0] + len(nums)
+    return rows
 
 
 def read_table2(

@@ -125,7 +125,9 @@ def text_findings(
                 if table is None or (rule, n) in seen:
                     continue
                 seen.add((rule, n))
-                if said != table:
+                # lawsuits are counted with or without those filed after a review
+                also = _total(grids.get("table4"), "lawsuit_direct") if rule == "TXT-6" else None
+                if said != table and said != also:
                     out.append(
                         CheckFinding(
                             "error",

@@ -61,14 +61,23 @@ def tokenize_text(text: str) -> list[Token]:
     tokens: list[Token] = []
     for n, raw in enumerate(text.splitlines(), 1):
         line = _ARTEFACT.sub("", unicodedata.normalize("NFKC", raw))
+        # Markdown tables: pipes separate cells; emphasis and alignment rows are noise.
+        line = line.replace("|", "\t").replace("**", "")
+        if re.fullmatch(r"[\s:\-\t]*", line):
+            continue
         for cell in _cells_of_line(line):
             tokens.extend(_split_cell(cell, n))
     return tokens
 
 
+_SIGNED = re.compile(r"[-−－+]\d+(?:\.\d+)?")
+
+
 def _split_cell(cell: str, line: int) -> list[Token]:
     if cell in _ZERO_MARKS:
         return [Token(cell, line, 0.0)]
+    if _SIGNED.fullmatch(cell):  # 本年增/减 in the 2019 format: "-8"
+        return [Token(cell, line, float(cell.replace("−", "-").replace("－", "-")))]
     out: list[Token] = []
     pos = 0
     for m in _NUMBER.finditer(cell):

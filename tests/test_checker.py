@@ -1,0 +1,233 @@
+"""The checker: the seed report, our own reports in every form, planted errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT
+from disclosure import AnnualReportJob
+from disclosure.checker import check_file, check_text
+from disclosure.checker.extract import split_digits
+from disclosure.checker.tokens import html_to_text
+from disclosure.cli import cli
+from disclosure.render import render
+
+SEED = ROOT.parent / "shared" / "seed" / "zhangshu-admin-service-center-2021-annual-report.txt"
+YEARS = [("agency-2024", 2024), ("agency-2020", 2020), ("zhangshu-2021", 2021)]
+
+
+@pytest.fixture(scope="module")
+def reports():  # type: ignore[no-untyped-def]
+    import os
+
+    os.environ["DISCLOSURE_LOAD_PLUGINS"] = ""
+    job = AnnualReportJob()
+    out = {}
+    for name, year in YEARS:
+        d = EXAMPLES / name
+        out[name] = job.build(year, case_files=[str(d / "cases.yaml")],
+                              agency_data=str(d / "agency.yaml"),
+                              narrative=str(d / "narrative.md"))
+    return out
+
+
+def same_tables(checked, report) -> bool:  # type: ignore[no-untyped-def]
+    t3 = {k: list(v) for k, v in report.table3.rows.items()}
+    t4 = {k: dict(zip(report.table4.columns, v, strict=True))
+          for k, v in report.table4.rows.items()}
+    return (checked.tables["table3"]["rows"] == t3 and checked.tables["table4"] == t4
+            and checked.tables["table2"] == report.table2)
+
+
+def glue(text: str) -> str:
+    """Run each table row's digits together, as web pages copied to text do."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^(\s*\S.*?[^\d\s])\s+((?:\d+\s+){4,}\d+)\s*$", line)
+        out.append(m.group(1) + " " + re.sub(r"\s+", "", m.group(2)) if m else line)
+    return "\n".join(out)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the shared seed report is not beside the repo")
+def test_seed_report_gives_exactly_its_two_contradictions() -> None:
+    checked = check_file(SEED)
+    assert (checked.agency, checked.year, checked.format) == (
+        "樟树市行政服务中心管委会", 2021, "cn-annual-2021")
+    assert [(f.rule, f.line) for f in checked.errors] == [("TXT-7", 8), ("TXT-1", 10)]
+    assert "35" in checked.errors[0].message and "0 + 0 + 0 + 0 = 0" in checked.errors[0].message
+    assert checked.errors[1].numbers == (1.0, 0.0) and checked.errors[1].row == "new"
+    assert checked.tables["table3"]["rows"]["new"] == [0] * 7
+    assert len(checked.tables["table3"]["rows"]) == 25
+    assert not any(f.rule.startswith(("RC", "TC", "READ")) for f in checked.findings)
+
+
+@pytest.mark.parametrize(("name", "_year"), YEARS)
+@pytest.mark.parametrize("form", ["text", "markdown", "html", "flattened", "glued"])
+def test_our_reports_in_every_form_read_back_clean(reports, name, _year, form) -> None:
+    report = reports[name]
+    if form == "html":
+        text = html_to_text(render(report, "html"))
+    elif form in ("flattened", "glued"):
+        text = "\n".join(re.sub(r"\s+", " ", line) for line in render(report, "text").splitlines())
+        text = glue(text) if form == "glued" else text
+    else:
+        text = str(render(report, form))
+    checked = check_text(text, f"{name}.{form}")
+    assert checked.findings == ()
+    assert same_tables(checked, report)
+
+
+def test_docx_input(reports, tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    docx_plugin = pytest.importorskip("disclosure_docx")
+    f = tmp_path / "r.docx"
+    f.write_bytes(docx_plugin.render_docx(reports["agency-2024"]))
+    checked = check_file(f)
+    assert checked.findings == () and same_tables(checked, reports["agency-2024"])
+
+
+def test_web_page_html_file(reports, tmp_path: Path) -> None:
+    f = tmp_path / "page.html"
+    f.write_text(render(reports["zhangshu-2021"], "html"), encoding="utf-8")
+    checked = check_file(f)
+    assert checked.year == 2021 and checked.findings == ()
+
+
+def test_typos_traditional_characters_full_width_digits_and_dashes(reports) -> None:
+    text = render(reports["zhangshu-2021"], "text")
+    text = text.replace("三、收到和处理政府信息公开申请情况", "三、收到和處理政府信息公開申請情況")
+    text = text.replace("1.属于国家秘密", "1．屬於国家秘蜜")
+    text = text.replace("一、本年新收政府信息公开申请数量", "一、本年新收政府信息公开申請数量")
+    lines = text.splitlines()
+    lines = [re.sub(r"(?<=\s)0(?=\s|$)", "/", ln) if "重复申请" in ln else ln for ln in lines]
+    text = "\n".join(lines).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    checked = check_text(text, "variants")
+    assert checked.errors == ()
+    assert same_tables(checked, reports["zhangshu-2021"])
+
+
+def test_planted_table_error_is_found_with_rule_and_location(reports) -> None:
+    text = render(reports["agency-2024"], "text")
+    row = reports["agency-2024"].table3.rows["new"]
+    lines = text.splitlines()
+    n = next(i for i, ln in enumerate(lines) if ln.startswith("一、本年新收"))
+    lines[n] = lines[n].replace(f" {row[0]} ", f" {row[0] + 1} ", 1)
+    checked = check_text("\n".join(lines), "planted")
+    rules = {(f.rule, f.column or f.row) for f in checked.errors}
+    assert ("RC-1", "natural_person") in rules and ("RC-3", "new") in rules
+    assert all(f.line == n + 1 for f in checked.errors if f.rule == "RC-3")
+    rc1 = next(f for f in checked.errors if f.rule == "RC-1")
+    assert rc1.numbers == (row[0] + 1 + reports["agency-2024"].table3.rows["carried_in"][0],
+                           row[0] + reports["agency-2024"].table3.rows["carried_in"][0])
+
+
+def test_planted_text_error_and_table4_error(reports) -> None:
+    report = reports["agency-2024"]
+    text = render(report, "text")
+    new = report.table3.value("new", "total")
+    text = text.replace(f"全年新收政府信息公开申请{new}件", f"全年新收政府信息公开申请{new + 5}件")
+    review = report.table4.rows["review"]
+    text = text.replace("行政复议" + "  " + "  ".join(f"{v:>8}" for v in review), "x")
+    lines = text.splitlines()
+    n = next(i for i, ln in enumerate(lines) if ln.startswith("行政复议"))
+    lines[n] = re.sub(r"\d+\s*$", str(review[-1] + 1), lines[n])
+    checked = check_text("\n".join(lines), "planted")
+    found = {f.rule: f for f in checked.errors}
+    assert found["TXT-1"].numbers == (new + 5, new)
+    assert found["TC-1"].row == "review" and found["TC-1"].table == "table4"
+
+
+def test_missing_row_makes_the_table_unreadable_not_passing(reports) -> None:
+    text = "\n".join(ln for ln in render(reports["agency-2024"], "text").splitlines()
+                     if "属于行政执法案卷" not in ln)
+    checked = check_text(text, "missing")
+    read3 = [f for f in checked.errors if f.rule == "READ-3"]
+    assert read3 and read3[0].row == "withheld.enforcement_file"
+    assert not any(f.rule in ("RC-1", "RC-2", "RC-3") for f in checked.findings)
+
+
+def test_ambiguous_glued_cells_are_reported_not_guessed() -> None:
+    assert split_digits("101000011", 7, lambda v: sum(v[:-1]) == v[-1]) == [
+        (1, 0, 10, 0, 0, 0, 11), (10, 1, 0, 0, 0, 0, 11)]
+    zeros = "0000000"
+    rows = {"一、本年新收政府信息公开申请数量": "101000011", "（一）予以公开": "101000011",
+            "（七）总计": "101000011"}
+    lines = ["樟树市测试局2022年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况"]
+    template_rows = [
+        "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "1.属于国家秘密",
+        "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
+        "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项",
+        "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确",
+        "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+        "5.要求行政机关确认或重新出具已获取信息",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他",
+        "（七）总计", "四、结转下年度继续办理"]
+    for label in template_rows:
+        lines.append(f"{label} {rows.get(label, zeros)}")
+    checked = check_text("\n".join(lines), "ambiguous")
+    assert any(f.rule == "READ-2" for f in checked.errors)
+    assert not any(f.rule.startswith("RC") for f in checked.findings)
+    # the same digits become unambiguous when another row pins the split down
+    lines[lines.index("二、上年结转政府信息公开申请数量 0000000")] = \
+        "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0"
+    lines[lines.index("四、结转下年度继续办理 0000000")] = "四、结转下年度继续办理 0 0 0 0 0 0 0"
+    lines[lines.index("（一）予以公开 101000011")] = "（一）予以公开 10 1 0 0 0 0 11"
+    checked = check_text("\n".join(lines), "resolved")
+    assert checked.tables["table3"]["rows"]["new"] == [10, 1, 0, 0, 0, 0, 11]
+    assert not any(f.rule.startswith("READ") and f.table == "table3" for f in checked.findings)
+
+
+def test_wrong_format_for_the_year_and_period_mismatch(reports) -> None:
+    text = render(reports["agency-2020"], "text").replace("2020年", "2022年")
+    checked = check_text(text, "old-format")
+    assert checked.format == "cn-annual-2019"
+    assert any(f.rule == "FMT-1" for f in checked.errors)
+    text = render(reports["zhangshu-2021"], "text")
+    text = text.replace("统计期限自2021年1月1日起至2021年12月31日止", "统计期限自2020年1月1日起至2020年12月31日止")
+    assert [f.rule for f in check_text(text, "period").errors] == ["STR-1"]
+
+
+def test_heading_problems_are_warnings(reports) -> None:
+    text = render(reports["zhangshu-2021"], "text")
+    text = text.replace("五、存在的主要问题及改进情况", "存在的主要问题及改进情况")
+    text = text.replace("六、其他需要报告的事项", "")
+    checked = check_text(text, "headings")
+    assert checked.errors == ()
+    assert {f.rule for f in checked.warnings} == {"STR-3", "STR-4"}
+
+
+def test_cross_year_check_with_previous(reports) -> None:
+    last = json.loads(render(reports["agency-2020"], "json"))
+    checked = check_text(render(reports["zhangshu-2021"], "text"), "x", previous=last)
+    rc7 = [f for f in checked.warnings if f.rule == "RC-7"]
+    assert rc7 and rc7[0].table == "table3"
+
+
+def test_cli_report_check(tmp_path: Path, reports) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(render(reports["zhangshu-2021"], "text"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "check", str(good)])
+    assert result.exit_code == 0 and "樟树市行政服务中心管委会" in result.stdout
+    bad = tmp_path / "dir" / "bad.txt"
+    bad.parent.mkdir()
+    bad.write_text(render(reports["zhangshu-2021"], "text").replace(
+        "全年收到政府信息公开申请1件", "全年收到政府信息公开申请3件"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "check", str(good), str(bad.parent), "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert [r["errors"] for r in doc["reports"]] == [0, 1]
+    assert doc["reports"][1]["findings"][0]["rule"] == "TXT-1"
+    assert doc["reports"][0]["table3"]["rows"]["new"] == [1, 0, 0, 0, 0, 0, 1]
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip")
+    result = CliRunner().invoke(cli, ["report", "check", str(broken)])
+    assert result.exit_code == 2 and "unreadable" in result.stdout
+    result = CliRunner().invoke(cli, ["report", "check", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 2
