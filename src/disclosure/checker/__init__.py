@@ -274,13 +274,15 @@ def _read_findings(read: TableRead) -> list[CheckFinding]:
 
 def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckFinding]:
     out: list[CheckFinding] = []
+    headings = [
+        (n, line, core(line))
+        for n, raw in enumerate(lines, 1)
+        for line in [raw.lstrip("#*> ")]
+        if 0 < len(line) <= 40 and not line.endswith("。")
+    ]
     for sec in template.sections:
         keys = SECTION_KEYWORDS.get(sec.key, (core(sec.title),))
-        candidates = []
-        for n, raw in enumerate(lines, 1):
-            line = raw.lstrip("#*> ")
-            if len(line) <= 40 and not line.endswith("。") and all(k in core(line) for k in keys):
-                candidates.append((n, line))
+        candidates = [(n, line) for n, line, c in headings if all(k in c for k in keys)]
         numbered = [c for c in candidates if c[1].startswith((sec.number, f"({sec.number})"))]
         if numbered:
             continue

@@ -108,6 +108,9 @@ class Walker:
             return 0.99
         if len(want) < 4 or abs(len(got) - len(want)) > max(2, len(want) // 4):
             return 0.0
+        shared = len(set(want) & set(got))
+        if shared < 0.75 * len(set(want)):
+            return 0.0  # cheap rejection before the exact ratio
         return difflib.SequenceMatcher(None, want, got).ratio()
 
     def numbers_at(self, index: int, limit: int) -> list[Token]:

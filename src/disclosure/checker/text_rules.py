@@ -92,13 +92,13 @@ _NONE_CLAIMS: list[
     (
         "TXT-5",
         "administrative reviews",
-        re.compile(r"(?:未|没有|无)(?:引起|发生|被申请)?[^。]{0,4}行政复议"),
+        re.compile(r"(?<!尚)(?:未|没有|无)(?:引起|发生|被申请|收到|出现)[^。，,\d]{0,8}?行政复议"),
         lambda g: _total(g.get("table4"), "review"),
     ),
     (
         "TXT-6",
         "lawsuits",
-        re.compile(r"(?:未|没有|无)(?:引起|发生|被提起)?[^。]{0,8}(?:行政)?诉讼"),
+        re.compile(r"(?<!尚)(?:未|没有|无)(?:引起|发生|被提起|收到|出现)[^。，,\d]{0,10}?诉讼"),
         lambda g: _sum(g.get("table4"), ("lawsuit_direct", "lawsuit_after_review")),
     ),
 ]
