@@ -30,18 +30,25 @@ def reports():  # type: ignore[no-untyped-def]
     out = {}
     for name, year in YEARS:
         d = EXAMPLES / name
-        out[name] = job.build(year, case_files=[str(d / "cases.yaml")],
-                              agency_data=str(d / "agency.yaml"),
-                              narrative=str(d / "narrative.md"))
+        out[name] = job.build(
+            year,
+            case_files=[str(d / "cases.yaml")],
+            agency_data=str(d / "agency.yaml"),
+            narrative=str(d / "narrative.md"),
+        )
     return out
 
 
 def same_tables(checked, report) -> bool:  # type: ignore[no-untyped-def]
     t3 = {k: list(v) for k, v in report.table3.rows.items()}
-    t4 = {k: dict(zip(report.table4.columns, v, strict=True))
-          for k, v in report.table4.rows.items()}
-    return (checked.tables["table3"]["rows"] == t3 and checked.tables["table4"] == t4
-            and checked.tables["table2"] == report.table2)
+    t4 = {
+        k: dict(zip(report.table4.columns, v, strict=True)) for k, v in report.table4.rows.items()
+    }
+    return (
+        checked.tables["table3"]["rows"] == t3
+        and checked.tables["table4"] == t4
+        and checked.tables["table2"] == report.table2
+    )
 
 
 def glue(text: str) -> str:
@@ -57,7 +64,10 @@ def glue(text: str) -> str:
 def test_seed_report_gives_exactly_its_two_contradictions() -> None:
     checked = check_file(SEED)
     assert (checked.agency, checked.year, checked.format) == (
-        "樟树市行政服务中心管委会", 2021, "cn-annual-2021")
+        "樟树市行政服务中心管委会",
+        2021,
+        "cn-annual-2021",
+    )
     assert [(f.rule, f.line) for f in checked.errors] == [("TXT-7", 8), ("TXT-1", 10)]
     assert "35" in checked.errors[0].message and "0 + 0 + 0 + 0 = 0" in checked.errors[0].message
     assert checked.errors[1].numbers == (1.0, 0.0) and checked.errors[1].row == "new"
@@ -122,8 +132,10 @@ def test_planted_table_error_is_found_with_rule_and_location(reports) -> None:
     assert ("RC-1", "natural_person") in rules and ("RC-3", "new") in rules
     assert all(f.line == n + 1 for f in checked.errors if f.rule == "RC-3")
     rc1 = next(f for f in checked.errors if f.rule == "RC-1")
-    assert rc1.numbers == (row[0] + 1 + reports["agency-2024"].table3.rows["carried_in"][0],
-                           row[0] + reports["agency-2024"].table3.rows["carried_in"][0])
+    assert rc1.numbers == (
+        row[0] + 1 + reports["agency-2024"].table3.rows["carried_in"][0],
+        row[0] + reports["agency-2024"].table3.rows["carried_in"][0],
+    )
 
 
 def test_planted_text_error_and_table4_error(reports) -> None:
@@ -143,8 +155,11 @@ def test_planted_text_error_and_table4_error(reports) -> None:
 
 
 def test_missing_row_makes_the_table_unreadable_not_passing(reports) -> None:
-    text = "\n".join(ln for ln in render(reports["agency-2024"], "text").splitlines()
-                     if "属于行政执法案卷" not in ln)
+    text = "\n".join(
+        ln
+        for ln in render(reports["agency-2024"], "text").splitlines()
+        if "属于行政执法案卷" not in ln
+    )
     checked = check_text(text, "missing")
     read3 = [f for f in checked.errors if f.rule == "READ-3"]
     assert read3 and read3[0].row == "withheld.enforcement_file"
@@ -153,30 +168,52 @@ def test_missing_row_makes_the_table_unreadable_not_passing(reports) -> None:
 
 def test_ambiguous_glued_cells_are_reported_not_guessed() -> None:
     assert split_digits("101000011", 7, lambda v: sum(v[:-1]) == v[-1]) == [
-        (1, 0, 10, 0, 0, 0, 11), (10, 1, 0, 0, 0, 0, 11)]
+        (1, 0, 10, 0, 0, 0, 11),
+        (10, 1, 0, 0, 0, 0, 11),
+    ]
     zeros = "0000000"
-    rows = {"一、本年新收政府信息公开申请数量": "101000011", "（一）予以公开": "101000011",
-            "（七）总计": "101000011"}
+    rows = {
+        "一、本年新收政府信息公开申请数量": "101000011",
+        "（一）予以公开": "101000011",
+        "（七）总计": "101000011",
+    }
     lines = ["樟树市测试局2022年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况"]
     template_rows = [
-        "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
-        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "1.属于国家秘密",
-        "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
-        "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项",
-        "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确",
-        "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+        "一、本年新收政府信息公开申请数量",
+        "二、上年结转政府信息公开申请数量",
+        "（一）予以公开",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "1.属于国家秘密",
+        "2.其他法律行政法规禁止公开",
+        "3.危及“三安全一稳定”",
+        "4.保护第三方合法权益",
+        "5.属于三类内部事务信息",
+        "6.属于四类过程性信息",
+        "7.属于行政执法案卷",
+        "8.属于行政查询事项",
+        "1.本机关不掌握相关政府信息",
+        "2.没有现成信息需要另行制作",
+        "3.补正后申请内容仍不明确",
+        "1.信访举报投诉类申请",
+        "2.重复申请",
+        "3.要求提供公开出版物",
+        "4.无正当理由大量反复申请",
         "5.要求行政机关确认或重新出具已获取信息",
         "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他",
-        "（七）总计", "四、结转下年度继续办理"]
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "3.其他",
+        "（七）总计",
+        "四、结转下年度继续办理",
+    ]
     for label in template_rows:
         lines.append(f"{label} {rows.get(label, zeros)}")
     checked = check_text("\n".join(lines), "ambiguous")
     assert any(f.rule == "READ-2" for f in checked.errors)
     assert not any(f.rule.startswith("RC") for f in checked.findings)
     # the same digits become unambiguous when another row pins the split down
-    lines[lines.index("二、上年结转政府信息公开申请数量 0000000")] = \
+    lines[lines.index("二、上年结转政府信息公开申请数量 0000000")] = (
         "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0"
+    )
     lines[lines.index("四、结转下年度继续办理 0000000")] = "四、结转下年度继续办理 0 0 0 0 0 0 0"
     lines[lines.index("（一）予以公开 101000011")] = "（一）予以公开 10 1 0 0 0 0 11"
     checked = check_text("\n".join(lines), "resolved")
@@ -190,7 +227,9 @@ def test_wrong_format_for_the_year_and_period_mismatch(reports) -> None:
     assert checked.format == "cn-annual-2019"
     assert any(f.rule == "FMT-1" for f in checked.errors)
     text = render(reports["zhangshu-2021"], "text")
-    text = text.replace("统计期限自2021年1月1日起至2021年12月31日止", "统计期限自2020年1月1日起至2020年12月31日止")
+    text = text.replace(
+        "统计期限自2021年1月1日起至2021年12月31日止", "统计期限自2020年1月1日起至2020年12月31日止"
+    )
     assert [f.rule for f in check_text(text, "period").errors] == ["STR-1"]
 
 
@@ -217,8 +256,12 @@ def test_cli_report_check(tmp_path: Path, reports) -> None:
     assert result.exit_code == 0 and "樟树市行政服务中心管委会" in result.stdout
     bad = tmp_path / "dir" / "bad.txt"
     bad.parent.mkdir()
-    bad.write_text(render(reports["zhangshu-2021"], "text").replace(
-        "全年收到政府信息公开申请1件", "全年收到政府信息公开申请3件"), encoding="utf-8")
+    bad.write_text(
+        render(reports["zhangshu-2021"], "text").replace(
+            "全年收到政府信息公开申请1件", "全年收到政府信息公开申请3件"
+        ),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["report", "check", str(good), str(bad.parent), "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)

@@ -197,3 +197,13 @@ def test_sigkill_during_bulk_import_leaves_whole_batches(tmp_path: Path, engine,
             s.db.execute("SELECT substr(id, 1, 5), count(*) FROM cases GROUP BY substr(id, 1, 5)")
         )
         assert counts and all(n == 50 for n in counts.values())  # every batch whole or absent
+
+
+def test_future_events_are_refused(store) -> None:
+    import datetime as dt
+
+    store.open_case(make_case("2024-03-01", case_id="A"))
+    future = dt.date.today() + dt.timedelta(days=30)
+    with pytest.raises(StoreError, match="is in the future"):
+        store.append("A", Event("extend", future))
+    assert store.get("A").events == ()

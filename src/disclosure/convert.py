@@ -121,14 +121,66 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, _strict_bool)
     conv.register_structure_hook(dt.date, lambda v, _: parse_date(v))
     conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _str_tuple)
+    conv.register_structure_hook_factory(_is_attrs_class, lambda cl: _checked_mapping(conv, cl))
+    conv.register_structure_hook_factory(_is_tuple_of_attrs, lambda t: _checked_list(conv, t))
     conv.register_structure_hook_func(lambda t: t is Any, lambda v, _: v)
     return conv
+
+
+def _is_attrs_class(t: Any) -> bool:
+    return isinstance(t, type) and attrs.has(t)
+
+
+def _is_tuple_of_attrs(t: Any) -> bool:
+    args: tuple[Any, ...] = tuple(getattr(t, "__args__", ()))
+    return (
+        getattr(t, "__origin__", None) is tuple
+        and len(args) == 2
+        and args[1] is Ellipsis
+        and _is_attrs_class(args[0])
+    )
+
+
+def _require_mapping(
+    fn: Any,
+) -> Any:
+    def structure(value: Any, cl: Any) -> Any:
+        if not isinstance(value, dict):
+            raise TypeMismatch(f"expected a mapping, got {_kind(value)}")
+        return fn(value, cl)
+
+    return structure
+
+
+def _checked_mapping(conv: cattrs.Converter, cl: type, **overrides: Any) -> Any:
+    """An attrs class's hook that says 'expected a mapping' for anything else."""
+    return _require_mapping(make_dict_structure_fn(cl, conv, **overrides))
+
+
+def _checked_list(conv: cattrs.Converter, t: Any) -> Any:
+    item = t.__args__[0]
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise TypeMismatch(f"expected a list, got {_kind(value)}")
+        out, errors = [], []
+        for i, element in enumerate(value):
+            try:
+                out.append(conv.structure(element, item))
+            except Exception as exc:
+                exc.__notes__ = [IterableValidationNote(f"index {i}", i, item)]  # type: ignore[attr-defined]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError("list", errors, tuple)
+        return tuple(out)
+
+    return structure
 
 
 def rename_hook(conv: cattrs.Converter, cls: type, **renames: str) -> None:
     """Register a structure hook for ``cls`` whose attributes use other YAML keys."""
     overrides: dict[str, Any] = {attr: override(rename=key) for attr, key in renames.items()}
-    conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **overrides))
+    conv.register_structure_hook(cls, _checked_mapping(conv, cls, **overrides))
 
 
 def _attr_to_key(cls: type | None, name: str) -> str:

@@ -18,7 +18,7 @@ import attrs
 
 from .calendar_load import CalendarRegistry
 from .case import Case, Event
-from .errors import DisclosureError
+from .errors import DisclosureError, NotFoundError
 from .machine import CaseState, Machine
 from .plugin_types import DeadlinePolicy, RendererSpec
 from .plugins import PluginError, Plugins
@@ -121,7 +121,11 @@ class Engine:
         return self.plugins.deadline_policy(case=case, clock=clock, ruleset=ruleset)
 
     def machine_for(self, case: Case) -> Machine:
-        return self.machine(case.ruleset)
+        try:
+            return self.machine(case.ruleset)
+        except NotFoundError as exc:
+            where = f"{case.where}: " if case.where else ""
+            raise NotFoundError(f"{where}case {case.id}: {exc}") from None
 
     # -- report templates and renderers ------------------------------------------
     def template(self, name: str | None = None, *, year: int | None = None) -> ReportTemplate:

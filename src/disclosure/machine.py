@@ -470,6 +470,14 @@ class Machine:
                 f"event '{event.type}' on {on} is before the "
                 f"application was received ({case.received})",
             )
+        if not run.cal.covers(on):
+            raise self._reject(
+                case,
+                event,
+                f"event '{event.type}' on {on} is outside calendar "
+                f"'{run.cal.id}' ({run.cal.first_year}-{run.cal.last_year}); "
+                "is the year mistyped?",
+            )
         if run.last_on is not None and on < run.last_on:
             raise self._reject(
                 case,

@@ -288,6 +288,13 @@ class Store:
         writer got there first, :class:`ConflictError` is raised and nothing
         changes. Without it, the current log is used (last writer checks).
         """
+        tomorrow = dt.date.today() + dt.timedelta(days=1)  # a day of slack for time zones
+        if event.on > tomorrow:
+            raise StoreError(
+                f"case {case_id}: event '{event.type}' on {event.on} is in the "
+                f"future (today is {dt.date.today()}); record events when they "
+                "happen — is the year mistyped?"
+            )
         try:
             with self._write() as db:
                 case = self._load(db, case_id)
