@@ -1036,7 +1036,7 @@ CLI = [
     (["case", "replay", "examples/cases/worked-examples.yaml", "--bogus"], "No such option"),
     (["due", "--as-of", "2024-02-30"], "is not a date"),
 ]
-for i, (args, expect) in enumerate(CLI, 1):
+for args, expect in CLI:
     entries.append({"file": None, "kind": "cli", "expect": expect, "line": None, "args": args})
 
 (HERE / "manifest.json").write_text(
