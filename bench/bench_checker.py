@@ -32,9 +32,16 @@ def make_reports(folder: Path, n: int) -> None:
     rng = random.Random(3)
     for i in range(n):
         population = list(cases(rng.randrange(5, 400), seed=i))
-        agency = AgencyData(agency=f"示例县第{i}局", table2={
-            row: {c.key: rng.randrange(0, 50) if c.type == "int" else round(rng.random() * 9, 2)
-                  for c in cols} for row, cols in template.table2.row_columns().items()})
+        agency = AgencyData(
+            agency=f"示例县第{i}局",
+            table2={
+                row: {
+                    c.key: rng.randrange(0, 50) if c.type == "int" else round(rng.random() * 9, 2)
+                    for c in cols
+                }
+                for row, cols in template.table2.row_columns().items()
+            },
+        )
         report = build_report(population, 2024, template, machine, agency=agency, trace=False)
         form = i % 3
         if form == 0:
@@ -57,8 +64,10 @@ def main() -> None:
         t0 = time.perf_counter()
         errors = sum(1 for f in files if check_file(f).errors)
         seconds = time.perf_counter() - t0
-    print(f"checked {n} reports in {seconds:.2f} s: {n / seconds:,.0f} reports/s "
-          f"({errors} with errors)")
+    print(
+        f"checked {n} reports in {seconds:.2f} s: {n / seconds:,.0f} reports/s "
+        f"({errors} with errors)"
+    )
 
 
 if __name__ == "__main__":
