@@ -133,15 +133,26 @@ def case_from_data(
         if key not in data:
             problems.append(pos.problem(path, f"missing required key '{key}'"))
     values: dict[str, Any] = {}
-    for key in ("id", "ruleset", "calendar", "applicant", "channel", "subject", *PERSONAL_FIELDS):
+    for key in ("id", "ruleset", "calendar", "applicant", "channel"):  # names: trimmed
         if key in data:
             text = _text(data[key])
-            if text is None or not text.strip():
+            if text is None:
+                problems.append(
+                    pos.problem((*path, key), f"'{key}' must be text, got {kind_of(data[key])}")
+                )
+            elif not text.strip():
+                problems.append(pos.problem((*path, key), f"'{key}' must not be empty"))
+            else:
+                values[key] = text.strip()
+    for key in ("subject", *PERSONAL_FIELDS):  # free text: kept exactly as given
+        if key in data and data[key] is not None:
+            text = _text(data[key])
+            if text is None:
                 problems.append(
                     pos.problem((*path, key), f"'{key}' must be text, got {kind_of(data[key])}")
                 )
             else:
-                values[key] = text.strip()
+                values[key] = text
     if "received" in data:
         try:
             values["received"] = parse_date(data["received"])
