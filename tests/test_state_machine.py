@@ -30,14 +30,20 @@ def event_data(draw: Any, etype: str, on: dt.date) -> dict[str, Any]:
     for name, spec in RULESET.events[etype].fields.items():
         if not spec.required and draw(st.booleans()):
             continue
-        data[name] = {
-            "outcome": lambda: draw(st.sampled_from(sorted(RULESET.outcomes))),
-            "choice": lambda: draw(st.sampled_from(spec.choices)),
-            "int": lambda: draw(st.integers(-1, 25)),
-            "number": lambda: draw(st.integers(-5, 500)),
-            "date": lambda: on + dt.timedelta(days=draw(st.integers(-3, 90))),
-            "bool": lambda: draw(st.booleans()),
-        }.get(spec.type, lambda: "x")()
+        if spec.type == "outcome":
+            data[name] = draw(st.sampled_from(sorted(RULESET.outcomes)))
+        elif spec.type == "choice":
+            data[name] = draw(st.sampled_from(spec.choices))
+        elif spec.type == "int":
+            data[name] = draw(st.integers(-1, 25))
+        elif spec.type == "number":
+            data[name] = draw(st.integers(-5, 500))
+        elif spec.type == "date":
+            data[name] = on + dt.timedelta(days=draw(st.integers(-3, 90)))
+        elif spec.type == "bool":
+            data[name] = draw(st.booleans())
+        else:
+            data[name] = "x"
     return data
 
 
