@@ -27,6 +27,13 @@ from .plugin_types import DeadlinePolicy
 from .ruleset import CLOCK_ACTIONS, RECEIPT, EventSpec, FieldSpec, Ruleset, Trigger
 from .ruleset_check import value_problem
 
+#: The finding code and wording when a clock action comes after its due date.
+_LATE = {
+    "extend": ("extended_after_due", "extension granted after the deadline"),
+    "replace": ("replaced_after_due", "new date set after the deadline"),
+    "complete": ("deadline_missed", "done after the deadline"),
+}
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -535,12 +542,13 @@ class Machine:
         data: Mapping[str, Any],
     ) -> list[Finding]:
         findings: list[Finding] = []
+        clocks = run.clocks
         for act in actions:
-            clock = run.clocks.get(act.clock)
+            clock = clocks.get(act.clock)
             action = act.action
             trig = act.trigger
             if clock is None:
-                if action not in ("start", "restart"):
+                if action != "start" and action != "restart":
                     continue
                 clock = ClockRun(
                     act.clock,
@@ -549,8 +557,8 @@ class Machine:
                     self.convention,
                     self.count_trigger_day,
                 )
-                run.clocks[act.clock] = clock
-            due_before = clock.due()
+                clocks[act.clock] = clock
+            due_before = clock._due
             if action == "start" or action == "restart":
                 start = data.get(trig.from_field) if trig.from_field else None
                 limit = data.get(trig.limit_field) if trig.limit_field else None
@@ -560,49 +568,28 @@ class Machine:
                     if policy is not None and policy[1].limit is not None:
                         limit = policy[1].limit
                 clock.start(start or on, etype, limit, restart=action == "restart", policy=policy)
-            elif action == "pause":
+                continue
+            if action == "pause":
                 clock.pause(on, etype)
-            elif action == "resume":
+                continue
+            if action == "resume":
                 lapsed = self.lapse_of.get(etype)
-                lapsed_run = run.clocks.get(lapsed) if lapsed else None
+                lapsed_run = clocks.get(lapsed) if lapsed else None
                 clock.resume(on, etype, lapsed_run.period_end() if lapsed_run else None)
-            elif action == "extend":
+                continue
+            if action == "stop":
+                clock.stop(on, etype)
+                continue
+            if action == "extend":
                 assert trig.by_field is not None
                 clock.extend(on, etype, int(data[trig.by_field]), trig.max_times)
-                self._late(
-                    findings,
-                    act.clock,
-                    etype,
-                    on,
-                    due_before,
-                    "extended_after_due",
-                    "extension granted after the deadline",
-                )
             elif action == "replace":
                 assert trig.date_field is not None
                 clock.replace(on, etype, data[trig.date_field], trig.max_times)
-                self._late(
-                    findings,
-                    act.clock,
-                    etype,
-                    on,
-                    due_before,
-                    "replaced_after_due",
-                    "new date set after the deadline",
-                )
-            elif action == "complete":
+            else:  # complete
                 clock.complete(on, etype)
-                self._late(
-                    findings,
-                    act.clock,
-                    etype,
-                    on,
-                    due_before,
-                    "deadline_missed",
-                    "done after the deadline",
-                )
-            elif action == "stop":
-                clock.stop(on, etype)
+            if due_before is not None and on > due_before and self.compliance[act.clock]:
+                self._late(findings, act.clock, etype, on, due_before, *_LATE[action])
         return findings
 
     def _late(
