@@ -24,7 +24,7 @@ def naive_add(cal: holidays.HolidayBase, day: dt.date, n: int) -> dt.date:
     return day
 
 
-def main() -> None:
+def run() -> dict[str, float]:
     rng = random.Random(7)
     base = dt.date(2019, 1, 1)
     starts = [base + dt.timedelta(days=rng.randrange(0, 365 * 7)) for _ in range(20_000)]
@@ -45,10 +45,20 @@ def main() -> None:
     naive = time.perf_counter() - t0
 
     n = len(starts)
-    print(f"deadlines: {n}")
-    print(f"indexed : {n / indexed:12,.0f} deadlines/s")
-    print(f"naive   : {n / naive:12,.0f} deadlines/s")
-    print(f"ratio   : {naive / indexed:.0f}x")
+    return {
+        "deadlines": n,
+        "indexed_per_s": n / indexed,
+        "naive_per_s": n / naive,
+        "ratio": naive / indexed,
+    }
+
+
+def main() -> None:
+    r = run()
+    print(f"deadlines: {r['deadlines']}")
+    print(f"indexed : {r['indexed_per_s']:12,.0f} deadlines/s")
+    print(f"naive   : {r['naive_per_s']:12,.0f} deadlines/s")
+    print(f"ratio   : {r['ratio']:.0f}x")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,22 @@ def make_reports(folder: Path, n: int) -> None:
             (folder / f"r{i:04d}.txt").write_text(flat, encoding="utf-8")
 
 
+def run(n: int = 1000) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_reports(folder, n)
+        files = sorted(folder.iterdir())
+        t0 = time.perf_counter()
+        errors = sum(1 for f in files if check_file(f).errors)
+        seconds = time.perf_counter() - t0
+    return {
+        "reports": n,
+        "seconds": seconds,
+        "reports_per_s": n / seconds,
+        "reports_with_errors": errors,
+    }
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ resident memory (RSS of the whole process, the cases included).
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import time
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument(
         "--no-trace", action="store_true", help="skip per-cell case ids (drill-down)"
     )
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args()
     engine = Engine()
     machine = engine.machine()
@@ -51,20 +53,36 @@ def main() -> None:
     else:
         t0 = time.perf_counter()
         source = list(cases(args.n))
-        print(
-            f"generated {len(source):,} cases in {time.perf_counter() - t0:.2f} s "
-            f"(RSS {peak_mb():.0f} MB)"
-        )
+        if not args.json:
+            print(
+                f"generated {len(source):,} cases in {time.perf_counter() - t0:.2f} s "
+                f"(RSS {peak_mb():.0f} MB)"
+            )
         before = peak_mb()
         start = time.perf_counter()
         label = "in memory"
     report = build_report(source, 2024, template, machine, trace=not args.no_trace)
     seconds = time.perf_counter() - start
     total = report.table3.value("new", "total") + report.table3.value("carried_in", "total")
+    ok = all(c.passed for c in report.checks)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "source": "store" if args.store else "memory",
+                    "cases": args.n,
+                    "seconds": seconds,
+                    "peak_rss_mb": peak_mb(),
+                    "rss_before_mb": before,
+                    "checks_pass": ok,
+                }
+            )
+        )
+        return
     print(
         f"report 2024 {label}: {seconds:.2f} s, peak RSS {peak_mb():.0f} MB "
         f"(before {before:.0f} MB); cases counted {total:,}; "
-        f"checks {'all pass' if all(c.passed for c in report.checks) else 'FAIL'}"
+        f"checks {'all pass' if ok else 'FAIL'}"
     )
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import cases
 
 
-def build(path: str, n: int, batch: int = 5000) -> None:
+def build(path: str, n: int, batch: int = 5000, quiet: bool = False) -> dict[str, float]:
     from disclosure import Store
 
     Path(path).unlink(missing_ok=True)
@@ -34,16 +34,25 @@ def build(path: str, n: int, batch: int = 5000) -> None:
             store.import_cases(chunk)
             done += len(chunk)
             chunk = []
-            if done % 100_000 == 0:
+            if done % 100_000 == 0 and not quiet:
                 rate = done / (time.perf_counter() - start)
                 print(f"  {done:,} cases ({rate:,.0f} cases/s)", flush=True)
     if chunk:
         store.import_cases(chunk)
     seconds = time.perf_counter() - start
-    print(
-        f"imported {n:,} cases / {events:,} events in {seconds:.1f} s: "
-        f"{n / seconds:,.0f} cases/s, {events / seconds:,.0f} events/s"
-    )
+    store.close()
+    if not quiet:
+        print(
+            f"imported {n:,} cases / {events:,} events in {seconds:.1f} s: "
+            f"{n / seconds:,.0f} cases/s, {events / seconds:,.0f} events/s"
+        )
+    return {
+        "cases": n,
+        "events": events,
+        "seconds": seconds,
+        "cases_per_s": n / seconds,
+        "events_per_s": events / seconds,
+    }
 
 
 def wall(cmd: list[str], runs: int = 7) -> float:
@@ -55,17 +64,21 @@ def wall(cmd: list[str], runs: int = 7) -> float:
     return statistics.median(times)
 
 
-def cli(path: str) -> None:
+def cli_times(path: str, case_id: str = "S0500000") -> dict[str, float]:
+    """Median wall time of each command, interpreter start included."""
     exe = [sys.executable, "-m", "disclosure"]
-    print(f"disclosure --help          : {wall([*exe, '--help']):.3f} s (median of 7)")
-    print(
-        f"disclosure case show       : "
-        f"{wall([*exe, 'case', 'show', 'S0500000', '--db', path]):.3f} s"
-    )
-    print(
-        f"disclosure due             : "
-        f"{wall([*exe, 'due', '--db', path, '--as-of', '2024-12-20']):.3f} s"
-    )
+    return {
+        "help_s": wall([*exe, "--help"]),
+        "case_show_s": wall([*exe, "case", "show", case_id, "--db", path]),
+        "due_s": wall([*exe, "due", "--db", path, "--as-of", "2024-12-20"]),
+    }
+
+
+def cli(path: str) -> None:
+    t = cli_times(path)
+    print(f"disclosure --help          : {t['help_s']:.3f} s (median of 7)")
+    print(f"disclosure case show       : {t['case_show_s']:.3f} s")
+    print(f"disclosure due             : {t['due_s']:.3f} s")
 
 
 if __name__ == "__main__":
