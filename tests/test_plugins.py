@@ -178,7 +178,7 @@ def test_report_renderers_added_and_duplicates_named() -> None:
     dup = Obj(disclosure_report_renderers=lambda: [RendererSpec("json", lambda r: "{}")])
     with pytest.raises(
         PluginError,
-        match="renderer 'json' is registered by both plugin 'disclosure.builtin' and plugin 'dup'",
+        match="renderer 'json' is given by both plugin 'disclosure.builtin' and plugin 'dup'",
     ):
         engine_with(("dup", dup)).renderers()
 

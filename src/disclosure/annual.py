@@ -56,26 +56,19 @@ class AnnualReportJob:
         texts = read_narrative(narrative, tpl) if narrative else None
         last = _read_previous(previous) if previous else None
         if db is not None:  # the store validated every event when it was appended
-            from .report import report_event_types
+            from .report import CaseSummary, report_event_types
             from .store import Store
 
             with Store.open_existing(db, self.engine) as store:
-                summaries = list(store.summaries(report_event_types(tpl)))
-            return build_report(
-                summaries,
-                year,
-                tpl,
-                machine,
-                agency=agency,
-                narrative=texts,
-                narrative_source=narrative or "",
-                previous=last,
-            )
-        cases = list(self.cases(case_files))
-        for case in cases:  # full validation: a report is only as good as its logs
-            self.engine.fold(case)
+                source: list[Case] | list[CaseSummary] = list(
+                    store.summaries(report_event_types(tpl))
+                )
+        else:
+            source = list(self.cases(case_files))
+            for case in source:  # full validation: a report is only as good as its logs
+                self.engine.fold(case)
         return build_report(
-            cases,
+            source,
             year,
             tpl,
             machine,

@@ -17,13 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import attrs
+import cattrs
 
 from .calendar import DayNote, WorkingCalendar
-from .convert import make_converter, rename_hook, structure
-from .errors import CalendarError, DocumentError, NotFoundError, Problem
+from .convert import load_checked, make_converter, rename_hook
+from .errors import CalendarError, NotFoundError, Problem
 from .hints import did_you_mean
 from .plugin_types import CalendarAdjustment
-from .yamlsource import Positions, load_file
+from .yamlsource import Positions
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -73,7 +74,7 @@ class CalendarFile:
 
 
 @lru_cache(maxsize=1)
-def _converter() -> object:
+def _converter() -> cattrs.Converter:
     conv = make_converter()
     rename_hook(conv, DayEntry, from_="from")
     from cattrs.gen import make_dict_structure_fn, override
@@ -143,17 +144,7 @@ def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
 
 def read_calendar_file(path: str | Path) -> CalendarFile:
     """Read and validate one calendar file."""
-    try:
-        doc = load_file(path, "calendar", collect=True)
-    except DocumentError as exc:
-        raise CalendarError(exc.problems, f"calendar {path}") from None
-    cal, problems = structure(_converter(), doc.data, CalendarFile, doc.positions)  # type: ignore[arg-type]
-    problems = [*doc.problems, *problems]
-    if cal is None:
-        raise CalendarError(problems, f"calendar {path}")
-    problems.extend(_check(cal, doc.positions))
-    if problems:
-        raise CalendarError(problems, f"calendar {path}")
+    cal, _ = load_checked(path, CalendarFile, _converter(), "calendar", CalendarError, _check)
     return attrs.evolve(cal, source=str(path))
 
 

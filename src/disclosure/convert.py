@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -22,9 +24,9 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, override
 
-from .errors import Problem
+from .errors import DocumentError, Problem
 from .hints import did_you_mean
-from .yamlsource import PathKey, Positions
+from .yamlsource import PathKey, Positions, load_file
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import ExceptionGroup
@@ -99,17 +101,21 @@ def _str_tuple(value: Any, _: type) -> tuple[str, ...]:
         return (value,)
     if not isinstance(value, list):
         raise TypeMismatch(f"expected a list of names, got {_kind(value)}")
-    items = []
-    errors: list[Exception] = []
-    for i, item in enumerate(value):
+    return _each(value, str, lambda item: _strict_str(item, str))
+
+
+def _each(value: list[Any], item_type: Any, convert: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """Convert every item, collecting each failure with its index (cattrs' way)."""
+    out, errors = [], []
+    for i, element in enumerate(value):
         try:
-            items.append(_strict_str(item, str))
-        except TypeMismatch as exc:
-            exc.__notes__ = [IterableValidationNote(f"index {i}", i, str)]  # type: ignore[attr-defined]
+            out.append(convert(element))
+        except Exception as exc:
+            exc.__notes__ = [IterableValidationNote(f"index {i}", i, item_type)]  # type: ignore[attr-defined]
             errors.append(exc)
     if errors:
         raise IterableValidationError("list", errors, tuple)
-    return tuple(items)
+    return tuple(out)
 
 
 def make_converter() -> cattrs.Converter:
@@ -163,16 +169,7 @@ def _checked_list(conv: cattrs.Converter, t: Any) -> Any:
     def structure(value: Any, _: Any) -> tuple[Any, ...]:
         if not isinstance(value, list):
             raise TypeMismatch(f"expected a list, got {_kind(value)}")
-        out, errors = [], []
-        for i, element in enumerate(value):
-            try:
-                out.append(conv.structure(element, item))
-            except Exception as exc:
-                exc.__notes__ = [IterableValidationNote(f"index {i}", i, item)]  # type: ignore[attr-defined]
-                errors.append(exc)
-        if errors:
-            raise IterableValidationError("list", errors, tuple)
-        return tuple(out)
+        return _each(value, item, lambda element: conv.structure(element, item))
 
     return structure
 
@@ -255,3 +252,35 @@ def structure(
 def kind_of(value: Any) -> str:
     """Describe a value's YAML type in words (for messages)."""
     return _kind(value)
+
+
+def load_checked(
+    path: str | Path,
+    cls: type[T],
+    conv: cattrs.Converter,
+    what: str,
+    error: type[DocumentError],
+    check: Callable[[T, Positions], list[Problem]],
+    adjust: Callable[[T], T] | None = None,
+) -> tuple[T, Positions]:
+    """Read, structure and check one document; raise ``error`` listing every problem.
+
+    Reading problems that do not stop the reading (duplicate keys) are
+    reported together with the structural ones; semantic checks run once the
+    document has a structure.
+    """
+    label = f"{what} {path}"
+    try:
+        doc = load_file(path, what, collect=True)
+    except DocumentError as exc:
+        raise error(exc.problems, label) from None
+    value, problems = structure(conv, doc.data, cls, doc.positions)
+    problems = [*doc.problems, *problems]
+    if value is None:
+        raise error(problems, label)
+    if adjust is not None:
+        value = adjust(value)
+    problems.extend(check(value, doc.positions))
+    if problems:
+        raise error(problems, label)
+    return value, doc.positions

@@ -165,37 +165,33 @@ class Plugins:
                 return impl.plugin_name, value
         return None
 
-    def outcome_codes(self, ruleset_id: str) -> list[tuple[str, OutcomeCode]]:
-        out: list[tuple[str, OutcomeCode]] = []
-        seen: dict[str, str] = {}
-        for plugin, values in self._call("disclosure_outcome_codes", ruleset_id=ruleset_id):
+    def _named(
+        self, hook: str, kind: type, what: str, key: str, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
+        """Records from every plugin; one name given by two plugins is an error naming both."""
+        out: list[tuple[str, Any]] = []
+        owner: dict[str, str] = {}
+        for plugin, values in self._call(hook, **kwargs):
             for value in values:
-                self._expect(plugin, "disclosure_outcome_codes", value, OutcomeCode)
-                if value.code in seen:
-                    first, second = sorted((seen[value.code], plugin))
+                self._expect(plugin, hook, value, kind)
+                name = getattr(value, key)
+                if name in owner:
+                    first, second = sorted((owner[name], plugin))
                     raise PluginError(
-                        f"outcome code '{value.code}' is added by both plugin "
-                        f"'{first}' and plugin '{second}'"
+                        f"{what} '{name}' is given by both plugin '{first}' and plugin '{second}'"
                     )
-                seen[value.code] = plugin
+                owner[name] = plugin
                 out.append((plugin, value))
         return out
 
+    def outcome_codes(self, ruleset_id: str) -> list[tuple[str, OutcomeCode]]:
+        return self._named(
+            "disclosure_outcome_codes", OutcomeCode, "outcome code", "code", ruleset_id=ruleset_id
+        )
+
     def renderers(self) -> dict[str, RendererSpec]:
-        table: dict[str, RendererSpec] = {}
-        owner: dict[str, str] = {}
-        for plugin, values in self._call("disclosure_report_renderers"):
-            for spec in values:
-                self._expect(plugin, "disclosure_report_renderers", spec, RendererSpec)
-                if spec.name in table:
-                    first, second = sorted((owner[spec.name], plugin))
-                    raise PluginError(
-                        f"report renderer '{spec.name}' is registered by both "
-                        f"plugin '{first}' and plugin '{second}'"
-                    )
-                table[spec.name] = spec
-                owner[spec.name] = plugin
-        return table
+        found = self._named("disclosure_report_renderers", RendererSpec, "report renderer", "name")
+        return {spec.name: spec for _, spec in found}
 
     def event_applied(self, **kwargs: Any) -> None:
         self._call("disclosure_event_applied", **kwargs)

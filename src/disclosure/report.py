@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -610,36 +610,27 @@ def _run_check(
             )
         other = previous[check.table]
         right = check.previous
+    # per column: sum the named rows in each column; per row: the named columns in each row
+    names = (
+        [c for c in grid.columns if c in other.columns]
+        if check.per == "column"
+        else list(grid.rows)
+    )
+    right_grid = other if check.per == "column" else grid
     failures: list[str] = []
     details: list[CheckFailure] = []
-    if check.per == "column":
-        for col in grid.columns:
-            if col not in other.columns:
-                continue
-            try:
-                left_sum = sum(grid.value(r, col) for r in check.left)
-                right_sum = sum(other.value(r, col) for r in right)
-            except (KeyError, ValueError):
-                continue
-            if left_sum != right_sum:
-                details.append(CheckFailure("column", col, left_sum, right_sum))
-                failures.append(
-                    f"column {col}: {' + '.join(check.left)} = {_fmt(left_sum)}, "
-                    f"{' + '.join(right)} = {_fmt(right_sum)}"
-                )
-    else:
-        for row in grid.rows:
-            try:
-                left_sum = sum(grid.value(row, c) for c in check.left)
-                right_sum = sum(grid.value(row, c) for c in right)
-            except (KeyError, ValueError):
-                continue
-            if left_sum != right_sum:
-                details.append(CheckFailure("row", row, left_sum, right_sum))
-                failures.append(
-                    f"row {row}: {' + '.join(check.left)} = {_fmt(left_sum)}, "
-                    f"{' + '.join(right)} = {_fmt(right_sum)}"
-                )
+    for name in names:
+        try:
+            left_sum = sum(_cells(grid, check.per, name, check.left))
+            right_sum = sum(_cells(right_grid, check.per, name, right))
+        except (KeyError, ValueError):
+            continue
+        if left_sum != right_sum:
+            details.append(CheckFailure(check.per, name, left_sum, right_sum))
+            failures.append(
+                f"{check.per} {name}: {' + '.join(check.left)} = {_fmt(left_sum)}, "
+                f"{' + '.join(right)} = {_fmt(right_sum)}"
+            )
     return CheckResult(
         check.id,
         check.severity,
@@ -648,6 +639,13 @@ def _run_check(
         tuple(failures),
         details=tuple(details),
     )
+
+
+def _cells(grid: Grid, per: str, name: str, keys: Sequence[str]) -> list[Number]:
+    """The named rows of one column, or the named columns of one row."""
+    if per == "column":
+        return [grid.value(k, name) for k in keys]
+    return [grid.value(name, k) for k in keys]
 
 
 def drill_down(report: Report, table: str, row: str, column: str) -> tuple[str, ...]:

@@ -15,11 +15,11 @@ from typing import Any
 
 import attrs
 
-from .convert import make_converter, structure
+from .convert import load_checked, make_converter
 from .errors import DocumentError, NotFoundError, Problem
 from .hints import did_you_mean
 from .ruleset import Ruleset
-from .yamlsource import Positions, load_file
+from .yamlsource import Positions
 
 #: Year-attribution rules a table-三 row can count by.
 COUNTS = ("received", "open_at_start", "concluded", "open_at_end")
@@ -228,20 +228,22 @@ def load_template(
         if text not in known:
             raise NotFoundError(f"no report template '{text}' ({did_you_mean(text, known)})")
         path = known[text]
-    try:
-        doc = load_file(path, "report template", collect=True)
-    except DocumentError as exc:
-        raise TemplateError(exc.problems, f"report template {path}") from None
-    tpl, problems = structure(_converter(), doc.data, ReportTemplate, doc.positions)
-    problems = [*doc.problems, *problems]
-    if tpl is None:
-        raise TemplateError(problems, f"report template {path}")
-    if extra_mapping:
+
+    def add_mapping(tpl: ReportTemplate) -> ReportTemplate:
+        if not extra_mapping:
+            return tpl
         table3 = attrs.evolve(tpl.table3, mapping={**tpl.table3.mapping, **extra_mapping})
-        tpl = attrs.evolve(tpl, table3=table3)
-    problems.extend(check_template(tpl, doc.positions, ruleset))
-    if problems:
-        raise TemplateError(problems, f"report template {path}")
+        return attrs.evolve(tpl, table3=table3)
+
+    tpl, _ = load_checked(
+        path,
+        ReportTemplate,
+        _converter(),
+        "report template",
+        TemplateError,
+        lambda t, pos: check_template(t, pos, ruleset),
+        add_mapping,
+    )
     return attrs.evolve(tpl, source=str(path))
 
 

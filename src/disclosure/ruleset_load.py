@@ -13,13 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import attrs
+import cattrs
 
-from .convert import make_converter, rename_hook, structure
-from .errors import DocumentError, NotFoundError, Problem, RulesetError
+from .convert import load_checked, make_converter, rename_hook
+from .errors import NotFoundError, Problem, RulesetError
 from .hints import did_you_mean
 from .ruleset import EventSpec, Ruleset
 from .ruleset_check import check_ruleset
-from .yamlsource import load_file
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -34,7 +34,7 @@ def builtin_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _converter() -> object:
+def _converter() -> cattrs.Converter:
     conv = make_converter()
     rename_hook(conv, EventSpec, from_="from")
     from cattrs.gen import make_dict_structure_fn, override
@@ -77,19 +77,10 @@ def load_ruleset(name_or_path: str | Path, extra_dirs: Iterable[Path] = ()) -> R
     Raises :class:`RulesetError` listing every problem with file:line:column.
     """
     path = resolve_ruleset(name_or_path, extra_dirs)
-    try:
-        doc = load_file(path, "ruleset", collect=True)
-    except DocumentError as exc:
-        raise RulesetError(exc.problems, f"ruleset {path}") from None
-    conv = _converter()
-    rs, problems = structure(conv, doc.data, Ruleset, doc.positions)  # type: ignore[arg-type]
-    problems = [*doc.problems, *problems]
-    if rs is None:
-        raise RulesetError(problems, f"ruleset {path}")
-    problems.extend(check_ruleset(rs, doc.positions))
-    if problems:
-        raise RulesetError(problems, f"ruleset {path}")
-    return attrs.evolve(rs, source=str(path), positions=doc.positions)
+    rs, positions = load_checked(
+        path, Ruleset, _converter(), "ruleset", RulesetError, check_ruleset
+    )
+    return attrs.evolve(rs, source=str(path), positions=positions)
 
 
 def lint_ruleset(path: str | Path) -> list[Problem]:

@@ -11,6 +11,16 @@ if TYPE_CHECKING:
     from ..engine import Engine
 
 
+#: ``--calendar-file``: extra calendar files or directories for one command.
+calendar_files_option = click.option(
+    "--calendar-file",
+    "calendar_files",
+    multiple=True,
+    type=click.Path(),
+    help="Extra calendar file or directory (repeatable).",
+)
+
+
 def no_plugins_requested() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None

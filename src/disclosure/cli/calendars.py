@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ._engine import calendar_files_option
+
 if TYPE_CHECKING:
     from ..calendar import WorkingCalendar
 
@@ -18,13 +20,6 @@ _calendar_opt = click.option(
     "calendar_id",
     default=None,
     help="Calendar id (default: the one cases use: cn, or an installed regional plugin's).",
-)
-_files_opt = click.option(
-    "--calendar-file",
-    "calendar_files",
-    multiple=True,
-    type=click.Path(),
-    help="Extra calendar file or directory (repeatable).",
 )
 
 
@@ -43,7 +38,7 @@ def _calendar(calendar_id: str | None, files: tuple[str, ...]) -> WorkingCalenda
 @calendar_group.command("show")
 @click.argument("month")
 @_calendar_opt
-@_files_opt
+@calendar_files_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def calendar_show(
     month: str, calendar_id: str | None, calendar_files: tuple[str, ...], as_json: bool
@@ -117,7 +112,7 @@ def calendar_show(
 @click.argument("start", type=DATE)
 @click.argument("days", type=click.IntRange(min=0))
 @_calendar_opt
-@_files_opt
+@calendar_files_option
 @click.option("--natural", is_flag=True, help="Count natural days instead of working days.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def calendar_add(

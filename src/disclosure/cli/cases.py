@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._db import db_option, open_store
+from ._engine import calendar_files_option
 from ._out import DATE, console, print_json
 
 if TYPE_CHECKING:
@@ -37,13 +38,6 @@ def _load(files: tuple[str, ...]) -> list[Case]:
     return cases
 
 
-_calendar_opt = click.option(
-    "--calendar-file",
-    "calendar_files",
-    multiple=True,
-    type=click.Path(),
-    help="Extra calendar file or directory (repeatable).",
-)
 _as_of_opt = click.option(
     "--as-of",
     type=DATE,
@@ -55,7 +49,7 @@ _as_of_opt = click.option(
 @case_group.command("replay")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_as_of_opt
-@_calendar_opt
+@calendar_files_option
 @click.option(
     "--json",
     "as_json",
@@ -135,7 +129,7 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
 @click.option("--clock", default="reply", show_default=True, help="Clock to explain.")
 @click.option("--case", "case_id", default=None, help="Case id (needed if the file has several).")
 @_as_of_opt
-@_calendar_opt
+@calendar_files_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @db_option
 def case_explain(
@@ -241,7 +235,7 @@ def case_explain(
 @case_group.command("advance")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_as_of_opt
-@_calendar_opt
+@calendar_files_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def case_advance(
     files: tuple[str, ...], as_of: dt.date | None, calendar_files: tuple[str, ...], as_json: bool
