@@ -143,12 +143,9 @@ def _round_trip(cases: list[Case]) -> None:
         first.import_cases(cases)
         exported = list(first.iter_cases())
         f = Path(tmp) / "out.yaml"
-        import yaml
+        from disclosure.case import dump_cases_yaml
 
-        f.write_text(
-            yaml.safe_dump({"cases": [c.to_dict() for c in exported]}, allow_unicode=True),
-            encoding="utf-8",
-        )
+        f.write_text(dump_cases_yaml([c.to_dict() for c in exported]), encoding="utf-8")
         second = Store(Path(tmp) / "b.db", engine)
         second.import_cases(load_cases(f))
         again = list(second.iter_cases())

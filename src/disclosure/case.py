@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import yaml
 
 from .convert import TypeMismatch, kind_of, parse_date
 from .errors import CaseFileError, DocumentError, Problem
@@ -275,3 +276,22 @@ def _load_jsonl(p: Path) -> list[Case]:
     if problems:
         raise CaseFileError(problems, f"case file {p}")
     return cases
+
+
+class _CaseDumper(yaml.SafeDumper):
+    """Writes text with line-break characters double-quoted, so it reads back exactly."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    breaks = any(ch in value for ch in "\x85\u2028\u2029\r")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if breaks else None)
+
+
+_CaseDumper.add_representer(str, _represent_str)
+
+
+def dump_cases_yaml(cases: list[dict[str, Any]]) -> str:
+    """A YAML case file for these cases (as ``Case.to_dict`` gives them)."""
+    return yaml.dump(
+        {"cases": cases}, Dumper=_CaseDumper, allow_unicode=True, sort_keys=False, width=100
+    )

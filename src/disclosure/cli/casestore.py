@@ -344,7 +344,7 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
 
     Personal data is exported unmasked only with --show-personal-data.
     """
-    import yaml
+    from ..case import dump_cases_yaml
 
     kind = fmt or (Path(output).suffix.lstrip(".") if output else "yaml")
     if kind == "yml":
@@ -360,7 +360,7 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
     elif kind == "json":
         text = json.dumps({"cases": docs}, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = yaml.safe_dump({"cases": docs}, allow_unicode=True, sort_keys=False, width=100)
+        text = dump_cases_yaml(docs)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"exported {len(docs)} case(s) to {output}", err=True)
