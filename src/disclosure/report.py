@@ -546,7 +546,8 @@ def _narrative(
             body = fill(text, texts, source, line)
         if sec.fees:
             para = fee_paragraph(template, fee)
-            body = f"{body}\n\n{para}".strip() if body and body != "无" else para
+            empty = template.template.empty_section
+            body = f"{body}\n\n{para}".strip() if body and body != empty else para
         if sec.narrative is not None or sec.fees:
             out[sec.key] = body
     return out
@@ -557,8 +558,9 @@ def fee_paragraph(template: ReportTemplate, fee: FeeSummary) -> str:
     texts = template.fees
     if fee.applications == 0 and fee.amount == 0:
         return texts.none
-    methods = "，".join(
-        f"{texts.methods.get(m, m or '未注明')}{n}件" for m, n in sorted(fee.by_method.items())
+    methods = texts.separator.join(
+        texts.by_method.format(method=texts.methods.get(m, m or texts.unknown_method), count=n)
+        for m, n in sorted(fee.by_method.items())
     )
     return texts.charged.format(
         amount=_fmt(fee.amount), applications=fee.applications, by_method=methods

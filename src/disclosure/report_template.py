@@ -40,6 +40,7 @@ class TemplateMeta:
     first_year: int | None = None
     last_year: int | None = None
     period: str = ""
+    empty_section: str = ""
 
 
 @attrs.frozen
@@ -63,6 +64,9 @@ class FeeText:
     methods: Mapping[str, str] = attrs.field(factory=dict)
     charged: str = ""
     none: str = ""
+    by_method: str = "{method} {count}"
+    separator: str = ", "
+    unknown_method: str = "?"
 
 
 @attrs.frozen
@@ -155,6 +159,39 @@ class Check:
 
 
 @attrs.frozen
+class TextCheck:
+    """A figure the report's text quotes, found by a pattern, and the cells it must equal.
+
+    ``pattern``'s first group is the figure; it must equal the sum of the
+    ``rows``' totals in ``table`` (or of ``also``'s). ``none`` matches a
+    "there were none" wording. ``breakdown`` (total, then the parts text) with
+    ``part`` checks a total against its own parts instead.
+    """
+
+    id: str
+    what: str
+    pattern: str = ""
+    none: str = ""
+    table: str = ""
+    rows: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    breakdown: str = ""
+    part: str = ""
+
+
+@attrs.frozen
+class Recognize:
+    """How the checker recognises a published report in this format."""
+
+    title: str = ""
+    title_end: str = ""
+    period: str = ""
+    numbering: str = ""
+    sections: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    text_checks: tuple[TextCheck, ...] = ()
+
+
+@attrs.frozen
 class ReportTemplate:
     template: TemplateMeta
     sections: tuple[Section, ...]
@@ -163,6 +200,7 @@ class ReportTemplate:
     table4: Table4
     checks: tuple[Check, ...]
     fees: FeeText = FeeText()
+    recognize: Recognize = Recognize()
     source: str = attrs.field(default="", eq=False)
 
     @property

@@ -19,9 +19,9 @@ from typing import Any
 import attrs
 
 from ..report import Grid, run_checks
-from ..report_template import ReportTemplate, load_template
+from ..report_template import ReportTemplate, builtin_templates, load_template
 from .extract import TableRead, Walker, core, read_table2, read_table3, read_table4
-from .text_rules import SECTION_KEYWORDS, text_findings
+from .text_rules import text_findings
 from .tokens import normalize, read_source, tokenize_text
 
 __all__ = ["CheckFinding", "CheckedReport", "check_file", "check_text"]
@@ -88,35 +88,60 @@ class CheckedReport:
         }
 
 
-@lru_cache(maxsize=4)
-def _template(name: str) -> ReportTemplate:
-    return load_template(name)
+@lru_cache(maxsize=1)
+def _templates() -> tuple[ReportTemplate, ...]:
+    """The report formats, newest first (the newest one's wording is tried first)."""
+    found = [load_template(path) for path in builtin_templates().values()]
+    return tuple(sorted(found, key=lambda t: t.template.first_year or 0, reverse=True))
 
 
-_TITLE = re.compile(r"^(.{0,40}?)(\d{4})年(?:度)?政府信息公开(?:工作)?年度报告")
-_PERIOD = re.compile(r"统计期限[^0-9]{0,6}(\d{4})年1月1日[^0-9]{0,4}(?:至|到|-|—)(\d{4})年12月31日")
+def _numbering(t: ReportTemplate) -> re.Pattern[str] | None:
+    return re.compile(t.recognize.numbering) if t.recognize.numbering else None
 
 
-def _title(lines: list[str]) -> str:
+def _labels(t: ReportTemplate) -> set[str]:
+    numbering = _numbering(t)
+    out = {core(r.label, numbering) for r in t.table3.rows}
+    for sub in t.table2.subtables:
+        out.update(core(c.label, numbering) for c in sub.columns)
+        out.update(core(r.label, numbering) for r in sub.rows)
+    return {c for c in out if len(c) >= 4}
+
+
+@lru_cache(maxsize=1)
+def _distinctive() -> dict[str, frozenset[str]]:
+    """Per format, the label cores no other format has: how a format is recognised."""
+    labels = {t.id: _labels(t) for t in _templates()}
+    return {
+        tid: frozenset(own - set().union(*(o for k, o in labels.items() if k != tid)))
+        for tid, own in labels.items()
+    }
+
+
+def _title(lines: list[str], end: str) -> str:
     """The title, which Word extraction may wrap over two or three lines."""
     title = ""
     for line in [x for x in lines if x][:3]:
         title += line
-        if title.endswith("报告"):
+        if end and title.endswith(end):
             break
     return title
 
 
-def _detect_format(cores: set[str], year: int | None) -> tuple[str, str]:
-    """Template id, and how it was recognised."""
-    fee_row = core("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请")
-    if any(fee_row[:12] in c for c in cores) or core("本年制发件数") in cores:
-        return "cn-annual-2021", "labels of the 2021 format"
-    if core("本年新制作数量") in cores or core("对外公开总数量") in cores:
-        return "cn-annual-2019", "labels of the 2019 format"
-    if year is not None and year <= 2020:
-        return "cn-annual-2019", f"the year {year}"
-    return "cn-annual-2021", "default"
+def _detect_format(cores: set[str], year: int | None) -> tuple[ReportTemplate, str]:
+    """The format whose own labels the report uses, else the one for its year."""
+    hits = {
+        tid: sum(1 for c in labels if any(c in x for x in cores))
+        for tid, labels in _distinctive().items()
+    }
+    best = max(hits, key=lambda k: hits[k])
+    by_id = {t.id: t for t in _templates()}
+    if hits[best] > 0 and list(hits.values()).count(hits[best]) == 1:
+        return by_id[best], f"labels only the {best} format has"
+    for t in _templates():
+        if year is not None and t.covers(year):
+            return t, f"the year {year}"
+    return _templates()[0], "default"
 
 
 def check_file(
@@ -141,19 +166,20 @@ def check_text(
     """Check a report given as text (Word extraction, web copy, or HTML turned to text)."""
     findings: list[CheckFinding] = []
     lines = [normalize(line) for line in text.splitlines()]
-    tokens = tokenize_text(text)
-    walker = Walker(tokens)
+    newest = _templates()[0]
+    base = newest.recognize
+    walker = Walker(tokenize_text(text), _numbering(newest))
     cores = {c for c in walker._cores if c}
 
-    title = _title(lines)
-    m = _TITLE.search(title)
+    m = re.search(base.title, _title(lines, base.title_end)) if base.title else None
     title_year = int(m.group(2)) if m else None
     agency = m.group(1) if m else ""
+    period_re = re.compile(base.period) if base.period else None
     period = next(
         (
             (int(p.group(1)), int(p.group(2)), n)
             for n, line in enumerate(lines, 1)
-            for p in [_PERIOD.search(line)]
+            for p in [period_re.search(line) if period_re else None]
             if p
         ),
         None,
@@ -180,15 +206,17 @@ def check_text(
             )
         )
 
-    name, basis = _detect_format(cores, year)
-    template = _template(name)
-    if name == "cn-annual-2019" and year is not None and year >= 2021:
+    template, basis = _detect_format(cores, year)
+    meta = template.template
+    if year is not None and not template.covers(year) and (meta.last_year or year) < year:
+        newer = [t for t in _templates() if t.covers(year)]
         findings.append(
             CheckFinding(
                 "error",
                 "FMT-1",
-                f"the {year} report uses the 2019 trial format; reports for 2021 "
-                "and later must use the format of 国办公开办函〔2021〕30号",
+                f"the {year} report uses the format of {meta.instrument} (for "
+                f"{meta.first_year}-{meta.last_year}); reports for {year} must use the format of "
+                f"{newer[0].template.instrument if newer else 'a later instrument'}",
                 numbers=(year,),
             )
         )
@@ -197,7 +225,9 @@ def check_text(
     start3 = walker.find(template.table3.data_rows[0].label)
     t3_start = max(0, start3[0] - 3) if start3 else 0
     table3 = read_table3(walker, template, t3_start)
-    table4 = read_table4(walker, template, _index_after(walker, "行政复议", t3_start))
+    table4 = read_table4(
+        walker, template, _index_after(walker, template.table4.groups[0].label, t3_start)
+    )
     table2, t2_problems = read_table2(walker, template, 0, t3_start or None)
 
     tables: dict[str, Any] = {"table2": table2}
@@ -226,7 +256,7 @@ def check_text(
         findings.append(CheckFinding("warning", "T2-0", problem, "table2", row, line=line))
     findings.extend(_table2_findings(table2, template))
     findings.extend(_rule_findings(template, grids, table3, table4, previous))
-    findings.extend(text_findings(text, grids, table2))
+    findings.extend(text_findings(text, grids, template.recognize.text_checks))
     return CheckedReport(source, agency, year, template.id, tables, tuple(findings), basis)
 
 
@@ -281,7 +311,7 @@ def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckF
         if 0 < len(line) <= 40 and not line.endswith("。")
     ]
     for sec in template.sections:
-        keys = SECTION_KEYWORDS.get(sec.key, (core(sec.title),))
+        keys = template.recognize.sections.get(sec.key, (core(sec.title),))
         candidates = [(n, line) for n, line, c in headings if all(k in c for k in keys)]
         numbered = [c for c in candidates if c[1].startswith((sec.number, f"({sec.number})"))]
         if numbered:

@@ -22,18 +22,16 @@ import attrs
 from ..report_template import Column, ReportTemplate, Row
 from .tokens import Token, normalize
 
-_NUMBERING = re.compile(
-    r"^(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、])"
-)
 _NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 _PUNCT = re.compile(r"[\s\"“”'‘’:：,，.。、;；()（）\[\]【】]")
 MAX_COMBINATIONS = 200_000
 
 
-def core(label: str) -> str:
-    """A label without numbering, trailing notes, spaces or punctuation."""
+def core(label: str, numbering: re.Pattern[str] | None = None) -> str:
+    """A label without its numbering (the template's pattern), notes, spaces or punctuation."""
     text = normalize(label)
-    text = _NUMBERING.sub("", text)
+    if numbering is not None:
+        text = numbering.sub("", text)
     text = _NOTE.sub("", text)
     return _PUNCT.sub("", text)
 
@@ -66,15 +64,16 @@ class TableRead:
 class Walker:
     """Find labels and the numbers after them in a token stream."""
 
-    def __init__(self, tokens: Sequence[Token]) -> None:
+    def __init__(self, tokens: Sequence[Token], numbering: re.Pattern[str] | None = None) -> None:
         self.tokens = list(tokens)
-        self._cores = [core(t.text) if not t.is_number else "" for t in self.tokens]
+        self.numbering = numbering
+        self._cores = [core(t.text, numbering) if not t.is_number else "" for t in self.tokens]
 
     def find(
         self, label: str, start: int = 0, stop: int | None = None, exact: bool = False
     ) -> tuple[int, int] | None:
         """(index after the label, its line), searching from ``start``."""
-        want = core(label)
+        want = core(label, self.numbering)
         if not want:
             return None
         end = len(self.tokens) if stop is None else min(stop, len(self.tokens))

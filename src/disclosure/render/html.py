@@ -131,8 +131,8 @@ def _table4(report: Report) -> str:
     )
 
 
-def _paragraphs(text: str) -> str:
-    blocks = [b.strip() for b in text.split("\n\n") if b.strip()] or ["无"]
+def _paragraphs(text: str, empty: str) -> str:
+    blocks = [b.strip() for b in text.split("\n\n") if b.strip()] or [empty]
     return "\n".join(f"<p>{escape(' '.join(b.splitlines()))}</p>" for b in blocks)
 
 
@@ -146,7 +146,9 @@ def render_html(report: Report) -> str:
         if sec.table:
             body.append(tables[sec.table](report))
         if sec.key in report.narrative:
-            body.append(_paragraphs(report.narrative[sec.key]))
+            body.append(
+                _paragraphs(report.narrative[sec.key], report.template.template.empty_section)
+            )
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title(report))}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"

@@ -60,5 +60,5 @@ def render_markdown(report: Report) -> str:
             ]
             out += [*_table(["", *(c.label for c in t4.results)], rows), ""]
         if sec.key in report.narrative:
-            out += [report.narrative[sec.key] or "无", ""]
+            out += [report.narrative[sec.key] or report.template.template.empty_section, ""]
     return "\n".join(out).rstrip() + "\n"

@@ -93,6 +93,6 @@ def render_text(report: Report) -> str:
         if sec.table:
             out.extend(tables[sec.table](report))
         if sec.key in report.narrative:
-            out.append(report.narrative[sec.key] or "无")
+            out.append(report.narrative[sec.key] or report.template.template.empty_section)
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -180,7 +180,7 @@ def render_docx(report: Report) -> bytes:
             tables[sec.table](doc, report)
         if sec.key in report.narrative:
             blocks = [b.strip() for b in report.narrative[sec.key].split("\n\n") if b.strip()]
-            for block in blocks or ["无"]:
+            for block in blocks or [report.template.template.empty_section]:
                 _para(doc, " ".join(block.splitlines()))
     buf = io.BytesIO()
     doc.save(buf)
