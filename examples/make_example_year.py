@@ -21,6 +21,7 @@ from typing import Any
 
 from disclosure import Case, Engine, Event, EventRejected
 from disclosure.case import dump_cases_yaml
+from disclosure.plugins import Plugins
 
 KINDS = [
     ("natural_person", 70),
@@ -212,7 +213,7 @@ PATHS = [
 
 
 def generate(year: int, count: int, seed: int) -> list[Case]:
-    engine = Engine()
+    engine = Engine(plugins=Plugins.builtin_only())
     rng = random.Random(seed)
     as_of = dt.date(year + 1, 1, 6)  # the day the data was exported
     b = Builder(engine, rng, as_of)
@@ -232,6 +233,9 @@ def generate(year: int, count: int, seed: int) -> list[Case]:
             pick(rng, CHANNELS),
             received,
             subject=rng.choice(SUBJECTS),
+            # a national agency's cases: the national calendar, whatever regional
+            # plugin is installed beside the examples
+            calendar="cn",
         )
         case = b.lifecycle(case, pick(rng, PATHS))
         if rng.random() < 0.05:
