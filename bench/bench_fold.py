@@ -45,6 +45,25 @@ def bench_disclosure(n: int) -> float:
     return time.perf_counter() - start
 
 
+def bench_state_walk(n: int) -> float:
+    """The same work as pytransitions: move the state by each event (``Machine.conclusion``)."""
+    machine = Machine(load_ruleset("cn-ogi-2019"))
+    cases = [
+        Case(
+            f"B-{i}",
+            "natural_person",
+            "in_person",
+            dt.date(2024, 9, 10),
+            tuple(Event(t, on, d) for t, on, d in LIFECYCLE),
+        )
+        for i in range(n)
+    ]
+    start = time.perf_counter()
+    for case in cases:
+        machine.conclusion(case)
+    return time.perf_counter() - start
+
+
 def bench_transitions(n: int) -> float:
     from transitions import Machine as TMachine
 
@@ -107,12 +126,15 @@ def run(n: int = 20_000) -> dict[str, float]:
     events = n * len(LIFECYCLE)
     bench_disclosure(500)  # warm up
     bench_transitions(500)
+    walk = min(bench_state_walk(n) for _ in range(3))
     ours = min(bench_disclosure(n) for _ in range(3))
     theirs = min(bench_transitions(n) for _ in range(3))
     per_case = bench_transitions_per_case(n // 10) * 10
     return {
         "events": events,
         "disclosure_events_per_s": events / ours,
+        "state_walk_events_per_s": events / walk,
+        "ratio_state_walk": theirs / walk,
         "transitions_events_per_s": events / theirs,
         "transitions_machine_per_case_events_per_s": events / per_case,
         "ratio": theirs / ours,
@@ -123,6 +145,10 @@ def run(n: int = 20_000) -> dict[str, float]:
 def main() -> None:
     r = run()
     print(f"events: {r['events']:,}")
+    print(
+        f"state walk (the same work as pytransitions)    : "
+        f"{r['state_walk_events_per_s']:12,.0f} events/s  ratio {r['ratio_state_walk']:.1f}x"
+    )
     print(
         f"disclosure fold (validation, clocks, explanations): "
         f"{r['disclosure_events_per_s']:12,.0f} events/s"
