@@ -15,7 +15,6 @@ n-th working day *after* ``d`` (``d`` itself is not counted);
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 
 import attrs
@@ -159,7 +158,3 @@ class WorkingCalendar:
     def is_provisional(self, day: dt.date) -> bool:
         """Whether ``day`` lies in a year whose official schedule is not yet known."""
         return day.year > self.published_through
-
-    def next_working_day_index(self, day: dt.date) -> int:
-        """Position of ``day`` among working days (for tests and tools)."""
-        return bisect_right(self._workdays, self._offset(day))

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from ..report_template import Column, ReportTemplate, Row
+from ..report_template import ReportTemplate, Row
 from .tokens import Token, normalize
 
 _NOTE = re.compile(r"[(（][^()（）]*[)）]$")
@@ -382,7 +382,3 @@ def read_table2(
             }
             pos = index + len(nums)
     return values, problems
-
-
-def table2_columns(template: ReportTemplate) -> dict[str, tuple[Column, ...]]:
-    return template.table2.row_columns()

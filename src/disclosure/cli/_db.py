@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
     from ..store import Store
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 db_option = click.option(
     "--db",
