@@ -494,6 +494,7 @@ class Store:
         due_by: dt.date | None = None,
         received_in: int | None = None,
         lapsed_as_of: dt.date | None = None,
+        window_open_on: dt.date | None = None,
         open_only: bool = False,
         limit: int | None = None,
     ) -> list[Projection]:
@@ -514,6 +515,9 @@ class Store:
         if lapsed_as_of is not None:
             where.append("next_lapse < ?")
             args.append(lapsed_as_of.isoformat())
+        if window_open_on is not None:
+            where.append("next_lapse >= ?")
+            args.append(window_open_on.isoformat())
         if received_in is not None:
             where.append("received BETWEEN ? AND ?")
             args += [f"{received_in}-01-01", f"{received_in}-12-31"]
@@ -522,7 +526,7 @@ class Store:
         sql = "SELECT * FROM projection"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        if lapsed_as_of is not None:
+        if lapsed_as_of is not None or window_open_on is not None:
             sql += " ORDER BY next_lapse, case_id"  # index order: no sorting
         elif overdue_as_of is not None or due_by is not None:
             sql += " ORDER BY next_due, case_id"

@@ -61,6 +61,11 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         }
         waiting = store.open_by_party()
         open_total = sum(waiting.values())
+        # cases waiting on someone else's window (applicant, third party, other agency)
+        sections["waiting"] = (
+            store.count_where("next_lapse >= ?", (t,)),
+            store.query(window_open_on=today, limit=SHOWN),
+        )
     commands = {
         "overdue": lambda p: f"disclosure case show {p.case_id} --db {db}",
         "due_this_week": lambda p: f"disclosure case show {p.case_id} --db {db}",
@@ -69,6 +74,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
             f"{(dt.date.fromisoformat(p.next_lapse) + dt.timedelta(days=1))}"
             f" --db {db}"
         ),
+        "waiting": lambda p: f"disclosure case show {p.case_id} --db {db}",
     }
     if as_json:
         doc: dict[str, Any] = {"as_of": t, "open": open_total, "waiting_on": waiting}
@@ -100,23 +106,33 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         "overdue": ("OVERDUE — past an agency deadline", "bold red"),
         "due_this_week": ("Due within 7 days", "yellow"),
         "lapsed": ("Lapsed windows that need an event (or: disclosure advance --apply)", "cyan"),
+        "waiting": ("Waiting on applicants, third parties and other agencies", "blue"),
     }
     for key, (count, rows) in sections.items():
         text, style = titles[key]
         out.print(f"\n[{style}]{text}: {count}[/{style}]")
         for p in rows:
-            when = p.next_lapse if key == "lapsed" else p.next_due
-            what = p.next_lapse_event if key == "lapsed" else p.next_due_clock
+            when = p.next_lapse if key in ("lapsed", "waiting") else p.next_due
+            what = (
+                p.waiting_on
+                if key == "waiting"
+                else p.next_lapse_event
+                if key == "lapsed"
+                else p.next_due_clock
+            )
             out.print(
                 f"  {p.case_id:<14} {what or '':<18} {when}  {p.state:<24} → {commands[key](p)}",
                 highlight=False,
                 soft_wrap=True,
             )
         if count > len(rows):
-            out.print(
-                f"  … and {count - len(rows)} more (disclosure case list "
-                f"{'--overdue' if key == 'overdue' else '--due-within 7'} --db {db})"
-            )
+            more = {
+                "overdue": "case list --overdue",
+                "due_this_week": "case list --due-within 7",
+                "lapsed": f"advance --as-of {t}",
+                "waiting": "case list --waiting-on applicant",
+            }
+            out.print(f"  … and {count - len(rows)} more (disclosure {more[key]} --db {db})")
 
 
 @click.command("advance")

@@ -1,15 +1,13 @@
-"""Render the annual report as a Word document (python-docx)."""
+"""Render the annual report as a Word document (python-docx).
+
+python-docx (and lxml under it) is imported only when a document is rendered,
+so that loading the plugin costs every other command nothing.
+"""
 
 from __future__ import annotations
 
 import io
 from typing import Any
-
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 
 from disclosure.plugin_types import RendererSpec
 from disclosure.plugins import hookimpl
@@ -41,6 +39,9 @@ def disclosure_report_renderers() -> list[RendererSpec]:
 
 
 def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.name = name
@@ -57,6 +58,9 @@ def _para(
     center: bool = False,
     indent: bool = True,
 ) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     p = doc.add_paragraph()
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -66,6 +70,8 @@ def _para(
 
 
 def _cell(cell: Any, text: str, *, center: bool = True) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     cell.text = ""
     p = cell.paragraphs[0]
     if center:
@@ -74,6 +80,8 @@ def _cell(cell: Any, text: str, *, center: bool = True) -> None:
 
 
 def _table(doc: Any, rows: int, cols: int) -> Any:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+
     table = doc.add_table(rows=rows, cols=cols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -166,6 +174,8 @@ def _table4(doc: Any, report: Report) -> None:
 
 def render_docx(report: Report) -> bytes:
     """The report as .docx bytes, laid out like the published Word reports."""
+    from docx import Document
+
     doc = Document()
     props = doc.core_properties
     props.title = title(report)
