@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from disclosure import Case, Event, Machine, load_ruleset
+from disclosure import Case, Event, Machine, Ruleset, load_ruleset
 
 LIFECYCLE = [
     ("request_correction", dt.date(2024, 9, 13), {"correction_period": 10}),
@@ -26,18 +26,18 @@ LIFECYCLE = [
 ]
 
 
-def bench_disclosure(n: int) -> float:
-    machine = Machine(load_ruleset("cn-ogi-2019"))
-    cases = [
-        Case(
-            f"B-{i}",
-            "natural_person",
-            "in_person",
-            dt.date(2024, 9, 10),
-            tuple(Event(t, on, d) for t, on, d in LIFECYCLE),
-        )
+def lifecycles(n: int) -> list[Case]:
+    """``n`` cases that each go through LIFECYCLE."""
+    events = tuple(Event(t, on, d) for t, on, d in LIFECYCLE)
+    return [
+        Case(f"B-{i}", "natural_person", "in_person", dt.date(2024, 9, 10), events)
         for i in range(n)
     ]
+
+
+def bench_disclosure(n: int) -> float:
+    machine = Machine(load_ruleset("cn-ogi-2019"))
+    cases = lifecycles(n)
     as_of = dt.date(2025, 1, 1)
     start = time.perf_counter()
     for case in cases:
@@ -48,30 +48,26 @@ def bench_disclosure(n: int) -> float:
 def bench_state_walk(n: int) -> float:
     """The same work as pytransitions: move the state by each event (``Machine.conclusion``)."""
     machine = Machine(load_ruleset("cn-ogi-2019"))
-    cases = [
-        Case(
-            f"B-{i}",
-            "natural_person",
-            "in_person",
-            dt.date(2024, 9, 10),
-            tuple(Event(t, on, d) for t, on, d in LIFECYCLE),
-        )
-        for i in range(n)
-    ]
+    cases = lifecycles(n)
     start = time.perf_counter()
     for case in cases:
         machine.conclusion(case)
     return time.perf_counter() - start
 
 
+def transitions_of(rs: Ruleset) -> list[dict[str, object]]:
+    """The ruleset's events as pytransitions transitions (the same lifecycle)."""
+    return [
+        {"trigger": name, "source": list(ev.from_), "dest": ev.to or "="}
+        for name, ev in rs.events.items()
+    ]
+
+
 def bench_transitions(n: int) -> float:
     from transitions import Machine as TMachine
 
     rs = load_ruleset("cn-ogi-2019")
-    transitions = [
-        {"trigger": name, "source": list(ev.from_), "dest": ev.to or "="}
-        for name, ev in rs.events.items()
-    ]
+    transitions = transitions_of(rs)
 
     class Model:
         pass
@@ -97,10 +93,7 @@ def bench_transitions_per_case(n: int) -> float:
     from transitions import Machine as TMachine
 
     rs = load_ruleset("cn-ogi-2019")
-    transitions = [
-        {"trigger": name, "source": list(ev.from_), "dest": ev.to or "="}
-        for name, ev in rs.events.items()
-    ]
+    transitions = transitions_of(rs)
     states = list(rs.states)
 
     class Model:

@@ -57,3 +57,31 @@ def engine(calendars: CalendarRegistry) -> Engine:
     from disclosure.plugins import Plugins
 
     return Engine(calendars=calendars, plugins=Plugins.builtin_only())
+
+
+def event_data(draw: Any, ruleset: Any, etype: str, on: dt.date) -> dict[str, Any]:
+    """Plausible, sometimes invalid, data for an event type, from its field specs.
+
+    For hypothesis tests: ``draw`` is a ``st.data()`` draw function.
+    """
+    from hypothesis import strategies as st
+
+    data: dict[str, Any] = {}
+    for name, spec in ruleset.events[etype].fields.items():
+        if not spec.required and draw(st.booleans()):
+            continue
+        if spec.type == "outcome":
+            data[name] = draw(st.sampled_from(sorted(ruleset.outcomes)))
+        elif spec.type == "choice":
+            data[name] = draw(st.sampled_from(spec.choices))
+        elif spec.type == "int":
+            data[name] = draw(st.integers(-1, 25))
+        elif spec.type == "number":
+            data[name] = draw(st.integers(-5, 500))
+        elif spec.type == "date":
+            data[name] = on + dt.timedelta(days=draw(st.integers(-3, 120)))
+        elif spec.type == "bool":
+            data[name] = draw(st.booleans())
+        else:
+            data[name] = "x"
+    return data

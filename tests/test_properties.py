@@ -8,34 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import D
+from conftest import D, event_data
 from disclosure import Case, Event, EventRejected, Machine
 
 AS_OF = D("2031-01-01")
-
-
-def sample_data(machine: Machine, etype: str, on: dt.date, draw: Any) -> dict[str, Any]:
-    """Plausible (sometimes invalid) data for an event type, from its field specs."""
-    data: dict[str, Any] = {}
-    rs = machine.ruleset
-    for name, spec in rs.events[etype].fields.items():
-        if not spec.required and draw(st.booleans()):
-            continue
-        if spec.type == "outcome":
-            data[name] = draw(st.sampled_from(sorted(rs.outcomes)))
-        elif spec.type == "choice":
-            data[name] = draw(st.sampled_from(spec.choices))
-        elif spec.type == "int":
-            data[name] = draw(st.integers(0, 25))
-        elif spec.type == "number":
-            data[name] = draw(st.integers(0, 500))
-        elif spec.type == "date":
-            data[name] = on + dt.timedelta(days=draw(st.integers(0, 120)))
-        elif spec.type == "bool":
-            data[name] = draw(st.booleans())
-        else:
-            data[name] = "x"
-    return data
 
 
 @st.composite
@@ -52,7 +28,7 @@ def lifecycles(draw: Any, machine: Machine) -> tuple[Case, list[Event]]:
     for _ in range(draw(st.integers(0, 10))):
         on = on + dt.timedelta(days=draw(st.integers(0, 25)))
         etype = draw(st.sampled_from(sorted(machine.ruleset.events)))
-        attempts.append(Event(etype, on, sample_data(machine, etype, on, draw)))
+        attempts.append(Event(etype, on, event_data(draw, machine.ruleset, etype, on)))
     return case, attempts
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from conftest import D
+from conftest import D, event_data
 from disclosure import CalendarRegistry, Case, Engine, Event, EventRejected, Machine, load_ruleset
 from disclosure.plugins import Plugins
 from disclosure.report_template import load_template
@@ -23,28 +23,6 @@ TEMPLATE = load_template("cn-annual-2021", RULESET)
 ROWS = TEMPLATE.outcome_rows()
 AS_OF = D("2031-01-01")
 EVENT_TYPES = sorted(RULESET.events)
-
-
-def event_data(draw: Any, etype: str, on: dt.date) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name, spec in RULESET.events[etype].fields.items():
-        if not spec.required and draw(st.booleans()):
-            continue
-        if spec.type == "outcome":
-            data[name] = draw(st.sampled_from(sorted(RULESET.outcomes)))
-        elif spec.type == "choice":
-            data[name] = draw(st.sampled_from(spec.choices))
-        elif spec.type == "int":
-            data[name] = draw(st.integers(-1, 25))
-        elif spec.type == "number":
-            data[name] = draw(st.integers(-5, 500))
-        elif spec.type == "date":
-            data[name] = on + dt.timedelta(days=draw(st.integers(-3, 90)))
-        elif spec.type == "bool":
-            data[name] = draw(st.booleans())
-        else:
-            data[name] = "x"
-    return data
 
 
 class Lifecycle(RuleBasedStateMachine):
@@ -62,7 +40,7 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), etype=st.sampled_from(EVENT_TYPES), gap=st.integers(-2, 30))
     def apply_event(self, data: Any, etype: str, gap: int) -> None:
         on = self.last + dt.timedelta(days=gap)
-        event = Event(etype, on, event_data(data.draw, etype, on))
+        event = Event(etype, on, event_data(data.draw, RULESET, etype, on))
         before = MACHINE.fold(self.case, AS_OF)
         try:
             updated = MACHINE.apply(self.case, event)
@@ -124,7 +102,12 @@ def valid_cases(draw: Any) -> list[Case]:
             try:
                 case = MACHINE.apply(
                     case,
-                    Event(etype, on, event_data(draw, etype, on), note=draw(st.text(max_size=5))),
+                    Event(
+                        etype,
+                        on,
+                        event_data(draw, RULESET, etype, on),
+                        note=draw(st.text(max_size=5)),
+                    ),
                 )
                 last = on
             except EventRejected:

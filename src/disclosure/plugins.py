@@ -9,7 +9,7 @@ restricts which are loaded, and the CLI's ``--no-plugins`` loads none.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from typing import Any
 
@@ -116,8 +116,11 @@ class Plugins:
             "disclosure_resources",
         )
 
-    def _call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        results = []
+    def _results(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """(plugin, value) for each implementation that returns something, in call order.
+
+        Lazy, so that first-result hooks stop asking once one plugin answers.
+        """
         for impl in self._impls(hook):
             args = {k: v for k, v in kwargs.items() if k in impl.argnames}
             try:
@@ -128,8 +131,10 @@ class Plugins:
                     f"{type(exc).__name__}: {exc}"
                 ) from None
             if value is not None:
-                results.append((impl.plugin_name, value))
-        return results
+                yield impl.plugin_name, value
+
+    def _call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        return list(self._results(hook, **kwargs))
 
     def _expect(self, plugin: str, hook: str, value: Any, kind: type) -> None:
         if not isinstance(value, kind):
@@ -151,18 +156,10 @@ class Plugins:
         return found
 
     def deadline_policy(self, **kwargs: Any) -> tuple[str, DeadlinePolicy] | None:
-        for impl in self._impls("disclosure_deadline_policy"):
-            args = {k: v for k, v in kwargs.items() if k in impl.argnames}
-            try:
-                value = impl.function(**args)
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin '{impl.plugin_name}' failed in hook "
-                    f"'disclosure_deadline_policy': {type(exc).__name__}: {exc}"
-                ) from None
-            if value is not None:
-                self._expect(impl.plugin_name, "disclosure_deadline_policy", value, DeadlinePolicy)
-                return impl.plugin_name, value
+        hook = "disclosure_deadline_policy"
+        for plugin, value in self._results(hook, **kwargs):
+            self._expect(plugin, hook, value, DeadlinePolicy)
+            return plugin, value
         return None
 
     def _named(

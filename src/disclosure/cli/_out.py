@@ -49,3 +49,13 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
 
 
 DATE = DateParam()
+
+
+def print_lapses(found: list[dict[str, Any]], today: dt.date, verb: str = "") -> None:
+    """The lapse events ``advance`` found, one line each (or that there are none)."""
+    if not found:
+        click.echo(f"nothing has lapsed as of {today}")
+    for item in found:
+        click.echo(
+            f"{item['case']}: {item['type']} on {item['on']}" + (f" ({verb})" if verb else "")
+        )

@@ -10,7 +10,7 @@ import click
 
 from ._db import db_option, open_store
 from ._engine import calendar_files_option
-from ._out import DATE, console, print_json
+from ._out import DATE, console, print_json, print_lapses
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -250,7 +250,4 @@ def case_advance(
     if as_json:
         print_json(found)
         return
-    if not found:
-        click.echo(f"nothing has lapsed as of {today}")
-    for item in found:
-        click.echo(f"{item['case']}: {item['type']} on {item['on']}")
+    print_lapses(found, today)

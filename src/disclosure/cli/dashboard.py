@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ._db import db_option, open_store
-from ._out import DATE, console, print_json
+from ._out import DATE, console, print_json, print_lapses
 
 SHOWN = 20
 
@@ -156,11 +156,7 @@ def advance_cmd(as_of: dt.date | None, apply_: bool, as_json: bool, db: str) -> 
     if as_json:
         print_json(found)
         return
-    if not found:
-        click.echo(f"nothing has lapsed as of {today}")
-    for item in found:
-        verb = "recorded" if apply_ else "due"
-        click.echo(f"{item['case']}: {item['type']} on {item['on']} ({verb})")
+    print_lapses(found, today, "recorded" if apply_ else "due")
     if found and not apply_:
         click.echo("run again with --apply to record them")
 
