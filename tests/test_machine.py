@@ -221,6 +221,14 @@ def test_second_correction_round_is_not_allowed(machine) -> None:
         ),
         ([("set_reply_date", "2024-03-05", {"due": "2024-02-30"})], "not a valid date"),
         (
+            [("set_reply_date", "2024-03-05", {"due": "2204-03-30"})],
+            "due 2204-03-30 is outside calendar 'cn' (2000-2040); is the year mistyped?",
+        ),
+        (
+            [("consult_third_party", "2024-03-04", {"delivered": "2240-03-05"})],
+            "delivered 2240-03-05 is outside calendar 'cn'",
+        ),
+        (
             [("reply_on_the_spot", "2024-03-02", {"outcome": "disclosed"})],
             "must happen on the day of receipt",
         ),

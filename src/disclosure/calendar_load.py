@@ -223,6 +223,8 @@ class CalendarRegistry:
         self._files: dict[str, CalendarFile] = {}
         self._built: dict[str, WorkingCalendar] = {}
         self._adjust = adjust
+        #: Bumped whenever a calendar is added, so holders of built calendars can refresh.
+        self.generation = 0
         for f in files:
             self.add(f)
 
@@ -265,6 +267,7 @@ class CalendarRegistry:
             )
         self._files[cid] = cal
         self._built.clear()
+        self.generation += 1
 
     def ids(self) -> list[str]:
         return sorted(self._files)

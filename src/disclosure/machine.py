@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -19,13 +19,16 @@ import attrs
 from .calendar import ONE_DAY, WorkingCalendar
 from .calendar_load import CalendarRegistry
 from .case import EVENT_COMMON_KEYS, Case, Event
-from .clocks import RUNNING, ClockRefusal, ClockRun, Deadline
+from .casestate import CaseState, ClockOutcome, Deadlines, Finding, TimelineEntry
+from .clocks import RUNNING, ClockRefusal, ClockRun
+from .compiled import Action, Transition
 from .convert import TypeMismatch, kind_of, parse_date
 from .errors import CalendarRangeError, DisclosureError, EventRejected, NotFoundError
 from .hints import did_you_mean
 from .plugin_types import DeadlinePolicy
-from .ruleset import CLOCK_ACTIONS, RECEIPT, EventSpec, FieldSpec, Ruleset, Trigger
+from .ruleset import CLOCK_ACTIONS, RECEIPT, FieldSpec, Ruleset
 from .ruleset_check import value_problem
+from .walk import Walk
 
 #: The finding code and wording when a clock action comes after its due date.
 _LATE = {
@@ -35,149 +38,6 @@ _LATE = {
 }
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@attrs.frozen
-class Finding:
-    """A compliance observation that does not block (e.g. a late decision)."""
-
-    code: str
-    severity: str
-    message: str
-    on: dt.date
-    clock: str | None = None
-    event: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "on": self.on.isoformat(),
-            "clock": self.clock,
-            "event": self.event,
-        }
-
-
-@attrs.frozen
-class TimelineEntry:
-    """One applied event with the state it moved the case from and to."""
-
-    on: dt.date
-    type: str
-    from_state: str
-    to_state: str
-    data: Mapping[str, Any]
-    note: str = ""
-    by: str = ""
-
-
-class Deadlines(Mapping[str, Deadline]):
-    """The deadlines of a folded case, frozen on first access.
-
-    Folding only moves clocks; turning them into :class:`Deadline` records
-    (remaining days, explanations) happens when someone looks.
-    """
-
-    __slots__ = ("_as_of", "_built", "_compliance", "_runs")
-
-    def __init__(
-        self, runs: Mapping[str, ClockRun], compliance: Mapping[str, bool], as_of: dt.date
-    ) -> None:
-        self._runs = runs
-        self._compliance = compliance
-        self._as_of = as_of
-        self._built: dict[str, Deadline] = {}
-
-    def __getitem__(self, name: str) -> Deadline:
-        built = self._built.get(name)
-        if built is None:
-            built = self._runs[name].deadline(self._as_of, self._compliance[name])
-            self._built[name] = built
-        return built
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._runs)
-
-    def __len__(self) -> int:
-        return len(self._runs)
-
-    def __repr__(self) -> str:
-        return f"Deadlines({list(self._runs)})"
-
-
-@attrs.frozen
-class CaseState:
-    """Everything derived from a case's log, as of a given day."""
-
-    case_id: str
-    ruleset: str
-    applicant: str
-    channel: str
-    received: dt.date
-    state: str
-    waiting_on: str
-    closed: bool
-    final: bool
-    outcome: str | None
-    outcome_group: str | None
-    closed_on: dt.date | None
-    next_events: tuple[str, ...]
-    deadlines: Mapping[str, Deadline]
-    findings: tuple[Finding, ...]
-    calendar: str
-    as_of: dt.date
-    raw_timeline: tuple[tuple[Any, ...], ...] = attrs.field(default=(), eq=False, repr=False)
-
-    @property
-    def timeline(self) -> tuple[TimelineEntry, ...]:
-        """Each applied event with the states it moved the case between."""
-        return tuple(TimelineEntry(*item) for item in self.raw_timeline)
-
-    @property
-    def overdue(self) -> bool:
-        return any(d.overdue for d in self.deadlines.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.case_id,
-            "ruleset": self.ruleset,
-            "applicant": self.applicant,
-            "channel": self.channel,
-            "received": self.received.isoformat(),
-            "state": self.state,
-            "waiting_on": self.waiting_on,
-            "closed": self.closed,
-            "outcome": self.outcome,
-            "outcome_group": self.outcome_group,
-            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
-            "next_events": list(self.next_events),
-            "deadlines": {name: d.to_dict() for name, d in self.deadlines.items()},
-            "overdue": self.overdue,
-            "findings": [f.to_dict() for f in self.findings],
-            "calendar": self.calendar,
-            "as_of": self.as_of.isoformat(),
-        }
-
-
-@attrs.frozen
-class _Action:
-    order: int
-    action: str
-    clock: str
-    trigger: Trigger
-
-
-@attrs.frozen
-class _Step:
-    """Everything needed to apply one event type in one state, looked up once."""
-
-    target: str
-    spec: EventSpec
-    closes: bool
-    outcome_field: str | None
-    actions: tuple[_Action, ...]
-    lapsed_clock: str | None
 
 
 class _Fold:
@@ -214,7 +74,9 @@ class Machine:
     ``parameters`` overrides the ruleset's tunable parameters for one agency;
     ``policy`` (case, clock, ruleset) -> (source, DeadlinePolicy) may change a
     clock's limit for one case (plugins' deadline policies);
-    ``default_calendar`` replaces the ruleset's for cases that name none.
+    ``default_calendar`` replaces the ruleset's for cases that name none;
+    ``walk=False`` makes every fold run the clocks at once (the fast path,
+    :mod:`disclosure.walk`, is then never taken; results are the same).
     """
 
     def __init__(
@@ -225,6 +87,7 @@ class Machine:
         parameters: Mapping[str, Any] | None = None,
         policy: Callable[[Case, str, Ruleset], tuple[str, DeadlinePolicy] | None] | None = None,
         default_calendar: str | None = None,
+        walk: bool = True,
     ) -> None:
         self.ruleset = ruleset
         self.policy = policy
@@ -236,26 +99,27 @@ class Machine:
         self.lapse_of: dict[str, str] = {
             c.lapse_event: name for name, c in rs.clocks.items() if c.lapse_event
         }
-        actions: dict[str, list[_Action]] = {}
+        actions: dict[str, list[Action]] = {}
         for cname, clock in rs.clocks.items():
             for order, action in enumerate(CLOCK_ACTIONS):
                 trig = clock.trigger(action)
                 if trig is None:
                     continue
                 for ev_name in trig.on:
-                    actions.setdefault(ev_name, []).append(_Action(order, action, cname, trig))
-        self.actions: dict[str, tuple[_Action, ...]] = {
+                    actions.setdefault(ev_name, []).append(Action(order, action, cname, trig))
+        self.actions: dict[str, tuple[Action, ...]] = {
             k: tuple(sorted(v, key=lambda a: a.order)) for k, v in actions.items()
         }
         self.compliance = {name: c.compliance for name, c in rs.clocks.items()}
-        self.transitions: dict[tuple[str, str], _Step] = {}
+        self.transitions: dict[tuple[str, str], Transition] = {}
         allowed: dict[str, list[str]] = {s: [] for s in rs.states}
         for name, ev in rs.events.items():
             outcome_field = next((f for f, sp in ev.fields.items() if sp.type == "outcome"), None)
             for st in ev.from_:
                 target = ev.to or st
                 closes = rs.states[target].closed and not rs.states[st].closed
-                self.transitions[(st, name)] = _Step(
+                self.transitions[(st, name)] = Transition(
+                    name,
                     target,
                     ev,
                     closes,
@@ -267,6 +131,8 @@ class Machine:
         self.allowed: dict[str, tuple[str, ...]] = {s: tuple(v) for s, v in allowed.items()}
         self.convention = str(self.parameters.get("pause_convention", "(pause, resume]"))
         self.count_trigger_day = bool(self.parameters.get("count_trigger_day", False))
+        # A deadline policy may set any limit, so the walk could not bound deadlines.
+        self._walk = Walk(self) if walk and policy is None else None
 
     def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         values = self.ruleset.parameter_defaults()
@@ -288,8 +154,24 @@ class Machine:
         return self.calendars.get(case.calendar or self.default_calendar)
 
     def fold(self, case: Case, as_of: dt.date | None = None) -> CaseState:
-        """Fold the whole log; raise :class:`EventRejected` at the first bad event."""
+        """Fold the whole log; raise :class:`EventRejected` at the first bad event.
+
+        Logs the validating walk accepts come back at once, with their clocks
+        run when a deadline or finding is first read; anything else takes the
+        full fold, which explains every rejection.
+        """
         when = as_of or dt.date.today()
+        if self._walk is not None:
+            state = self._walk.fold(case, when)
+            if state is not None:
+                return state
+        return self._fold_full(case, when)
+
+    def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome:
+        """Deadlines, findings and timeline of a case the walk accepted (runs the clocks)."""
+        return self._fold_full(case, as_of)._clock_outcome()
+
+    def _fold_full(self, case: Case, when: dt.date) -> CaseState:
         run = self._start(case)
         for event in case.events:
             self._apply(case, run, event)
@@ -536,7 +418,7 @@ class Machine:
     def _clock_actions(
         self,
         run: _Fold,
-        actions: tuple[_Action, ...],
+        actions: tuple[Action, ...],
         etype: str,
         on: dt.date,
         data: Mapping[str, Any],
@@ -561,6 +443,8 @@ class Machine:
             due_before = clock._due
             if action == "start" or action == "restart":
                 start = data.get(trig.from_field) if trig.from_field else None
+                if start is not None:
+                    _within(run.cal, trig.from_field, start)
                 limit = data.get(trig.limit_field) if trig.limit_field else None
                 policy = None
                 if limit is None and self.policy is not None:
@@ -585,7 +469,8 @@ class Machine:
                 clock.extend(on, etype, int(data[trig.by_field]), trig.max_times)
             elif action == "replace":
                 assert trig.date_field is not None
-                clock.replace(on, etype, data[trig.date_field], trig.max_times)
+                due = _within(run.cal, trig.date_field, data[trig.date_field])
+                clock.replace(on, etype, due, trig.max_times)
             else:  # complete
                 clock.complete(on, etype)
             if due_before is not None and on > due_before and self.compliance[act.clock]:
@@ -698,7 +583,6 @@ class Machine:
 
     def _result(self, case: Case, run: _Fold, as_of: dt.date) -> CaseState:
         rs = self.ruleset
-        st = rs.states[run.state]
         findings = list(run.findings)
         for name, clock in run.clocks.items():
             due = clock.due()
@@ -720,25 +604,30 @@ class Machine:
                     )
                 )
         return CaseState(
-            case_id=case.id,
-            ruleset=rs.id,
-            applicant=case.applicant,
-            channel=case.channel,
-            received=case.received,
-            state=run.state,
-            waiting_on=st.waiting_on,
-            closed=st.closed,
-            final=st.final,
-            outcome=run.outcome,
-            outcome_group=rs.outcomes[run.outcome].group if run.outcome else None,
-            closed_on=run.closed_on,
-            next_events=self.allowed[run.state],
-            deadlines=Deadlines(run.clocks, self.compliance, as_of),
-            findings=tuple(findings),
-            calendar=run.cal.id,
-            as_of=as_of,
-            raw_timeline=tuple(run.timeline),
+            case,
+            rs,
+            run.state,
+            self.allowed[run.state],
+            run.outcome,
+            run.closed_on,
+            run.cal.id,
+            as_of,
+            ClockOutcome(
+                Deadlines(run.clocks, self.compliance, as_of),
+                tuple(findings),
+                tuple(run.timeline),
+            ),
         )
+
+
+def _within(cal: WorkingCalendar, field: str | None, day: dt.date) -> dt.date:
+    """A date a clock counts from or to, refused when the calendar cannot count it."""
+    if not cal.covers(day):
+        raise CalendarRangeError(
+            f"{field} {day} is outside calendar '{cal.id}' "
+            f"({cal.first_year}-{cal.last_year}); is the year mistyped?"
+        )
+    return day
 
 
 __all__ = ["CaseState", "Deadlines", "Finding", "Machine", "TimelineEntry"]
