@@ -49,6 +49,8 @@ def bench_disclosure(n: int, *, walk: bool = True, read_deadlines: bool = False)
     cases = lifecycles(n)
     as_of = dt.date(2025, 1, 1)
     fold = machine.fold
+    # Setup, like building the pytransitions machine: the calendar is built on first use.
+    fold(lifecycles(1)[0], as_of)
     start = time.perf_counter()
     if read_deadlines:
         for case in cases:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import D, event_data, make_case
+from conftest import DATA, EXAMPLES, GUANGXI, D, event_data, make_case
 from disclosure import CalendarRegistry, Case, DisclosureError, Event, Machine, load_ruleset
 from disclosure.plugin_types import DeadlinePolicy
 from disclosure.ruleset import FieldSpec
@@ -28,8 +28,33 @@ TYPICAL = (
 )
 
 
+TOY = DATA / "rulesets" / "toy-foi.yaml"
+
+
+@pytest.fixture(scope="module", params=["cn-ogi-2019", "toy-foi"])
+def machines(request: pytest.FixtureRequest, tmp_path_factory: Any) -> tuple[Machine, Machine]:
+    """The national ruleset, and the toy regime with its one data-given limit bounded."""
+    if request.param == "toy-foi":
+        path = tmp_path_factory.mktemp("toy") / "toy-foi.yaml"
+        text = TOY.read_text(encoding="utf-8")
+        bounded = text.replace(
+            "default_from: clarification_days}", "default_from: clarification_days, max: 60}"
+        )
+        assert bounded != text
+        path.write_text(bounded, encoding="utf-8")
+        rs = load_ruleset(str(path))
+    else:
+        rs = load_ruleset(request.param)
+    registry = CalendarRegistry.default(
+        [EXAMPLES / "calendars", GUANGXI, DATA / "calendars-weekdays.yaml"]
+    )
+    fast = Machine(rs, calendars=registry)
+    assert fast._walk is not None and fast._walk.root is not None
+    return fast, Machine(rs, calendars=registry, walk=False)
+
+
 @pytest.fixture(scope="module")
-def machines(calendars: CalendarRegistry) -> tuple[Machine, Machine]:
+def national(calendars: CalendarRegistry) -> tuple[Machine, Machine]:
     rs = load_ruleset("cn-ogi-2019")
     return Machine(rs, calendars=calendars), Machine(rs, calendars=calendars, walk=False)
 
@@ -96,7 +121,7 @@ def logs(draw: Any, machine: Machine) -> Case:
         draw(st.sampled_from(sorted(rs.channels))),
         received,
         tuple(events),
-        calendar=draw(st.sampled_from([None] * 4 + ["cn", "cn-guangxi", "nowhere"])),
+        calendar=draw(st.sampled_from([None] * 4 + ["cn", "cn-guangxi", "weekdays", "nowhere"])),
     )
 
 
@@ -125,7 +150,10 @@ def test_walk_takes_valid_logs_and_agrees(machines: tuple[Machine, Machine], dat
     fast, full = machines
     rs = full.ruleset
     case = Case(
-        "W-2", "natural_person", "online", data.draw(st.dates(D("2019-01-01"), D("2026-06-30")))
+        "W-2",
+        data.draw(st.sampled_from(sorted(rs.applicant_kinds))),
+        data.draw(st.sampled_from(sorted(rs.channels))),
+        data.draw(st.dates(D("2019-01-01"), D("2026-06-30"))),
     )
     on = case.received
     for _ in range(data.draw(st.integers(0, 8))):
@@ -145,9 +173,9 @@ def test_walk_takes_valid_logs_and_agrees(machines: tuple[Machine, Machine], dat
 
 
 def test_typical_lifecycle_skips_the_clocks_until_read(
-    machines: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
+    national: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fast, full = machines
+    fast, full = national
     case = make_case("2024-09-10", *TYPICAL)
     calls: list[str] = []
     real = Machine._fold_full
@@ -190,15 +218,15 @@ def test_typical_lifecycle_skips_the_clocks_until_read(
     ids=["lapse", "calendar-end", "text-date", "null", "first-day"],
 )
 def test_walk_declines_what_needs_the_full_fold(
-    machines: tuple[Machine, Machine], case: Case
+    national: tuple[Machine, Machine], case: Case
 ) -> None:
-    fast, full = machines
+    fast, full = national
     assert fast._walk is not None and fast._walk.fold(case, AS_OF) is None
     assert outcome_of(fast, case) == outcome_of(full, case)
 
 
-def test_second_extension_is_refused_either_way(machines: tuple[Machine, Machine]) -> None:
-    fast, full = machines
+def test_second_extension_is_refused_either_way(national: tuple[Machine, Machine]) -> None:
+    fast, full = national
     case = make_case("2024-09-10", ("extend", "2024-10-08"), ("extend", "2024-10-09"))
     assert fast._walk is not None and fast._walk.fold(case, AS_OF) is None
     kind, message = outcome_of(fast, case)
@@ -207,9 +235,9 @@ def test_second_extension_is_refused_either_way(machines: tuple[Machine, Machine
 
 
 def test_deadline_past_calendar_end_is_rejected_either_way(
-    machines: tuple[Machine, Machine],
+    national: tuple[Machine, Machine],
 ) -> None:
-    fast, full = machines
+    fast, full = national
     case = make_case("2040-11-26", ("request_correction", "2040-12-20", {"correction_period": 60}))
     assert fast._walk is not None and fast._walk.fold(case, AS_OF) is None
     kind, message = outcome_of(fast, case)

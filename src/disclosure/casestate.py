@@ -97,8 +97,14 @@ class ClockOutcome:
     raw_timeline: tuple[tuple[Any, ...], ...]
 
 
-class ClockSource(Protocol):
-    """What runs the clocks of a case whose fold skipped them (the machine)."""
+class Folder(Protocol):
+    """The machine that folded a case: its ruleset, allowed events, and clocks on demand."""
+
+    @property
+    def ruleset(self) -> Ruleset: ...
+
+    @property
+    def allowed(self) -> Mapping[str, tuple[str, ...]]: ...
 
     def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome: ...
 
@@ -106,8 +112,8 @@ class ClockSource(Protocol):
 class CaseState:
     """Everything derived from a case's log, as of a given day (read-only).
 
-    ``clocks`` is either the :class:`ClockOutcome` or the machine that
-    folded the case, asked for it at most once (``clock_outcome``).
+    ``clocks`` is the :class:`ClockOutcome` when the fold ran the clocks;
+    when it is None, the machine runs them on first access, once.
     """
 
     __slots__ = (
@@ -116,28 +122,25 @@ class CaseState:
         "_case",
         "_clocks",
         "_closed_on",
-        "_next",
+        "_machine",
         "_outcome",
-        "_rs",
         "_state",
     )
 
     def __init__(
         self,
         case: Case,
-        ruleset: Ruleset,
+        machine: Folder,
         state: str,
-        next_events: tuple[str, ...],
         outcome: str | None,
         closed_on: dt.date | None,
         calendar: str,
         as_of: dt.date,
-        clocks: ClockOutcome | ClockSource,
+        clocks: ClockOutcome | None = None,
     ) -> None:
         self._case = case
-        self._rs = ruleset
+        self._machine = machine
         self._state = state
-        self._next = next_events
         self._outcome = outcome
         self._closed_on = closed_on
         self._calendar = calendar
@@ -156,7 +159,7 @@ class CaseState:
 
     @property
     def ruleset(self) -> str:
-        return self._rs.id
+        return self._machine.ruleset.id
 
     @property
     def applicant(self) -> str:
@@ -176,15 +179,15 @@ class CaseState:
 
     @property
     def waiting_on(self) -> str:
-        return self._rs.states[self._state].waiting_on
+        return self._machine.ruleset.states[self._state].waiting_on
 
     @property
     def closed(self) -> bool:
-        return self._rs.states[self._state].closed
+        return self._machine.ruleset.states[self._state].closed
 
     @property
     def final(self) -> bool:
-        return self._rs.states[self._state].final
+        return self._machine.ruleset.states[self._state].final
 
     @property
     def outcome(self) -> str | None:
@@ -192,7 +195,7 @@ class CaseState:
 
     @property
     def outcome_group(self) -> str | None:
-        return self._rs.outcomes[self._outcome].group if self._outcome else None
+        return self._machine.ruleset.outcomes[self._outcome].group if self._outcome else None
 
     @property
     def closed_on(self) -> dt.date | None:
@@ -200,7 +203,7 @@ class CaseState:
 
     @property
     def next_events(self) -> tuple[str, ...]:
-        return self._next
+        return self._machine.allowed[self._state]
 
     @property
     def calendar(self) -> str:
@@ -215,8 +218,8 @@ class CaseState:
     # -- computed from the clocks on first access -----------------------------------
     def _clock_outcome(self) -> ClockOutcome:
         clocks = self._clocks
-        if not isinstance(clocks, ClockOutcome):
-            clocks = self._clocks = clocks.clock_outcome(self._case, self._as_of)
+        if clocks is None:
+            clocks = self._clocks = self._machine.clock_outcome(self._case, self._as_of)
         return clocks
 
     @property

@@ -605,9 +605,8 @@ class Machine:
                 )
         return CaseState(
             case,
-            rs,
+            self,
             run.state,
-            self.allowed[run.state],
             run.outcome,
             run.closed_on,
             run.cal.id,

@@ -27,6 +27,7 @@ somebody reads a deadline.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -193,17 +194,7 @@ class Walk:
         # Dates only grow, so the last is the latest; date data was held to `safe` by the checks.
         if last > safe:
             return None
-        return CaseState(
-            case,
-            self.ruleset,
-            node.state,
-            node.next_events,
-            outcome,
-            closed_on,
-            cal_id,
-            as_of,
-            self.machine,
-        )
+        return CaseState(case, self.machine, node.state, outcome, closed_on, cal_id, as_of)
 
     def _calendar(self, name: str | None) -> tuple[int, str, dt.date, dt.date] | None:
         """(registry generation, calendar id, first day, last safe day) for a case's calendar."""
@@ -211,7 +202,7 @@ class Walk:
             cal = self.calendars.get(name or self.default_calendar)
         except DisclosureError:
             return None
-        safe = cal.last_day_with_room(int(self.deadline_bound or 0))
+        safe = cal.last_day_with_room(math.ceil(self.deadline_bound or 0))
         known = self.known_calendars[name] = (self.calendars.generation, cal.id, cal.span[0], safe)
         return known
 
