@@ -129,9 +129,8 @@ class Walk:
         self.nodes: dict[tuple[str, tuple[Shape, ...]], WalkNode] = {}
         #: Per calendar a case names: the facts the walk needs, refreshed when calendars change.
         self.known_calendars: dict[str | None, tuple[int, str, dt.date, dt.date]] = {}
-        self.checks: dict[str, DataCheck] = {
-            name: _compile_check(ev.fields, ruleset) for name, ev in ruleset.events.items()
-        }
+        #: Data checks by event type, generated on first use (a CLI run meets a few types).
+        self.checks: dict[str, DataCheck] = {}
         self.deadline_bound = self._deadline_bound()
         receipt = machine.actions.get(RECEIPT, ())
         shapes = self._shapes_after(tuple((_ABSENT, 0, 0) for _ in ruleset.clocks), receipt, False)
@@ -234,9 +233,12 @@ class Walk:
         if target is None:
             return None
         spec = facts.spec
+        check = self.checks.get(etype)
+        if check is None:
+            check = self.checks[etype] = _compile_check(spec.fields, self.ruleset)
         return WalkStep(
             target,
-            self.checks[etype],
+            check,
             any(f.required for f in spec.fields.values()),
             spec.on_receipt_day,
             facts.closes,
