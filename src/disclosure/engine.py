@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -22,9 +22,11 @@ from .errors import DisclosureError, NotFoundError
 from .machine import CaseState, Machine
 from .plugin_types import DeadlinePolicy, RendererSpec
 from .plugins import PluginError, Plugins
-from .report_template import ReportTemplate, load_template, template_for_year
 from .ruleset import Outcome, Ruleset
 from .ruleset_load import builtin_dir, load_ruleset
+
+if TYPE_CHECKING:  # report templates load only when a report is made
+    from .report_template import ReportTemplate
 
 DEFAULT_RULESET = "cn-ogi-2019"
 
@@ -130,6 +132,8 @@ class Engine:
     # -- report templates and renderers ------------------------------------------
     def template(self, name: str | None = None, *, year: int | None = None) -> ReportTemplate:
         """A report template checked against the default ruleset and plugin outcomes."""
+        from .report_template import load_template, template_for_year
+
         if name is None:
             if year is None:
                 raise DisclosureError("give a template name or a year")
