@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from typing import Any
 
 import attrs
@@ -325,3 +326,16 @@ def test_walk_follows_calendars_added_later(tmp_path: Any) -> None:
     # replaced by a calendar starting on the day of receipt: the walk sees the change
     registry.add(write(2024), replace=True)
     assert machine._walk.fold(on_calendar(case, "local", "2024-01-01"), AS_OF) is None
+
+
+def test_machines_and_states_pickle(national: tuple[Machine, Machine]) -> None:
+    """Both cross process boundaries (multiprocessing) as they did before the walk."""
+    fast, _ = national
+    case = make_case("2024-09-10", *TYPICAL)
+    state = fast.fold(case, AS_OF)
+    copy = pickle.loads(pickle.dumps(state))
+    assert copy == state and copy.to_dict() == state.to_dict()
+    assert copy.next_events == state.next_events and copy.timeline == state.timeline
+    machine = pickle.loads(pickle.dumps(fast))
+    assert machine._walk is not None
+    assert machine.fold(case, AS_OF) == state

@@ -109,6 +109,17 @@ class Folder(Protocol):
     def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome: ...
 
 
+@attrs.frozen
+class RulesetFacts:
+    """What a finished state reads of its machine; stands in for it once pickled."""
+
+    ruleset: Ruleset
+    allowed: Mapping[str, tuple[str, ...]]
+
+    def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome:
+        raise AssertionError("a pickled CaseState carries its clock outcome")
+
+
 class CaseState:
     """Everything derived from a case's log, as of a given day (read-only).
 
@@ -242,6 +253,23 @@ class CaseState:
     @property
     def overdue(self) -> bool:
         return any(d.overdue for d in self.deadlines.values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as a finished state: clocks run, the machine replaced by what is read of it."""
+        facts = RulesetFacts(self._machine.ruleset, dict(self._machine.allowed))
+        return (
+            CaseState,
+            (
+                self._case,
+                facts,
+                self._state,
+                self._outcome,
+                self._closed_on,
+                self._calendar,
+                self._as_of,
+                self._clock_outcome(),
+            ),
+        )
 
     # -- comparison and output -----------------------------------------------------
     def _key(self) -> tuple[Any, ...]:

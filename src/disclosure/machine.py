@@ -134,6 +134,17 @@ class Machine:
         # A deadline policy may set any limit, so the walk could not bound deadlines.
         self._walk = Walk(self) if walk and policy is None else None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the walk: its data checks are generated code, rebuilt on load."""
+        state = self.__dict__.copy()
+        state["_walk"] = self._walk is not None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        walk = state.pop("_walk")
+        self.__dict__.update(state)
+        self._walk = Walk(self) if walk else None
+
     def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         values = self.ruleset.parameter_defaults()
         for key, value in overrides.items():
