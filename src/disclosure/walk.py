@@ -351,12 +351,12 @@ def _compile_check(fields: Mapping[str, FieldSpec], rs: Ruleset) -> DataCheck:
     null, which the full fold then judges); once every key is accounted for
     and no required field is left, the check stops. Dates must lie between
     receipt and ``safe``, the last day from which any deadline still fits in
-    the calendar. Field names enter the source only
-    through ``repr``; every other value is passed in the namespace.
+    the calendar. Field names enter the source only through ``repr``; every
+    other value is passed in the namespace.
     """
     namespace: dict[str, Any] = {"_date": dt.date}
     lines = ["def check(data, received, safe):", "    size = len(data)", "    found = 0"]
-    # Required fields first: once they are checked, the walk can stop at the last key.
+    # Required fields first: once they are checked, the check can stop at the last key.
     ordered = sorted(fields.items(), key=lambda item: not item[1].required)
     for i, (name, spec) in enumerate(ordered):
         lines += [
