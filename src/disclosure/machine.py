@@ -132,7 +132,7 @@ class Machine:
         self.convention = str(self.parameters.get("pause_convention", "(pause, resume]"))
         self.count_trigger_day = bool(self.parameters.get("count_trigger_day", False))
         # A deadline policy may set any limit, so the walk could not bound deadlines.
-        self._walk = Walk(self) if walk and policy is None else None
+        self._walk = Walk.usable(self) if walk and policy is None else None
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the walk: its data checks are generated code, rebuilt on load."""
@@ -143,7 +143,7 @@ class Machine:
     def __setstate__(self, state: dict[str, Any]) -> None:
         walk = state.pop("_walk")
         self.__dict__.update(state)
-        self._walk = Walk(self) if walk else None
+        self._walk = Walk.usable(self) if walk else None
 
     def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         values = self.ruleset.parameter_defaults()

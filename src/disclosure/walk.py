@@ -89,19 +89,17 @@ class WalkStep:
         self.special = on_receipt_day or closes
 
 
-class WalkNode(dict[str, WalkStep]):
-    """A state together with the shape of every clock; maps event types to steps.
+class WalkNode:
+    """A state together with the shape of every clock, and its steps by event type."""
 
-    A dict itself, so that the walk's one lookup per event is a subscript.
-    """
-
-    __slots__ = ("next_events", "shapes", "state")
+    __slots__ = ("next_events", "shapes", "state", "steps")
 
     def __init__(self, state: str, shapes: tuple[Shape, ...], next_events: tuple[str, ...]) -> None:
-        super().__init__()
         self.state = state
         self.shapes = shapes
         self.next_events = next_events
+        #: Steps met so far (an exact dict: its subscript is the fastest lookup CPython has).
+        self.steps: dict[str, WalkStep] = {}
 
 
 class Walk:
@@ -134,18 +132,28 @@ class Walk:
         self.deadline_bound = self._deadline_bound()
         receipt = machine.actions.get(RECEIPT, ())
         shapes = self._shapes_after(tuple((_ABSENT, 0, 0) for _ in ruleset.clocks), receipt, False)
-        self.root: WalkNode | None = None
-        # Without a bound (a data-given limit with no max, unlimited extensions) never walk.
-        if shapes is not None and self.deadline_bound is not None:
-            self.root = self._node(ruleset.initial_state, shapes)
+        root = self._node(ruleset.initial_state, shapes) if shapes is not None else None
+        #: Whether the walk can be trusted: deadlines are bounded and receipt is accepted.
+        self.trusted = root is not None and self.deadline_bound is not None
+        self.root = root if root is not None else WalkNode(ruleset.initial_state, (), ())
+
+    @classmethod
+    def usable(cls, machine: Machine) -> Walk | None:
+        """The machine's walk, or None where a walk cannot be trusted.
+
+        That is when nothing bounds a deadline (a data-given limit with no
+        ``max``, extensions without ``max_times``) or when receipt itself is
+        refused by the clocks; every fold then runs the clocks at once.
+        """
+        walk = cls(machine)
+        return walk if walk.trusted else None
 
     # -- the walk -------------------------------------------------------------
     def fold(self, case: Case, as_of: dt.date) -> CaseState | None:
         """The case's state with its clocks left to run, or None for the full fold."""
         node = self.root
         if (
-            node is None
-            or case.ruleset not in self.own_ids
+            case.ruleset not in self.own_ids
             or case.applicant not in self.applicants
             or case.channel not in self.channels
         ):
@@ -165,7 +173,7 @@ class Walk:
         closed_on: dt.date | None = None
         for event in case.events:
             try:
-                step = node[event.type]
+                step = node.steps[event.type]
             except KeyError:
                 found = self._step(node, event.type)
                 if found is None:
@@ -219,7 +227,7 @@ class Walk:
         """Build the step on first use; sequences the walk declines are not remembered."""
         step = self._build_step(node, etype)
         if step is not None:
-            node[etype] = step
+            node.steps[etype] = step
         return step
 
     def _build_step(self, node: WalkNode, etype: str) -> WalkStep | None:
