@@ -1,10 +1,12 @@
 """The compiled state machine: fold a case's event log into its state.
 
 A :class:`Machine` is built once per ruleset: transitions become a dict keyed
-by (state, event), clock triggers an index from event to clock actions. Folding
-an event is then a few lookups and field updates. A case is never mutated:
-:meth:`Machine.apply` validates by folding and returns a new case, so a
-rejected event changes nothing.
+by (state, event), clock triggers an index from event to clock actions. The
+full fold here applies each event with its clock actions and is the one place
+that explains rejections; :mod:`disclosure.walk` is the fast path that
+settles valid logs without running clocks and defers them to the first read.
+A case is never mutated: :meth:`Machine.apply` validates by folding and
+returns a new case, so a rejected event changes nothing.
 """
 
 from __future__ import annotations
