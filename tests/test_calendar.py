@@ -68,6 +68,19 @@ def test_out_of_range_is_a_clear_error() -> None:
         NATIONAL.add_working_days(D("2040-12-20"), 30)
 
 
+@pytest.mark.parametrize("n", [1, 5, 60, 1000])
+def test_last_day_with_room_is_the_last_day_a_deadline_fits(n: int) -> None:
+    day = NATIONAL.last_day_with_room(n)
+    assert NATIONAL.add_working_days(day, n) <= D("2040-12-31")
+    with pytest.raises(CalendarRangeError, match="past the end"):
+        NATIONAL.add_working_days(day + dt.timedelta(days=1), n)
+
+
+def test_last_day_with_room_at_the_extremes() -> None:
+    assert NATIONAL.last_day_with_room(0) == D("2040-12-31")
+    assert NATIONAL.last_day_with_room(10**6) < D("2000-01-01")
+
+
 def test_regional_calendar_adds_local_holidays() -> None:
     reg = CalendarRegistry.default([GUANGXI])
     gx = reg.get("cn-guangxi")

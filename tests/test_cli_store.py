@@ -16,6 +16,18 @@ from conftest import EXAMPLES
 from disclosure.cli import cli
 
 AGENCY = EXAMPLES / "agency-2024"
+#: Opens a plain case "A" (add ``--db``).
+OPEN_A = [
+    "case",
+    "open",
+    "A",
+    "--applicant",
+    "natural_person",
+    "--channel",
+    "online",
+    "--received",
+    "2024-03-01",
+]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -99,19 +111,7 @@ def test_open_event_show_list(db: str) -> None:
 
 
 def test_rejected_event_lists_allowed_and_changes_nothing(db: str) -> None:
-    run(
-        "case",
-        "open",
-        "A",
-        "--applicant",
-        "natural_person",
-        "--channel",
-        "online",
-        "--received",
-        "2024-03-01",
-        "--db",
-        db,
-    )
+    run(*OPEN_A, "--db", db)
     code, _, err = run(
         "case", "event", "A", "correction_received", "--on", "2024-03-02", "--db", db
     )
@@ -134,17 +134,7 @@ def test_rejected_event_lists_allowed_and_changes_nothing(db: str) -> None:
         (["case", "event", "A", "decide", "outcome"], "is not KEY=VALUE"),
         (["case", "event", "A", "extend", "--expect-seq", "3"], "expected 3 events"),
         (
-            [
-                "case",
-                "open",
-                "A",
-                "--applicant",
-                "natural_person",
-                "--channel",
-                "online",
-                "--received",
-                "2024-03-01",
-            ],
+            OPEN_A,
             "case A already exists",
         ),
         (
@@ -166,19 +156,7 @@ def test_rejected_event_lists_allowed_and_changes_nothing(db: str) -> None:
     ],
 )
 def test_store_user_errors(db: str, args: list[str], message: str) -> None:
-    run(
-        "case",
-        "open",
-        "A",
-        "--applicant",
-        "natural_person",
-        "--channel",
-        "online",
-        "--received",
-        "2024-03-01",
-        "--db",
-        db,
-    )
+    run(*OPEN_A, "--db", db)
     code, out, err = run(*args, "--db", db)
     assert code != 0
     assert message in err, err

@@ -70,8 +70,6 @@ class WorkingCalendar:
         self._makeup = dict(makeup_days)
         self._first = dt.date(first_year, 1, 1)
         self._last = dt.date(last_year, 12, 31)
-        #: The first and last day the calendar covers.
-        self.span = (self._first, self._last)
         self._base = self._first.toordinal()
         size = self._last.toordinal() - self._base + 1
         # _rank[i]: working days among offsets 0..i; _workdays[k]: offset of the (k+1)-th.
@@ -135,17 +133,13 @@ class WorkingCalendar:
         """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
         return self._rank[self._offset(end)] - self._rank[self._offset(start)]
 
-    def room_after(self, day: dt.date) -> int:
-        """How many working days the calendar still holds after ``day``.
+    def last_day_with_room(self, n: int) -> dt.date:
+        """The last day with at least ``n`` working days after it in the calendar.
 
-        ``add_working_days(day, n)`` stays inside the calendar exactly when
-        ``n`` is at most this; a fold uses it to know in advance that no
+        ``add_working_days(day, n)`` stays inside the calendar exactly for
+        days up to this one; a fold uses it to know in advance that no
         deadline can fall off the end.
         """
-        return len(self._workdays) - self._rank[self._offset(day)]
-
-    def last_day_with_room(self, n: int) -> dt.date:
-        """The last day with at least ``n`` working days after it in the calendar."""
         if n <= 0:
             return self._last
         if n > len(self._workdays):

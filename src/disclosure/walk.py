@@ -210,7 +210,8 @@ class Walk:
         except DisclosureError:
             return None
         safe = cal.last_day_with_room(math.ceil(self.deadline_bound or 0))
-        known = self.known_calendars[name] = (self.calendars.generation, cal.id, cal.span[0], safe)
+        first = dt.date(cal.first_year, 1, 1)
+        known = self.known_calendars[name] = (self.calendars.generation, cal.id, first, safe)
         return known
 
     # -- building the automaton -------------------------------------------------
