@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import cases
 
 from disclosure import AgencyData, Engine, build_report, load_template
-from disclosure.checker import check_file
 from disclosure.plugins import Plugins
-from disclosure.render import render
+from disclosure.reports.checker import check_file
+from disclosure.reports.render import render
 
 
 def make_reports(folder: Path, n: int) -> None:

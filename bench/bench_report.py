@@ -43,7 +43,7 @@ def main() -> None:
     template = load_template("cn-annual-2021", machine.ruleset)
     if args.store:
         from disclosure import Store
-        from disclosure.report import report_event_types
+        from disclosure.reports.build import report_event_types
 
         before = peak_mb()
         start = time.perf_counter()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from disclosure import Case, Engine, Event, EventRejected
-from disclosure.case import dump_cases_yaml
+from disclosure.lifecycle.case import dump_cases_yaml
 from disclosure.plugins import Plugins
 
 KINDS = [

@@ -191,7 +191,7 @@ def test_count_then_add_lands_on_last_working_day(day: dt.date, span: int) -> No
 
 
 def test_national_table_cache_round_trips(tmp_path, monkeypatch) -> None:
-    from disclosure import calendar_load
+    from disclosure.calendars import registry as calendar_load
 
     monkeypatch.setenv("DISCLOSURE_CACHE_DIR", str(tmp_path))
     calendar_load._national_days.cache_clear()

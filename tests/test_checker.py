@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
 from disclosure import AnnualReportJob
-from disclosure.checker import check_file, check_text
-from disclosure.checker.extract import split_digits
-from disclosure.checker.tokens import html_to_text
 from disclosure.cli import cli
-from disclosure.render import render
+from disclosure.reports.checker import check_file, check_text
+from disclosure.reports.checker.extract import split_digits
+from disclosure.reports.checker.tokens import html_to_text
+from disclosure.reports.render import render
 
 SEED = ROOT.parent / "shared" / "seed" / "zhangshu-admin-service-center-2021-annual-report.txt"
 YEARS = [("agency-2024", 2024), ("agency-2020", 2020), ("zhangshu-2021", 2021)]

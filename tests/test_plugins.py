@@ -11,15 +11,18 @@ from typing import Any
 import pytest
 
 from conftest import DATA, ROOT, D, make_case
-from disclosure import Case, Engine, Event, build_report, hookspecs
-from disclosure.plugin_types import (
+from disclosure import Case, Engine, Event, build_report
+from disclosure.plugins import (
     CalendarAdjustment,
     DeadlinePolicy,
     OutcomeCode,
+    PluginError,
+    Plugins,
     RendererSpec,
     Resources,
+    hookimpl,
+    hookspecs,
 )
-from disclosure.plugins import PluginError, Plugins, hookimpl
 from disclosure.store import Store
 
 HOOKS = sorted(
@@ -258,7 +261,7 @@ class _FakeEntryPoint:
 
 
 def test_entry_points_load_and_filter(monkeypatch: pytest.MonkeyPatch) -> None:
-    import disclosure.plugins as plugins_mod
+    import disclosure.plugins.manager as plugins_mod
 
     monkeypatch.setattr(
         plugins_mod,

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES, D, make_case
 from disclosure import Case, DocumentError, Event, load_cases
-from disclosure.annual import AnnualReportJob
-from disclosure.render import BUILTIN_RENDERERS, render
-from disclosure.report import build_report, drill_down, load_agency_data, read_narrative
-from disclosure.report_template import TemplateError, load_template
+from disclosure.reports.build import build_report, drill_down, load_agency_data, read_narrative
+from disclosure.reports.job import AnnualReportJob
+from disclosure.reports.render import BUILTIN_RENDERERS, render
+from disclosure.reports.template import TemplateError, load_template
 
 EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html", "csv": "csv", "json": "json"}
 EXAMPLE_YEARS = [

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from conftest import D, event_data
 from disclosure import CalendarRegistry, Case, Engine, Event, EventRejected, Machine, load_ruleset
 from disclosure.plugins import Plugins
-from disclosure.report_template import load_template
+from disclosure.reports.template import load_template
 from disclosure.store import Store
 
 RULESET = load_ruleset("cn-ogi-2019")
@@ -126,7 +126,7 @@ def _round_trip(cases: list[Case]) -> None:
         first.import_cases(cases)
         exported = list(first.iter_cases())
         f = Path(tmp) / "out.yaml"
-        from disclosure.case import dump_cases_yaml
+        from disclosure.lifecycle.case import dump_cases_yaml
 
         f.write_text(dump_cases_yaml([c.to_dict() for c in exported]), encoding="utf-8")
         second = Store(Path(tmp) / "b.db", engine)

@@ -8,14 +8,14 @@ from typing import Any
 
 import attrs
 import pytest
+from disclosure.lifecycle.walk import _compile_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, EXAMPLES, GUANGXI, D, event_data, make_case
 from disclosure import CalendarRegistry, Case, DisclosureError, Event, Machine, load_ruleset
-from disclosure.plugin_types import DeadlinePolicy
-from disclosure.ruleset import FieldSpec
-from disclosure.walk import _compile_check
+from disclosure.plugins import DeadlinePolicy
+from disclosure.rules.model import FieldSpec
 
 AS_OF = D("2027-03-01")
 SAFE = D("2030-01-01")
@@ -299,7 +299,7 @@ def on_calendar(case: Case, calendar: str, received: str | None = None) -> Case:
 
 
 def test_walk_follows_calendars_added_later(tmp_path: Any) -> None:
-    from disclosure.calendar_load import read_calendar_file
+    from disclosure.calendars.registry import read_calendar_file
 
     registry = CalendarRegistry.default()
     machine = Machine(load_ruleset("cn-ogi-2019"), calendars=registry)

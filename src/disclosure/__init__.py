@@ -21,77 +21,85 @@ from typing import TYPE_CHECKING, Any
 #: Public name -> the module that defines it. Imported on first use, so that
 #: ``import disclosure`` (and ``disclosure --help``) stays fast.
 _EXPORTS: dict[str, str] = {
-    "AgencyData": "report",
-    "AnnualReportJob": "annual",
+    "AgencyData": "reports.build",
+    "AnnualReportJob": "reports.job",
     "CalendarError": "errors",
     "CalendarRangeError": "errors",
-    "CalendarRegistry": "calendar_load",
-    "Case": "case",
+    "CalendarRegistry": "calendars.registry",
+    "Case": "lifecycle.case",
     "CaseFileError": "errors",
-    "CaseState": "machine",
-    "CheckResult": "report",
-    "ClockStep": "clocks",
-    "ConflictError": "store",
+    "CaseState": "lifecycle.state",
+    "CheckResult": "reports.build",
+    "ClockStep": "lifecycle.clocks",
+    "ConflictError": "errors",
     "DEFAULT_RULESET": "engine",
-    "DayInfo": "calendar",
-    "Deadline": "clocks",
+    "DayInfo": "calendars.calendar",
+    "DeadlinePolicy": "lifecycle.policy",
+    "Deadline": "lifecycle.clocks",
     "DisclosureError": "errors",
     "DocumentError": "errors",
     "Engine": "engine",
-    "Event": "case",
+    "Event": "lifecycle.case",
     "EventRejected": "errors",
-    "Finding": "machine",
-    "Grid": "report",
-    "Machine": "machine",
+    "Finding": "lifecycle.state",
+    "Grid": "reports.build",
+    "Machine": "lifecycle.machine",
     "NotFoundError": "errors",
+    "PluginError": "errors",
+    "Plugins": "plugins",
     "Problem": "errors",
     "Projection": "store",
-    "Report": "report",
-    "ReportTemplate": "report_template",
-    "Ruleset": "ruleset",
+    "Report": "reports.build",
+    "ReportTemplate": "reports.template",
+    "Ruleset": "rules.model",
     "RulesetError": "errors",
     "Store": "store",
-    "StoreError": "store",
-    "TemplateError": "report_template",
-    "TimelineEntry": "machine",
-    "WorkingCalendar": "calendar",
-    "build_report": "report",
-    "builtin_rulesets": "ruleset_load",
-    "drill_down": "report",
-    "lint_ruleset": "ruleset_load",
-    "load_agency_data": "report",
-    "load_cases": "case",
-    "load_ruleset": "ruleset_load",
-    "load_template": "report_template",
-    "read_calendar_file": "calendar_load",
-    "read_narrative": "report",
-    "render": "render",
-    "ruleset_to_dict": "ruleset",
-    "run_checks": "report",
-    "template_for_year": "report_template",
+    "StoreError": "errors",
+    "TemplateError": "errors",
+    "TimelineEntry": "lifecycle.state",
+    "WorkingCalendar": "calendars.calendar",
+    "build_report": "reports.build",
+    "builtin_rulesets": "rules.load",
+    "drill_down": "reports.build",
+    "lint_ruleset": "rules.load",
+    "load_agency_data": "reports.build",
+    "load_cases": "lifecycle.case",
+    "load_ruleset": "rules.load",
+    "load_template": "reports.template",
+    "read_calendar_file": "calendars.registry",
+    "read_narrative": "reports.build",
+    "render": "reports.render",
+    "ruleset_to_dict": "rules.model",
+    "run_checks": "reports.build",
+    "template_for_year": "reports.template",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .annual import AnnualReportJob
-    from .calendar import DayInfo, WorkingCalendar
-    from .calendar_load import CalendarRegistry, read_calendar_file
-    from .case import Case, Event, load_cases
-    from .clocks import ClockStep, Deadline
-    from .engine import DEFAULT_RULESET, Engine
-    from .errors import (
+    from disclosure.calendars.calendar import DayInfo, WorkingCalendar
+    from disclosure.calendars.registry import CalendarRegistry, read_calendar_file
+    from disclosure.engine import DEFAULT_RULESET, Engine
+    from disclosure.errors import (
         CalendarError,
         CalendarRangeError,
         CaseFileError,
+        ConflictError,
         DisclosureError,
         DocumentError,
         EventRejected,
         NotFoundError,
+        PluginError,
         Problem,
         RulesetError,
+        StoreError,
+        TemplateError,
     )
-    from .machine import CaseState, Finding, Machine, TimelineEntry
-    from .render import render
-    from .report import (
+    from disclosure.lifecycle.case import Case, Event, load_cases
+    from disclosure.lifecycle.clocks import ClockStep, Deadline
+    from disclosure.lifecycle.machine import Machine
+    from disclosure.lifecycle.policy import DeadlinePolicy
+    from disclosure.lifecycle.state import CaseState, Finding, TimelineEntry
+    from disclosure.plugins import Plugins
+    from disclosure.reports.build import (
         AgencyData,
         CheckResult,
         Grid,
@@ -102,10 +110,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         read_narrative,
         run_checks,
     )
-    from .report_template import ReportTemplate, TemplateError, load_template, template_for_year
-    from .ruleset import Ruleset, ruleset_to_dict
-    from .ruleset_load import builtin_rulesets, lint_ruleset, load_ruleset
-    from .store import ConflictError, Projection, Store, StoreError
+    from disclosure.reports.job import AnnualReportJob
+    from disclosure.reports.render import render
+    from disclosure.reports.template import ReportTemplate, load_template, template_for_year
+    from disclosure.rules.load import builtin_rulesets, lint_ruleset, load_ruleset
+    from disclosure.rules.model import Ruleset, ruleset_to_dict
+    from disclosure.store import Projection, Store
 
 __version__ = "0.1.0"
 
@@ -124,6 +134,7 @@ __all__ = [
     "ConflictError",
     "DayInfo",
     "Deadline",
+    "DeadlinePolicy",
     "DisclosureError",
     "DocumentError",
     "Engine",
@@ -133,6 +144,8 @@ __all__ = [
     "Grid",
     "Machine",
     "NotFoundError",
+    "PluginError",
+    "Plugins",
     "Problem",
     "Projection",
     "Report",

@@ -1,5 +1,5 @@
 """``python -m disclosure`` runs the command line."""
 
-from .cli import main
+from disclosure.cli import main
 
 main()

@@ -16,17 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .calendar_load import CalendarRegistry
-from .case import Case, Event
-from .errors import DisclosureError, NotFoundError
-from .machine import CaseState, Machine
-from .plugin_types import DeadlinePolicy, RendererSpec
-from .plugins import PluginError, Plugins
-from .ruleset import Outcome, Ruleset
-from .ruleset_load import builtin_dir, load_ruleset
+from disclosure.calendars.registry import CalendarRegistry
+from disclosure.errors import DisclosureError, NotFoundError, PluginError
+from disclosure.lifecycle.case import Case, Event
+from disclosure.lifecycle.machine import CaseState, Machine
+from disclosure.lifecycle.policy import DeadlinePolicy
+from disclosure.plugins.manager import Plugins
+from disclosure.plugins.types import RendererSpec
+from disclosure.rules.load import builtin_dir, load_ruleset
+from disclosure.rules.model import Outcome, Ruleset
 
 if TYPE_CHECKING:  # report templates load only when a report is made
-    from .report_template import ReportTemplate
+    from disclosure.reports.template import ReportTemplate
 
 DEFAULT_RULESET = "cn-ogi-2019"
 
@@ -132,7 +133,7 @@ class Engine:
     # -- report templates and renderers ------------------------------------------
     def template(self, name: str | None = None, *, year: int | None = None) -> ReportTemplate:
         """A report template checked against the default ruleset and plugin outcomes."""
-        from .report_template import load_template, template_for_year
+        from disclosure.reports.template import load_template, template_for_year
 
         if name is None:
             if year is None:

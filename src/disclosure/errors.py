@@ -8,6 +8,7 @@ once instead of fixing them one run at a time.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -102,3 +103,40 @@ class EventRejected(DisclosureError):
         self.where = where
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}case {case_id}: {message}")
+
+
+class TypeMismatch(TypeError):
+    """A value of the wrong YAML type."""
+
+
+class ClockRefusal(Exception):
+    """An action the clock cannot take (e.g. a second extension)."""
+
+
+class PluginError(DisclosureError):
+    """A plugin failed to load, failed in a hook, or returned something wrong."""
+
+
+class TemplateError(DocumentError):
+    """A report template failed to load or does not fit its ruleset."""
+
+
+class StoreError(DisclosureError):
+    """The store cannot be opened or written."""
+
+
+class ConflictError(StoreError):
+    """Someone else appended to the case first; reload and try again."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return a hint naming the closest choice, or the list when none is close."""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if not options:
+        return ""
+    if len(options) <= 12:
+        return "expected one of: " + ", ".join(options)
+    return "expected one of: " + ", ".join(options[:12]) + ", ..."

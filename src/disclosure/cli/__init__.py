@@ -12,18 +12,18 @@ from typing import Any
 
 import click
 
-from . import casestore
-from .calendars import calendar_group
-from .cases import case_group
-from .dashboard import advance_cmd, due_cmd, init_cmd, store_group
-from .plugin_cmd import plugins_cmd
-from .reports import report_group
-from .rules import rules_group
+from disclosure.cli import casestore
+from disclosure.cli.calendars import calendar_group
+from disclosure.cli.cases import case_group
+from disclosure.cli.dashboard import advance_cmd, due_cmd, init_cmd, store_group
+from disclosure.cli.plugin_cmd import plugins_cmd
+from disclosure.cli.reports import report_group
+from disclosure.cli.rules import rules_group
 
 
 class _Cli(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
-        from ..errors import DisclosureError
+        from disclosure.errors import DisclosureError
 
         try:
             return super().invoke(ctx)

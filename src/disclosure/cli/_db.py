@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from disclosure.store.sqlite import Store
 
 
 db_option = click.option(
@@ -24,8 +24,8 @@ db_option = click.option(
 def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> Store:
     import os
 
-    from ..store import Store
-    from ._engine import make_engine
+    from disclosure.cli._engine import make_engine
+    from disclosure.store.sqlite import Store
 
     # How long to wait for another writer before giving up (seconds).
     timeout = float(os.environ.get("DISCLOSURE_BUSY_TIMEOUT", "10"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from disclosure.engine import Engine
 
 
 #: ``--calendar-file``: extra calendar files or directories for one command.
@@ -28,8 +28,8 @@ def no_plugins_requested() -> bool:
 
 
 def make_engine(calendar_files: Iterable[str] = ()) -> Engine:
-    from ..engine import Engine
-    from ..plugins import Plugins
+    from disclosure.engine import Engine
+    from disclosure.plugins.manager import Plugins
 
     return Engine(
         plugins=Plugins.load(no_plugins=no_plugins_requested()),

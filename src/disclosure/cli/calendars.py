@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._engine import calendar_files_option
+from disclosure.cli._engine import calendar_files_option
 
 if TYPE_CHECKING:
-    from ..calendar import WorkingCalendar
+    from disclosure.calendars.calendar import WorkingCalendar
 
-from ._out import DATE, console, print_json
+from disclosure.cli._out import DATE, console, print_json
 
 _calendar_opt = click.option(
     "--calendar",
@@ -29,7 +29,7 @@ def calendar_group() -> None:
 
 
 def _calendar(calendar_id: str | None, files: tuple[str, ...]) -> WorkingCalendar:
-    from ._engine import make_engine
+    from disclosure.cli._engine import make_engine
 
     engine = make_engine(files)
     return engine.calendars.get(calendar_id or engine.machine().default_calendar)

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._db import db_option, open_store
-from ._engine import calendar_files_option
-from ._out import DATE, console, print_json, print_lapses
+from disclosure.cli._db import db_option, open_store
+from disclosure.cli._engine import calendar_files_option
+from disclosure.cli._out import DATE, console, print_json, print_lapses
 
 if TYPE_CHECKING:
-    from ..case import Case
-    from ..engine import Engine
-    from ..machine import CaseState
+    from disclosure.engine import Engine
+    from disclosure.lifecycle.case import Case
+    from disclosure.lifecycle.machine import CaseState
 
 
 @click.group("case")
@@ -24,13 +24,13 @@ def case_group() -> None:
 
 
 def _engine(calendar_files: tuple[str, ...] = ()) -> Engine:
-    from ._engine import make_engine
+    from disclosure.cli._engine import make_engine
 
     return make_engine(calendar_files)
 
 
 def _load(files: tuple[str, ...]) -> list[Case]:
-    from ..case import load_cases
+    from disclosure.lifecycle.case import load_cases
 
     cases = []
     for f in files:
@@ -145,8 +145,7 @@ def case_explain(
 
     Give case files, or a case id to read it from the store (--db).
     """
-    from ..errors import NotFoundError
-    from ..hints import did_you_mean
+    from disclosure.errors import NotFoundError, did_you_mean
 
     engine = _engine(calendar_files)
     if len(files) == 1 and not Path(files[0]).exists() and Path(db).exists():

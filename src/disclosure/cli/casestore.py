@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from ._db import db_option, open_store
-from ._out import DATE, console, print_json
+from disclosure.cli._db import db_option, open_store
+from disclosure.cli._out import DATE, console, print_json
 
 _personal_opt = click.option(
     "--show-personal-data",
@@ -20,7 +20,7 @@ _personal_opt = click.option(
 
 
 def _mask(case_dict: dict[str, Any], show: bool) -> dict[str, Any]:
-    from ..privacy import MASKS
+    from disclosure.privacy import MASKS
 
     if show:
         return case_dict
@@ -64,7 +64,7 @@ def case_open(
     db: str,
 ) -> None:
     """Register a new application CASE_ID in the store."""
-    from ..case import Case
+    from disclosure.lifecycle.case import Case
 
     with open_store(db) as store:
         state = store.open_case(
@@ -126,7 +126,7 @@ def case_event(
     db: str,
 ) -> None:
     """Record EVENT_TYPE on CASE_ID (rejected events change nothing)."""
-    from ..case import Event
+    from disclosure.lifecycle.case import Event
 
     data: dict[str, Any] = {}
     for item in fields:
@@ -182,7 +182,7 @@ def case_show(
         return
     from rich.table import Table
 
-    from .cases import _left_text
+    from disclosure.cli.cases import _left_text
 
     out = console()
     out.print(
@@ -310,7 +310,7 @@ def case_list(
 @db_option
 def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str) -> None:
     """Import case files (YAML, JSON or JSON Lines) into the store."""
-    from ..case import load_cases
+    from disclosure.lifecycle.case import load_cases
 
     total = 0
     with open_store(db) as store:
@@ -344,7 +344,7 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
 
     Personal data is exported unmasked only with --show-personal-data.
     """
-    from ..case import dump_cases_yaml
+    from disclosure.lifecycle.case import dump_cases_yaml
 
     kind = fmt or (Path(output).suffix.lstrip(".") if output else "yaml")
     if kind == "yml":

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ._db import db_option, open_store
-from ._out import DATE, console, print_json, print_lapses
+from disclosure.cli._db import db_option, open_store
+from disclosure.cli._out import DATE, console, print_json, print_lapses
 
 SHOWN = 20
 
@@ -19,7 +19,8 @@ SHOWN = 20
 @db_option
 def init_cmd(force: bool, db: str) -> None:
     """Create an empty case store."""
-    from ..store import Store, StoreError
+    from disclosure.errors import StoreError
+    from disclosure.store.sqlite import Store
 
     path = Path(db)
     if path.exists():

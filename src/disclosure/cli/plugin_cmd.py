@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ._out import console, print_json
+from disclosure.cli._out import console, print_json
 
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def plugins_cmd(as_json: bool) -> None:
     """List loaded plugins (the built-in one included) and their hooks."""
-    from ..plugins import Plugins
-    from ._engine import no_plugins_requested
+    from disclosure.cli._engine import no_plugins_requested
+    from disclosure.plugins.manager import Plugins
 
     info = Plugins.load(no_plugins=no_plugins_requested()).info()
     if as_json:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._out import print_json
+from disclosure.cli._out import print_json
 
 if TYPE_CHECKING:
-    from ..checker import CheckedReport
+    from disclosure.reports.checker import CheckedReport
 
 FORMATS = ("text", "markdown", "html", "csv", "json")
 
@@ -98,12 +98,12 @@ def report_annual(
 
     Exits 1 when a blocking reconciliation check fails.
     """
-    from ..annual import AnnualReportJob
-    from ..errors import DisclosureError
+    from disclosure.errors import DisclosureError
+    from disclosure.reports.job import AnnualReportJob
 
     if not case_files and not db:
         raise click.UsageError("give --cases FILE (repeatable) or --db FILE")
-    from ._engine import make_engine
+    from disclosure.cli._engine import make_engine
 
     job = AnnualReportJob(make_engine(calendar_files))
     report = job.build(
@@ -116,7 +116,7 @@ def report_annual(
         previous=previous,
     )
     if explain is not None:
-        from ..report import drill_down
+        from disclosure.reports.build import drill_down
 
         row, col = explain
         table = "table3"
@@ -178,7 +178,7 @@ def report_check(
     """
     import json as jsonlib
 
-    from ..checker import check_file
+    from disclosure.reports.checker import check_file
 
     files: list[Path] = []
     for p in map(Path, paths):
@@ -223,7 +223,7 @@ def report_check(
 def _show_checks(results: list[CheckedReport], unreadable: dict[str, str]) -> None:
     from rich.table import Table
 
-    from ._out import console
+    from disclosure.cli._out import console
 
     out = console()
     table = Table(title="Annual reports checked", title_justify="left")

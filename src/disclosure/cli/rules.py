@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._out import console, print_json
+from disclosure.cli._out import console, print_json
 
 
 @click.group("rules")
@@ -16,7 +16,7 @@ def rules_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def rules_list(as_json: bool) -> None:
     """List the built-in rulesets."""
-    from ..ruleset_load import builtin_rulesets, load_ruleset
+    from disclosure.rules.load import builtin_rulesets, load_ruleset
 
     rows = []
     for name, path in builtin_rulesets().items():
@@ -54,8 +54,8 @@ def rules_show(name: str, as_json: bool) -> None:
 
     NAME is a built-in ruleset name or a path to a ruleset file.
     """
-    from ..ruleset import ruleset_to_dict
-    from ..ruleset_load import load_ruleset
+    from disclosure.rules.load import load_ruleset
+    from disclosure.rules.model import ruleset_to_dict
 
     rs = load_ruleset(name)
     if as_json:
@@ -123,7 +123,7 @@ def rules_show(name: str, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def rules_lint(files: tuple[str, ...]) -> None:
     """Check ruleset files; print file:line:col for each problem, exit 1 if any."""
-    from ..ruleset_load import lint_ruleset
+    from disclosure.rules.load import lint_ruleset
 
     failed = False
     for f in files:
@@ -145,7 +145,7 @@ def rules_lint(files: tuple[str, ...]) -> None:
 )
 def rules_graph(name: str, fmt: str) -> None:
     """Print the lifecycle diagram of ruleset NAME (Mermaid or Graphviz dot)."""
-    from ..graph import lifecycle_graph
-    from ..ruleset_load import load_ruleset
+    from disclosure.rules.graph import lifecycle_graph
+    from disclosure.rules.load import load_ruleset
 
     click.echo(lifecycle_graph(load_ruleset(name), fmt), nl=False)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from disclosure.plugin_types import RendererSpec
-from disclosure.plugins import hookimpl
+from disclosure.plugins import RendererSpec, hookimpl
 
 if TYPE_CHECKING:
-    from disclosure.report import Report
+    from disclosure.reports.build import Report
 
 
 @hookimpl

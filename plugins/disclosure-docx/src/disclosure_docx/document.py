@@ -8,7 +8,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from disclosure.render.layout import (
+from disclosure.reports.build import Report
+from disclosure.reports.render.layout import (
     data_rows_under,
     label_levels,
     number,
@@ -16,7 +17,6 @@ from disclosure.render.layout import (
     table3_rows,
     title,
 )
-from disclosure.report import Report
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"

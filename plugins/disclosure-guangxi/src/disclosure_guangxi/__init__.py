@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from disclosure.case import Case
-from disclosure.plugin_types import DeadlinePolicy, Resources
-from disclosure.plugins import hookimpl
-from disclosure.ruleset import Ruleset
+from disclosure.lifecycle.case import Case
+from disclosure.plugins import DeadlinePolicy, Resources, hookimpl
+from disclosure.rules.model import Ruleset
 
 CALENDAR = Path(__file__).with_name("cn-guangxi.yaml")
 #: Case ids of the (fictional) regional government service centre.

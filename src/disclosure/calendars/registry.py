@@ -1,0 +1,361 @@
+"""Calendar files and the registry that builds calendars by id.
+
+A calendar file names an optional national source (a country of the
+``holidays`` package), an optional parent calendar (``extends``), whole-year
+schedules that replace the parent's days for those years, and local holidays
+and working days added on top (e.g. Guangxi's 壮族三月三). Files are validated
+like rulesets, with file:line:column in every error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import attrs
+import cattrs
+
+from disclosure.calendars.calendar import DayNote, WorkingCalendar
+from disclosure.documents.source import Positions
+from disclosure.documents.structure import load_checked, make_converter, rename_hook
+from disclosure.errors import CalendarError, NotFoundError, Problem, did_you_mean
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@attrs.frozen
+class CalendarAdjustment:
+    """Days to add to a calendar: days off and extra working days, with names."""
+
+    holidays: Mapping[dt.date, str] = attrs.field(factory=dict)
+    working_days: Mapping[dt.date, str] = attrs.field(factory=dict)
+    source: str = ""
+
+
+@attrs.frozen
+class CalendarMeta:
+    id: str
+    title: str = ""
+    extends: str | None = None
+    national: str | None = None
+    published_through: int | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    weekend: tuple[str, ...] = ("saturday", "sunday")
+
+
+@attrs.frozen
+class DayEntry:
+    """One day (``date``) or an inclusive range (``from``/``to``) with a name."""
+
+    name: str
+    date: dt.date | None = None
+    from_: dt.date | None = None
+    to: dt.date | None = None
+
+    def days(self) -> list[dt.date]:
+        if self.date is not None:
+            return [self.date]
+        assert self.from_ is not None and self.to is not None
+        n = (self.to - self.from_).days
+        return [self.from_ + dt.timedelta(days=i) for i in range(n + 1)]
+
+
+@attrs.frozen
+class Schedule:
+    holidays: tuple[DayEntry, ...] = ()
+    working_days: tuple[DayEntry, ...] = ()
+
+
+@attrs.frozen
+class CalendarFile:
+    calendar: CalendarMeta
+    holidays: tuple[DayEntry, ...] = ()
+    working_days: tuple[DayEntry, ...] = ()
+    schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
+    source: str = attrs.field(default="", eq=False)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> cattrs.Converter:
+    conv = make_converter()
+    rename_hook(conv, DayEntry, from_="from")
+    from cattrs.gen import make_dict_structure_fn, override
+
+    conv.register_structure_hook(
+        CalendarFile, make_dict_structure_fn(CalendarFile, conv, source=override(omit=True))
+    )
+    return conv
+
+
+def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
+    problems: list[Problem] = []
+    meta = cal.calendar
+    for i, day in enumerate(meta.weekend):
+        if day not in _WEEKDAYS:
+            problems.append(
+                pos.problem(
+                    ("calendar", "weekend", i),
+                    f"'{day}' is not a weekday",
+                    did_you_mean(day, _WEEKDAYS),
+                )
+            )
+    if (
+        meta.extends is None
+        and meta.national is None
+        and (meta.first_year is None or meta.last_year is None)
+    ):
+        problems.append(
+            pos.problem(
+                ("calendar",), "a calendar without 'extends' needs 'first_year' and 'last_year'"
+            )
+        )
+    if meta.national is not None and not meta.national.replace("_", "").isalnum():
+        problems.append(
+            pos.problem(("calendar", "national"), f"'{meta.national}' is not a country name")
+        )
+
+    def entries(
+        path: tuple[str | int, ...], items: tuple[DayEntry, ...], year: int | None = None
+    ) -> None:
+        for i, entry in enumerate(items):
+            where = (*path, i)
+            single = entry.date is not None
+            ranged = entry.from_ is not None or entry.to is not None
+            if single == ranged:
+                problems.append(pos.problem(where, "give either 'date' or both 'from' and 'to'"))
+                continue
+            if ranged and (entry.from_ is None or entry.to is None):
+                problems.append(pos.problem(where, "a range needs both 'from' and 'to'"))
+                continue
+            if ranged and entry.to < entry.from_:  # type: ignore[operator]
+                problems.append(pos.problem((*where, "to"), "'to' is before 'from'"))
+                continue
+            if year is not None and any(d.year != year for d in entry.days()):
+                problems.append(pos.problem(where, f"day outside the schedule's year {year}"))
+
+    entries(("holidays",), cal.holidays)
+    entries(("working_days",), cal.working_days)
+    for key, sched in cal.schedules.items():
+        if not key.isdigit() or len(key) != 4:
+            problems.append(pos.problem(("schedules", key), f"'{key}' is not a year"))
+            continue
+        entries(("schedules", key, "holidays"), sched.holidays, int(key))
+        entries(("schedules", key, "working_days"), sched.working_days, int(key))
+    return problems
+
+
+def read_calendar_file(path: str | Path) -> CalendarFile:
+    """Read and validate one calendar file."""
+    cal, _ = load_checked(path, CalendarFile, _converter(), "calendar", CalendarError, _check)
+    return attrs.evolve(cal, source=str(path))
+
+
+@lru_cache(maxsize=8)
+def _national_days(
+    country: str, first: int, last: int
+) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
+    """Holidays and make-up days from the holidays package (pure; cached on disk).
+
+    Computing 41 years takes the package about 0.1 s, which every CLI call
+    would pay; the result is a pure function of the package version, so it is
+    kept in a small JSON file under the user's cache directory.
+    """
+    cache = _cache_file(country, first, last)
+    if cache is not None:
+        try:
+            raw = json.loads(cache.read_text(encoding="utf-8"))
+            off = {dt.date.fromisoformat(k): v for k, v in raw["off"].items()}
+            return off, frozenset(dt.date.fromisoformat(d) for d in raw["makeup"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    import holidays
+
+    try:
+        table = holidays.country_holidays(country, years=range(first, last + 1), language="en_US")
+    except NotImplementedError:
+        raise NotFoundError(f"the holidays package has no country '{country}'") from None
+    off = {day: str(name) for day, name in table.items()}
+    makeup = frozenset(d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last)
+    if cache is not None:
+        _write_cache(
+            cache,
+            {
+                "off": {d.isoformat(): n for d, n in sorted(off.items())},
+                "makeup": sorted(d.isoformat() for d in makeup),
+            },
+        )
+    return off, makeup
+
+
+def _cache_file(country: str, first: int, last: int) -> Path | None:
+    from importlib import metadata
+
+    base = os.environ.get("DISCLOSURE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "disclosure"
+    )
+    try:
+        version = metadata.version("holidays")
+    except metadata.PackageNotFoundError:
+        return None
+    return Path(base) / f"holidays-{version}-{country}-{first}-{last}.json"
+
+
+def _write_cache(path: Path, data: Mapping[str, object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home is fine: the table is just computed again
+
+
+class CalendarRegistry:
+    """Calendars by id, built on first use from calendar files and plugins.
+
+    Each registry is independent (no global state); the expensive national
+    table is cached per process because it is a pure function of its inputs.
+    """
+
+    def __init__(
+        self,
+        files: Iterable[CalendarFile] = (),
+        adjust: Callable[[str], Sequence[tuple[str, CalendarAdjustment]]] | None = None,
+    ) -> None:
+        self._files: dict[str, CalendarFile] = {}
+        self._built: dict[str, WorkingCalendar] = {}
+        self._adjust = adjust
+        #: Bumped whenever a calendar is added, so holders of built calendars can refresh.
+        self.generation = 0
+        for f in files:
+            self.add(f)
+
+    @classmethod
+    def from_paths(
+        cls,
+        paths: Iterable[str | Path],
+        adjust: Callable[[str], Sequence[tuple[str, CalendarAdjustment]]] | None = None,
+    ) -> CalendarRegistry:
+        """Calendars from these files and directories only (plugins give the built-ins)."""
+        reg = cls(adjust=adjust)
+        seen: set[Path] = set()
+        for path in _calendar_paths([Path(p) for p in paths]):
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                reg.add(read_calendar_file(path))
+        return reg
+
+    @classmethod
+    def default(cls, extra_paths: Iterable[str | Path] = ()) -> CalendarRegistry:
+        """The built-in calendars plus any extra calendar files or directories."""
+        from disclosure.rules.load import builtin_dir
+
+        reg = cls()
+        for path in _calendar_paths([builtin_dir() / "calendars", *map(Path, extra_paths)]):
+            reg.add(read_calendar_file(path))
+        return reg
+
+    def add(self, cal: CalendarFile, replace: bool = False) -> None:
+        cid = cal.calendar.id
+        if cid in self._files and not replace:
+            raise CalendarError(
+                [
+                    Problem(
+                        f"calendar '{cid}' is already defined in {self._files[cid].source}",
+                        cal.source,
+                    )
+                ],
+                f"calendar {cal.source}",
+            )
+        self._files[cid] = cal
+        self._built.clear()
+        self.generation += 1
+
+    def ids(self) -> list[str]:
+        return sorted(self._files)
+
+    def file(self, cid: str) -> CalendarFile:
+        if cid not in self._files:
+            raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)})")
+        return self._files[cid]
+
+    def get(self, cid: str) -> WorkingCalendar:
+        if cid not in self._built:
+            self._built[cid] = self._build(cid, ())
+        return self._built[cid]
+
+    def _build(self, cid: str, chain: tuple[str, ...]) -> WorkingCalendar:
+        if cid in chain:
+            raise NotFoundError(f"calendar '{cid}' extends itself: {' -> '.join((*chain, cid))}")
+        cal = self.file(cid)
+        meta = cal.calendar
+        holidays: dict[dt.date, DayNote] = {}
+        makeup: dict[dt.date, DayNote] = {}
+        weekend = frozenset(_WEEKDAYS.index(d) for d in meta.weekend)
+        first, last, published = meta.first_year, meta.last_year, meta.published_through
+        if meta.extends is not None:
+            parent = self._build(meta.extends, (*chain, cid))
+            holidays.update(parent._holidays)
+            makeup.update(parent._makeup)
+            first = first or parent.first_year
+            last = last or parent.last_year
+            published = published if published is not None else parent.published_through
+            if meta.weekend == ("saturday", "sunday"):
+                weekend = parent.weekend
+        first = first or 2000
+        last = last or 2040
+        if meta.national is not None:
+            off, extra = _national_days(meta.national, first, last)
+            source = f"holidays.{meta.national}"
+            holidays.update({d: DayNote(n, source) for d, n in off.items()})
+            makeup.update({d: DayNote("make-up working day", source) for d in extra})
+        for key, sched in sorted(cal.schedules.items()):
+            year = int(key)
+            for table in (holidays, makeup):
+                for day in [d for d in table if d.year == year]:
+                    del table[day]
+            for entry in sched.holidays:
+                holidays.update({d: DayNote(entry.name, cal.source) for d in entry.days()})
+            for entry in sched.working_days:
+                makeup.update({d: DayNote(entry.name, cal.source) for d in entry.days()})
+            if published is None or year == published + 1:
+                published = year
+        for entry in cal.holidays:
+            for d in entry.days():
+                holidays[d] = DayNote(entry.name, cal.source)
+                makeup.pop(d, None)
+        for entry in cal.working_days:
+            for d in entry.days():
+                makeup[d] = DayNote(entry.name, cal.source)
+        for plugin, adj in self._adjust(cid) if self._adjust else ():
+            source = adj.source or f"plugin {plugin}"
+            for d, name in adj.holidays.items():
+                holidays[d] = DayNote(name, source)
+                makeup.pop(d, None)
+            for d, name in adj.working_days.items():
+                makeup[d] = DayNote(name, source)
+        return WorkingCalendar(
+            cid,
+            title=meta.title,
+            first_year=first,
+            last_year=last,
+            published_through=published if published is not None else last,
+            holidays=holidays,
+            makeup_days=makeup,
+            weekend=weekend,
+        )
+
+
+def _calendar_paths(dirs_or_files: Iterable[Path]) -> list[Path]:
+    paths: list[Path] = []
+    for p in dirs_or_files:
+        if p.is_dir():
+            paths.extend(sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml", ".json")))
+        else:
+            paths.append(p)
+    return paths

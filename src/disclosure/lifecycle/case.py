@@ -1,0 +1,296 @@
+"""Cases and their events, and reading them from case files.
+
+A case is an id, who applied (an applicant kind), how (a channel), the day the
+application counts as received, and an ordered event log. Everything else —
+state, deadlines, outcome — is derived by folding the log through a machine.
+Kinds, channels and event types are checked against a ruleset when folding,
+not here, so a case file is independent of any one regime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from disclosure.documents.source import Positions, load_file, load_text
+from disclosure.documents.structure import kind_of, parse_date
+from disclosure.errors import CaseFileError, DocumentError, Problem, TypeMismatch, did_you_mean
+
+#: Keys every event may carry besides its ruleset-declared fields.
+EVENT_COMMON_KEYS = ("type", "on", "note", "by")
+#: Personal data fields that are masked in CLI output by default.
+PERSONAL_FIELDS = ("applicant_name", "id_number", "contact")
+
+
+@attrs.frozen
+class Event:
+    """One thing that happened to a case, on a day, with its data."""
+
+    type: str
+    on: dt.date
+    data: Mapping[str, Any] = attrs.field(factory=dict)
+    note: str = ""
+    by: str = ""
+    where: str = attrs.field(default="", eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "on": self.on.isoformat()}
+        for key, value in self.data.items():
+            out[key] = value.isoformat() if isinstance(value, dt.date) else value
+        if self.note:
+            out["note"] = self.note
+        if self.by:
+            out["by"] = self.by
+        return out
+
+
+@attrs.frozen
+class Case:
+    """An application and its event log (immutable; apply returns a new one)."""
+
+    id: str
+    applicant: str
+    channel: str
+    received: dt.date
+    events: tuple[Event, ...] = ()
+    ruleset: str | None = None
+    calendar: str | None = None
+    subject: str = ""
+    applicant_name: str = ""
+    id_number: str = ""
+    contact: str = ""
+    where: str = attrs.field(default="", eq=False, repr=False)
+
+    def with_event(self, event: Event) -> Case:
+        return attrs.evolve(self, events=(*self.events, event))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id}
+        if self.ruleset:
+            out["ruleset"] = self.ruleset
+        if self.calendar:
+            out["calendar"] = self.calendar
+        out.update(
+            applicant=self.applicant, channel=self.channel, received=self.received.isoformat()
+        )
+        for key in ("subject", *PERSONAL_FIELDS):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        out["events"] = [e.to_dict() for e in self.events]
+        return out
+
+
+_CASE_KEYS = (
+    "id",
+    "ruleset",
+    "calendar",
+    "applicant",
+    "channel",
+    "received",
+    "events",
+    "subject",
+    *PERSONAL_FIELDS,
+)
+_REQUIRED = ("id", "applicant", "channel", "received")
+
+
+def _where(pos: Positions, path: tuple[str | int, ...]) -> str:
+    line, _ = pos.locate(path)
+    return f"{pos.source}:{line}" if line is not None else pos.source
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (str, int)):
+        return str(value)
+    return None
+
+
+def case_from_data(
+    data: Any, pos: Positions, path: tuple[str | int, ...] = ()
+) -> tuple[Case | None, list[Problem]]:
+    """Build a case from plain data, collecting every problem with its position."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return None, [pos.problem(path, f"a case must be a mapping, got {kind_of(data)}")]
+    for key in data:
+        if key not in _CASE_KEYS:
+            problems.append(
+                pos.problem(
+                    (*path, key),
+                    f"unknown case key '{key}'",
+                    did_you_mean(key, _CASE_KEYS),
+                    at="key",
+                )
+            )
+    for key in _REQUIRED:
+        if key not in data:
+            problems.append(pos.problem(path, f"missing required key '{key}'"))
+    values: dict[str, Any] = {}
+    for key in ("id", "ruleset", "calendar", "applicant", "channel"):  # names: trimmed
+        if key in data:
+            text = _text(data[key])
+            if text is None:
+                problems.append(
+                    pos.problem((*path, key), f"'{key}' must be text, got {kind_of(data[key])}")
+                )
+            elif not text.strip():
+                problems.append(pos.problem((*path, key), f"'{key}' must not be empty"))
+            else:
+                values[key] = text.strip()
+    for key in ("subject", *PERSONAL_FIELDS):  # free text: kept exactly as given
+        if key in data and data[key] is not None:
+            text = _text(data[key])
+            if text is None:
+                problems.append(
+                    pos.problem((*path, key), f"'{key}' must be text, got {kind_of(data[key])}")
+                )
+            else:
+                values[key] = text
+    if "received" in data:
+        try:
+            values["received"] = parse_date(data["received"])
+        except TypeMismatch as exc:
+            problems.append(pos.problem((*path, "received"), str(exc)))
+    events: list[Event] = []
+    raw_events = data.get("events", [])
+    if raw_events is None:
+        raw_events = []
+    if not isinstance(raw_events, list):
+        problems.append(
+            pos.problem((*path, "events"), f"'events' must be a list, got {kind_of(raw_events)}")
+        )
+        raw_events = []
+    for i, raw in enumerate(raw_events):
+        epath = (*path, "events", i)
+        event, eprobs = event_from_data(raw, pos, epath)
+        problems.extend(eprobs)
+        if event is not None:
+            events.append(event)
+    if problems:
+        return None, problems
+    return Case(events=tuple(events), where=_where(pos, path), **values), []
+
+
+def event_from_data(
+    raw: Any, pos: Positions | None = None, path: tuple[str | int, ...] = ()
+) -> tuple[Event | None, list[Problem]]:
+    """Build one event from ``{type, on, note, by, **fields}``."""
+    pos = pos or Positions("<input>")
+    if not isinstance(raw, dict):
+        return None, [pos.problem(path, f"an event must be a mapping, got {kind_of(raw)}")]
+    problems: list[Problem] = []
+    etype = raw.get("type")
+    if not isinstance(etype, str) or not etype:
+        problems.append(pos.problem(path, "an event needs a 'type'"))
+    when: dt.date | None = None
+    if "on" not in raw:
+        problems.append(pos.problem(path, "an event needs a date 'on'"))
+    else:
+        try:
+            when = parse_date(raw["on"])
+        except TypeMismatch as exc:
+            problems.append(pos.problem((*path, "on"), str(exc)))
+    note = raw.get("note", "")
+    by = raw.get("by", "")
+    for key, value in (("note", note), ("by", by)):
+        if not isinstance(value, str):
+            problems.append(pos.problem((*path, key), f"'{key}' must be text"))
+    if problems:
+        return None, problems
+    data = {k: v for k, v in raw.items() if k not in EVENT_COMMON_KEYS}
+    assert isinstance(etype, str) and when is not None
+    return Event(etype, when, data, str(note), str(by), _where(pos, path)), []
+
+
+def cases_from_document(data: Any, pos: Positions) -> list[Case]:
+    """A document holds one case, a list of cases, or ``{cases: [...]}``."""
+    base: tuple[str, ...] | None
+    if isinstance(data, dict) and "cases" in data and "id" not in data:
+        items, base = data["cases"], ("cases",)
+    elif isinstance(data, list):
+        items, base = data, ()
+    else:
+        items, base = [data], None
+    if not isinstance(items, list):
+        raise CaseFileError([pos.problem(("cases",), "'cases' must be a list")], pos.source)
+    cases: list[Case] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        path: tuple[str | int, ...] = () if base is None else (*base, i)
+        case, probs = case_from_data(item, pos, path)
+        problems.extend(probs)
+        if case is not None:
+            if case.id in seen:
+                problems.append(
+                    pos.problem(
+                        (*path, "id"), f"duplicate case id '{case.id}' (also item {seen[case.id]})"
+                    )
+                )
+            seen[case.id] = i
+            cases.append(case)
+    if problems:
+        raise CaseFileError(problems, f"case file {pos.source}")
+    return cases
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    """Read every case of a YAML/JSON case file (or ``.jsonl``: one case per line)."""
+    p = Path(path)
+    if p.suffix == ".jsonl":
+        return _load_jsonl(p)
+    try:
+        doc = load_file(p, "case file")
+    except DocumentError as exc:
+        raise CaseFileError(exc.problems, f"case file {path}") from None
+    return cases_from_document(doc.data, doc.positions)
+
+
+def _load_jsonl(p: Path) -> list[Case]:
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError([Problem(f"cannot read file: {exc}", str(p))], str(p)) from None
+    cases: list[Case] = []
+    problems: list[Problem] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = load_text(line, f"{p}:{n}", "case")
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            continue
+        case, probs = case_from_data(doc.data, doc.positions)
+        problems.extend(probs)
+        if case is not None:
+            cases.append(attrs.evolve(case, where=f"{p}:{n}"))
+    if problems:
+        raise CaseFileError(problems, f"case file {p}")
+    return cases
+
+
+class _CaseDumper(yaml.SafeDumper):
+    """Writes text with line-break characters double-quoted, so it reads back exactly."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    breaks = any(ch in value for ch in "\x85\u2028\u2029\r")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if breaks else None)
+
+
+_CaseDumper.add_representer(str, _represent_str)
+
+
+def dump_cases_yaml(cases: list[dict[str, Any]]) -> str:
+    """A YAML case file for these cases (as ``Case.to_dict`` gives them)."""
+    return yaml.dump(
+        {"cases": cases}, Dumper=_CaseDumper, allow_unicode=True, sort_keys=False, width=100
+    )

@@ -1,0 +1,29 @@
+"""Deadline policies: a clock's limit for one case, set from outside the ruleset.
+
+Agencies promise shorter answers than the law's (a service promise), or must
+warn before a deadline; a plugin says so through this record. It lives in the
+lifecycle because the machine reads it; the plugin API re-exports it.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class DeadlinePolicy:
+    """A clock's limit for one case, and when to start warning.
+
+    ``limit``: units instead of the ruleset's (None keeps it); ``warn_at``:
+    after this many units the deadline is flagged as approaching.
+    """
+
+    limit: int | None = None
+    warn_at: int | None = None
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.limit is not None and self.limit < 0:
+            raise ValueError("a deadline policy's limit cannot be negative")
+        if self.warn_at is not None and self.warn_at < 0:
+            raise ValueError("a deadline policy's warn_at cannot be negative")

@@ -1,0 +1,326 @@
+"""What a fold returns: a case's state, and its deadlines when someone reads them.
+
+The state, outcome, closing day and next events are known the moment a fold
+returns. Deadlines, compliance findings and the timeline come from running the
+clocks; a fold that took the fast way (:mod:`disclosure.walk`) runs them on
+first access, so callers that only need the state never pay for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+
+import attrs
+
+from disclosure.lifecycle.case import Case
+from disclosure.lifecycle.clocks import ClockRun, Deadline
+from disclosure.rules.model import Ruleset
+
+
+@attrs.frozen
+class Finding:
+    """A compliance observation that does not block (e.g. a late decision)."""
+
+    code: str
+    severity: str
+    message: str
+    on: dt.date
+    clock: str | None = None
+    event: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "on": self.on.isoformat(),
+            "clock": self.clock,
+            "event": self.event,
+        }
+
+
+@attrs.frozen
+class TimelineEntry:
+    """One applied event with the state it moved the case from and to."""
+
+    on: dt.date
+    type: str
+    from_state: str
+    to_state: str
+    data: Mapping[str, Any]
+    note: str = ""
+    by: str = ""
+
+
+class Deadlines(Mapping[str, Deadline]):
+    """The deadlines of a folded case, frozen on first access.
+
+    Folding only moves clocks; turning them into :class:`Deadline` records
+    (remaining days, explanations) happens when someone looks.
+    """
+
+    __slots__ = ("_as_of", "_built", "_compliance", "_runs")
+
+    def __init__(
+        self, runs: Mapping[str, ClockRun], compliance: Mapping[str, bool], as_of: dt.date
+    ) -> None:
+        self._runs = runs
+        self._compliance = compliance
+        self._as_of = as_of
+        self._built: dict[str, Deadline] = {}
+
+    def __getitem__(self, name: str) -> Deadline:
+        built = self._built.get(name)
+        if built is None:
+            built = self._runs[name].deadline(self._as_of, self._compliance[name])
+            self._built[name] = built
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._runs)
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def __repr__(self) -> str:
+        return f"Deadlines({list(self._runs)})"
+
+
+@attrs.frozen
+class ClockOutcome:
+    """The part of a fold that needs the clocks: deadlines, findings, timeline."""
+
+    deadlines: Mapping[str, Deadline]
+    findings: tuple[Finding, ...]
+    raw_timeline: tuple[tuple[Any, ...], ...]
+
+
+class Folder(Protocol):
+    """The machine that folded a case: its ruleset, allowed events, and clocks on demand."""
+
+    @property
+    def ruleset(self) -> Ruleset: ...
+
+    @property
+    def allowed(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome: ...
+
+
+@attrs.frozen
+class RulesetFacts:
+    """What a finished state reads of its machine; stands in for it once pickled."""
+
+    ruleset: Ruleset
+    allowed: Mapping[str, tuple[str, ...]]
+
+    def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome:
+        raise AssertionError("a pickled CaseState carries its clock outcome")
+
+
+class CaseState:
+    """Everything derived from a case's log, as of a given day (read-only).
+
+    ``clocks`` is the :class:`ClockOutcome` when the fold ran the clocks;
+    when it is None, the machine runs them on first access, once.
+    """
+
+    __slots__ = (
+        "_as_of",
+        "_calendar",
+        "_case",
+        "_clocks",
+        "_closed_on",
+        "_machine",
+        "_outcome",
+        "_state",
+    )
+
+    def __init__(
+        self,
+        case: Case,
+        machine: Folder,
+        state: str,
+        outcome: str | None,
+        closed_on: dt.date | None,
+        calendar: str,
+        as_of: dt.date,
+        clocks: ClockOutcome | None = None,
+    ) -> None:
+        self._case = case
+        self._machine = machine
+        self._state = state
+        self._outcome = outcome
+        self._closed_on = closed_on
+        self._calendar = calendar
+        self._as_of = as_of
+        self._clocks = clocks
+
+    # -- known when the fold returns ---------------------------------------------
+    @property
+    def case(self) -> Case:
+        """The case that was folded."""
+        return self._case
+
+    @property
+    def case_id(self) -> str:
+        return self._case.id
+
+    @property
+    def ruleset(self) -> str:
+        return self._machine.ruleset.id
+
+    @property
+    def applicant(self) -> str:
+        return self._case.applicant
+
+    @property
+    def channel(self) -> str:
+        return self._case.channel
+
+    @property
+    def received(self) -> dt.date:
+        return self._case.received
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def waiting_on(self) -> str:
+        return self._machine.ruleset.states[self._state].waiting_on
+
+    @property
+    def closed(self) -> bool:
+        return self._machine.ruleset.states[self._state].closed
+
+    @property
+    def final(self) -> bool:
+        return self._machine.ruleset.states[self._state].final
+
+    @property
+    def outcome(self) -> str | None:
+        return self._outcome
+
+    @property
+    def outcome_group(self) -> str | None:
+        return self._machine.ruleset.outcomes[self._outcome].group if self._outcome else None
+
+    @property
+    def closed_on(self) -> dt.date | None:
+        return self._closed_on
+
+    @property
+    def next_events(self) -> tuple[str, ...]:
+        return self._machine.allowed[self._state]
+
+    @property
+    def calendar(self) -> str:
+        """The calendar the case's working days are counted with."""
+        return self._calendar
+
+    @property
+    def as_of(self) -> dt.date:
+        """The day deadlines and overdue findings are judged on."""
+        return self._as_of
+
+    # -- computed from the clocks on first access -----------------------------------
+    def _clock_outcome(self) -> ClockOutcome:
+        clocks = self._clocks
+        if clocks is None:
+            clocks = self._clocks = self._machine.clock_outcome(self._case, self._as_of)
+        return clocks
+
+    @property
+    def deadlines(self) -> Mapping[str, Deadline]:
+        return self._clock_outcome().deadlines
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self._clock_outcome().findings
+
+    @property
+    def raw_timeline(self) -> tuple[tuple[Any, ...], ...]:
+        return self._clock_outcome().raw_timeline
+
+    @property
+    def timeline(self) -> tuple[TimelineEntry, ...]:
+        """Each applied event with the states it moved the case between."""
+        return tuple(TimelineEntry(*item) for item in self.raw_timeline)
+
+    @property
+    def overdue(self) -> bool:
+        return any(d.overdue for d in self.deadlines.values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as a finished state: clocks run, the machine replaced by what is read of it."""
+        facts = RulesetFacts(self._machine.ruleset, dict(self._machine.allowed))
+        return (
+            CaseState,
+            (
+                self._case,
+                facts,
+                self._state,
+                self._outcome,
+                self._closed_on,
+                self._calendar,
+                self._as_of,
+                self._clock_outcome(),
+            ),
+        )
+
+    # -- comparison and output -----------------------------------------------------
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.case_id,
+            self.ruleset,
+            self.applicant,
+            self.channel,
+            self.received,
+            self._state,
+            self._outcome,
+            self._closed_on,
+            self.calendar,
+            self.as_of,
+            dict(self.deadlines),
+            self.findings,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CaseState):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"CaseState(case_id={self.case_id!r}, state={self._state!r}, "
+            f"outcome={self._outcome!r}, closed_on={self._closed_on!r}, as_of={self.as_of!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.case_id,
+            "ruleset": self.ruleset,
+            "applicant": self.applicant,
+            "channel": self.channel,
+            "received": self.received.isoformat(),
+            "state": self.state,
+            "waiting_on": self.waiting_on,
+            "closed": self.closed,
+            "outcome": self.outcome,
+            "outcome_group": self.outcome_group,
+            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
+            "next_events": list(self.next_events),
+            "deadlines": {name: d.to_dict() for name, d in self.deadlines.items()},
+            "overdue": self.overdue,
+            "findings": [f.to_dict() for f in self.findings],
+            "calendar": self.calendar,
+            "as_of": self.as_of.isoformat(),
+        }
+
+
+__all__ = ["CaseState", "ClockOutcome", "Deadlines", "Finding", "TimelineEntry"]

@@ -1,0 +1,61 @@
+"""Shared layout facts for renderers: label trees, headers, numbers, titles."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from disclosure.reports.build import Report
+from disclosure.reports.template import Row, Table3
+
+
+@attrs.frozen
+class LabelRow:
+    """A table-三 row with the headings above it, for nested or merged labels."""
+
+    row: Row
+    ancestors: tuple[Row, ...]
+
+    @property
+    def depth(self) -> int:
+        return len(self.ancestors)
+
+
+def table3_rows(t3: Table3) -> list[LabelRow]:
+    by_key = {r.key: r for r in t3.rows}
+    out = []
+    for row in t3.rows:
+        chain = []
+        parent = row.parent
+        while parent is not None:
+            chain.append(by_key[parent])
+            parent = by_key[parent].parent
+        out.append(LabelRow(row, tuple(reversed(chain))))
+    return out
+
+
+def label_levels(t3: Table3) -> int:
+    return 1 + max((r.depth for r in table3_rows(t3)), default=0)
+
+
+def data_rows_under(t3: Table3, key: str) -> int:
+    return sum(
+        1 for r in table3_rows(t3) if not r.row.heading and key in {a.key for a in r.ancestors}
+    )
+
+
+def number(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def title(report: Report) -> str:
+    return f"{report.agency}{report.year}年{report.template.template.title}"
+
+
+def period(report: Report) -> str:
+    return report.template.template.period.format(year=report.year)

@@ -1,0 +1,64 @@
+"""Markdown: headings and pipe tables (merged headers spelt out in the labels)."""
+
+from __future__ import annotations
+
+from disclosure.reports.build import Report
+from disclosure.reports.render.layout import number, period, table3_rows, title
+
+NBSP_INDENT = "\u3000"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    align = ["---"] + ["---:"] * (len(header) - 1)
+    return [_row(header), "| " + " | ".join(align) + " |", *(_row(r) for r in rows)]
+
+
+def render_markdown(report: Report) -> str:
+    tpl = report.template
+    out = [f"# {title(report)}", ""]
+    if period(report):
+        out += [period(report), ""]
+    for sec in tpl.sections:
+        out += [f"## {sec.number}、{sec.title}", ""]
+        if sec.table == "table2":
+            for sub in tpl.table2.subtables:
+                out += [f"**{sub.title}**", ""]
+                out += _table(
+                    [sub.header, *(c.label for c in sub.columns)],
+                    [
+                        [row.label, *(number(report.table2[row.key][c.key]) for c in sub.columns)]
+                        for row in sub.rows
+                    ],
+                )
+                out.append("")
+        elif sec.table == "table3":
+            t3 = tpl.table3
+            out += [t3.caption, ""]
+            header = [t3.header] + [
+                f"{c.group}：{c.label}" if c.group else c.label for c in t3.columns
+            ]
+            rows = []
+            for lr in table3_rows(t3):
+                label = NBSP_INDENT * lr.depth + lr.row.label
+                if lr.row.heading:
+                    rows.append([f"**{label}**", *([""] * len(t3.columns))])
+                else:
+                    rows.append([label, *(str(v) for v in report.table3.rows[lr.row.key])])
+            out += [*_table(header, rows), ""]
+        elif sec.table == "table4":
+            t4 = tpl.table4
+            rows = [
+                [
+                    f"{g.parent}：{g.label}" if g.parent else g.label,
+                    *(str(v) for v in report.table4.rows[g.key]),
+                ]
+                for g in t4.groups
+            ]
+            out += [*_table(["", *(c.label for c in t4.results)], rows), ""]
+        if sec.key in report.narrative:
+            out += [report.narrative[sec.key] or report.template.template.empty_section, ""]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,369 @@
+"""Semantic checks of a ruleset: every reference resolves, every state matters.
+
+Structural typing is cattrs' job; this module checks what types cannot say —
+undefined names (with a suggestion), unreachable states, open states with no
+way out, final states with outgoing events, outcomes no event can produce,
+clock triggers that name fields the event does not carry. All problems are
+collected so that one run shows them all.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from disclosure.documents.source import Positions
+from disclosure.documents.structure import kind_of
+from disclosure.errors import Problem, did_you_mean
+from disclosure.rules.model import (
+    CLOCK_ACTIONS,
+    CLOCK_UNITS,
+    FIELD_TYPES,
+    NOBODY,
+    PAUSE_CONVENTIONS,
+    RECEIPT,
+    FieldSpec,
+    Parameter,
+    Ruleset,
+)
+
+# Trigger options and the field type each must name.
+_TRIGGER_FIELD_TYPES = {
+    "from_field": ("date",),
+    "limit_field": ("int",),
+    "by_field": ("int",),
+    "date_field": ("date",),
+}
+# Which trigger options make sense for which action.
+_ACTION_OPTIONS = {
+    "start": {"from_field", "limit_field"},
+    "restart": {"from_field", "limit_field"},
+    "extend": {"by_field", "max_times"},
+    "replace": {"date_field", "max_times"},
+}
+
+
+def value_problem(spec_type: str, value: Any, choices: tuple[str, ...]) -> str | None:
+    """Return why ``value`` does not fit ``spec_type``, or None when it does."""
+    if spec_type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif spec_type == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif spec_type == "bool":
+        ok = isinstance(value, bool)
+    elif spec_type in ("str", "outcome"):
+        ok = isinstance(value, str)
+    elif spec_type == "choice":
+        if value not in choices:
+            return f"'{value}' is not one of the choices ({', '.join(choices)})"
+        ok = True
+    elif spec_type == "date":
+        import datetime as dt
+
+        ok = isinstance(value, dt.date)
+    else:
+        ok = True
+    return None if ok else f"expected {spec_type}, got {kind_of(value)}"
+
+
+class _Checker:
+    def __init__(self, rs: Ruleset, positions: Positions) -> None:
+        self.rs = rs
+        self.pos = positions
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        self.problems.append(self.pos.problem(path, message, hint))
+
+    def ref(
+        self,
+        path: tuple[str | int, ...],
+        name: str,
+        known: Any,
+        what: str,
+        extra: tuple[str, ...] = (),
+    ) -> bool:
+        if name in known or name in extra:
+            return True
+        self.add(path, f"{what} '{name}' is not defined", did_you_mean(name, [*known, *extra]))
+        return False
+
+    def run(self) -> list[Problem]:
+        self.check_parameters()
+        self.check_states()
+        self.check_outcomes()
+        self.check_events()
+        self.check_clocks()
+        self.check_graph()
+        return self.problems
+
+    def check_parameters(self) -> None:
+        for name, p in self.rs.parameters.items():
+            self.check_parameter(name, p)
+
+    def check_parameter(self, name: str, p: Parameter) -> None:
+        path = ("parameters", name)
+        if p.type not in FIELD_TYPES or p.type == "outcome":
+            self.add(
+                (*path, "type"),
+                f"unknown parameter type '{p.type}'",
+                did_you_mean(p.type, [t for t in FIELD_TYPES if t != "outcome"]),
+            )
+            return
+        if p.type == "choice" and not p.choices:
+            self.add(path, "a choice parameter needs 'choices'")
+        if p.default is not None:
+            why = value_problem(p.type, p.default, p.choices)
+            if why:
+                self.add((*path, "default"), f"default does not fit: {why}")
+        if name == "pause_convention" and p.default not in PAUSE_CONVENTIONS:
+            self.add((*path, "default"), f"pause_convention must be one of {PAUSE_CONVENTIONS}")
+
+    def check_states(self) -> None:
+        initial = [n for n, s in self.rs.states.items() if s.initial]
+        if len(initial) != 1:
+            self.add(
+                ("states",),
+                f"exactly one state must be 'initial: true' (found {len(initial)})",
+                "mark the state a case starts in" if not initial else "keep one",
+            )
+        for name, st in self.rs.states.items():
+            self.ref(
+                ("states", name, "waiting_on"), st.waiting_on, self.rs.parties, "party", (NOBODY,)
+            )
+            if st.final and not st.closed:
+                self.add(
+                    ("states", name, "final"),
+                    "a final state must also be closed",
+                    "add 'closed: true'",
+                )
+            if st.initial and st.closed:
+                self.add(("states", name, "initial"), "the initial state cannot be closed")
+        if not self.rs.applicant_kinds:
+            self.add(("applicant_kinds",), "at least one applicant kind is needed")
+        if not self.rs.channels:
+            self.add(("channels",), "at least one channel is needed")
+
+    def check_outcomes(self) -> None:
+        for code, outcome in self.rs.outcomes.items():
+            self.ref(
+                ("outcomes", code, "group"), outcome.group, self.rs.outcome_groups, "outcome group"
+            )
+
+    def check_field(self, path: tuple[str | int, ...], spec: FieldSpec) -> None:
+        if spec.type not in FIELD_TYPES:
+            self.add(
+                (*path, "type"),
+                f"unknown field type '{spec.type}'",
+                did_you_mean(spec.type, FIELD_TYPES),
+            )
+            return
+        if spec.type == "choice" and not spec.choices:
+            self.add(path, "a choice field needs 'choices'")
+        if spec.type == "outcome":
+            for i, item in enumerate(spec.allowed):
+                if item not in self.rs.outcomes and item not in self.rs.outcome_groups:
+                    self.add(
+                        (*path, "allowed", i),
+                        f"'{item}' is neither an outcome nor a group",
+                        did_you_mean(item, [*self.rs.outcomes, *self.rs.outcome_groups]),
+                    )
+        elif spec.allowed:
+            self.add(
+                (*path, "allowed"),
+                "'allowed' is only for outcome fields",
+                "use 'choices' for a choice field",
+            )
+        if spec.default is not None:
+            why = value_problem(spec.type, spec.default, spec.choices)
+            if why:
+                self.add((*path, "default"), f"default does not fit: {why}")
+        if spec.default_from is not None:
+            if self.ref(
+                (*path, "default_from"), spec.default_from, self.rs.parameters, "parameter"
+            ):
+                param = self.rs.parameters[spec.default_from]
+                if param.type != spec.type:
+                    self.add(
+                        (*path, "default_from"),
+                        f"parameter '{spec.default_from}' is {param.type}, field is {spec.type}",
+                    )
+            if spec.default is not None:
+                self.add(path, "give either 'default' or 'default_from', not both")
+        if spec.required and (spec.default is not None or spec.default_from is not None):
+            self.add(
+                (*path, "required"),
+                "a required field cannot have a default",
+                "drop 'required' or the default",
+            )
+        if (spec.min is not None or spec.max is not None) and spec.type not in ("int", "number"):
+            self.add(path, "'min'/'max' only apply to int and number fields")
+
+    def check_events(self) -> None:
+        if RECEIPT in self.rs.events:
+            self.add(
+                ("events", RECEIPT),
+                f"'{RECEIPT}' is reserved for the receipt of the case",
+                "choose another name",
+            )
+        for name, ev in self.rs.events.items():
+            path = ("events", name)
+            if not ev.from_:
+                self.add((*path, "from"), "an event needs at least one state in 'from'")
+            for i, st in enumerate(ev.from_):
+                if (
+                    self.ref((*path, "from", i), st, self.rs.states, "state")
+                    and self.rs.states[st].final
+                ):
+                    self.add(
+                        (*path, "from", i),
+                        f"state '{st}' is final but has outgoing event '{name}'",
+                        "remove 'final: true' or remove the state from 'from'",
+                    )
+            if ev.to is not None:
+                self.ref((*path, "to"), ev.to, self.rs.states, "state")
+            outcome_fields = [f for f, s in ev.fields.items() if s.type == "outcome"]
+            for fname, spec in ev.fields.items():
+                self.check_field((*path, "fields", fname), spec)
+                if fname in ("type", "on", "note", "by"):
+                    self.add(
+                        (*path, "fields", fname),
+                        f"'{fname}' is reserved for every event",
+                        "rename the field",
+                    )
+            if len(outcome_fields) > 1:
+                self.add((*path, "fields"), "an event can have at most one outcome field")
+            if ev.outcome is not None:
+                self.ref((*path, "outcome"), ev.outcome, self.rs.outcomes, "outcome")
+                if outcome_fields:
+                    self.add(
+                        (*path, "outcome"), "give a fixed outcome or an outcome field, not both"
+                    )
+            produces = ev.outcome is not None or bool(outcome_fields)
+            target = self.rs.states.get(ev.to) if ev.to else None
+            if target is not None and target.closed:
+                opens = [
+                    s for s in ev.from_ if s in self.rs.states and not self.rs.states[s].closed
+                ]
+                if opens and not produces:
+                    self.add(
+                        (*path, "to"),
+                        f"event leads from open state '{opens[0]}' to closed state '{ev.to}' "
+                        "but gives no outcome",
+                        "add 'outcome: CODE' or an outcome field",
+                    )
+            if produces and (target is None or not target.closed):
+                self.add(
+                    (*path, "outcome") if ev.outcome else (*path, "fields"),
+                    "an event that gives an outcome must lead to a closed state",
+                )
+
+    def check_clocks(self) -> None:
+        events = self.rs.events
+        for name, clock in self.rs.clocks.items():
+            path = ("clocks", name)
+            if clock.unit not in CLOCK_UNITS:
+                self.add(
+                    (*path, "unit"),
+                    f"unknown unit '{clock.unit}'",
+                    did_you_mean(clock.unit, CLOCK_UNITS),
+                )
+            if clock.limit < 0:
+                self.add((*path, "limit"), "a limit cannot be negative")
+            self.ref((*path, "binds"), clock.binds, self.rs.parties, "party", (NOBODY,))
+            if clock.lapse_event is not None:
+                self.ref((*path, "lapse_event"), clock.lapse_event, events, "event")
+            if clock.start is None:
+                self.add(path, "a clock needs a 'start' trigger", "add 'start: {on: [EVENT]}'")
+            for action in CLOCK_ACTIONS:
+                trig = clock.trigger(action)
+                if trig is None:
+                    continue
+                tpath = (*path, action)
+                if not trig.on:
+                    self.add((*tpath, "on"), "a trigger needs at least one event in 'on'")
+                allowed_opts = _ACTION_OPTIONS.get(action, set())
+                for opt, types in _TRIGGER_FIELD_TYPES.items():
+                    field = getattr(trig, opt)
+                    if field is None:
+                        continue
+                    if opt not in allowed_opts:
+                        self.add((*tpath, opt), f"'{opt}' does not apply to '{action}'")
+                        continue
+                    for ev_name in trig.on:
+                        spec = events[ev_name].fields.get(field) if ev_name in events else None
+                        if ev_name in events and spec is None:
+                            self.add(
+                                (*tpath, opt),
+                                f"event '{ev_name}' has no field '{field}'",
+                                did_you_mean(field, events[ev_name].fields),
+                            )
+                        elif spec is not None and spec.type not in types:
+                            self.add(
+                                (*tpath, opt),
+                                f"field '{ev_name}.{field}' is {spec.type}, "
+                                f"'{opt}' needs {' or '.join(types)}",
+                            )
+                if trig.max_times is not None and "max_times" not in allowed_opts:
+                    self.add((*tpath, "max_times"), f"'max_times' does not apply to '{action}'")
+                if action == "extend" and trig.by_field is None:
+                    self.add(tpath, "an extend trigger needs 'by_field'")
+                if action == "replace" and trig.date_field is None:
+                    self.add(tpath, "a replace trigger needs 'date_field'")
+                for i, ev_name in enumerate(trig.on):
+                    extra = (RECEIPT,) if action == "start" else ()
+                    self.ref((*tpath, "on", i), ev_name, events, "event", extra)
+
+    def check_graph(self) -> None:
+        states = self.rs.states
+        initial = [n for n, s in states.items() if s.initial]
+        outgoing: dict[str, list[str]] = {s: [] for s in states}
+        for ev in self.rs.events.values():
+            for st in ev.from_:
+                if st in outgoing:
+                    outgoing[st].append(ev.to or st)
+        if len(initial) == 1:
+            seen = {initial[0]}
+            queue = deque(initial)
+            while queue:
+                for nxt in outgoing.get(queue.popleft(), []):
+                    if nxt in states and nxt not in seen:
+                        seen.add(nxt)
+                        queue.append(nxt)
+            for name in states:
+                if name not in seen:
+                    self.add(
+                        ("states", name),
+                        f"state '{name}' cannot be reached from '{initial[0]}'",
+                        "add an event leading to it or remove it",
+                    )
+        for name, spec in states.items():
+            if not spec.final and not any(t != name for t in outgoing[name]):
+                self.add(
+                    ("states", name),
+                    f"state '{name}' is not final but no event leaves it",
+                    "add an event out of it or mark it 'final: true'",
+                )
+        producible: set[str] = set()
+        for ev in self.rs.events.values():
+            if ev.outcome:
+                producible.add(ev.outcome)
+            for field in ev.fields.values():
+                if field.type == "outcome":
+                    producible.update(
+                        code
+                        for code in self.rs.outcomes
+                        if self.rs.outcome_matches(code, field.allowed)
+                    )
+        for code in self.rs.outcomes:
+            if code not in producible:
+                self.add(
+                    ("outcomes", code),
+                    f"no event can produce outcome '{code}'",
+                    "allow it in an outcome field or remove it",
+                )
+
+
+def check_ruleset(rs: Ruleset, positions: Positions) -> list[Problem]:
+    """Return every semantic problem of ``rs`` (empty when it is sound)."""
+    return _Checker(rs, positions).run()

@@ -1,0 +1,91 @@
+"""Find, read, structure and validate rulesets.
+
+Built-in rulesets ship inside the wheel as ``disclosure/rulesets``; in a
+source checkout they are read from the repository's top-level ``rulesets/``.
+A name is looked up among the built-ins; anything with a path separator or a
+``.yaml``/``.yml``/``.json`` suffix is read as a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import attrs
+import cattrs
+
+from disclosure.documents.structure import load_checked, make_converter, rename_hook
+from disclosure.errors import NotFoundError, Problem, RulesetError, did_you_mean
+from disclosure.rules.check import check_ruleset
+from disclosure.rules.model import EventSpec, Ruleset
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def builtin_dir() -> Path:
+    """Directory holding the built-in rulesets (wheel or source checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "rulesets"
+    if packaged.is_dir():
+        return packaged
+    return package.parent.parent / "rulesets"
+
+
+@lru_cache(maxsize=1)
+def _converter() -> cattrs.Converter:
+    conv = make_converter()
+    rename_hook(conv, EventSpec, from_="from")
+    from cattrs.gen import make_dict_structure_fn, override
+
+    conv.register_structure_hook(
+        Ruleset,
+        make_dict_structure_fn(
+            Ruleset, conv, source=override(omit=True), positions=override(omit=True)
+        ),
+    )
+    return conv
+
+
+def builtin_rulesets(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
+    """Map ruleset name (file stem) to path, for the top level of each directory."""
+    found: dict[str, Path] = {}
+    for directory in (builtin_dir(), *extra_dirs):
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.suffix in _SUFFIXES and path.is_file():
+                found.setdefault(path.stem, path)
+    return found
+
+
+def resolve_ruleset(name_or_path: str | Path, extra_dirs: Iterable[Path] = ()) -> Path:
+    """Turn a ruleset name or path into a file path, or say what exists."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or "/" in text or "\\" in text or text.endswith(_SUFFIXES):
+        return Path(text)
+    known = builtin_rulesets(extra_dirs)
+    if text in known:
+        return known[text]
+    raise NotFoundError(f"no ruleset named '{text}' ({did_you_mean(text, known)})")
+
+
+def load_ruleset(name_or_path: str | Path, extra_dirs: Iterable[Path] = ()) -> Ruleset:
+    """Load and validate a ruleset by built-in name or file path.
+
+    Raises :class:`RulesetError` listing every problem with file:line:column.
+    """
+    path = resolve_ruleset(name_or_path, extra_dirs)
+    rs, positions = load_checked(
+        path, Ruleset, _converter(), "ruleset", RulesetError, check_ruleset
+    )
+    return attrs.evolve(rs, source=str(path), positions=positions)
+
+
+def lint_ruleset(path: str | Path) -> list[Problem]:
+    """All problems of one ruleset file (empty list when it is sound)."""
+    try:
+        load_ruleset(Path(path))
+    except RulesetError as exc:
+        return list(exc.problems)
+    return []
