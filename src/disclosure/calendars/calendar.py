@@ -115,19 +115,58 @@ class WorkingCalendar:
         offset = self._offset(day)
         return self._rank[offset] != (self._rank[offset - 1] if offset else 0)
 
+    # -- day numbers: the fold counts in these, never in dates ----------------------
+    @property
+    def base(self) -> int:
+        """The ordinal of the calendar's first day: day number 0."""
+        return self._base
+
+    @property
+    def size(self) -> int:
+        """How many days the calendar covers: day numbers run from 0 to size - 1."""
+        return len(self._rank)
+
+    def day_number(self, day: dt.date) -> int:
+        """``day`` as a day number, refused when the calendar does not cover it."""
+        return self._offset(day)
+
+    def date_of(self, number: int) -> dt.date:
+        return dt.date.fromordinal(self._base + number)
+
+    def add_working(self, number: int, n: int) -> int:
+        """The day number of the n-th working day after day ``number`` (not counted)."""
+        if n <= 0:
+            if n < 0:
+                raise ValueError("n must not be negative")
+            return number
+        if number < 0:
+            raise CalendarRangeError(
+                f"{self.date_of(number).isoformat()} is outside calendar '{self.id}' "
+                f"({self.first_year}-{self.last_year})"
+            )
+        k = self._rank[number] + n - 1
+        if k >= len(self._workdays):
+            raise CalendarRangeError(
+                f"{n} working days after {self.date_of(number).isoformat()} is past the end "
+                f"of calendar '{self.id}' ({self.last_year})"
+            )
+        return self._workdays[k]
+
+    def count_working(self, start: int, end: int) -> int:
+        """Working days in the day numbers ``(start, end]``."""
+        if start < 0 or end < 0:
+            raise CalendarRangeError(
+                f"{self.date_of(min(start, end)).isoformat()} is outside calendar "
+                f"'{self.id}' ({self.first_year}-{self.last_year})"
+            )
+        return self._rank[end] - self._rank[start]
+
+    # -- dates --------------------------------------------------------------------------
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
         """The n-th working day after ``day`` (``day`` itself not counted)."""
         if n < 0:
             raise ValueError("n must not be negative")
-        if n == 0:
-            return day
-        k = self._rank[self._offset(day)] + n - 1
-        if k >= len(self._workdays):
-            raise CalendarRangeError(
-                f"{n} working days after {day.isoformat()} is past the end of calendar "
-                f"'{self.id}' ({self.last_year})"
-            )
-        return dt.date.fromordinal(self._base + self._workdays[k])
+        return self.date_of(self.add_working(self._offset(day), n))
 
     def count_working_days(self, start: dt.date, end: dt.date) -> int:
         """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""

@@ -20,9 +20,8 @@ import yaml
 from disclosure.documents.source import Positions, load_file, load_text
 from disclosure.documents.structure import kind_of, parse_date
 from disclosure.errors import CaseFileError, DocumentError, Problem, TypeMismatch, did_you_mean
+from disclosure.rules.fields import EVENT_COMMON_KEYS
 
-#: Keys every event may carry besides its ruleset-declared fields.
-EVENT_COMMON_KEYS = ("type", "on", "note", "by")
 #: Personal data fields that are masked in CLI output by default.
 PERSONAL_FIELDS = ("applicant_name", "id_number", "contact")
 

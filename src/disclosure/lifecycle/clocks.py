@@ -1,9 +1,14 @@
 """Deadline clocks: start, pause, resume, restart, extend, replace, complete, stop.
 
-A :class:`ClockRun` is the mutable working copy of one clock while a case is
-being folded; :meth:`ClockRun.deadline` freezes it into a :class:`Deadline`
-that can explain itself: each step with its event and dates, the paused
-intervals, and the holidays and make-up working days inside the counted spans.
+A :class:`ClockRun` is the working copy of one clock while a case is folded;
+after the fold it is left as it ended and a :class:`Deadline` reads it. This
+module is the one place that says how each action moves a clock.
+
+Clocks count in *day numbers* of the case's calendar (days since its first
+day), so moving a clock is integer arithmetic on the calendar's index; dates
+are made only when someone reads one. The explanation of a clock (each step
+with its event and dates, the spans whose days were counted) is recorded only
+by a fold asked to explain (``explain=True``): the same fold, asked for more.
 
 Counting convention: the start day is not counted (domain reference T-3), so a
 clock started on ``d`` with limit ``n`` is due on the n-th working day after
@@ -15,13 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from disclosure.calendars.calendar import ONE_DAY, DayInfo, WorkingCalendar
+from disclosure.calendars.calendar import DayInfo, WorkingCalendar
 from disclosure.errors import ClockRefusal
 from disclosure.lifecycle.policy import DeadlinePolicy
 from disclosure.rules.model import ClockSpec
+
+if TYPE_CHECKING:
+    from disclosure.lifecycle.state import CaseState
 
 RUNNING, PAUSED, MET, MISSED, STOPPED, IDLE = (
     "running",
@@ -32,6 +41,8 @@ RUNNING, PAUSED, MET, MISSED, STOPPED, IDLE = (
     "idle",
 )
 
+#: The convention under which the pause day itself is counted and the resume day is not.
+PAUSE_COUNTS_PAUSE_DAY = "(pause, resume]"
 
 #: (date, event, action, format string, format arguments): a step before formatting.
 RawStep = tuple[dt.date, str, str, str, tuple[object, ...]]
@@ -47,52 +58,532 @@ class ClockStep:
     detail: str
 
 
-@attrs.frozen
-class Deadline:
-    """A clock's state in a folded case, with its derivation."""
+def _add_natural(number: int, n: int) -> int:
+    return number + n
 
-    clock: str
-    binds: str
-    unit: str
-    status: str
-    due: dt.date | None
-    limit: int
-    used: int
-    remaining: int | None
-    provisional: bool
-    overdue: bool
-    started_on: dt.date | None
-    completed_on: dt.date | None
-    calendar: str
-    #: The limit has passed the policy's warning threshold (e.g. 7 of 10 days used).
-    warning: bool = False
-    #: The deadline policy that set the limit, if any.
-    policy: str = ""
-    raw_steps: tuple[RawStep, ...] = attrs.field(default=(), repr=False)
-    #: The intervals (start, end] in which days were counted.
-    spans: tuple[tuple[dt.date, dt.date], ...] = ()
-    calendar_ref: WorkingCalendar | None = attrs.field(default=None, eq=False, repr=False)
+
+def _count_natural(start: int, end: int) -> int:
+    return end - start
+
+
+class ClockKind:
+    """What one clock of a ruleset is on one calendar: built once, shared by every fold."""
+
+    __slots__ = (
+        "add",
+        "cal",
+        "count",
+        "count_trigger_day",
+        "name",
+        "pause_day_counts",
+        "spec",
+        "unit_word",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        spec: ClockSpec,
+        cal: WorkingCalendar,
+        pause_day_counts: bool,
+        count_trigger_day: bool,
+    ) -> None:
+        self.name = name
+        self.spec = spec
+        self.cal = cal
+        self.pause_day_counts = pause_day_counts
+        self.count_trigger_day = count_trigger_day
+        if spec.unit == "working_days":
+            self.add: Callable[[int, int], int] = cal.add_working
+            self.count: Callable[[int, int], int] = cal.count_working
+            self.unit_word = "working days"
+        else:
+            self.add = _add_natural
+            self.count = _count_natural
+            self.unit_word = "days"
+
+
+class ClockRun:
+    """One clock's running state during a fold, in day numbers of the case's calendar.
+
+    Only what a clock changes is set on it; everything else reads the class's
+    defaults below, so starting a clock costs two assignments.
+    """
+
+    status = IDLE
+    used = 0
+    anchor: int | None = None
+    fixed_due: int | None = None
+    last_due: int | None = None
+    paused_on: int | None = None
+    started_on: int | None = None
+    completed_on: int | None = None
+    #: The current due day number: None unless running (or fixed).
+    due: int | None = None
+    #: The latest day number counted so far (for provisional years); -1 for none.
+    last_counted = -1
+    warn_at: int | None = None
+    policy_name = ""
+    extended = 0
+    replaced = 0
+    steps: list[RawStep] | None = None
+    spans: list[tuple[int, int]] | None = None
+
+    def __init__(self, kind: ClockKind, explain: bool) -> None:
+        self.kind = kind
+        self.limit = kind.spec.limit
+        if explain:
+            self.steps = []
+            self.spans = []
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def spec(self) -> ClockSpec:
+        return self.kind.spec
+
+    @property
+    def cal(self) -> WorkingCalendar:
+        return self.kind.cal
+
+    # -- derived values -------------------------------------------------
+    def _refresh(self) -> None:
+        if self.fixed_due is not None and (self.status == RUNNING or self.status == PAUSED):
+            self.due = self.fixed_due
+        elif self.status != RUNNING or self.anchor is None:
+            self.due = None
+        else:
+            left = self.limit - self.used
+            if left > 0:
+                self.due = self.kind.add(self.anchor, left)
+            else:
+                self.due = self.last_due if self.last_due is not None else self.anchor
+
+    def period_end(self) -> int | None:
+        """The last day of the period: the due day, or where it stood when it ended."""
+        return self.due if self.status == RUNNING else self.last_due
+
+    def _close_span(self, end: int) -> None:
+        anchor = self.anchor
+        if anchor is not None and end > anchor:
+            if end > self.last_counted:
+                self.last_counted = end
+            if self.spans is not None:
+                self.spans.append((anchor, end))
+
+    def _date(self, number: int | None) -> dt.date | None:
+        return None if number is None else self.kind.cal.date_of(number)
+
+    def _explain(self, on: int, event: str, action: str, fmt: str, *args: object) -> None:
+        """Record one step of the explanation (explaining folds only)."""
+        assert self.steps is not None
+        day = self.kind.cal.date_of(on)
+        self.steps.append((day, event, action, fmt, args))
+
+    # -- actions ----------------------------------------------------------
+    def start(
+        self,
+        on: int,
+        event: str,
+        limit: int | None = None,
+        restart: bool = False,
+        policy: tuple[str, DeadlinePolicy] | None = None,
+    ) -> None:
+        was = self.due if restart else None
+        if restart:
+            if self.status == RUNNING:
+                self._close_span(on)
+            self.used = 0
+            self.extended = 0
+        self.limit = self.kind.spec.limit if limit is None else limit
+        self.status = RUNNING
+        self.fixed_due = None
+        self.started_on = on
+        self.completed_on = None
+        self.anchor = on - 1 if self.kind.count_trigger_day else on
+        if policy is not None:
+            plugin, pol = policy
+            self.warn_at = pol.warn_at
+            self.policy_name = f"{pol.name or 'deadline policy'} (plugin {plugin})"
+        self._refresh()
+        if self.steps is None:
+            return
+        day, due = self._date(on), self._date(self.due)
+        if restart:
+            was_text = f" (was due {self._date(was)})" if was is not None else ""
+            self._explain(
+                on,
+                event,
+                "restart",
+                "{} {} from {}, days used before are discarded{}: due {}",
+                self.limit,
+                self.kind.unit_word,
+                day,
+                was_text,
+                due,
+            )
+        else:
+            self._explain(
+                on,
+                event,
+                "start",
+                "{} {} from {}: due {}",
+                self.limit,
+                self.kind.unit_word,
+                day,
+                due,
+            )
+        if policy is not None:
+            self._explain(
+                on,
+                event,
+                "policy",
+                "{}: limit {}, warn after {}",
+                self.policy_name,
+                self.limit,
+                self.warn_at,
+            )
+
+    def pause(self, on: int, event: str) -> None:
+        if self.status != RUNNING:
+            return
+        if self.fixed_due is not None:
+            if self.steps is not None:
+                self._explain(on, event, "pause", "not paused: the deadline is a fixed date")
+            return
+        self.last_due = self.due
+        stop_at = on if self.kind.pause_day_counts else on - 1
+        anchor = self.anchor
+        assert anchor is not None
+        if stop_at > anchor:
+            self.used += self.kind.count(anchor, stop_at)
+            self._close_span(stop_at)
+        self.anchor = None
+        self.status = PAUSED
+        self.paused_on = on
+        self.due = None
+        if self.steps is not None:
+            self._explain(
+                on,
+                event,
+                "pause",
+                "paused with {} {} used, {} left",
+                self.used,
+                self.kind.unit_word,
+                self.limit - self.used,
+            )
+
+    def resume(self, on: int, event: str, as_of: int | None = None) -> None:
+        if self.status != PAUSED:
+            return
+        when = on if as_of is None else as_of
+        if self.fixed_due is None:
+            self.anchor = when if self.kind.pause_day_counts else when - 1
+        self.status = RUNNING
+        self._refresh()
+        if self.steps is None:
+            return
+        convention = PAUSE_COUNTS_PAUSE_DAY if self.kind.pause_day_counts else "[pause, resume)"
+        excluded = (
+            convention[0],
+            self._date(self.paused_on),
+            self._date(when),
+            convention[-1],
+            self._date(self.due),
+        )
+        if as_of is not None and as_of != on:
+            self._explain(
+                on,
+                event,
+                "resume",
+                "resumed as of {2}, when the window ended; "
+                "days in {0}{1}, {2}{3} not counted: due {4}",
+                *excluded,
+            )
+        else:
+            self._explain(
+                on,
+                event,
+                "resume",
+                "resumed; days in {0}{1}, {2}{3} not counted: due {4}",
+                *excluded,
+            )
+
+    def extend(self, on: int, event: str, by: int, max_times: int | None) -> None:
+        if self.status != RUNNING and self.status != PAUSED:
+            raise ClockRefusal(f"the {self.name} clock is not running")
+        done = self.extended
+        if max_times is not None and done >= max_times:
+            raise ClockRefusal(
+                f"the {self.name} clock has already been extended "
+                f"{done} time{'s' if done != 1 else ''} (at most {max_times})"
+            )
+        self.extended = done + 1
+        if self.fixed_due is not None:
+            self.fixed_due = self.kind.add(self.fixed_due, by)
+        else:
+            self.limit += by
+        self._refresh()
+        if self.steps is None:
+            return
+        if self.due is not None:
+            self._explain(
+                on,
+                event,
+                "extend",
+                "extended by {} {}: due {}",
+                by,
+                self.kind.unit_word,
+                self._date(self.due),
+            )
+        else:
+            self._explain(
+                on,
+                event,
+                "extend",
+                "extended by {} {}, {} left",
+                by,
+                self.kind.unit_word,
+                self.limit - self.used,
+            )
+
+    def replace(self, on: int, event: str, due: int, max_times: int | None) -> None:
+        done = self.replaced
+        if max_times is not None and done >= max_times:
+            raise ClockRefusal(f"the {self.name} deadline has already been replaced {done} times")
+        self.replaced = done + 1
+        was = self.due
+        if self.status == RUNNING:
+            self._close_span(on)
+        self.fixed_due = due
+        self.status = RUNNING
+        self.anchor = None
+        self.due = due
+        if self.steps is not None:
+            was_text = f" (was {self._date(was)})" if was is not None else ""
+            self._explain(on, event, "replace", "deadline set to {}{}", self._date(due), was_text)
+
+    def complete(self, on: int, event: str) -> None:
+        status = self.status
+        if status != RUNNING and status != PAUSED:
+            return
+        due = self.due if status == RUNNING else self.last_due
+        late = due is not None and on > due
+        if status == RUNNING and self.fixed_due is None:
+            self._close_span(on if due is None or on < due else due)
+        self.status = MISSED if late else MET
+        self.completed_on = on
+        self.last_due = due
+        self.due = None
+        if self.steps is None:
+            return
+        if late:
+            self._explain(
+                on,
+                event,
+                "complete",
+                "done on {}, after the due date {}",
+                self._date(on),
+                self._date(due),
+            )
+        else:
+            self._explain(
+                on, event, "complete", "done on {}, due {}", self._date(on), self._date(due)
+            )
+
+    def stop(self, on: int, event: str, reason: str = "") -> None:
+        status = self.status
+        if status != RUNNING and status != PAUSED:
+            return
+        if status == RUNNING:
+            self.last_due = self.due
+            if self.fixed_due is None:
+                self._close_span(on)
+        self.status = STOPPED
+        self.completed_on = on
+        self.due = None
+        if self.steps is not None:
+            self._explain(on, event, "stop", reason or "stopped; no longer applies")
+
+
+class Deadline:
+    """A clock's state in a folded case, read from the clock as the fold left it.
+
+    The due date and status are known at once; the days remaining, whether
+    the deadline is provisional or approaching, and its explanation (steps,
+    counted spans, special days) are worked out when read.
+    """
+
+    __slots__ = (
+        "_as_of",
+        "_compliance",
+        "_optional_lapsed",
+        "_run",
+        "_running_due",
+        "_state",
+        "due",
+        "status",
+    )
+
+    def __init__(
+        self, run: ClockRun, as_of: dt.date, compliance: bool, state: CaseState | None = None
+    ) -> None:
+        self._run = run
+        self._as_of = as_of
+        self._compliance = compliance
+        self._state = state
+        status = run.status
+        if status == RUNNING:
+            number = run.due
+        elif status in (MET, MISSED):
+            number = run.last_due
+        else:
+            number = None
+        #: The due date: while running, or when it was met or missed (else None).
+        self.due: dt.date | None = None if number is None else run.kind.cal.date_of(number)
+        self._running_due = self.due if status == RUNNING else None
+        self._optional_lapsed = (
+            self._running_due is not None and run.kind.spec.optional and as_of > self._running_due
+        )
+        #: running, paused, met, missed, stopped or idle; an optional window that
+        #: passed unused shows as stopped.
+        self.status: str = STOPPED if self._optional_lapsed else status
+
+    # -- what the fold decided -------------------------------------------------------
+    @property
+    def clock(self) -> str:
+        return self._run.name
+
+    @property
+    def binds(self) -> str:
+        return self._run.spec.binds
+
+    @property
+    def unit(self) -> str:
+        return self._run.spec.unit
+
+    @property
+    def calendar(self) -> str:
+        return self._run.cal.id
+
+    @property
+    def limit(self) -> int:
+        return self._run.limit
+
+    @property
+    def used(self) -> int:
+        return self._run.used
+
+    @property
+    def policy(self) -> str:
+        """The deadline policy that set the limit, if any."""
+        return self._run.policy_name
+
+    @property
+    def started_on(self) -> dt.date | None:
+        return self._run._date(self._run.started_on)
+
+    @property
+    def completed_on(self) -> dt.date | None:
+        return self._run._date(self._run.completed_on)
+
+    # -- judged on the as-of day ---------------------------------------------------
+    @property
+    def remaining(self) -> int | None:
+        run = self._run
+        if self._optional_lapsed:
+            return None
+        if run.status == PAUSED:
+            return run.limit - run.used
+        due = self._running_due
+        if due is None:
+            return None
+        if run.spec.unit == "working_days":
+            return run.cal.count_working_days(self._as_of, due)
+        return (due - self._as_of).days
+
+    @property
+    def overdue(self) -> bool:
+        if not self._compliance or self._optional_lapsed:
+            return False
+        due = self._running_due
+        return due is not None and self._as_of > due
+
+    @property
+    def warning(self) -> bool:
+        """The limit has passed the policy's warning threshold (e.g. 7 of 10 days used)."""
+        run = self._run
+        if run.warn_at is None or run.status != RUNNING or run.anchor is None:
+            return False
+        as_of = run.cal.day_number(self._as_of)
+        elapsed = run.used + (run.kind.count(run.anchor, as_of) if as_of > run.anchor else 0)
+        return elapsed >= run.warn_at
+
+    @property
+    def provisional(self) -> bool:
+        """Whether a counted day or the due date lies in a year not yet published."""
+        run = self._run
+        if run.spec.unit != "working_days":
+            return False
+        published = run.cal.published_through
+        latest = run.last_counted
+        due = self._running_due if run.status == RUNNING else self.due
+        if run.status == RUNNING and run.anchor is not None and run.due is not None:
+            latest = max(latest, run.due)
+        if due is not None and due.year > published:
+            return True
+        return latest >= 0 and run.cal.date_of(latest).year > published
+
+    # -- the explanation -------------------------------------------------------------
+    def _explained(self) -> ClockRun:
+        run = self._run
+        if run.steps is not None or self._state is None:
+            return run
+        return self._state._explained_clock(run.name)
+
+    @property
+    def raw_steps(self) -> tuple[RawStep, ...]:
+        return tuple(self._explained().steps or ())
 
     @property
     def steps(self) -> tuple[ClockStep, ...]:
-        """The derivation, one step per event that changed the clock (formatted on demand)."""
+        """The derivation, one step per event that changed the clock."""
         return tuple(
             ClockStep(on, event, action, fmt.format(*args))
             for on, event, action, fmt, args in self.raw_steps
         )
 
-    def special_days(self) -> tuple[tuple[DayInfo, ...], tuple[DayInfo, ...], int]:
-        """Holidays skipped, make-up days counted and weekend days skipped in the spans.
+    @property
+    def spans(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """The intervals (start, end] in which days were counted."""
+        run = self._explained()
+        numbered = list(run.spans or ())
+        if (
+            run.status == RUNNING
+            and not self._optional_lapsed
+            and run.anchor is not None
+            and run.due is not None
+            and run.due > run.anchor
+        ):
+            numbered.append((run.anchor, run.due))
+        date_of = run.cal.date_of
+        return tuple((date_of(a), date_of(b)) for a, b in numbered)
 
-        Computed on demand: folding stays free of day-by-day work.
-        """
-        if self.unit != "working_days" or self.calendar_ref is None:
+    @property
+    def calendar_ref(self) -> WorkingCalendar:
+        return self._run.cal
+
+    def special_days(self) -> tuple[tuple[DayInfo, ...], tuple[DayInfo, ...], int]:
+        """Holidays skipped, make-up days counted and weekend days skipped in the spans."""
+        if self.unit != "working_days":
             return (), (), 0
         off: list[DayInfo] = []
         makeup: list[DayInfo] = []
         weekend = 0
         for start, end in self.spans:
-            for info in self.calendar_ref.days(start, end):
+            for info in self._run.cal.days(start, end):
                 if info.kind == "holiday":
                     off.append(info)
                 elif info.kind == "makeup":
@@ -101,375 +592,60 @@ class Deadline:
                     weekend += 1
         return tuple(off), tuple(makeup), weekend
 
+    # -- comparison and output -------------------------------------------------------
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.clock,
+            self.binds,
+            self.unit,
+            self.status,
+            self.due,
+            self.limit,
+            self.used,
+            self.remaining,
+            self.provisional,
+            self.overdue,
+            self.started_on,
+            self.completed_on,
+            self.calendar,
+            self.warning,
+            self.policy,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Deadline):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Deadline(clock={self.clock!r}, status={self.status!r}, due={self.due!r}, "
+            f"limit={self.limit!r}, used={self.used!r}, remaining={self.remaining!r})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with its explanation recorded, so it explains itself without a machine."""
+        return (Deadline, (self._explained(), self._as_of, self._compliance, None))
+
     def to_dict(self) -> dict[str, object]:
+        due = self.due
+        started, completed = self.started_on, self.completed_on
+        remaining = self.remaining
         return {
-            "due": self.due.isoformat() if self.due else None,
+            "due": due.isoformat() if due else None,
             "status": self.status,
-            "remaining_working_days": self.remaining if self.unit == "working_days" else None,
-            "remaining_days": self.remaining,
+            "remaining_working_days": remaining if self.unit == "working_days" else None,
+            "remaining_days": remaining,
             "unit": self.unit,
             "limit": self.limit,
             "binds": self.binds,
             "provisional": self.provisional,
             "overdue": self.overdue,
-            "started_on": self.started_on.isoformat() if self.started_on else None,
-            "completed_on": self.completed_on.isoformat() if self.completed_on else None,
+            "started_on": started.isoformat() if started else None,
+            "completed_on": completed.isoformat() if completed else None,
             "warning": self.warning,
             "policy": self.policy or None,
         }
-
-
-class ClockRun:
-    """One clock's running state during a fold (not shared, not frozen).
-
-    The due date is recomputed only when the clock changes, and the text of
-    each explanation step is formatted only when someone reads it: folding
-    is the hot path, explaining is not.
-    """
-
-    __slots__ = (
-        "_add",
-        "_count",
-        "_due",
-        "anchor",
-        "cal",
-        "completed_on",
-        "convention",
-        "count_trigger_day",
-        "fixed_due",
-        "last_due",
-        "limit",
-        "name",
-        "paused_on",
-        "policy_name",
-        "spans",
-        "spec",
-        "started_on",
-        "status",
-        "steps",
-        "times",
-        "unit_word",
-        "used",
-        "warn_at",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        spec: ClockSpec,
-        cal: WorkingCalendar,
-        convention: str,
-        count_trigger_day: bool,
-    ) -> None:
-        self.name = name
-        self.spec = spec
-        self.cal = cal
-        self.convention = convention
-        self.count_trigger_day = count_trigger_day
-        self.status = IDLE
-        self.limit = spec.limit
-        self.used = 0
-        self.anchor: dt.date | None = None
-        self.fixed_due: dt.date | None = None
-        self.last_due: dt.date | None = None
-        self.paused_on: dt.date | None = None
-        self.started_on: dt.date | None = None
-        self.completed_on: dt.date | None = None
-        self._due: dt.date | None = None
-        self.warn_at: int | None = None
-        self.policy_name = ""
-        self.times: dict[str, int] = {}
-        self.steps: list[RawStep] = []
-        self.spans: list[tuple[dt.date, dt.date]] = []
-        if spec.unit == "working_days":
-            self._add: Callable[[dt.date, int], dt.date] = cal.add_working_days
-            self._count: Callable[[dt.date, dt.date], int] = cal.count_working_days
-            self.unit_word = "working days"
-        else:
-            self._add = _add_natural
-            self._count = _count_natural
-            self.unit_word = "days"
-
-    # -- derived values -------------------------------------------------
-    def _refresh(self) -> None:
-        if self.fixed_due is not None and self.status in (RUNNING, PAUSED):
-            self._due = self.fixed_due
-        elif self.status != RUNNING or self.anchor is None:
-            self._due = None
-        else:
-            left = self.limit - self.used
-            self._due = (
-                (self.last_due or self.anchor) if left <= 0 else self._add(self.anchor, left)
-            )
-
-    def due(self) -> dt.date | None:
-        """The current due date (None unless running or fixed)."""
-        return self._due
-
-    def period_end(self) -> dt.date | None:
-        """The last day of the period: the due date, or where it stood when it ended."""
-        return self._due if self.status == RUNNING else self.last_due
-
-    def _close_span(self, end: dt.date) -> None:
-        if self.anchor is not None and end > self.anchor:
-            self.spans.append((self.anchor, end))
-
-    # -- actions ----------------------------------------------------------
-    def start(
-        self,
-        on: dt.date,
-        event: str,
-        limit: int | None = None,
-        restart: bool = False,
-        policy: tuple[str, DeadlinePolicy] | None = None,
-    ) -> None:
-        was = self._due if restart else None
-        if restart:
-            if self.status == RUNNING:
-                self._close_span(on)
-            self.used = 0
-            self.times.pop("extend", None)
-        self.limit = self.spec.limit if limit is None else limit
-        self.status = RUNNING
-        self.fixed_due = None
-        self.started_on = on
-        self.completed_on = None
-        self.anchor = on - ONE_DAY if self.count_trigger_day else on
-        if policy is not None:
-            plugin, pol = policy
-            self.warn_at = pol.warn_at
-            self.policy_name = f"{pol.name or 'deadline policy'} (plugin {plugin})"
-        self._refresh()
-        if restart:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "restart",
-                    "{} {} from {}, days used before are discarded{}: due {}",
-                    (self.limit, self.unit_word, on, f" (was due {was})" if was else "", self._due),
-                )
-            )
-        else:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "restart" if restart else "start",
-                    "{} {} from {}: due {}",
-                    (self.limit, self.unit_word, on, self._due),
-                )
-            )
-        if policy is not None:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "policy",
-                    "{}: limit {}, warn after {}",
-                    (self.policy_name, self.limit, self.warn_at),
-                )
-            )
-
-    def pause(self, on: dt.date, event: str) -> None:
-        if self.status != RUNNING:
-            return
-        if self.fixed_due is not None:
-            self.steps.append((on, event, "pause", "not paused: the deadline is a fixed date", ()))
-            return
-        self.last_due = self._due
-        stop_at = on if self.convention == "(pause, resume]" else on - ONE_DAY
-        assert self.anchor is not None
-        if stop_at > self.anchor:
-            self.used += self._count(self.anchor, stop_at)
-            self._close_span(stop_at)
-        self.anchor = None
-        self.status = PAUSED
-        self.paused_on = on
-        self._refresh()
-        self.steps.append(
-            (
-                on,
-                event,
-                "pause",
-                "paused with {} {} used, {} left",
-                (self.used, self.unit_word, self.limit - self.used),
-            )
-        )
-
-    def resume(self, on: dt.date, event: str, as_of: dt.date | None = None) -> None:
-        if self.status != PAUSED:
-            return
-        when = as_of or on
-        if self.fixed_due is None:
-            self.anchor = when if self.convention == "(pause, resume]" else when - ONE_DAY
-        self.status = RUNNING
-        self._refresh()
-        excluded = (self.convention[0], self.paused_on, when, self.convention[-1], self._due)
-        if as_of is not None and as_of != on:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "resume",
-                    "resumed as of {2}, when the window ended; "
-                    "days in {0}{1}, {2}{3} not counted: due {4}",
-                    excluded,
-                )
-            )
-        else:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "resume",
-                    "resumed; days in {0}{1}, {2}{3} not counted: due {4}",
-                    excluded,
-                )
-            )
-
-    def extend(self, on: dt.date, event: str, by: int, max_times: int | None) -> None:
-        if self.status not in (RUNNING, PAUSED):
-            raise ClockRefusal(f"the {self.name} clock is not running")
-        done = self.times.get("extend", 0)
-        if max_times is not None and done >= max_times:
-            raise ClockRefusal(
-                f"the {self.name} clock has already been extended "
-                f"{done} time{'s' if done != 1 else ''} (at most {max_times})"
-            )
-        self.times["extend"] = done + 1
-        if self.fixed_due is not None:
-            self.fixed_due = self._add(self.fixed_due, by)
-        else:
-            self.limit += by
-        self._refresh()
-        if self._due is not None:
-            self.steps.append(
-                (on, event, "extend", "extended by {} {}: due {}", (by, self.unit_word, self._due))
-            )
-        else:
-            self.steps.append(
-                (
-                    on,
-                    event,
-                    "extend",
-                    "extended by {} {}, {} left",
-                    (by, self.unit_word, self.limit - self.used),
-                )
-            )
-
-    def replace(self, on: dt.date, event: str, due: dt.date, max_times: int | None) -> None:
-        done = self.times.get("replace", 0)
-        if max_times is not None and done >= max_times:
-            raise ClockRefusal(f"the {self.name} deadline has already been replaced {done} times")
-        self.times["replace"] = done + 1
-        was = self._due
-        if self.status == RUNNING:
-            self._close_span(on)
-        self.fixed_due = due
-        self.status = RUNNING
-        self.anchor = None
-        self._refresh()
-        self.steps.append(
-            (on, event, "replace", "deadline set to {}{}", (due, f" (was {was})" if was else ""))
-        )
-
-    def complete(self, on: dt.date, event: str) -> None:
-        if self.status not in (RUNNING, PAUSED):
-            return
-        due = self._due if self.status == RUNNING else self.last_due
-        late = due is not None and on > due
-        if self.status == RUNNING and self.fixed_due is None:
-            self._close_span(min(on, due) if due else on)
-        self.status = MISSED if late else MET
-        self.completed_on = on
-        self.last_due = due
-        self._refresh()
-        if late:
-            self.steps.append(
-                (on, event, "complete", "done on {}, after the due date {}", (on, due))
-            )
-        else:
-            self.steps.append((on, event, "complete", "done on {}, due {}", (on, due)))
-
-    def stop(self, on: dt.date, event: str, reason: str = "") -> None:
-        if self.status not in (RUNNING, PAUSED):
-            return
-        if self.status == RUNNING:
-            self.last_due = self._due
-            if self.fixed_due is None:
-                self._close_span(on)
-        self.status = STOPPED
-        self.completed_on = on
-        self._refresh()
-        self.steps.append((on, event, "stop", reason or "stopped; no longer applies", ()))
-
-    # -- result -------------------------------------------------------------
-    def deadline(self, as_of: dt.date, compliance: bool) -> Deadline:
-        due = self._due
-        if self.spec.optional and self.status == RUNNING and due is not None and as_of > due:
-            return attrs.evolve(
-                self._frozen(as_of, compliance, due), status=STOPPED, remaining=None, overdue=False
-            )
-        return self._frozen(as_of, compliance, due)
-
-    def _frozen(self, as_of: dt.date, compliance: bool, due: dt.date | None) -> Deadline:
-        remaining: int | None = None
-        if self.status == RUNNING and due is not None:
-            remaining = self._count(as_of, due)
-        elif self.status == PAUSED:
-            remaining = self.limit - self.used
-        spans = list(self.spans)
-        if (
-            self.status == RUNNING
-            and self.anchor is not None
-            and due is not None
-            and (due > self.anchor)
-        ):
-            spans.append((self.anchor, due))
-        if self.status == RUNNING:
-            shown_due = due
-        else:
-            shown_due = self.last_due if self.status in (MET, MISSED) else None
-        return Deadline(
-            clock=self.name,
-            binds=self.spec.binds,
-            unit=self.spec.unit,
-            status=self.status,
-            due=shown_due,
-            limit=self.limit,
-            used=self.used,
-            remaining=remaining,
-            provisional=self._provisional(spans, shown_due),
-            overdue=compliance and self.status == RUNNING and due is not None and as_of > due,
-            warning=self._warning(as_of),
-            policy=self.policy_name,
-            started_on=self.started_on,
-            completed_on=self.completed_on,
-            calendar=self.cal.id,
-            raw_steps=tuple(self.steps),
-            spans=tuple(spans),
-            calendar_ref=self.cal,
-        )
-
-    def _warning(self, as_of: dt.date) -> bool:
-        if self.warn_at is None or self.status != RUNNING or self.anchor is None:
-            return False
-        elapsed = self.used + (self._count(self.anchor, as_of) if as_of > self.anchor else 0)
-        return elapsed >= self.warn_at
-
-    def _provisional(self, spans: list[tuple[dt.date, dt.date]], due: dt.date | None) -> bool:
-        if self.spec.unit != "working_days":
-            return False
-        published = self.cal.published_through
-        if due is not None and due.year > published:
-            return True
-        return any(end.year > published for _, end in spans)
-
-
-def _add_natural(day: dt.date, n: int) -> dt.date:
-    return day + dt.timedelta(days=n)
-
-
-def _count_natural(start: dt.date, end: dt.date) -> int:
-    return (end - start).days

@@ -1,16 +1,17 @@
-"""What a fold returns: a case's state, and its deadlines when someone reads them.
+"""What a fold returns: a case's state, its deadlines and, on request, their explanation.
 
-The state, outcome, closing day and next events are known the moment a fold
-returns. Deadlines, compliance findings and the timeline come from running the
-clocks; a fold that took the fast way (:mod:`disclosure.walk`) runs them on
-first access, so callers that only need the state never pay for them.
+State, outcome, closing day, next events, findings and the clocks are known
+the moment a fold returns; each :class:`Deadline` is read from its clock when
+first looked up. Explanations (clock steps, counted spans, the timeline) come
+from the same fold run again with ``explain=True`` the first time someone asks,
+so the folds a dashboard or a report runs never record them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Iterator, Mapping, ValuesView
+from typing import Any, Protocol, cast
 
 import attrs
 
@@ -55,27 +56,29 @@ class TimelineEntry:
 
 
 class Deadlines(Mapping[str, Deadline]):
-    """The deadlines of a folded case, frozen on first access.
+    """The deadlines of a folded case, each read from its clock on first access."""
 
-    Folding only moves clocks; turning them into :class:`Deadline` records
-    (remaining days, explanations) happens when someone looks.
-    """
-
-    __slots__ = ("_as_of", "_built", "_compliance", "_runs")
+    __slots__ = ("_as_of", "_built", "_compliance", "_runs", "_state")
 
     def __init__(
-        self, runs: Mapping[str, ClockRun], compliance: Mapping[str, bool], as_of: dt.date
+        self,
+        runs: Mapping[str, ClockRun],
+        compliance: Mapping[str, bool],
+        as_of: dt.date,
+        state: CaseState | None = None,
     ) -> None:
         self._runs = runs
         self._compliance = compliance
         self._as_of = as_of
+        self._state = state
         self._built: dict[str, Deadline] = {}
 
     def __getitem__(self, name: str) -> Deadline:
         built = self._built.get(name)
         if built is None:
-            built = self._runs[name].deadline(self._as_of, self._compliance[name])
-            self._built[name] = built
+            built = self._built[name] = Deadline(
+                self._runs[name], self._as_of, self._compliance[name], self._state
+            )
         return built
 
     def __iter__(self) -> Iterator[str]:
@@ -84,21 +87,27 @@ class Deadlines(Mapping[str, Deadline]):
     def __len__(self) -> int:
         return len(self._runs)
 
+    def values(self) -> ValuesView[Deadline]:
+        """Every deadline, in the order the clocks started."""
+        return _Values(self)
+
     def __repr__(self) -> str:
         return f"Deadlines({list(self._runs)})"
 
 
-@attrs.frozen
-class ClockOutcome:
-    """The part of a fold that needs the clocks: deadlines, findings, timeline."""
+class _Values(ValuesView[Deadline]):
+    """The deadlines without a key lookup per item (dashboards read them all)."""
 
-    deadlines: Mapping[str, Deadline]
-    findings: tuple[Finding, ...]
-    raw_timeline: tuple[tuple[Any, ...], ...]
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Deadline]:
+        deadlines = cast(Deadlines, getattr(self, "_mapping"))  # noqa: B009 - untyped slot
+        get = deadlines.__getitem__
+        return iter([get(name) for name in deadlines._runs])
 
 
 class Folder(Protocol):
-    """The machine that folded a case: its ruleset, allowed events, and clocks on demand."""
+    """The machine that folded a case: its ruleset, allowed events, and explanations."""
 
     @property
     def ruleset(self) -> Ruleset: ...
@@ -106,7 +115,28 @@ class Folder(Protocol):
     @property
     def allowed(self) -> Mapping[str, tuple[str, ...]]: ...
 
-    def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome: ...
+    @property
+    def compliance(self) -> Mapping[str, bool]: ...
+
+    def explain(self, case: Case, as_of: dt.date) -> Explained: ...
+
+
+class Explained(Protocol):
+    """What an explaining fold records: every clock with its steps, and the timeline."""
+
+    @property
+    def clocks(self) -> Mapping[str, ClockRun]: ...
+
+    @property
+    def timeline(self) -> list[TimelineEntry] | None: ...
+
+
+@attrs.frozen
+class Explanation:
+    """A recorded explanation; stands in for the machine once a state is pickled."""
+
+    clocks: Mapping[str, ClockRun]
+    timeline: list[TimelineEntry] | None
 
 
 @attrs.frozen
@@ -115,16 +145,19 @@ class RulesetFacts:
 
     ruleset: Ruleset
     allowed: Mapping[str, tuple[str, ...]]
+    compliance: Mapping[str, bool]
+    explanation: Explanation
 
-    def clock_outcome(self, case: Case, as_of: dt.date) -> ClockOutcome:
-        raise AssertionError("a pickled CaseState carries its clock outcome")
+    def explain(self, case: Case, as_of: dt.date) -> Explained:
+        return self.explanation
 
 
 class CaseState:
     """Everything derived from a case's log, as of a given day (read-only).
 
-    ``clocks`` is the :class:`ClockOutcome` when the fold ran the clocks;
-    when it is None, the machine runs them on first access, once.
+    The fold hands over its clocks; deadlines are read from them on first
+    access. The explanation (clock steps, counted spans, timeline) comes from
+    the same fold run again to explain, once, when someone first asks.
     """
 
     __slots__ = (
@@ -133,6 +166,9 @@ class CaseState:
         "_case",
         "_clocks",
         "_closed_on",
+        "_deadlines",
+        "_explained",
+        "_findings",
         "_machine",
         "_outcome",
         "_state",
@@ -147,7 +183,8 @@ class CaseState:
         closed_on: dt.date | None,
         calendar: str,
         as_of: dt.date,
-        clocks: ClockOutcome | None = None,
+        clocks: Mapping[str, ClockRun],
+        findings: tuple[Finding, ...] = (),
     ) -> None:
         self._case = case
         self._machine = machine
@@ -157,6 +194,9 @@ class CaseState:
         self._calendar = calendar
         self._as_of = as_of
         self._clocks = clocks
+        self._findings = findings
+        self._deadlines: Deadlines | None = None
+        self._explained: Explained | None = None
 
     # -- known when the fold returns ---------------------------------------------
     @property
@@ -226,37 +266,48 @@ class CaseState:
         """The day deadlines and overdue findings are judged on."""
         return self._as_of
 
-    # -- computed from the clocks on first access -----------------------------------
-    def _clock_outcome(self) -> ClockOutcome:
-        clocks = self._clocks
-        if clocks is None:
-            clocks = self._clocks = self._machine.clock_outcome(self._case, self._as_of)
-        return clocks
-
+    # -- read from the clocks -------------------------------------------------------
     @property
     def deadlines(self) -> Mapping[str, Deadline]:
-        return self._clock_outcome().deadlines
+        deadlines = self._deadlines
+        if deadlines is None:
+            deadlines = self._deadlines = Deadlines(
+                self._clocks, self._machine.compliance, self._as_of, self
+            )
+        return deadlines
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return self._clock_outcome().findings
-
-    @property
-    def raw_timeline(self) -> tuple[tuple[Any, ...], ...]:
-        return self._clock_outcome().raw_timeline
-
-    @property
-    def timeline(self) -> tuple[TimelineEntry, ...]:
-        """Each applied event with the states it moved the case between."""
-        return tuple(TimelineEntry(*item) for item in self.raw_timeline)
+        return self._findings
 
     @property
     def overdue(self) -> bool:
         return any(d.overdue for d in self.deadlines.values())
 
+    # -- the explanation, on first access ----------------------------------------
+    def _explanation(self) -> Explained:
+        explained = self._explained
+        if explained is None:
+            explained = self._explained = self._machine.explain(self._case, self._as_of)
+        return explained
+
+    def _explained_clock(self, name: str) -> ClockRun:
+        return self._explanation().clocks[name]
+
+    @property
+    def timeline(self) -> tuple[TimelineEntry, ...]:
+        """Each applied event with the states it moved the case between."""
+        return tuple(self._explanation().timeline or ())
+
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as a finished state: clocks run, the machine replaced by what is read of it."""
-        facts = RulesetFacts(self._machine.ruleset, dict(self._machine.allowed))
+        """Pickle as a finished state: explanation recorded, the machine replaced by facts."""
+        explained = self._explanation()
+        facts = RulesetFacts(
+            self._machine.ruleset,
+            dict(self._machine.allowed),
+            dict(self._machine.compliance),
+            Explanation(dict(explained.clocks), list(explained.timeline or ())),
+        )
         return (
             CaseState,
             (
@@ -267,7 +318,8 @@ class CaseState:
                 self._closed_on,
                 self._calendar,
                 self._as_of,
-                self._clock_outcome(),
+                dict(explained.clocks),
+                self._findings,
             ),
         )
 
@@ -323,4 +375,4 @@ class CaseState:
         }
 
 
-__all__ = ["CaseState", "ClockOutcome", "Deadlines", "Finding", "TimelineEntry"]
+__all__ = ["CaseState", "Deadlines", "Explanation", "Finding", "TimelineEntry"]

@@ -375,7 +375,8 @@ def build_report(
             if outcome is not None and outcome not in row_of:
                 raise DisclosureError(f"case {case.id}: unknown outcome code '{outcome}'")
         else:
-            outcome, closed_on = machine.conclusion(case)
+            folded = machine.fold(case, end)
+            outcome, closed_on = folded.outcome, folded.closed_on
         if received >= start:
             hit(count_rows.get("received"), col, case.id)
         elif closed_on is None or closed_on >= start:

@@ -13,8 +13,8 @@ from collections import deque
 from typing import Any
 
 from disclosure.documents.source import Positions
-from disclosure.documents.structure import kind_of
 from disclosure.errors import Problem, did_you_mean
+from disclosure.rules.fields import value_problem
 from disclosure.rules.model import (
     CLOCK_ACTIONS,
     CLOCK_UNITS,
@@ -41,29 +41,6 @@ _ACTION_OPTIONS = {
     "extend": {"by_field", "max_times"},
     "replace": {"date_field", "max_times"},
 }
-
-
-def value_problem(spec_type: str, value: Any, choices: tuple[str, ...]) -> str | None:
-    """Return why ``value`` does not fit ``spec_type``, or None when it does."""
-    if spec_type == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif spec_type == "number":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif spec_type == "bool":
-        ok = isinstance(value, bool)
-    elif spec_type in ("str", "outcome"):
-        ok = isinstance(value, str)
-    elif spec_type == "choice":
-        if value not in choices:
-            return f"'{value}' is not one of the choices ({', '.join(choices)})"
-        ok = True
-    elif spec_type == "date":
-        import datetime as dt
-
-        ok = isinstance(value, dt.date)
-    else:
-        ok = True
-    return None if ok else f"expected {spec_type}, got {kind_of(value)}"
 
 
 class _Checker:
@@ -175,7 +152,7 @@ class _Checker:
                 "use 'choices' for a choice field",
             )
         if spec.default is not None:
-            why = value_problem(spec.type, spec.default, spec.choices)
+            why = value_problem(spec.type, spec.default, spec=spec)
             if why:
                 self.add((*path, "default"), f"default does not fit: {why}")
         if spec.default_from is not None:

@@ -88,7 +88,7 @@ R = [
     (
         '    default: "(pause, resume]"',
         '    default: "(pause, resume)"',
-        "is not one of the choices",
+        "default does not fit: '(pause, resume)' is not one of",
     ),
     (
         "    default: false\n    en: Count",
@@ -254,7 +254,7 @@ R = [
     (
         "      working_days: {type: int, default: 20, min: 1, max: 20}",
         "      working_days: {type: int, default: twenty, min: 1, max: 20}",
-        "default does not fit: expected int, got text",
+        "default does not fit: must be a whole number, got text",
     ),
     (
         "      working_days: {type: int, default: 20, min: 1, max: 20}",

@@ -1,0 +1,261 @@
+"""Event fields: the one definition of what a field's value may be.
+
+A ruleset declares each event's data fields (type, choices, range, outcome
+codes allowed, default or a default taken from a parameter). This module turns
+those declarations into checks, once per ruleset and agency: the fold uses
+them on every event, the ruleset linter on declared defaults and parameter
+values, and the annual report for the defaults of fields an event left out.
+Checks are closures built from the declaration, so the rule exists once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from disclosure.documents.structure import kind_of, parse_date
+from disclosure.errors import TypeMismatch, did_you_mean
+from disclosure.rules.model import FieldSpec, Ruleset
+
+#: Keys every event may carry besides its ruleset-declared fields.
+EVENT_COMMON_KEYS = ("type", "on", "note", "by")
+
+#: Check one value: return it (dates parsed from text) or raise FieldProblem.
+ValueCheck = Callable[[Any], Any]
+
+
+class FieldProblem(Exception):
+    """Why a value or an event's data does not fit its declaration (the message says)."""
+
+
+def _whole(value: Any) -> Any:
+    if value.__class__ is not int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise FieldProblem(f"must be a whole number, got {kind_of(value)}")
+    return value
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FieldProblem(f"must be a number, got {kind_of(value)}")
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise FieldProblem(f"must be true or false, got {kind_of(value)}")
+    return value
+
+
+def _text(value: Any) -> Any:
+    if value.__class__ is not str and not isinstance(value, str):
+        raise FieldProblem(f"must be text, got {kind_of(value)}")
+    return value
+
+
+def _date(value: Any) -> Any:
+    if value.__class__ is dt.date:
+        return value
+    try:
+        return parse_date(value)
+    except TypeMismatch as exc:
+        raise FieldProblem(str(exc)) from None
+
+
+def _any(value: Any) -> Any:
+    return value
+
+
+_BASE: dict[str, ValueCheck] = {
+    "int": _whole,
+    "number": _number,
+    "bool": _flag,
+    "str": _text,
+    "choice": _text,
+    "outcome": _text,
+    "date": _date,
+}
+
+
+def value_check(
+    type_: str,
+    *,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+    allowed: tuple[str, ...] = (),
+    ruleset: Ruleset | None = None,
+    owner: str = "",
+) -> ValueCheck:
+    """The check for one declared value: type, then range, choices or outcome code.
+
+    Outcome codes are checked against ``ruleset`` when one is given (a field
+    declared before the ruleset is complete is checked for its type only).
+    """
+    base = _BASE.get(type_, _any)
+    if type_ in ("int", "number") and (minimum is not None or maximum is not None):
+        low = -math.inf if minimum is None else minimum
+        high = math.inf if maximum is None else maximum
+
+        def in_range(value: Any) -> Any:
+            value = base(value)
+            if value < low:
+                raise FieldProblem(f"must be at least {low:g}, got {value}")
+            if value > high:
+                raise FieldProblem(f"must be at most {high:g}, got {value}")
+            return value
+
+        return in_range
+    if type_ == "choice":
+        options = frozenset(choices)
+        listed = ", ".join(choices)
+
+        def one_of(value: Any) -> Any:
+            if value.__class__ is not str:
+                base(value)
+            if value not in options:
+                raise FieldProblem(
+                    f"'{value}' is not one of {listed} ({did_you_mean(value, choices)})"
+                )
+            return value
+
+        return one_of
+    if type_ == "outcome" and ruleset is not None:
+        codes = ruleset.outcomes
+        accepted = frozenset(code for code in codes if ruleset.outcome_matches(code, allowed))
+
+        def outcome(value: Any) -> Any:
+            if value.__class__ is not str:
+                base(value)
+            if value not in accepted:
+                if value not in codes:
+                    raise FieldProblem(
+                        f"unknown outcome code '{value}' ({did_you_mean(value, codes)})"
+                    )
+                raise FieldProblem(
+                    f"outcome '{value}' cannot be given by '{owner}' "
+                    f"(allowed: {', '.join(allowed)})"
+                )
+            return value
+
+        return outcome
+    return base
+
+
+def field_check(spec: FieldSpec, ruleset: Ruleset | None = None, owner: str = "") -> ValueCheck:
+    """The value check a field declaration describes (``owner``: the event, for messages)."""
+    return value_check(
+        spec.type,
+        choices=spec.choices,
+        minimum=spec.min,
+        maximum=spec.max,
+        allowed=spec.allowed,
+        ruleset=ruleset,
+        owner=owner,
+    )
+
+
+def value_problem(
+    type_: str, value: Any, choices: tuple[str, ...] = (), spec: FieldSpec | None = None
+) -> str | None:
+    """Why ``value`` does not fit a declared type (and the field's range), or None."""
+    check = field_check(spec) if spec is not None else value_check(type_, choices=choices)
+    try:
+        check(value)
+    except FieldProblem as exc:
+        return str(exc)
+    return None
+
+
+def default_of(spec: FieldSpec, parameters: Mapping[str, Any]) -> Any:
+    """A field's value when an event leaves it out: its parameter's, or its own default."""
+    if spec.default_from is not None:
+        return parameters.get(spec.default_from)
+    return spec.default
+
+
+class EventFields:
+    """The compiled data check of one event type.
+
+    Calling it with an event's data and the day of receipt returns the data
+    with declared types (dates parsed) and defaults filled in, or raises
+    :class:`FieldProblem` naming the field. Date fields may not lie before
+    receipt: a period cannot start before the application exists.
+    """
+
+    __slots__ = ("_known", "_specs", "defaults", "event", "fields")
+
+    def __init__(
+        self,
+        event: str,
+        fields: Mapping[str, FieldSpec],
+        ruleset: Ruleset,
+        parameters: Mapping[str, Any],
+    ) -> None:
+        self.event = event
+        self.fields = fields
+        self._known = frozenset(fields)
+        self.defaults: dict[str, Any] = {}
+        specs = []
+        for name, spec in fields.items():
+            default = default_of(spec, parameters)
+            if default is not None:
+                self.defaults[name] = default
+            specs.append(
+                (
+                    name,
+                    field_check(spec, ruleset, event),
+                    spec.required,
+                    default,
+                    spec.type == "date",
+                )
+            )
+        self._specs = tuple(specs)
+
+    def __call__(self, data: Mapping[str, Any], received: dt.date) -> dict[str, Any]:
+        known = self._known
+        if not known.issuperset(data):
+            self._unknown(next(key for key in data if key not in known))
+        out: dict[str, Any] = {}
+        for name, check, required, default, is_date in self._specs:
+            value = data.get(name)
+            if value is not None:
+                try:
+                    value = check(value)
+                except FieldProblem as exc:
+                    raise FieldProblem(f"field '{name}' of '{self.event}': {exc}") from None
+                if is_date and value < received:
+                    raise FieldProblem(
+                        f"field '{name}' of '{self.event}': {value} is before receipt ({received})"
+                    )
+                out[name] = value
+            elif required:
+                description = self.fields[name].description
+                raise FieldProblem(
+                    f"event '{self.event}' needs field '{name}'"
+                    + (f" ({description})" if description else "")
+                )
+            elif default is not None:
+                out[name] = default
+        return out
+
+    def _unknown(self, key: str) -> None:
+        hint = (
+            f"'{key}' belongs to the event itself, not to its data"
+            if key in EVENT_COMMON_KEYS
+            else did_you_mean(key, self.fields) or "it takes no data fields"
+        )
+        raise FieldProblem(f"event '{self.event}' has no field '{key}' ({hint})")
+
+
+__all__ = [
+    "EVENT_COMMON_KEYS",
+    "EventFields",
+    "FieldProblem",
+    "ValueCheck",
+    "default_of",
+    "field_check",
+    "value_check",
+    "value_problem",
+]
