@@ -19,7 +19,8 @@ import attrs
 from disclosure.calendars.registry import CalendarRegistry
 from disclosure.errors import DisclosureError, NotFoundError, PluginError
 from disclosure.lifecycle.case import Case, Event
-from disclosure.lifecycle.machine import CaseState, Machine
+from disclosure.lifecycle.machine import Machine
+from disclosure.lifecycle.state import CaseState
 from disclosure.lifecycle.policy import DeadlinePolicy
 from disclosure.plugins.manager import Plugins
 from disclosure.plugins.types import RendererSpec
@@ -161,21 +162,37 @@ class Engine:
     def fold(self, case: Case, as_of: dt.date | None = None) -> CaseState:
         return self.machine_for(case).fold(case, as_of)
 
+    def append(
+        self,
+        case: Case,
+        event: Event,
+        *,
+        notify: bool = True,
+        as_of: dt.date | None = None,
+    ) -> CaseState:
+        """The state of ``case`` with ``event`` appended, from one fold.
+
+        The state's ``case`` is the new case. Plugins are told unless
+        ``notify=False`` (the store tells them after its commit).
+        """
+        state = self.machine_for(case).append(case, event, as_of)
+        if notify:
+            self.notify(state)
+        return state
+
     def apply(self, case: Case, event: Event, *, notify: bool = True) -> Case:
         """``case`` with ``event`` appended; plugins are told unless ``notify=False``."""
-        updated = self.machine_for(case).apply(case, event)
-        if notify:
-            self.notify(updated)
-        return updated
+        return self.append(case, event, notify=notify).case
 
-    def notify(self, case: Case) -> None:
-        """Tell plugins that the last event of ``case`` was recorded."""
+    def notify(self, state: CaseState) -> None:
+        """Tell plugins that the last event of the state's case was recorded."""
+        case = state.case
         if not case.events or not self.plugins.has("disclosure_event_applied"):
             return
-        today = dt.date.today()
-        state = self.fold(case, today)
         try:
-            self.plugins.event_applied(case=case, event=case.events[-1], state=state, on=today)
+            self.plugins.event_applied(
+                case=case, event=case.events[-1], state=state, on=state.as_of
+            )
         except PluginError as exc:
             raise PluginError(
                 f"case {case.id}: event '{case.events[-1].type}' was recorded, but {exc}"

@@ -135,10 +135,9 @@ def case_event(
         key, _, value = item.partition("=")
         data[key.strip()] = _parse_value(value.strip())
     with open_store(db) as store:
-        case = store.append(
+        state = store.append(
             case_id, Event(event_type, on or dt.date.today(), data, note, by), expect_seq
         )
-        state = store.engine.fold(case)
     click.echo(
         f"case {case_id}: {event_type} recorded; now {state.state} "
         f"(waiting on {state.waiting_on})" + (f", outcome {state.outcome}" if state.outcome else "")

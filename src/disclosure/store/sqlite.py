@@ -30,7 +30,7 @@ from disclosure.errors import (
 )
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.clocks import RUNNING
-from disclosure.lifecycle.machine import CaseState
+from disclosure.lifecycle.state import CaseState
 
 if TYPE_CHECKING:
     from disclosure.reports.build import CaseSummary
@@ -278,8 +278,11 @@ class Store:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
         return states
 
-    def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> Case:
-        """Append one event after checking it against the case's log.
+    def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:
+        """Append one event after checking it against the case's log; return the new state.
+
+        The case is folded once: the state that accepts the event is the one
+        projected, returned and passed to plugins (its ``case`` is the new log).
 
         ``expected_seq`` is the number of events the caller saw; if another
         writer got there first, :class:`ConflictError` is raised and nothing
@@ -301,11 +304,10 @@ class Store:
                         f"{len(case.events)}; someone else changed it — reload and retry"
                     )
                 # raises EventRejected and changes nothing; plugins are told after the commit
-                updated = self.engine.apply(case, event, notify=False)
-                seq = len(updated.events)
-                self._insert_event(db, case_id, seq, updated.events[-1])
+                state = self.engine.append(case, event, notify=False)
+                seq = len(state.case.events)
+                self._insert_event(db, case_id, seq, state.case.events[-1])
                 db.execute("UPDATE cases SET seq = ? WHERE id = ?", (seq, case_id))
-                state = self.engine.fold(updated)
                 self._write_projection(db, project(state, self.engine))
         except sqlite3.IntegrityError:
             raise ConflictError(
@@ -314,8 +316,8 @@ class Store:
             ) from None
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: append failed, nothing was written: {exc}") from None
-        self.engine.notify(updated)
-        return updated
+        self.engine.notify(state)
+        return state
 
     def _insert_case(self, db: sqlite3.Connection, case: Case) -> None:
         db.execute(

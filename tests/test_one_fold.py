@@ -1,0 +1,96 @@
+"""A write folds the case once: machine, engine, store and CLI share the one state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import D, make_case
+from disclosure import Engine, Event, Machine
+from disclosure.cli import cli
+from disclosure.plugins import Plugins, hookimpl
+from disclosure.store import Store
+
+
+@pytest.fixture
+def folds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every fold started (fast or explaining), by case id."""
+    started: list[str] = []
+    original = Machine._start
+
+    def counting(self: Machine, case: Any, explain: bool) -> Any:
+        started.append(case.id)
+        return original(self, case, explain)
+
+    monkeypatch.setattr(Machine, "_start", counting)
+    yield started
+
+
+def test_machine_append_folds_once_and_returns_the_new_case(machine, folds) -> None:
+    case = make_case("2024-03-01", ("request_correction", "2024-03-04"))
+    folds.clear()
+    state = machine.append(case, Event("correction_received", D("2024-03-08")), D("2024-03-08"))
+    assert folds == [case.id]
+    assert [e.type for e in state.case.events] == ["request_correction", "correction_received"]
+    assert state.state == "under_review"
+    assert state.deadlines["reply"].due == D("2024-04-08")
+    assert folds == [case.id], "reading a deadline must not fold again"
+
+
+def test_store_append_folds_once(tmp_path: Path, engine, folds) -> None:
+    with Store(tmp_path / "s.db", engine) as store:
+        store.open_case(make_case("2024-09-10", case_id="A"))
+        folds.clear()
+        state = store.append("A", Event("request_correction", D("2024-09-13")), expected_seq=0)
+        assert folds == ["A"]
+        assert state.state == "awaiting_correction"
+        assert store.projection("A").next_lapse == state.deadlines["correction"].due.isoformat()
+
+
+def test_engine_append_tells_plugins_the_state_it_folded(folds) -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Listener:
+        @hookimpl
+        def disclosure_event_applied(self, case: Any, event: Any, state: Any, on: Any) -> None:
+            seen.append((event.type, state.state))
+
+    engine = Engine(plugins=Plugins([("listener", Listener())]))
+    case = make_case("2024-03-01", case_id="P")
+    folds.clear()
+    engine.append(case, Event("request_correction", D("2024-03-04")))
+    assert folds == ["P"]
+    assert seen == [("request_correction", "awaiting_correction")]
+
+
+def test_cli_case_event_folds_once(tmp_path: Path, folds) -> None:
+    db = str(tmp_path / "c.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--db", db]).exit_code == 0
+    opened = runner.invoke(
+        cli,
+        [
+            "case",
+            "open",
+            "C-1",
+            "--applicant",
+            "natural_person",
+            "--channel",
+            "online",
+            "--received",
+            (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+            "--db",
+            db,
+        ],
+    )
+    assert opened.exit_code == 0, opened.output
+    folds.clear()
+    result = runner.invoke(cli, ["case", "event", "C-1", "request_correction", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "now awaiting_correction" in result.output
+    assert folds == ["C-1"]
