@@ -62,3 +62,54 @@ def test_random_lifecycles_keep_invariants(machine, data) -> None:
         ):
             assert reply.due >= minimum  # never earlier than the working-day minimum
         assert set(first.next_events) == set(machine.allowed[first.state])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_explaining_is_the_same_fold_asked_for_more(machine, data) -> None:
+    """The explaining fold reaches the fast fold's deadlines; its steps end where they do."""
+    case, attempts = data.draw(lifecycles(machine))
+    for event in attempts:
+        try:
+            case = machine.apply(case, event)
+        except EventRejected:
+            continue
+    state = machine.fold(case, AS_OF)
+    explained = machine.explain(case, AS_OF)
+    assert list(explained.clocks) == list(state.deadlines)
+    for name, deadline in state.deadlines.items():
+        run = explained.clocks[name]
+        assert (run.status, run.due, run.limit, run.used) == (
+            deadline._run.status,
+            deadline._run.due,
+            deadline._run.limit,
+            deadline._run.used,
+        )
+        steps = deadline.steps
+        assert steps, f"{name}: a started clock explains at least its start"
+        assert steps[0].action in ("start", "restart")
+        for span_start, span_end in deadline.spans:
+            assert span_start < span_end
+    assert [t.type for t in state.timeline] == [e.type for e in case.events]
+    if state.timeline:
+        assert state.timeline[-1].to_state == state.state
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_folded_state_pickles_with_its_explanation(machine, data) -> None:
+    import pickle
+
+    case, attempts = data.draw(lifecycles(machine))
+    for event in attempts:
+        try:
+            case = machine.apply(case, event)
+        except EventRejected:
+            continue
+    state = machine.fold(case, AS_OF)
+    copy = pickle.loads(pickle.dumps(state))
+    assert copy == state
+    assert copy.timeline == state.timeline
+    for name, deadline in state.deadlines.items():
+        assert copy.deadlines[name].steps == deadline.steps
+        assert copy.deadlines[name].spans == deadline.spans
