@@ -85,6 +85,10 @@ class WorkingCalendar:
             day += ONE_DAY
         self._rank = rank
         self._workdays = workdays
+        #: The ordinal of the calendar's first day: day number 0.
+        self.base = self._base
+        #: How many days the calendar covers: day numbers run from 0 to size - 1.
+        self.size = size
 
     def __repr__(self) -> str:
         return (
@@ -116,15 +120,6 @@ class WorkingCalendar:
         return self._rank[offset] != (self._rank[offset - 1] if offset else 0)
 
     # -- day numbers: the fold counts in these, never in dates ----------------------
-    @property
-    def base(self) -> int:
-        """The ordinal of the calendar's first day: day number 0."""
-        return self._base
-
-    @property
-    def size(self) -> int:
-        """How many days the calendar covers: day numbers run from 0 to size - 1."""
-        return len(self._rank)
 
     def day_number(self, day: dt.date) -> int:
         """``day`` as a day number, refused when the calendar does not cover it."""

@@ -253,7 +253,7 @@ class CalendarRegistry:
     @classmethod
     def default(cls, extra_paths: Iterable[str | Path] = ()) -> CalendarRegistry:
         """The built-in calendars plus any extra calendar files or directories."""
-        from disclosure.rules.load import builtin_dir
+        from disclosure.documents.builtin import builtin_dir
 
         reg = cls()
         for path in _calendar_paths([builtin_dir() / "calendars", *map(Path, extra_paths)]):

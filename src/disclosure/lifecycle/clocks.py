@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -28,9 +28,6 @@ from disclosure.calendars.calendar import DayInfo, WorkingCalendar
 from disclosure.errors import ClockRefusal
 from disclosure.lifecycle.policy import DeadlinePolicy
 from disclosure.rules.model import ClockSpec
-
-if TYPE_CHECKING:
-    from disclosure.lifecycle.state import CaseState
 
 RUNNING, PAUSED, MET, MISSED, STOPPED, IDLE = (
     "running",
@@ -64,6 +61,12 @@ def _add_natural(number: int, n: int) -> int:
 
 def _count_natural(start: int, end: int) -> int:
     return end - start
+
+
+class Explainer(Protocol):
+    """Whoever can run the fold again to explain a clock (a folded case's state)."""
+
+    def _explained_clock(self, name: str) -> ClockRun: ...
 
 
 class ClockKind:
@@ -428,7 +431,7 @@ class Deadline:
     )
 
     def __init__(
-        self, run: ClockRun, as_of: dt.date, compliance: bool, state: CaseState | None = None
+        self, run: ClockRun, as_of: dt.date, compliance: bool, state: Explainer | None = None
     ) -> None:
         self._run = run
         self._as_of = as_of

@@ -148,6 +148,9 @@ class Machine:
     def _compile(self) -> None:
         rs = self.ruleset
         self.initial = rs.initial_state
+        self._ruleset_id = rs.id
+        self._applicant_kinds = frozenset(rs.applicant_kinds)
+        self._channels = frozenset(rs.channels)
         self.lapse_of: dict[str, str] = {
             c.lapse_event: name for name, c in rs.clocks.items() if c.lapse_event
         }
@@ -442,6 +445,35 @@ class Machine:
         )
 
     def _start(self, case: Case, explain: bool) -> Fold:
+        if (
+            (case.ruleset and case.ruleset != self._ruleset_id)
+            or case.applicant not in self._applicant_kinds
+            or case.channel not in self._channels
+        ):
+            self._refuse_case(case)
+        try:
+            cal = self.calendar_for(case)
+        except NotFoundError as exc:
+            prefix = f"{case.where}: " if case.where else ""
+            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
+        received = case.received.toordinal() - cal.base
+        if received < 0 or received >= cal.size:
+            prefix = f"{case.where}: " if case.where else ""
+            raise DisclosureError(
+                f"{prefix}case {case.id}: received {case.received} is outside calendar "
+                f"'{cal.id}' ({cal.first_year}-{cal.last_year})"
+            )
+        fold = Fold(self.initial, cal, self._clock_kinds(cal), case, received, explain)
+        try:
+            for act in self._receipt:
+                act(fold, RECEIPT, received, _NO_DATA)
+        except CalendarRangeError as exc:
+            prefix = f"{case.where}: " if case.where else ""
+            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
+        return fold
+
+    def _refuse_case(self, case: Case) -> None:
+        """Say everything wrong with the case's own fields (ruleset, applicant, channel)."""
         rs = self.ruleset
         prefix = f"{case.where}: " if case.where else ""
         if case.ruleset and case.ruleset != rs.id:
@@ -458,25 +490,7 @@ class Machine:
             problems.append(
                 f"unknown channel '{case.channel}' ({did_you_mean(case.channel, rs.channels)})"
             )
-        if problems:
-            raise DisclosureError(f"{prefix}case {case.id}: " + "; ".join(problems))
-        try:
-            cal = self.calendar_for(case)
-        except NotFoundError as exc:
-            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
-        if not cal.covers(case.received):
-            raise DisclosureError(
-                f"{prefix}case {case.id}: received {case.received} is outside calendar "
-                f"'{cal.id}' ({cal.first_year}-{cal.last_year})"
-            )
-        received = case.received.toordinal() - cal.base
-        fold = Fold(self.initial, cal, self._clock_kinds(cal), case, received, explain)
-        try:
-            for act in self._receipt:
-                act(fold, RECEIPT, received, _NO_DATA)
-        except CalendarRangeError as exc:
-            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
-        return fold
+        raise DisclosureError(f"{prefix}case {case.id}: " + "; ".join(problems))
 
     def _apply(self, fold: Fold, event: Event) -> Mapping[str, Any]:
         step = self.transitions.get((fold.state, event.type))

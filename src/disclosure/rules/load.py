@@ -15,21 +15,13 @@ from pathlib import Path
 import attrs
 import cattrs
 
+from disclosure.documents.builtin import builtin_dir
 from disclosure.documents.structure import load_checked, make_converter, rename_hook
 from disclosure.errors import NotFoundError, Problem, RulesetError, did_you_mean
 from disclosure.rules.check import check_ruleset
 from disclosure.rules.model import EventSpec, Ruleset
 
 _SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def builtin_dir() -> Path:
-    """Directory holding the built-in rulesets (wheel or source checkout)."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "rulesets"
-    if packaged.is_dir():
-        return packaged
-    return package.parent.parent / "rulesets"
 
 
 @lru_cache(maxsize=1)
