@@ -355,3 +355,18 @@ def test_fold_is_deterministic_and_json_ready(machine) -> None:
         assert key in doc
     assert doc["deadlines"]["reply"]["status"] == "paused"
     assert doc["deadlines"]["reply"]["due"] is None
+
+
+def test_field_defaults_are_one_definition_for_fold_and_report(machine) -> None:
+    """A default taken from a parameter is the agency's value in the fold and in the report."""
+    from disclosure.reports.build import _field_defaults
+
+    agency = Machine(
+        machine.ruleset, calendars=machine.calendars, parameters={"correction_period": 15}
+    )
+    assert agency.fields["request_correction"].defaults["correction_period"] == 15
+    assert _field_defaults(agency)[("request_correction", "correction_period")] == 15
+    assert _field_defaults(machine)[("request_correction", "correction_period")] == 10
+    case = make_case("2024-03-01")
+    state = agency.append(case, Event("request_correction", D("2024-03-04")))
+    assert state.case.events[-1].data["correction_period"] == 15

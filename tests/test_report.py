@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES, D, make_case
 from disclosure import Case, DocumentError, Event, load_cases
-from disclosure.reports.build import build_report, drill_down, load_agency_data, read_narrative
-from disclosure.reports.job import AnnualReportJob
+from disclosure.annual import AnnualReportJob
+from disclosure.reports.build import build_report
+from disclosure.reports.drilldown import drill_down
+from disclosure.reports.inputs import load_agency_data, read_narrative
 from disclosure.reports.render import BUILTIN_RENDERERS, render
 from disclosure.reports.template import TemplateError, load_template
 

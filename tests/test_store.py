@@ -16,7 +16,7 @@ import pytest
 
 from conftest import EXAMPLES, D, make_case
 from disclosure import Event, EventRejected, load_cases
-from disclosure.store import ConflictError, Store, StoreError
+from disclosure.store import ConflictError, DueCounts, Store, StoreError
 
 
 @pytest.fixture
@@ -103,6 +103,54 @@ def test_verify_finds_a_tampered_projection(store) -> None:
     store.db.execute("UPDATE projection SET state = 'concluded' WHERE case_id = 'A'")
     problems = store.verify()
     assert problems and "case A: projection differs: state 'concluded' != 'received'" in problems[0]
+
+
+def test_due_counts_count_each_dashboard_heading(store) -> None:
+    store.import_cases(
+        [
+            make_case("2024-09-10", case_id="A"),
+            make_case("2024-09-20", case_id="B"),
+            make_case("2024-10-08", case_id="C"),
+            make_case("2024-09-10", ("request_correction", "2024-09-13"), case_id="D"),
+            make_case("2024-09-10", ("request_correction", "2024-09-20"), case_id="E"),
+            make_case(
+                "2024-09-10", ("decide", "2024-09-12", {"outcome": "disclosed"}), case_id="F"
+            ),
+        ]
+    )
+    # reply due A 10-14, B 10-23, C 11-04; correction windows end D 09-29, E 10-10; F is closed
+    rows = {p.case_id: (p.next_due, p.next_lapse) for p in store.query()}
+    assert rows == {
+        "A": ("2024-10-14", None),
+        "B": ("2024-10-23", None),
+        "C": ("2024-11-04", None),
+        "D": (None, "2024-09-29"),
+        "E": (None, "2024-10-10"),
+        "F": (None, None),
+    }
+    # both ends of the due window count; a window ending on the day is still open
+    assert store.due_counts(D("2024-10-10"), D("2024-10-14")) == DueCounts(
+        overdue=0, due_soon=1, lapsed=1, waiting=1
+    )
+    # due on the day is due, not overdue
+    assert store.due_counts(D("2024-10-14"), D("2024-10-21")) == DueCounts(
+        overdue=0, due_soon=1, lapsed=2, waiting=0
+    )
+    assert store.due_counts(D("2024-10-15"), D("2024-10-23")) == DueCounts(
+        overdue=1, due_soon=1, lapsed=2, waiting=0
+    )
+    assert store.due_counts(D("2024-09-01"), D("2024-12-31")) == DueCounts(
+        overdue=0, due_soon=3, lapsed=0, waiting=2
+    )
+    assert store.due_counts(D("2024-11-05"), D("2024-11-12")) == DueCounts(
+        overdue=3, due_soon=0, lapsed=2, waiting=0
+    )
+    # the counts agree with the lists the dashboard prints under them
+    day = D("2024-10-15")
+    counts = store.due_counts(day, D("2024-10-23"))
+    assert counts.overdue == len(store.query(overdue_as_of=day))
+    assert counts.lapsed == len(store.query(lapsed_as_of=day))
+    assert counts.waiting == len(store.query(window_open_on=day))
 
 
 def test_not_a_store(tmp_path: Path) -> None:

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 #: Public name -> the module that defines it. Imported on first use, so that
 #: ``import disclosure`` (and ``disclosure --help``) stays fast.
 _EXPORTS: dict[str, str] = {
-    "AgencyData": "reports.build",
-    "AnnualReportJob": "reports.job",
+    "AgencyData": "reports.inputs",
+    "AnnualReportJob": "annual",
     "CalendarError": "errors",
     "CalendarRangeError": "errors",
     "CalendarRegistry": "calendars.registry",
     "Case": "lifecycle.case",
     "CaseFileError": "errors",
     "CaseState": "lifecycle.state",
-    "CheckResult": "reports.build",
+    "CheckResult": "reports.model",
     "ClockStep": "lifecycle.clocks",
     "ConflictError": "errors",
     "DEFAULT_RULESET": "engine",
@@ -38,18 +38,19 @@ _EXPORTS: dict[str, str] = {
     "Deadline": "lifecycle.clocks",
     "DisclosureError": "errors",
     "DocumentError": "errors",
+    "DueCounts": "store",
     "Engine": "engine",
     "Event": "lifecycle.case",
     "EventRejected": "errors",
     "Finding": "lifecycle.state",
-    "Grid": "reports.build",
+    "Grid": "reports.model",
     "Machine": "lifecycle.machine",
     "NotFoundError": "errors",
     "PluginError": "errors",
     "Plugins": "plugins",
     "Problem": "errors",
     "Projection": "store",
-    "Report": "reports.build",
+    "Report": "reports.model",
     "ReportTemplate": "reports.template",
     "Ruleset": "rules.model",
     "RulesetError": "errors",
@@ -60,21 +61,22 @@ _EXPORTS: dict[str, str] = {
     "WorkingCalendar": "calendars.calendar",
     "build_report": "reports.build",
     "builtin_rulesets": "rules.load",
-    "drill_down": "reports.build",
+    "drill_down": "reports.drilldown",
     "lint_ruleset": "rules.load",
-    "load_agency_data": "reports.build",
+    "load_agency_data": "reports.inputs",
     "load_cases": "lifecycle.case",
     "load_ruleset": "rules.load",
     "load_template": "reports.template",
     "read_calendar_file": "calendars.registry",
-    "read_narrative": "reports.build",
+    "read_narrative": "reports.inputs",
     "render": "reports.render",
     "ruleset_to_dict": "rules.model",
-    "run_checks": "reports.build",
+    "run_checks": "reports.checks",
     "template_for_year": "reports.template",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from disclosure.annual import AnnualReportJob
     from disclosure.calendars.calendar import DayInfo, WorkingCalendar
     from disclosure.calendars.registry import CalendarRegistry, read_calendar_file
     from disclosure.engine import DEFAULT_RULESET, Engine
@@ -99,23 +101,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from disclosure.lifecycle.policy import DeadlinePolicy
     from disclosure.lifecycle.state import CaseState, Finding, TimelineEntry
     from disclosure.plugins import Plugins
-    from disclosure.reports.build import (
-        AgencyData,
-        CheckResult,
-        Grid,
-        Report,
-        build_report,
-        drill_down,
-        load_agency_data,
-        read_narrative,
-        run_checks,
-    )
-    from disclosure.reports.job import AnnualReportJob
+    from disclosure.reports.build import build_report
+    from disclosure.reports.checks import run_checks
+    from disclosure.reports.drilldown import drill_down
+    from disclosure.reports.inputs import AgencyData, load_agency_data, read_narrative
+    from disclosure.reports.model import CheckResult, Grid, Report
     from disclosure.reports.render import render
     from disclosure.reports.template import ReportTemplate, load_template, template_for_year
     from disclosure.rules.load import builtin_rulesets, lint_ruleset, load_ruleset
     from disclosure.rules.model import Ruleset, ruleset_to_dict
-    from disclosure.store import Projection, Store
+    from disclosure.store import DueCounts, Projection, Store
 
 __version__ = "0.1.0"
 
@@ -137,6 +132,7 @@ __all__ = [
     "DeadlinePolicy",
     "DisclosureError",
     "DocumentError",
+    "DueCounts",
     "Engine",
     "Event",
     "EventRejected",

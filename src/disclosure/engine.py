@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from disclosure.calendars.registry import CalendarRegistry
+from disclosure.documents.builtin import builtin_dir
 from disclosure.errors import DisclosureError, NotFoundError, PluginError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.machine import Machine
-from disclosure.lifecycle.state import CaseState
 from disclosure.lifecycle.policy import DeadlinePolicy
+from disclosure.lifecycle.state import CaseState
 from disclosure.plugins.manager import Plugins
 from disclosure.plugins.types import RendererSpec
-from disclosure.rules.load import builtin_dir, load_ruleset
+from disclosure.rules.load import load_ruleset
 from disclosure.rules.model import Outcome, Ruleset
 
 if TYPE_CHECKING:  # report templates load only when a report is made

@@ -12,13 +12,14 @@ from typing import Any
 
 import click
 
-from disclosure.cli import casestore
+from disclosure.cli import stored_cases
 from disclosure.cli.calendars import calendar_group
 from disclosure.cli.cases import case_group
-from disclosure.cli.dashboard import advance_cmd, due_cmd, init_cmd, store_group
+from disclosure.cli.due import advance_cmd, due_cmd
 from disclosure.cli.plugin_cmd import plugins_cmd
 from disclosure.cli.reports import report_group
 from disclosure.cli.rules import rules_group
+from disclosure.cli.store import init_cmd, store_group
 
 
 class _Cli(click.Group):
@@ -59,7 +60,7 @@ cli.add_command(due_cmd)
 cli.add_command(advance_cmd)
 cli.add_command(store_group)
 cli.add_command(plugins_cmd)
-casestore.register(case_group)
+stored_cases.register(case_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,8 +12,6 @@ from disclosure.cli._out import print_json
 if TYPE_CHECKING:
     from disclosure.reports.checker import CheckedReport
 
-FORMATS = ("text", "markdown", "html", "csv", "json")
-
 
 @click.group("report")
 def report_group() -> None:
@@ -42,7 +40,8 @@ def report_group() -> None:
     "fmt",
     default="text",
     show_default=True,
-    help=f"Output format: {', '.join(FORMATS)} (or one a plugin adds).",
+    help="Output format, built in or added by a plugin; a name that does not exist "
+    "lists those that do.",
 )
 @click.option(
     "--template", default=None, help="Report template name or file (default: the one for the year)."
@@ -98,14 +97,19 @@ def report_annual(
 
     Exits 1 when a blocking reconciliation check fails.
     """
+    from disclosure.annual import AnnualReportJob
     from disclosure.errors import DisclosureError
-    from disclosure.reports.job import AnnualReportJob
 
     if not case_files and not db:
         raise click.UsageError("give --cases FILE (repeatable) or --db FILE")
     from disclosure.cli._engine import make_engine
 
-    job = AnnualReportJob(make_engine(calendar_files))
+    engine = make_engine(calendar_files)
+    if explain is None:  # a misspelled format fails before the report is built
+        from disclosure.reports.render import check_format
+
+        check_format(fmt, engine.renderers())
+    job = AnnualReportJob(engine)
     report = job.build(
         year,
         case_files=case_files,
@@ -116,7 +120,7 @@ def report_annual(
         previous=previous,
     )
     if explain is not None:
-        from disclosure.reports.build import drill_down
+        from disclosure.reports.drilldown import drill_down
 
         row, col = explain
         table = "table3"

@@ -216,7 +216,7 @@ class ReportTemplate:
 
 
 def templates_dir() -> Path:
-    from disclosure.rules.load import builtin_dir
+    from disclosure.documents.builtin import builtin_dir
 
     return builtin_dir() / "reports"
 

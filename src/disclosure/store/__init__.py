@@ -10,6 +10,6 @@ Never the CLI.
 from __future__ import annotations
 
 from disclosure.errors import ConflictError, StoreError
-from disclosure.store.sqlite import Projection, Store, project
+from disclosure.store.sqlite import DueCounts, Projection, Store, project
 
-__all__ = ["ConflictError", "Projection", "Store", "StoreError", "project"]
+__all__ = ["ConflictError", "DueCounts", "Projection", "Store", "StoreError", "project"]

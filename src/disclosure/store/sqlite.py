@@ -122,6 +122,16 @@ class Projection:
     findings: int
 
 
+@attrs.frozen
+class DueCounts:
+    """How many cases fall under each heading of the morning dashboard (``due_counts``)."""
+
+    overdue: int  # an agency deadline passed before the day
+    due_soon: int  # an agency deadline from the day to ``due_by``, both included
+    lapsed: int  # someone else's window ended before the day: a lapse event is due
+    waiting: int  # a window for the applicant, a third party or another agency still open
+
+
 def project(state: CaseState, engine: Engine) -> Projection:
     """The projection row of a folded case (independent of the as-of day)."""
     rs = engine.ruleset(state.ruleset)
@@ -542,9 +552,24 @@ class Store:
         )
         return {party: int(n) for party, n in rows}
 
-    def count_where(self, sql: str, args: Sequence[Any] = ()) -> int:
-        return int(
-            self.db.execute(f"SELECT count(*) FROM projection WHERE {sql}", args).fetchone()[0]
+    def due_counts(self, as_of: dt.date, due_by: dt.date) -> DueCounts:
+        """Count the cases overdue, due by ``due_by``, lapsed and waiting, as of a day.
+
+        The same conditions as ``query(overdue_as_of=as_of)``,
+        ``query(due_by=due_by)`` from ``as_of`` on, ``query(lapsed_as_of=as_of)``
+        and ``query(window_open_on=as_of)``; each is one count over an index.
+        """
+        day, until = as_of.isoformat(), due_by.isoformat()
+
+        def count(where: str, *args: str) -> int:
+            sql = f"SELECT count(*) FROM projection WHERE {where}"
+            return int(self.db.execute(sql, args).fetchone()[0])
+
+        return DueCounts(
+            overdue=count("next_due < ?", day),
+            due_soon=count("next_due >= ? AND next_due <= ?", day, until),
+            lapsed=count("next_lapse < ?", day),
+            waiting=count("next_lapse >= ?", day),
         )
 
     def verify(self) -> list[str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from disclosure.plugins import RendererSpec, hookimpl
 
 if TYPE_CHECKING:
-    from disclosure.reports.build import Report
+    from disclosure.reports.model import Report
 
 
 @hookimpl

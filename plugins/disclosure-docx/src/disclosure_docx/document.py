@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.render.layout import (
     data_rows_under,
     label_levels,

@@ -18,7 +18,6 @@ from typing import Any
 
 import attrs
 
-from disclosure.reports.build import Grid, run_checks
 from disclosure.reports.checker.extract import (
     TableRead,
     Walker,
@@ -27,41 +26,14 @@ from disclosure.reports.checker.extract import (
     read_table3,
     read_table4,
 )
+from disclosure.reports.checker.findings import CheckFinding, plain_number
 from disclosure.reports.checker.text_rules import text_findings
 from disclosure.reports.checker.tokens import normalize, read_source, tokenize_text
+from disclosure.reports.checks import run_checks
+from disclosure.reports.model import Grid
 from disclosure.reports.template import ReportTemplate, builtin_templates, load_template
 
 __all__ = ["CheckFinding", "CheckedReport", "check_file", "check_text"]
-
-
-@attrs.frozen
-class CheckFinding:
-    """One problem in a published report, with where it is and the numbers."""
-
-    severity: str  # "error" or "warning"
-    rule: str
-    message: str
-    table: str | None = None
-    row: str | None = None
-    column: str | None = None
-    line: int | None = None
-    numbers: tuple[float, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "rule": self.rule,
-            "message": self.message,
-            "table": self.table,
-            "row": self.row,
-            "column": self.column,
-            "line": self.line,
-            "numbers": [_num(n) for n in self.numbers],
-        }
-
-
-def _num(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 @attrs.frozen
@@ -250,11 +222,11 @@ def check_text(
         if read.key == "table3":
             tables["table3"] = {
                 "columns": list(read.columns),
-                "rows": {k: [_num(v) for v in vals] for k, vals in rows.items()},
+                "rows": {k: [plain_number(v) for v in vals] for k, vals in rows.items()},
             }
         else:
             tables["table4"] = {
-                k: dict(zip(read.columns, (_num(v) for v in vals), strict=True))
+                k: dict(zip(read.columns, (plain_number(v) for v in vals), strict=True))
                 for k, vals in rows.items()
             }
         if ok:
@@ -405,8 +377,8 @@ def _rule_findings(
                 CheckFinding(
                     result.severity,
                     result.id,
-                    f"{check.description}: {where}: {' + '.join(check.left)} = {_num(d.left)} but "
-                    f"{other}{right} = {_num(d.right)}",
+                    f"{check.description}: {where}: {' + '.join(check.left)} = "
+                    f"{plain_number(d.left)} but {other}{right} = {plain_number(d.right)}",
                     check.table,
                     None if d.axis == "column" else d.name,
                     d.name if d.axis == "column" else None,

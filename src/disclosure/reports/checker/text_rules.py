@@ -12,13 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from disclosure.reports.build import Grid
+from disclosure.reports.checker.findings import CheckFinding
+from disclosure.reports.model import Grid
 from disclosure.reports.template import TextCheck
-
-if TYPE_CHECKING:
-    from disclosure.reports.checker import CheckFinding
 
 
 def _sum(grid: Grid | None, rows: Sequence[str]) -> float | None:
@@ -37,8 +34,6 @@ def text_findings(
     text: str, grids: Mapping[str, Grid], checks: Sequence[TextCheck]
 ) -> list[CheckFinding]:
     """Compare figures in the text with the tables they describe."""
-    from disclosure.reports.checker import CheckFinding
-
     out: list[CheckFinding] = []
     seen: set[tuple[str, int]] = set()
     for n, raw in enumerate(text.splitlines(), 1):
@@ -92,8 +87,6 @@ def text_findings(
 
 
 def _breakdown(check: TextCheck, line: str, n: int) -> list[CheckFinding]:
-    from disclosure.reports.checker import CheckFinding
-
     m = _compiled(check.breakdown).search(line)
     if not m:
         return []

@@ -1,16 +1,19 @@
 """Report renderers: one function per output format, looked up by name.
 
-The built-in renderers are registered here; the plugin manager adds outside
-ones through the same table. A renderer takes a :class:`Report` and returns
-text (or bytes, for binary formats such as Word).
+:data:`BUILTIN_RENDERERS` is the one list of the core's formats. The
+built-in plugin registers them through the same hook as outside plugins,
+and everything that needs the formats on offer (the engine, the CLI) asks
+the plugin manager. A renderer takes a :class:`Report` and returns text (or
+bytes, for binary formats such as Word).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
 from disclosure.errors import NotFoundError, did_you_mean
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.render.csv import render_csv
 from disclosure.reports.render.html import render_html
 from disclosure.reports.render.json import render_json
@@ -19,22 +22,46 @@ from disclosure.reports.render.text import render_text
 
 Renderer = Callable[[Report], "str | bytes"]
 
-BUILTIN_RENDERERS: dict[str, Renderer] = {
-    "text": render_text,
-    "markdown": render_markdown,
-    "html": render_html,
-    "csv": render_csv,
-    "json": render_json,
+
+class BuiltinRenderer(NamedTuple):
+    """A built-in format: its renderer and the suffix of the file it writes."""
+
+    render: Renderer
+    suffix: str
+
+
+#: The core's report formats by name (all text formats).
+BUILTIN_RENDERERS: dict[str, BuiltinRenderer] = {
+    "text": BuiltinRenderer(render_text, "txt"),
+    "markdown": BuiltinRenderer(render_markdown, "md"),
+    "html": BuiltinRenderer(render_html, "html"),
+    "csv": BuiltinRenderer(render_csv, "csv"),
+    "json": BuiltinRenderer(render_json, "json"),
 }
 
 
-def render(report: Report, fmt: str, renderers: dict[str, Renderer] | None = None) -> str | bytes:
-    """Render ``report`` in format ``fmt`` (a registered renderer name)."""
-    table = renderers if renderers is not None else BUILTIN_RENDERERS
-    fn = table.get(fmt)
-    if fn is None:
-        raise NotFoundError(f"no report renderer '{fmt}' ({did_you_mean(fmt, table)})")
-    return fn(report)
+def check_format(fmt: str, available: Iterable[str]) -> None:
+    """Raise NotFoundError, suggesting a name, unless ``fmt`` is ``available``.
+
+    Separate from :func:`render` so that the CLI can reject a misspelled
+    format before it spends time building the report.
+    """
+    names = set(available)
+    if fmt not in names:
+        raise NotFoundError(f"no report renderer '{fmt}' ({did_you_mean(fmt, names)})")
 
 
-__all__ = ["BUILTIN_RENDERERS", "Renderer", "render"]
+def render(
+    report: Report, fmt: str, renderers: Mapping[str, Renderer] | None = None
+) -> str | bytes:
+    """Render ``report`` in format ``fmt`` (a name in ``renderers``; default: the built-ins)."""
+    table = (
+        renderers
+        if renderers is not None
+        else {name: builtin.render for name, builtin in BUILTIN_RENDERERS.items()}
+    )
+    check_format(fmt, table)
+    return table[fmt](report)
+
+
+__all__ = ["BUILTIN_RENDERERS", "BuiltinRenderer", "Renderer", "check_format", "render"]

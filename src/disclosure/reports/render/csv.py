@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.render.layout import number
 
 

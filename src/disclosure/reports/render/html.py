@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.render.layout import (
     data_rows_under,
     label_levels,

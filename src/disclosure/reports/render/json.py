@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import attrs
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.template import Row, Table3
 
 

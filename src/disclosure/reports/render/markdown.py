@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.render.layout import number, period, table3_rows, title
 
 NBSP_INDENT = "\u3000"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from disclosure.reports.build import Report
+from disclosure.reports.model import Report
 from disclosure.reports.render.layout import number, period, table3_rows, title
 
 INDENT = "\u3000"  # full-width space: nests labels the way Chinese documents do

@@ -1,9 +1,13 @@
-"""``disclosure init|due|advance|store verify``: the store-wide commands."""
+"""``disclosure due`` and ``disclosure advance``: the day's work across the whole store.
+
+``due`` is the morning dashboard (overdue, due within a week, lapsed windows,
+cases waiting on others); ``advance`` lists or records the events that time
+alone has produced.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import click
@@ -14,24 +18,6 @@ from disclosure.cli._out import DATE, console, print_json, print_lapses
 SHOWN = 20
 
 
-@click.command("init")
-@click.option("--force", is_flag=True, help="Delete an existing store file first.")
-@db_option
-def init_cmd(force: bool, db: str) -> None:
-    """Create an empty case store."""
-    from disclosure.errors import StoreError
-    from disclosure.store.sqlite import Store
-
-    path = Path(db)
-    if path.exists():
-        if not force:
-            raise StoreError(f"{db} already exists (use --force to start over)")
-        for suffix in ("", "-wal", "-shm"):
-            Path(db + suffix).unlink(missing_ok=True)
-    with Store(path) as store:
-        click.echo(f"created case store {db} (schema {store.schema_version})")
-
-
 @click.command("due")
 @click.option("--as-of", type=DATE, default=None, help="The day to look from (default today).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -40,15 +26,16 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
     """The morning dashboard: overdue, due this week, waiting, lapsed windows."""
     today = as_of or dt.date.today()
     week = today + dt.timedelta(days=7)
-    t, w = today.isoformat(), week.isoformat()
+    t = today.isoformat()
     with open_store(db) as store:
+        counts = store.due_counts(today, week)
         sections: dict[str, Any] = {
             "overdue": (
-                store.count_where("next_due < ?", (t,)),
+                counts.overdue,
                 store.query(overdue_as_of=today, limit=SHOWN),
             ),
             "due_this_week": (
-                store.count_where("next_due >= ? AND next_due <= ?", (t, w)),
+                counts.due_soon,
                 [
                     p
                     for p in store.query(due_by=week, limit=SHOWN * 4)
@@ -56,7 +43,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
                 ][:SHOWN],
             ),
             "lapsed": (
-                store.count_where("next_lapse < ?", (t,)),
+                counts.lapsed,
                 store.query(lapsed_as_of=today, limit=SHOWN),
             ),
         }
@@ -64,7 +51,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         open_total = sum(waiting.values())
         # cases waiting on someone else's window (applicant, third party, other agency)
         sections["waiting"] = (
-            store.count_where("next_lapse >= ?", (t,)),
+            counts.waiting,
             store.query(window_open_on=today, limit=SHOWN),
         )
     commands = {
@@ -160,29 +147,3 @@ def advance_cmd(as_of: dt.date | None, apply_: bool, as_json: bool, db: str) -> 
     print_lapses(found, today, "recorded" if apply_ else "due")
     if found and not apply_:
         click.echo("run again with --apply to record them")
-
-
-@click.group("store")
-def store_group() -> None:
-    """Maintain the case store."""
-
-
-@store_group.command("verify")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@db_option
-def store_verify(as_json: bool, db: str) -> None:
-    """Replay every case and compare with the stored projection; exit 1 on differences."""
-    with open_store(db) as store:
-        problems = store.verify()
-        count = store.count()
-    if as_json:
-        print_json({"cases": count, "ok": not problems, "problems": problems})
-    else:
-        for p in problems:
-            click.echo(p, err=True)
-        click.echo(
-            f"{count} case(s) replayed: "
-            + ("ok" if not problems else f"{len(problems)} problem(s)")
-        )
-    if problems:
-        raise SystemExit(1)

@@ -1,4 +1,9 @@
-"""``disclosure case open|event|show|list|import|export``: cases in the store."""
+"""``disclosure case open|event|show|list|import|export``: cases kept in the store.
+
+These commands read and write the case store (``--db``); the ``case``
+commands that fold case files directly are in :mod:`.cases`. ``register``
+adds them to the ``case`` group.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The annual-report job: resolve the template, read the inputs, build, render.
 
 Shared by the CLI and embedders so that "make the report for a year" means
-the same thing everywhere.
+the same thing everywhere. It sits above :mod:`disclosure.reports` because it
+ties the engine (rulesets, calendars, plugins) and the store to a year.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError, NotFoundError
 from disclosure.lifecycle.case import Case, load_cases
-from disclosure.reports.build import Report, build_report, load_agency_data, read_narrative
+from disclosure.reports.build import build_report
+from disclosure.reports.inputs import load_agency_data, read_narrative
+from disclosure.reports.model import Report
 
 
 class AnnualReportJob:

@@ -1,0 +1,54 @@
+"""``disclosure init`` and ``disclosure store verify``: create and check the case store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from disclosure.cli._db import db_option, open_store
+from disclosure.cli._out import print_json
+
+
+@click.command("init")
+@click.option("--force", is_flag=True, help="Delete an existing store file first.")
+@db_option
+def init_cmd(force: bool, db: str) -> None:
+    """Create an empty case store."""
+    from disclosure.errors import StoreError
+    from disclosure.store.sqlite import Store
+
+    path = Path(db)
+    if path.exists():
+        if not force:
+            raise StoreError(f"{db} already exists (use --force to start over)")
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
+    with Store(path) as store:
+        click.echo(f"created case store {db} (schema {store.schema_version})")
+
+
+@click.group("store")
+def store_group() -> None:
+    """Maintain the case store."""
+
+
+@store_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def store_verify(as_json: bool, db: str) -> None:
+    """Replay every case and compare with the stored projection; exit 1 on differences."""
+    with open_store(db) as store:
+        problems = store.verify()
+        count = store.count()
+    if as_json:
+        print_json({"cases": count, "ok": not problems, "problems": problems})
+    else:
+        for p in problems:
+            click.echo(p, err=True)
+        click.echo(
+            f"{count} case(s) replayed: "
+            + ("ok" if not problems else f"{len(problems)} problem(s)")
+        )
+    if problems:
+        raise SystemExit(1)

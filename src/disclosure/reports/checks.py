@@ -1,0 +1,81 @@
+"""Reconciliation checks: the template's equations applied to tables of numbers.
+
+Owns running a template's checks (RC-1, RC-2, ... and the cross-year RC-7)
+on grids, whatever they came from: :func:`~disclosure.reports.build.build_report`
+runs them on the tables it counted, :mod:`.checker` on the tables it read
+from a published report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from disclosure.reports.model import CheckFailure, CheckResult, Grid, Number
+from disclosure.reports.narrative import format_figure
+from disclosure.reports.template import Check, ReportTemplate
+
+
+def run_checks(
+    template: ReportTemplate, grids: Mapping[str, Grid], previous: Mapping[str, Grid] | None = None
+) -> list[CheckResult]:
+    """Apply the template's reconciliation rules to tables of numbers."""
+    return [_run_check(c, grids, previous) for c in template.checks]
+
+
+def _run_check(
+    check: Check, grids: Mapping[str, Grid], previous: Mapping[str, Grid] | None
+) -> CheckResult:
+    grid = grids.get(check.table)
+    if grid is None:
+        return CheckResult(
+            check.id, check.severity, False, check.description, skipped=f"{check.table} is missing"
+        )
+    other = grid
+    right = check.right
+    if check.previous:
+        if previous is None or check.table not in previous:
+            return CheckResult(
+                check.id,
+                check.severity,
+                True,
+                check.description,
+                skipped="no previous report given",
+            )
+        other = previous[check.table]
+        right = check.previous
+    # per column: sum the named rows in each column; per row: the named columns in each row
+    names = (
+        [c for c in grid.columns if c in other.columns]
+        if check.per == "column"
+        else list(grid.rows)
+    )
+    right_grid = other if check.per == "column" else grid
+    failures: list[str] = []
+    details: list[CheckFailure] = []
+    for name in names:
+        try:
+            left_sum = sum(_cells(grid, check.per, name, check.left))
+            right_sum = sum(_cells(right_grid, check.per, name, right))
+        except (KeyError, ValueError):
+            continue
+        if left_sum != right_sum:
+            details.append(CheckFailure(check.per, name, left_sum, right_sum))
+            failures.append(
+                f"{check.per} {name}: {' + '.join(check.left)} = {format_figure(left_sum)}, "
+                f"{' + '.join(right)} = {format_figure(right_sum)}"
+            )
+    return CheckResult(
+        check.id,
+        check.severity,
+        not failures,
+        check.description,
+        tuple(failures),
+        details=tuple(details),
+    )
+
+
+def _cells(grid: Grid, per: str, name: str, keys: Sequence[str]) -> list[Number]:
+    """The named rows of one column, or the named columns of one row."""
+    if per == "column":
+        return [grid.value(k, name) for k in keys]
+    return [grid.value(name, k) for k in keys]

@@ -1,0 +1,163 @@
+"""What the agency supplies besides its cases: agency data and the narrative.
+
+Owns reading and validating the agency data file (its name, table 二 and
+other figures, :class:`AgencyData`) and splitting a Markdown narrative into
+the template's sections; every problem carries its file position. Filling
+figures into the narrative is :mod:`.narrative`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from disclosure.documents.source import load_file
+from disclosure.errors import DocumentError, Problem, did_you_mean
+from disclosure.reports.model import Number
+from disclosure.reports.template import ReportTemplate
+
+
+@attrs.frozen
+class AgencyData:
+    """What the cases cannot tell: the agency's name, table 二, other figures."""
+
+    agency: str = ""
+    table2: Mapping[str, Mapping[str, Number]] = attrs.field(factory=dict)
+    values: Mapping[str, Number | str] = attrs.field(factory=dict)
+
+
+def load_agency_data(path: str | Path, template: ReportTemplate) -> AgencyData:
+    """Read an agency data file and check its table 二 against the template."""
+    try:
+        doc = load_file(path, "agency data")
+    except DocumentError as exc:
+        raise DocumentError(exc.problems, f"agency data {path}") from None
+    data, pos = doc.data, doc.positions
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise DocumentError([pos.problem((), "agency data must be a mapping")], str(path))
+    for key in data:
+        if key not in ("agency", "year", "table2", "values"):
+            problems.append(
+                pos.problem(
+                    (key,),
+                    f"unknown key '{key}'",
+                    did_you_mean(key, ["agency", "year", "table2", "values"]),
+                    at="key",
+                )
+            )
+    layout = template.table2.row_columns()
+    table2: dict[str, dict[str, Number]] = {}
+    raw = data.get("table2") or {}
+    if not isinstance(raw, dict):
+        problems.append(pos.problem(("table2",), "table2 must be a mapping of rows"))
+        raw = {}
+    for row, cells in raw.items():
+        if row not in layout:
+            problems.append(
+                pos.problem(
+                    ("table2", row),
+                    f"'{row}' is not a row of table 二 in {template.id}",
+                    did_you_mean(row, layout),
+                    at="key",
+                )
+            )
+            continue
+        if not isinstance(cells, dict):
+            problems.append(pos.problem(("table2", row), "expected a mapping of columns"))
+            continue
+        cols = {c.key: c for c in layout[row]}
+        for col, value in cells.items():
+            column = cols.get(col)
+            if column is None:
+                problems.append(
+                    pos.problem(
+                        ("table2", row, col),
+                        f"'{col}' is not a column of row '{row}'",
+                        did_you_mean(col, cols),
+                        at="key",
+                    )
+                )
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (column.type == "int" and not isinstance(value, int))
+            ):
+                kind = "a whole number" if column.type == "int" else "a number"
+                problems.append(pos.problem(("table2", row, col), f"expected {kind}"))
+            elif value < 0 and not column.signed:
+                problems.append(pos.problem(("table2", row, col), "cannot be negative"))
+            else:
+                table2.setdefault(row, {})[col] = value
+    values = data.get("values") or {}
+    if not isinstance(values, dict):
+        problems.append(pos.problem(("values",), "values must be a mapping"))
+        values = {}
+    agency = data.get("agency", "")
+    if not isinstance(agency, str):
+        problems.append(pos.problem(("agency",), "agency must be text"))
+        agency = ""
+    if problems:
+        raise DocumentError(problems, f"agency data {path}")
+    full = {
+        row: {c.key: table2.get(row, {}).get(c.key, 0) for c in cols}
+        for row, cols in layout.items()
+    }
+    return AgencyData(agency, full, values)
+
+
+_HEADING = re.compile(r"^##\s+(.+?)\s*$")
+
+
+def read_narrative(path: str | Path, template: ReportTemplate) -> dict[str, tuple[str, int]]:
+    """Split a Markdown narrative into sections by ``## heading``.
+
+    A heading is a section's key, its title, or its number and title
+    (``## 一、总体情况``). Returns key -> (text, first line number).
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError([Problem(f"cannot read narrative: {exc}", str(p))], str(p)) from None
+    names: dict[str, str] = {}
+    for sec in template.sections:
+        for name in (sec.key, sec.title, f"{sec.number}、{sec.title}", f"{sec.number}.{sec.title}"):
+            names[name] = sec.key
+    out: dict[str, tuple[list[str], int]] = {}
+    current: str | None = None
+    problems: list[Problem] = []
+    for n, line in enumerate(lines, 1):
+        m = _HEADING.match(line)
+        if m:
+            key = names.get(m.group(1))
+            if key is None:
+                problems.append(
+                    Problem(
+                        f"unknown section heading '{m.group(1)}'",
+                        str(p),
+                        n,
+                        1,
+                        hint=did_you_mean(m.group(1), names),
+                    )
+                )
+                current = None
+                continue
+            current = key
+            out[key] = ([], n + 1)
+        elif current is not None:
+            out[current][0].append(line)
+        elif line.strip():
+            problems.append(Problem("text before the first '## section' heading", str(p), n, 1))
+    if problems:
+        raise DocumentError(problems, f"narrative {p}")
+    result: dict[str, tuple[str, int]] = {}
+    for key, (body, first) in out.items():
+        while body and not body[0].strip():  # keep line numbers true after trimming
+            body.pop(0)
+            first += 1
+        result[key] = ("\n".join(body).strip(), first)
+    return result
