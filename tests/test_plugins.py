@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from conftest import DATA, ROOT, D, make_case
@@ -251,12 +252,17 @@ def test_wrong_return_type_is_named() -> None:
 
 
 class _FakeEntryPoint:
-    def __init__(self, name: str, error: Exception | None = None) -> None:
+    def __init__(
+        self, name: str, error: Exception | None = None, plugin: object | None = None
+    ) -> None:
         self.name, self.value, self.dist, self._error = name, f"{name}_module", None, error
+        self._plugin = plugin
 
     def load(self) -> Any:
         if self._error:
             raise self._error
+        if self._plugin is not None:
+            return self._plugin
         return Obj(disclosure_report_renderers=lambda: [RendererSpec("fake", lambda r: "")])
 
 
@@ -296,3 +302,368 @@ def test_plugins_command_lists_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert doc[0]["name"] == "disclosure.builtin" and doc[0]["builtin"] is True
     assert "disclosure_report_renderers" in doc[0]["hooks"]
     _ = dt
+
+
+# -- pluggy's calling semantics: firstresult, order, wrappers --------------------------
+
+
+def test_deadline_policy_first_result_stops_asking() -> None:
+    asked: list[str] = []
+
+    def answer(name: str, limit: int | None) -> Any:
+        def policy() -> DeadlinePolicy | None:
+            asked.append(name)
+            return DeadlinePolicy(limit=limit, name=name) if limit else None
+
+        return Obj(disclosure_deadline_policy=policy)
+
+    engine = engine_with(("early", answer("early", 5)), ("late", answer("late", 7)))
+    assert engine.fold(make_case("2024-03-01")).deadlines["reply"].limit == 7
+    assert asked and set(asked) == {"late"}  # the earlier plugin was never called
+    asked.clear()
+    engine = engine_with(("early", answer("early", 5)), ("late", answer("late", None)))
+    assert engine.fold(make_case("2024-03-01")).deadlines["reply"].limit == 5
+    assert asked[:2] == ["late", "early"]  # no answer from the later one: ask on
+
+
+def test_calendar_adjustments_follow_tryfirst_and_trylast() -> None:
+    def adjust(name: str, **marks: bool) -> object:
+        class Plugin:
+            @hookimpl(**marks)
+            def disclosure_calendar_adjustments(self) -> CalendarAdjustment:
+                return CalendarAdjustment(source=name)
+
+        return Plugin()
+
+    plugins = Plugins(
+        extra=[
+            ("last", adjust("last", trylast=True)),
+            ("a", adjust("a")),
+            ("first", adjust("first", tryfirst=True)),
+            ("b", adjust("b")),
+        ]
+    )
+    found = plugins.calendar_adjustments("cn")
+    assert [(plugin, adj.source) for plugin, adj in found] == [
+        ("first", "first"),
+        ("b", "b"),
+        ("a", "a"),
+        ("last", "last"),
+    ]
+
+
+def test_deadline_policy_wrapper_sees_and_changes_the_result() -> None:
+    seen: list[DeadlinePolicy | None] = []
+
+    class Stricter:
+        @hookimpl(wrapper=True)
+        def disclosure_deadline_policy(self, clock: str) -> Any:
+            policy = yield
+            seen.append(policy)
+            if clock == "reply" and policy is not None:
+                return attrs.evolve(policy, limit=policy.limit - 2)
+            return policy
+
+    promise = Obj(disclosure_deadline_policy=lambda: DeadlinePolicy(limit=10, name="promise"))
+    # the wrapper is registered first, yet wraps the later plugin's answer
+    engine = engine_with(("stricter", Stricter()), ("promise", promise))
+    reply = engine.fold(make_case("2024-03-01")).deadlines["reply"]
+    assert seen[0] == DeadlinePolicy(limit=10, name="promise")
+    assert (reply.limit, reply.policy) == (8, "promise (plugin stricter)")
+
+
+def test_report_renderers_wrappers_add_values_named_after_them() -> None:
+    class NewStyle:
+        @hookimpl(wrapper=True)
+        def disclosure_report_renderers(self) -> Any:
+            found = yield
+            return [*found, [RendererSpec("json", lambda r: "{}")]]
+
+    with pytest.raises(
+        PluginError,
+        match="renderer 'json' is given by both plugin 'disclosure.builtin' and plugin 'new'",
+    ):
+        engine_with(("new", NewStyle())).renderers()
+
+    class OldStyle:
+        @hookimpl(hookwrapper=True)
+        def disclosure_report_renderers(self) -> Any:
+            outcome = yield
+            outcome.force_result([*outcome.get_result(), [RendererSpec("yaml", lambda r: "")]])
+
+    assert "yaml" in engine_with(("old", OldStyle())).renderers()
+
+    class WrongType:
+        @hookimpl(wrapper=True)
+        def disclosure_report_renderers(self) -> Any:
+            yield
+            return "text"
+
+    with pytest.raises(
+        PluginError,
+        match="plugin 'str' returned str from hook 'disclosure_report_renderers', "
+        "expected a list of results",
+    ):
+        engine_with(("str", WrongType())).renderers()
+
+
+def test_wrapper_failures_are_named() -> None:
+    class Raising:
+        @hookimpl(wrapper=True)
+        def disclosure_resources(self) -> Any:
+            yield
+            raise KeyError("x")
+
+    with pytest.raises(
+        PluginError, match="^plugin 'raising' failed in hook 'disclosure_resources': KeyError: 'x'$"
+    ):
+        engine_with(("raising", Raising()))
+
+    class NoYield:
+        @hookimpl(wrapper=True)
+        def disclosure_resources(self) -> Any:
+            return
+            yield
+
+    with pytest.raises(
+        PluginError,
+        match="plugin 'noyield' failed in hook 'disclosure_resources': "
+        "RuntimeError: the hook wrapper did not yield",
+    ):
+        engine_with(("noyield", NoYield()))
+
+    class NotAGenerator:
+        @hookimpl(wrapper=True)
+        def disclosure_resources(self) -> None:
+            return None
+
+    with pytest.raises(PluginError, match="plugin 'plain' cannot be registered: .*generator"):
+        engine_with(("plain", NotAGenerator()))
+
+
+def test_wrapper_sees_an_inner_failure_which_keeps_its_name() -> None:
+    seen: list[BaseException] = []
+
+    class Watching:
+        @hookimpl(wrapper=True)
+        def disclosure_resources(self) -> Any:
+            try:
+                return (yield)
+            except PluginError as exc:
+                seen.append(exc)
+                raise
+
+    broken = Obj(disclosure_resources=_raiser)
+    with pytest.raises(
+        PluginError, match="^plugin 'broken' failed in hook 'disclosure_resources': RuntimeError"
+    ):
+        engine_with(("watching", Watching()), ("broken", broken))
+    assert len(seen) == 1 and isinstance(seen[0].__context__, RuntimeError)
+
+    class Forgiving:
+        @hookimpl(wrapper=True)
+        def disclosure_deadline_policy(self) -> Any:
+            try:
+                return (yield)
+            except PluginError:
+                return None
+
+    broken_policy = Obj(disclosure_deadline_policy=_raiser)
+    engine = engine_with(("forgiving", Forgiving()), ("broken", broken_policy))
+    assert engine.fold(make_case("2024-03-01")).deadlines["reply"].limit == 20  # the law's
+
+
+# -- misspelled hooks, one-line errors, whose value ---------------------------------------
+
+
+def test_misspelled_hook_is_an_error_naming_plugin_and_hook() -> None:
+    typo = Obj(disclosure_calendar_adjustment=lambda calendar_id: None)
+    with pytest.raises(
+        PluginError,
+        match=re.escape(
+            "plugin 'typo' implements unknown hook 'disclosure_calendar_adjustment' "
+            "(did you mean 'disclosure_calendar_adjustments'?)"
+        ),
+    ):
+        Plugins(extra=[("typo", typo)])
+    unprefixed = Obj(calendar_adjustments=lambda calendar_id: None)
+    with pytest.raises(PluginError, match="did you mean 'disclosure_calendar_adjustments'"):
+        Plugins(extra=[("bare", unprefixed)])
+
+
+def test_undecorated_helpers_and_optional_hooks_are_not_listed_as_hooks() -> None:
+    class Plugin:
+        @hookimpl
+        def disclosure_resources(self) -> None:
+            return None
+
+        def disclosure_helper(self) -> None:  # not decorated: not a hook
+            raise AssertionError
+
+        def helper(self) -> None:
+            raise AssertionError
+
+        @hookimpl(optionalhook=True)
+        def disclosure_calendar_adjustment(self) -> None:  # pluggy lets it be; unlisted
+            return None
+
+    info = {p.name: p.hooks for p in Plugins(extra=[("p", Plugin())]).info()}
+    assert info["p"] == ("disclosure_resources",)
+
+
+def test_a_raising_hook_gives_one_line() -> None:
+    def multiline() -> None:
+        raise ValueError("first line\n  second line")
+
+    with pytest.raises(PluginError) as caught:
+        engine_with(("multi", Obj(disclosure_resources=multiline)))
+    assert str(caught.value) == (
+        "plugin 'multi' failed in hook 'disclosure_resources': ValueError: first line second line"
+    )
+    assert isinstance(caught.value.__context__, ValueError)  # kept for debugging
+
+
+def test_resources_wrong_type_names_the_plugin_that_gave_it() -> None:
+    plugins = Plugins(
+        extra=[
+            ("a", Obj(disclosure_resources=lambda: Resources())),
+            ("b", Obj(disclosure_resources=lambda: {"rulesets": []})),
+            ("c", Obj(disclosure_resources=lambda: None)),
+            ("d", Obj(disclosure_resources=lambda: Resources())),
+        ]
+    )
+    with pytest.raises(
+        PluginError,
+        match="plugin 'b' returned dict from hook 'disclosure_resources', expected Resources",
+    ):
+        plugins.resources()
+
+
+# -- renderers -------------------------------------------------------------------------
+
+
+def _report(engine: Engine) -> Any:
+    case = make_case("2024-03-01", ("decide", "2024-03-05", {"outcome": "disclosed"}))
+    return build_report([case], 2024, engine.template(year=2024), engine.machine())
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            RendererSpec("boom", _raiser),
+            "plugin 'r' failed in report renderer 'boom': RuntimeError: boom",
+        ),
+        (
+            RendererSpec("number", lambda r: 42),
+            "plugin 'r' returned int from report renderer 'number', expected str",
+        ),
+        (
+            RendererSpec("word", lambda r: "text", binary=True),
+            "plugin 'r' returned str from report renderer 'word', expected bytes",
+        ),
+        (
+            RendererSpec("lines", lambda r: b"bytes"),
+            "plugin 'r' returned bytes from report renderer 'lines', expected str",
+        ),
+    ],
+)
+def test_report_renderer_failures_are_named(spec: RendererSpec, message: str) -> None:
+    from disclosure.annual import AnnualReportJob
+
+    engine = engine_with(("r", Obj(disclosure_report_renderers=lambda: [spec])))
+    job = AnnualReportJob(engine)
+    with pytest.raises(PluginError, match=f"^{re.escape(message)}$"):
+        job.render(_report(engine), spec.name)
+    assert job.render(_report(engine), "text")  # the others still work
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def _cli_with(
+    monkeypatch: pytest.MonkeyPatch, plugin: object, *args: str
+) -> tuple[int, str, str, BaseException | None]:
+    from click.testing import CliRunner
+
+    import disclosure.plugins.manager as plugins_mod
+    from disclosure.cli import cli
+
+    monkeypatch.setattr(
+        plugins_mod, "_entry_points", lambda: [_FakeEntryPoint("fake", plugin=plugin)]
+    )
+    monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", "fake")
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr, result.exception
+
+
+CASES = str(ROOT / "examples" / "agency-2024" / "cases.yaml")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            RendererSpec("boom", _raiser),
+            "error: plugin 'fake' failed in report renderer 'boom': RuntimeError: boom\n",
+        ),
+        (
+            RendererSpec("boom", lambda r: None),
+            "error: plugin 'fake' returned NoneType from report renderer 'boom', expected str\n",
+        ),
+    ],
+)
+def test_cli_report_renderer_failure_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, spec: RendererSpec, message: str
+) -> None:
+    plugin = Obj(disclosure_report_renderers=lambda: [spec])
+    code, out, err, exc = _cli_with(
+        monkeypatch,
+        plugin,
+        "report",
+        "annual",
+        "--year",
+        "2024",
+        "--cases",
+        CASES,
+        "--format",
+        "boom",
+    )
+    assert (code, out, err) == (1, "", message)
+    assert isinstance(exc, SystemExit)  # handled: no traceback
+
+
+def test_cli_plugins_command_rejects_a_misspelled_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    typo = Obj(disclosure_report_renderer=lambda: [])
+    code, out, err, exc = _cli_with(monkeypatch, typo, "plugins", "--json")
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: plugin 'fake' implements unknown hook 'disclosure_report_renderer' "
+        "(did you mean 'disclosure_report_renderers'?)\n"
+    )
+    assert isinstance(exc, SystemExit)
+
+
+def test_cli_report_rejects_an_unknown_format_before_building(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import disclosure.annual as job_mod
+
+    def no_build(*_: Any, **__: Any) -> Any:
+        raise AssertionError("built the report")
+
+    monkeypatch.setattr(job_mod.AnnualReportJob, "build", no_build)
+    plugin = Obj(disclosure_report_renderers=lambda: [RendererSpec("yaml", lambda r: "")])
+    code, _, err, _ = _cli_with(
+        monkeypatch,
+        plugin,
+        "report",
+        "annual",
+        "--year",
+        "2024",
+        "--cases",
+        CASES,
+        "--format",
+        "yml",
+    )
+    assert (code, err) == (1, "error: no report renderer 'yml' (did you mean 'yaml'?)\n")

@@ -9,8 +9,11 @@ decorated with ``disclosure.plugins.hookimpl``, and published under the
     my_agency = "my_agency_plugin"
 
 Hooks are always called with keyword arguments; a plugin may accept a subset of
-them. The built-in renderers and files are registered through these same
-hooks by ``disclosure.builtin_plugin``.
+them. pluggy runs every call, so ``firstresult``, ``tryfirst``/``trylast`` and
+hook wrappers (``wrapper=True``) work as pluggy documents. A function marked
+``hookimpl`` whose name is not one of these hooks is an error. The built-in
+renderers and files are registered through these same hooks by
+``disclosure.plugins.builtin``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from disclosure.lifecycle.case import Case, Event
-    from disclosure.lifecycle.machine import CaseState
+    from disclosure.lifecycle.state import CaseState
     from disclosure.plugins.types import (
         CalendarAdjustment,
         DeadlinePolicy,
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
     from disclosure.rules.model import Ruleset
 
 hookspec = pluggy.HookspecMarker("disclosure")
+#: Marks a plugin's function as the implementation of the hook it is named after.
+hookimpl = pluggy.HookimplMarker("disclosure")
 
 
 @hookspec
@@ -43,8 +48,7 @@ def disclosure_resources() -> Resources | None:
     Example (a plugin shipping its own calendar file)::
 
         from pathlib import Path
-        from disclosure.plugins import hookimpl
-        from disclosure.plugin_types import Resources
+        from disclosure.plugins import Resources, hookimpl
 
         @hookimpl
         def disclosure_resources():
@@ -111,8 +115,10 @@ def disclosure_outcome_codes(ruleset_id: str) -> Sequence[OutcomeCode] | None:
 def disclosure_report_renderers() -> Sequence[RendererSpec] | None:
     """Report renderers: a name, a function ``report -> str | bytes``, a file suffix.
 
-    The built-in text, Markdown, HTML, CSV and JSON renderers register here
-    too; two renderers with one name are an error naming both plugins.
+    The built-in renderers register here too; two renderers with one name
+    are an error naming both plugins. A renderer returns ``str``, or
+    ``bytes`` when ``binary=True``; anything else, or an exception, is an
+    error naming the plugin and the format.
     Example::
 
         @hookimpl

@@ -4,20 +4,29 @@ The built-in renderers and files register as a plugin like any other. Outside
 plugins come from the ``disclosure`` entry-point group; the environment
 variable ``DISCLOSURE_LOAD_PLUGINS`` (a comma list; empty means none)
 restricts which are loaded, and the CLI's ``--no-plugins`` loads none.
+
+Hooks run through pluggy's own call loop, so ``firstresult``,
+``tryfirst``/``trylast`` and hook wrappers behave as pluggy documents. To
+still name the plugin that failed or returned the wrong thing, each
+implementation's function is replaced at registration by one that turns an
+exception into a :class:`PluginError` naming the plugin and the hook, and
+notes which plugin gave each value (pluggy itself returns bare values).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
+from contextvars import ContextVar
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pluggy
 
-from disclosure.errors import PluginError
-from disclosure.plugins import hookspecs
+import disclosure.plugins.hookspecs as hookspecs
+from disclosure.errors import PluginError, did_you_mean
+from disclosure.plugins.hookspecs import hookimpl
 from disclosure.plugins.types import (
     CalendarAdjustment,
     DeadlinePolicy,
@@ -26,7 +35,15 @@ from disclosure.plugins.types import (
     Resources,
 )
 
-hookimpl = pluggy.HookimplMarker("disclosure")
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from disclosure.lifecycle.case import Case, Event
+    from disclosure.lifecycle.state import CaseState
+    from disclosure.reports.model import Report
+    from disclosure.rules.model import Ruleset
+
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "hookimpl"]
 
 BUILTIN = "disclosure.builtin"
 ENTRY_POINT_GROUP = "disclosure"
@@ -65,10 +82,13 @@ class Plugins:
         entry_points: bool = False,
         allow: Iterable[str] | None = None,
     ) -> None:
-        from disclosure.plugins import builtin as builtin_plugin
+        import disclosure.plugins.builtin as builtin_plugin
 
         self.pm = pluggy.PluginManager("disclosure")
         self.pm.add_hookspecs(hookspecs)
+        self._hook_names = tuple(
+            sorted(name for name, caller in vars(self.pm.hook).items() if caller.has_spec())
+        )
         self._versions: dict[str, str] = {}
         self._register(builtin_plugin, BUILTIN, _version("disclosure"))
         allowed = set(allow) if allow is not None else None
@@ -84,7 +104,7 @@ class Plugins:
                 except Exception as exc:  # an outside package: anything can happen
                     raise PluginError(
                         f"plugin '{ep.name}' ({ep.value}) failed to load: "
-                        f"{type(exc).__name__}: {exc}"
+                        f"{type(exc).__name__}: {_one_line(exc)}"
                     ) from None
                 version = ep.dist.version if ep.dist is not None else "?"
                 self._register(module, ep.name, version)
@@ -101,42 +121,70 @@ class Plugins:
         return cls()
 
     def _register(self, plugin: object, name: str, version: str) -> None:
+        """Register ``plugin``; a misspelled hook is an error, not a silently unused function.
+
+        pluggy only picks up functions marked with ``@hookimpl``, so a plugin's
+        undecorated helpers are never taken for hooks.
+        """
         try:
             self.pm.register(plugin, name=name)
-        except (ValueError, pluggy.PluginValidationError) as exc:
-            raise PluginError(f"plugin '{name}' cannot be registered: {exc}") from None
+        except ValueError as exc:  # the name or the object is already registered
+            raise PluginError(
+                f"plugin '{name}' cannot be registered: {str(exc).splitlines()[0]}"
+            ) from None
+        except pluggy.PluginValidationError as exc:  # arguments the hook does not have
+            raise PluginError(f"plugin '{name}' cannot be registered: {_one_line(exc)}") from None
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise self._unknown_hook(plugin, name, exc) from None
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            firstresult = caller.spec is not None and caller.spec.opts["firstresult"]
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    _name_failures(impl, caller.name, firstresult=firstresult)
         self._versions[name] = version
 
+    def _unknown_hook(
+        self, plugin: object, name: str, exc: pluggy.PluginValidationError
+    ) -> PluginError:
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            impls = [i for i in caller.get_hookimpls() if i.plugin is plugin]
+            if not caller.has_spec() and not all(i.optionalhook for i in impls):
+                return PluginError(
+                    f"plugin '{name}' implements unknown hook '{caller.name}' "
+                    f"({did_you_mean(caller.name, self._hook_names)})"
+                )
+        return PluginError(_one_line(exc))  # pragma: no cover - registered behind our back
+
     # -- calling hooks ----------------------------------------------------------
-    def _impls(self, hook: str) -> list[Any]:
-        # pluggy calls the last registered first (tryfirst/trylast respected)
-        return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
-
     def has(self, hook: str) -> bool:
-        return any(i.plugin_name != BUILTIN for i in self._impls(hook)) or hook in (
-            "disclosure_report_renderers",
-            "disclosure_resources",
-        )
+        """Whether any plugin implements ``hook``: lets the engine skip a per-clock call."""
+        caller: pluggy.HookCaller = getattr(self.pm.hook, hook)
+        return bool(caller.get_hookimpls())
 
-    def _results(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """(plugin, value) for each implementation that returns something, in call order.
+    def _call(self, caller: pluggy.HookCaller, **kwargs: Any) -> list[tuple[str, Any]]:
+        """(plugin, value) for each value the hook call gives, in pluggy's order.
 
-        Lazy, so that first-result hooks stop asking once one plugin answers.
+        pluggy runs the call; the wrapped implementations note who gave what.
+        A ``firstresult`` hook gives at most one value.
         """
-        for impl in self._impls(hook):
-            args = {k: v for k, v in kwargs.items() if k in impl.argnames}
-            try:
-                value = impl.function(**args)
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin '{impl.plugin_name}' failed in hook '{hook}': "
-                    f"{type(exc).__name__}: {exc}"
-                ) from None
-            if value is not None:
-                yield impl.plugin_name, value
-
-    def _call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        return list(self._results(hook, **kwargs))
+        origins = _Origins()
+        token = _ORIGINS.set(origins)
+        try:
+            result = caller(**kwargs)
+        finally:
+            _ORIGINS.reset(token)
+        if caller.spec is not None and caller.spec.opts["firstresult"]:
+            values = [result]
+        elif isinstance(result, list):
+            values = result
+        else:  # a hook wrapper replaced the list
+            raise PluginError(
+                f"plugin '{origins.owner(result)}' returned {type(result).__name__} "
+                f"from hook '{caller.name}', expected a list of results"
+            )
+        return [(origins.owner(value), value) for value in values if value is not None]
 
     def _expect(self, plugin: str, hook: str, value: Any, kind: type) -> None:
         if not isinstance(value, kind):
@@ -146,33 +194,38 @@ class Plugins:
             )
 
     def resources(self) -> list[tuple[str, Resources]]:
-        found = self._call("disclosure_resources")
+        found = self._call(self.pm.hook.disclosure_resources)
         for plugin, value in found:
             self._expect(plugin, "disclosure_resources", value, Resources)
         return found
 
     def calendar_adjustments(self, calendar_id: str) -> list[tuple[str, CalendarAdjustment]]:
-        found = self._call("disclosure_calendar_adjustments", calendar_id=calendar_id)
+        found = self._call(self.pm.hook.disclosure_calendar_adjustments, calendar_id=calendar_id)
         for plugin, value in found:
             self._expect(plugin, "disclosure_calendar_adjustments", value, CalendarAdjustment)
         return found
 
-    def deadline_policy(self, **kwargs: Any) -> tuple[str, DeadlinePolicy] | None:
-        hook = "disclosure_deadline_policy"
-        for plugin, value in self._results(hook, **kwargs):
-            self._expect(plugin, hook, value, DeadlinePolicy)
+    def deadline_policy(
+        self, *, case: Case, clock: str, ruleset: Ruleset
+    ) -> tuple[str, DeadlinePolicy] | None:
+        """The first policy a plugin gives (``firstresult``), with that plugin's name."""
+        found = self._call(
+            self.pm.hook.disclosure_deadline_policy, case=case, clock=clock, ruleset=ruleset
+        )
+        for plugin, value in found:
+            self._expect(plugin, "disclosure_deadline_policy", value, DeadlinePolicy)
             return plugin, value
         return None
 
     def _named(
-        self, hook: str, kind: type, what: str, key: str, **kwargs: Any
+        self, caller: pluggy.HookCaller, kind: type, what: str, key: str, **kwargs: Any
     ) -> list[tuple[str, Any]]:
         """Records from every plugin; one name given by two plugins is an error naming both."""
         out: list[tuple[str, Any]] = []
         owner: dict[str, str] = {}
-        for plugin, values in self._call(hook, **kwargs):
+        for plugin, values in self._call(caller, **kwargs):
             for value in values:
-                self._expect(plugin, hook, value, kind)
+                self._expect(plugin, caller.name, value, kind)
                 name = getattr(value, key)
                 if name in owner:
                     first, second = sorted((owner[name], plugin))
@@ -185,24 +238,183 @@ class Plugins:
 
     def outcome_codes(self, ruleset_id: str) -> list[tuple[str, OutcomeCode]]:
         return self._named(
-            "disclosure_outcome_codes", OutcomeCode, "outcome code", "code", ruleset_id=ruleset_id
+            self.pm.hook.disclosure_outcome_codes,
+            OutcomeCode,
+            "outcome code",
+            "code",
+            ruleset_id=ruleset_id,
         )
 
     def renderers(self) -> dict[str, RendererSpec]:
-        found = self._named("disclosure_report_renderers", RendererSpec, "report renderer", "name")
-        return {spec.name: spec for _, spec in found}
+        """Every report format, built-in or added; each renderer's failures name its plugin."""
+        found = self._named(
+            self.pm.hook.disclosure_report_renderers, RendererSpec, "report renderer", "name"
+        )
+        return {
+            spec.name: attrs.evolve(spec, render=_checked_renderer(plugin, spec))
+            for plugin, spec in found
+        }
 
-    def event_applied(self, **kwargs: Any) -> None:
-        self._call("disclosure_event_applied", **kwargs)
+    def event_applied(self, *, case: Case, event: Event, state: CaseState, on: dt.date) -> None:
+        self._call(
+            self.pm.hook.disclosure_event_applied, case=case, event=event, state=state, on=on
+        )
 
     def info(self) -> list[PluginInfo]:
         out = []
         for name, plugin in self.pm.list_name_plugin():
-            hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+            callers = self.pm.get_hookcallers(plugin) or []
+            hooks = sorted(h.name for h in callers if h.has_spec())
             out.append(
                 PluginInfo(name, self._versions.get(name, "?"), tuple(hooks), name == BUILTIN)
             )
         return out
+
+
+# -- naming the plugin behind a failure or a value ------------------------------------
+
+
+class _Origins:
+    """Which plugin gave each value during one hook call, by identity.
+
+    pluggy returns bare values, possibly reordered, dropped or added to by
+    hook wrappers. The first plugin to hand a value over (the implementation
+    that returned it, or the innermost wrapper that added it) owns it. The
+    values are kept so that their ids stay unique until the call is over.
+    """
+
+    def __init__(self) -> None:
+        self._owners: dict[int, tuple[str, object]] = {}
+
+    def note(self, plugin: str, value: object) -> None:
+        self._owners.setdefault(id(value), (plugin, value))
+
+    def owner(self, value: object) -> str:
+        found = self._owners.get(id(value))
+        return found[0] if found is not None else "?"
+
+
+#: The origins of the hook call running in this thread or task (nested calls stack).
+_ORIGINS: ContextVar[_Origins | None] = ContextVar("disclosure_hook_origins", default=None)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _failed(plugin: str, hook: str, exc: BaseException) -> PluginError:
+    return PluginError(
+        f"plugin '{plugin}' failed in hook '{hook}': {type(exc).__name__}: {_one_line(exc)}"
+    )
+
+
+def _name_failures(impl: pluggy.HookImpl, hook: str, *, firstresult: bool) -> None:
+    """Make ``impl`` name its plugin when it raises, and note the values it gives.
+
+    pluggy calls ``impl.function(*args)`` with the arguments it read from the
+    original function at registration, so the replacement only forwards them.
+    Wrappers stay generator functions, as pluggy requires.
+    """
+    fn = cast("Callable[..., Any]", impl.function)
+    plugin = impl.plugin_name
+    replacement: Callable[..., Any]
+    if impl.wrapper or impl.hookwrapper:
+        replacement = _named_wrapper(fn, plugin, hook, firstresult, old_style=impl.hookwrapper)
+    else:
+
+        def replacement(*args: object) -> object:
+            try:
+                value = fn(*args)
+            except Exception as exc:
+                raise _failed(plugin, hook, exc) from None
+            origins = _ORIGINS.get()
+            if value is not None and origins is not None:
+                origins.note(plugin, value)
+            return value
+
+    impl.function = replacement  # type: ignore[misc]  # Final in pluggy's types; a plain slot
+
+
+def _named_wrapper(
+    fn: Callable[..., Any], plugin: str, hook: str, firstresult: bool, *, old_style: bool
+) -> Callable[..., Generator[None, Any, Any]]:
+    """A hook wrapper that steps ``fn``'s generator itself, naming its failures.
+
+    What pluggy sends or throws in is handed on; an exception thrown in (an
+    inner implementation's, already named) passes through unchanged unless
+    the wrapper replaces it.
+    """
+
+    def resume(gen: Generator[None, Any, Any], sent: object, thrown: BaseException | None) -> Any:
+        try:
+            if thrown is None:
+                gen.send(sent)
+            else:
+                gen.throw(thrown)
+        except StopIteration as stop:
+            return stop.value
+        except Exception as exc:
+            if exc is thrown:
+                raise
+            raise _failed(plugin, hook, exc) from None
+        gen.close()
+        raise _failed(plugin, hook, RuntimeError("the hook wrapper yielded twice"))
+
+    def run(*args: object) -> Generator[None, Any, Any]:
+        gen: Generator[None, Any, Any] = fn(*args)
+        try:
+            next(gen)
+        except StopIteration:
+            raise _failed(plugin, hook, RuntimeError("the hook wrapper did not yield")) from None
+        except Exception as exc:
+            raise _failed(plugin, hook, exc) from None
+        try:
+            sent = yield
+        except BaseException as thrown:  # an inner implementation failed
+            result = resume(gen, None, thrown)
+        else:
+            result = resume(gen, sent, None)
+            if old_style:  # the result is what it forced on the outcome, not what it returned
+                outcome = cast("pluggy.Result[Any]", sent)
+                result = outcome.get_result() if outcome.exception is None else None
+        _note_result(plugin, result, firstresult)
+        return result
+
+    return run
+
+
+def _note_result(plugin: str, result: object, firstresult: bool) -> None:
+    """Claim for a wrapper the values it added to the call's result."""
+    origins = _ORIGINS.get()
+    if origins is None or result is None:
+        return
+    if not firstresult and isinstance(result, list):
+        for value in result:
+            origins.note(plugin, value)
+    else:
+        origins.note(plugin, result)
+
+
+def _checked_renderer(plugin: str, spec: RendererSpec) -> Callable[[Report], str | bytes]:
+    """``spec.render``, failing with a PluginError that names the plugin and the format."""
+    render, kind = spec.render, (bytes if spec.binary else str)
+    where = f"report renderer '{spec.name}'"
+
+    def checked(report: Report) -> str | bytes:
+        try:
+            out = render(report)
+        except Exception as exc:
+            raise PluginError(
+                f"plugin '{plugin}' failed in {where}: {type(exc).__name__}: {_one_line(exc)}"
+            ) from None
+        if not isinstance(out, kind):
+            raise PluginError(
+                f"plugin '{plugin}' returned {type(out).__name__} from {where}, "
+                f"expected {kind.__name__}"
+            )
+        return out
+
+    return checked
 
 
 def _entry_points() -> list[metadata.EntryPoint]:

@@ -17,7 +17,7 @@ from disclosure.calendars.registry import CalendarAdjustment
 from disclosure.lifecycle.policy import DeadlinePolicy
 
 if TYPE_CHECKING:
-    from disclosure.reports.build import Report
+    from disclosure.reports.model import Report
 
 
 def _paths(items: Sequence[str | Path]) -> tuple[Path, ...]:
