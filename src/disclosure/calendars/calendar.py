@@ -89,6 +89,8 @@ class WorkingCalendar:
         self.base = self._base
         #: How many days the calendar covers: day numbers run from 0 to size - 1.
         self.size = size
+        #: The date of each day number (made once, so reading a deadline allocates none).
+        self.dates: list[dt.date] = [dt.date.fromordinal(self._base + i) for i in range(size)]
 
     def __repr__(self) -> str:
         return (
@@ -126,6 +128,8 @@ class WorkingCalendar:
         return self._offset(day)
 
     def date_of(self, number: int) -> dt.date:
+        if 0 <= number < self.size:
+            return self.dates[number]
         return dt.date.fromordinal(self._base + number)
 
     def add_working(self, number: int, n: int) -> int:

@@ -445,7 +445,7 @@ class Deadline:
         else:
             number = None
         #: The due date: while running, or when it was met or missed (else None).
-        self.due: dt.date | None = None if number is None else run.kind.cal.date_of(number)
+        self.due: dt.date | None = None if number is None else run.kind.cal.dates[number]
         self._running_due = self.due if status == RUNNING else None
         self._optional_lapsed = (
             self._running_due is not None and run.kind.spec.optional and as_of > self._running_due

@@ -102,8 +102,13 @@ class _Values(ValuesView[Deadline]):
 
     def __iter__(self) -> Iterator[Deadline]:
         deadlines = cast(Deadlines, getattr(self, "_mapping"))  # noqa: B009 - untyped slot
-        get = deadlines.__getitem__
-        return iter([get(name) for name in deadlines._runs])
+        built = deadlines._built
+        if len(built) != len(deadlines._runs):
+            as_of, compliance, state = deadlines._as_of, deadlines._compliance, deadlines._state
+            for name, run in deadlines._runs.items():
+                if name not in built:
+                    built[name] = Deadline(run, as_of, compliance[name], state)
+        return iter([built[name] for name in deadlines._runs])
 
 
 class Folder(Protocol):
