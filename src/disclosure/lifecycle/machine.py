@@ -73,6 +73,7 @@ class Fold:
         "last",
         "outcome",
         "received",
+        "size",
         "state",
         "timeline",
     )
@@ -90,6 +91,7 @@ class Fold:
         self.case = case
         self.cal = cal
         self.base = cal.base
+        self.size = cal.size
         self.kinds = kinds
         self.explain = explain
         self.clocks: dict[str, ClockRun] = {}
@@ -493,42 +495,39 @@ class Machine:
         raise DisclosureError(f"{prefix}case {case.id}: " + "; ".join(problems))
 
     def _apply(self, fold: Fold, event: Event) -> Mapping[str, Any]:
-        step = self.transitions.get((fold.state, event.type))
+        etype = event.type
+        state = fold.state
+        step = self.transitions.get((state, etype))
         if step is None:
             raise self._not_allowed(fold, event)
         on = event.on.toordinal() - fold.base
-        if on < fold.last or on >= fold.cal.size or step.on_receipt_day:
+        if on < fold.last or on >= fold.size or step.on_receipt_day:
             self._check_day(fold, event, on, step.on_receipt_day)
-        data: Mapping[str, Any]
-        if step.check_fields or event.data:
+        data: Mapping[str, Any] = event.data
+        if step.check_fields or data:
             try:
-                data = step.fields(event.data, fold.case.received)
+                data = step.fields(data, fold.case.received)
             except FieldProblem as exc:
                 raise self._reject(fold.case, event, str(exc)) from None
-        else:
-            data = _NO_DATA
         if step.lapsed_clock is not None:
             self._check_lapse(fold, event, on, step.lapsed_clock)
-        before = fold.state
         try:
             for act in step.actions:
-                act(fold, event.type, on, data)
+                act(fold, etype, on, data)
         except ClockRefusal as exc:
-            raise self._reject(
-                fold.case, event, str(exc), fold.state, self.allowed[fold.state]
-            ) from None
+            raise self._reject(fold.case, event, str(exc), state, self.allowed[state]) from None
         except CalendarRangeError as exc:
-            raise self._reject(fold.case, event, str(exc), fold.state) from None
+            raise self._reject(fold.case, event, str(exc), state) from None
         if step.closes:
             fold.outcome = data.get(step.outcome_field) if step.outcome_field else step.spec.outcome
             fold.closed_on = event.on
             for run in fold.clocks.values():
-                run.stop(on, event.type, "stopped: the application is concluded")
+                run.stop(on, etype, "stopped: the application is concluded")
         fold.state = step.target
         fold.last = on
         if fold.timeline is not None:
             fold.timeline.append(
-                TimelineEntry(event.on, event.type, before, step.target, data, event.note, event.by)
+                TimelineEntry(event.on, etype, state, step.target, data, event.note, event.by)
             )
         return data
 
