@@ -180,7 +180,7 @@ def _attr_to_key(cls: type | None, name: str) -> str:
     return name[:-1] if name.endswith("_") else name
 
 
-def _walk(
+def _collect_problems(
     exc: BaseException, path: PathKey, cls: type | None, positions: Positions, out: list[Problem]
 ) -> None:
     if isinstance(exc, ForbiddenExtraKeysError):
@@ -197,18 +197,18 @@ def _walk(
     if isinstance(exc, ClassValidationError):
         with_notes, without = exc.group_exceptions()
         for sub, note in with_notes:
-            _walk(sub, (*path, _attr_to_key(exc.cl, note.name)), None, positions, out)
+            _collect_problems(sub, (*path, _attr_to_key(exc.cl, note.name)), None, positions, out)
         for sub in without:
-            _walk(sub, path, exc.cl, positions, out)
+            _collect_problems(sub, path, exc.cl, positions, out)
         return
     if isinstance(exc, IterableValidationError):
         for sub in exc.exceptions:
             index = _note_index(sub)
-            _walk(sub, path if index is None else (*path, index), None, positions, out)
+            _collect_problems(sub, path if index is None else (*path, index), None, positions, out)
         return
     if isinstance(exc, ExceptionGroup):
         for sub in exc.exceptions:
-            _walk(sub, path, None, positions, out)
+            _collect_problems(sub, path, None, positions, out)
         return
     if isinstance(exc, KeyError):
         key = str(exc.args[0]) if exc.args else "?"
@@ -240,7 +240,7 @@ def structure(
         return conv.structure(data, cls), []
     except Exception as exc:  # cattrs raises a tree of many kinds
         problems: list[Problem] = []
-        _walk(exc, path, cls, positions, problems)
+        _collect_problems(exc, path, cls, positions, problems)
         return None, problems
 
 
