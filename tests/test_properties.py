@@ -64,16 +64,21 @@ def test_random_lifecycles_keep_invariants(machine, data) -> None:
         assert set(first.next_events) == set(machine.allowed[first.state])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_explaining_is_the_same_fold_asked_for_more(machine, data) -> None:
-    """The explaining fold reaches the fast fold's deadlines; its steps end where they do."""
-    case, attempts = data.draw(lifecycles(machine))
+def accepted(machine: Machine, case: Case, attempts: list[Event]) -> Case:
+    """The case with every attempted event the machine accepts, in order."""
     for event in attempts:
         try:
             case = machine.apply(case, event)
         except EventRejected:
             continue
+    return case
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_explaining_is_the_same_fold_asked_for_more(machine, data) -> None:
+    """The explaining fold reaches the fast fold's deadlines; its steps end where they do."""
+    case = accepted(machine, *data.draw(lifecycles(machine)))
     state = machine.fold(case, AS_OF)
     explained = machine.explain(case, AS_OF)
     assert list(explained.clocks) == list(state.deadlines)
@@ -100,12 +105,7 @@ def test_explaining_is_the_same_fold_asked_for_more(machine, data) -> None:
 def test_a_folded_state_pickles_with_its_explanation(machine, data) -> None:
     import pickle
 
-    case, attempts = data.draw(lifecycles(machine))
-    for event in attempts:
-        try:
-            case = machine.apply(case, event)
-        except EventRejected:
-            continue
+    case = accepted(machine, *data.draw(lifecycles(machine)))
     state = machine.fold(case, AS_OF)
     copy = pickle.loads(pickle.dumps(state))
     assert copy == state
