@@ -18,7 +18,7 @@ import cattrs
 from disclosure.documents.builtin import builtin_dir
 from disclosure.documents.structure import load_checked, make_converter, rename_hook
 from disclosure.errors import NotFoundError, Problem, RulesetError, did_you_mean
-from disclosure.rules.check import check_ruleset
+from disclosure.rules.lint import check_ruleset
 from disclosure.rules.model import EventSpec, Ruleset
 
 _SUFFIXES = (".yaml", ".yml", ".json")
