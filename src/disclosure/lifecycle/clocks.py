@@ -129,6 +129,7 @@ class ClockRun:
     policy_name = ""
     extended = 0
     replaced = 0
+    paused = 0
     steps: list[RawStep] | None = None
     spans: list[tuple[int, int]] | None = None
 
@@ -249,9 +250,16 @@ class ClockRun:
                 self.warn_at,
             )
 
-    def pause(self, on: int, event: str) -> None:
+    def pause(self, on: int, event: str, max_times: int | None = None) -> None:
         if self.status != RUNNING:
             return
+        if max_times is not None:
+            if self.paused >= max_times:
+                raise ClockRefusal(
+                    f"the {self.name} clock has already been paused "
+                    f"{self.paused} time{'s' if self.paused != 1 else ''} (at most {max_times})"
+                )
+            self.paused += 1
         if self.fixed_due is not None:
             if self.steps is not None:
                 self._explain(on, event, "pause", "not paused: the deadline is a fixed date")

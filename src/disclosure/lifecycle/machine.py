@@ -119,6 +119,8 @@ class Transition:
     actions: tuple[ClockAction, ...]
     lapsed_clock: str | None
     on_receipt_day: bool
+    #: Clocks this event starts: a closing event's own clocks (an appeal window) run on.
+    starts: frozenset[str]
 
 
 class Machine:
@@ -174,6 +176,10 @@ class Machine:
             for ev, v in triggered.items()
         }
         self._receipt = actions.get(RECEIPT, ())
+        starts = {
+            ev: frozenset(c for _, a, c, _ in v if a in ("start", "restart"))
+            for ev, v in triggered.items()
+        }
         self.fields: dict[str, EventFields] = {
             name: EventFields(name, ev.fields, rs, self.parameters)
             for name, ev in rs.events.items()
@@ -195,6 +201,7 @@ class Machine:
                     actions.get(name, ()),
                     self.lapse_of.get(name),
                     ev.on_receipt_day,
+                    starts.get(name, frozenset()),
                 )
                 allowed[st].append(name)
         self.allowed: dict[str, tuple[str, ...]] = {s: tuple(v) for s, v in allowed.items()}
@@ -275,15 +282,24 @@ class Machine:
 
             return resume
 
-        if action in ("pause", "stop"):
-            method = ClockRun.pause if action == "pause" else ClockRun.stop
+        if action == "pause":
+            most = trig.max_times
 
-            def simple(fold: Fold, etype: str, on: int, data: Mapping[str, Any]) -> None:
+            def pause(fold: Fold, etype: str, on: int, data: Mapping[str, Any]) -> None:
                 run = fold.clocks.get(clock)
                 if run is not None:
-                    method(run, on, etype)
+                    run.pause(on, etype, most)
 
-            return simple
+            return pause
+
+        if action == "stop":
+
+            def stop(fold: Fold, etype: str, on: int, data: Mapping[str, Any]) -> None:
+                run = fold.clocks.get(clock)
+                if run is not None:
+                    run.stop(on, etype)
+
+            return stop
 
         by_field, date_field, max_times = trig.by_field, trig.date_field, trig.max_times
 
@@ -521,8 +537,10 @@ class Machine:
         if step.closes:
             fold.outcome = data.get(step.outcome_field) if step.outcome_field else step.spec.outcome
             fold.closed_on = event.on
-            for run in fold.clocks.values():
-                run.stop(on, etype, "stopped: the application is concluded")
+            starts = step.starts
+            for name, run in fold.clocks.items():
+                if name not in starts:
+                    run.stop(on, etype, "stopped: the application is concluded")
         fold.state = step.target
         fold.last = on
         if fold.timeline is not None:

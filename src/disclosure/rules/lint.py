@@ -36,6 +36,7 @@ _TRIGGER_FIELD_TYPES = {
 }
 # Which trigger options make sense for which action.
 _ACTION_OPTIONS = {
+    "pause": {"max_times"},
     "start": {"from_field", "limit_field"},
     "restart": {"from_field", "limit_field"},
     "extend": {"by_field", "max_times"},
