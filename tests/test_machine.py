@@ -370,3 +370,18 @@ def test_field_defaults_are_one_definition_for_fold_and_report(machine) -> None:
     case = make_case("2024-03-01")
     state = agency.append(case, Event("request_correction", D("2024-03-04")))
     assert state.case.events[-1].data["correction_period"] == 15
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (Event("extend", D("2024-03-04"), {"working_days": "ten"}), "must be a whole number"),
+        (Event("extend", D("2024-02-20")), "before the application was received"),
+        (Event("extnd", D("2024-03-04")), "unknown event type"),
+    ],
+)
+def test_every_rejection_names_the_state_and_what_is_allowed(machine, event, message) -> None:
+    with pytest.raises(EventRejected, match=message) as info:
+        machine.apply(make_case("2024-03-01"), event)
+    assert info.value.state == "received"
+    assert "decide" in info.value.allowed

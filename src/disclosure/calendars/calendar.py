@@ -15,7 +15,9 @@ n-th working day *after* ``d`` (``d`` itself is not counted);
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import attrs
 
@@ -91,6 +93,22 @@ class WorkingCalendar:
         self.size = size
         #: The date of each day number (made once, so reading a deadline allocates none).
         self.dates: list[dt.date] = [dt.date.fromordinal(self._base + i) for i in range(size)]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the calendar's facts, not its indexes (rebuilt once per process on load)."""
+        return (
+            _rebuilt,
+            (
+                self.id,
+                self.first_year,
+                self.last_year,
+                self.published_through,
+                tuple(sorted(self._holidays.items())),
+                tuple(sorted(self._makeup.items())),
+                tuple(sorted(self.weekend)),
+                self.title,
+            ),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -210,3 +228,27 @@ class WorkingCalendar:
     def is_provisional(self, day: dt.date) -> bool:
         """Whether ``day`` lies in a year whose official schedule is not yet known."""
         return day.year > self.published_through
+
+
+@functools.lru_cache(maxsize=32)
+def _rebuilt(
+    id: str,
+    first_year: int,
+    last_year: int,
+    published_through: int,
+    holidays: tuple[tuple[dt.date, DayNote], ...],
+    makeup_days: tuple[tuple[dt.date, DayNote], ...],
+    weekend: tuple[int, ...],
+    title: str,
+) -> WorkingCalendar:
+    """A calendar from its pickled facts; the same facts give the same object in a process."""
+    return WorkingCalendar(
+        id,
+        first_year=first_year,
+        last_year=last_year,
+        published_through=published_through,
+        holidays=dict(holidays),
+        makeup_days=dict(makeup_days),
+        weekend=frozenset(weekend),
+        title=title,
+    )

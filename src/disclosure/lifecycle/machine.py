@@ -524,7 +524,7 @@ class Machine:
             try:
                 data = step.fields(data, fold.case.received)
             except FieldProblem as exc:
-                raise self._reject(fold.case, event, str(exc)) from None
+                raise self._reject(fold.case, event, str(exc), state, self.allowed[state]) from None
         if step.lapsed_clock is not None:
             self._check_lapse(fold, event, on, step.lapsed_clock)
         try:
@@ -556,6 +556,8 @@ class Machine:
                 event,
                 f"unknown event type '{event.type}' "
                 f"({did_you_mean(event.type, self.ruleset.events)})",
+                fold.state,
+                self.allowed[fold.state],
             )
         allowed = self.allowed[fold.state]
         return self._reject(
@@ -571,34 +573,28 @@ class Machine:
         """The event's day: not before receipt, inside the calendar, in order."""
         case, cal = fold.case, fold.cal
         if on < fold.received:
-            raise self._reject(
-                case,
-                event,
+            problem = (
                 f"event '{event.type}' on {event.on} is before the "
-                f"application was received ({case.received})",
+                f"application was received ({case.received})"
             )
-        if on >= cal.size:
-            raise self._reject(
-                case,
-                event,
+        elif on >= cal.size:
+            problem = (
                 f"event '{event.type}' on {event.on} is outside calendar "
-                f"'{cal.id}' ({cal.first_year}-{cal.last_year}); "
-                "is the year mistyped?",
+                f"'{cal.id}' ({cal.first_year}-{cal.last_year}); is the year mistyped?"
             )
-        if on < fold.last:
-            raise self._reject(
-                case,
-                event,
+        elif on < fold.last:
+            problem = (
                 f"event '{event.type}' on {event.on} is before the "
-                f"previous event ({cal.date_of(fold.last)}); events must be in date order",
+                f"previous event ({cal.date_of(fold.last)}); events must be in date order"
             )
-        if on_receipt_day and on != fold.received:
-            raise self._reject(
-                case,
-                event,
+        elif on_receipt_day and on != fold.received:
+            problem = (
                 f"'{event.type}' must happen on the day of receipt ({case.received}), "
-                f"not {event.on}",
+                f"not {event.on}"
             )
+        else:
+            return
+        raise self._reject(case, event, problem, fold.state, self.allowed[fold.state])
 
     def _check_lapse(self, fold: Fold, event: Event, on: int, clock: str) -> None:
         """A lapse event may come only once its period has ended."""
