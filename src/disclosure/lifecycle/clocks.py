@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import attrs
 
@@ -105,6 +105,12 @@ class ClockKind:
             self.count = _count_natural
             self.unit_word = "days"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            ClockKind,
+            (self.name, self.spec, self.cal, self.pause_day_counts, self.count_trigger_day),
+        )
+
 
 class ClockRun:
     """One clock's running state during a fold, in day numbers of the case's calendar.
@@ -139,6 +145,31 @@ class ClockRun:
         if explain:
             self.steps = []
             self.spans = []
+
+    #: What a pickled clock carries besides its kind (everything an action may change).
+    _STATE: ClassVar[tuple[str, ...]] = (
+        "status",
+        "used",
+        "anchor",
+        "fixed_due",
+        "last_due",
+        "paused_on",
+        "started_on",
+        "completed_on",
+        "due",
+        "last_counted",
+        "warn_at",
+        "policy_name",
+        "extended",
+        "replaced",
+        "paused",
+        "steps",
+        "spans",
+        "limit",
+    )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restored_clock, (self.kind, tuple(getattr(self, f) for f in self._STATE)))
 
     @property
     def name(self) -> str:
@@ -660,3 +691,11 @@ class Deadline:
             "warning": self.warning,
             "policy": self.policy or None,
         }
+
+
+def _restored_clock(kind: ClockKind, values: tuple[Any, ...]) -> ClockRun:
+    """A pickled clock, as the fold left it."""
+    run = ClockRun(kind, False)
+    for name, value in zip(ClockRun._STATE, values, strict=True):
+        setattr(run, name, value)
+    return run

@@ -147,6 +147,8 @@ class Machine:
         self.default_calendar = default_calendar or ruleset.ruleset.default_calendar
         self.calendars = calendars if calendars is not None else CalendarRegistry.default()
         self.parameters = self._parameters(parameters or {})
+        #: How many folds this machine has run (fast and explaining): for tests and profiling.
+        self.folds = 0
         self._compile()
 
     def _compile(self) -> None:
@@ -219,14 +221,12 @@ class Machine:
         self._kinds[id(cal)] = (cal, kinds)
         return kinds
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle the definition only: the compiled closures are rebuilt on load."""
-        keep = ("ruleset", "policy", "default_calendar", "calendars", "parameters")
-        return {k: self.__dict__[k] for k in keep}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._compile()
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the definition only: the compiled tables are rebuilt on load."""
+        return (
+            _machine,
+            (self.ruleset, self.calendars, self.parameters, self.policy, self.default_calendar),
+        )
 
     def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         values = self.ruleset.parameter_defaults()
@@ -463,6 +463,7 @@ class Machine:
         )
 
     def _start(self, case: Case, explain: bool) -> Fold:
+        self.folds += 1
         if (
             (case.ruleset and case.ruleset != self._ruleset_id)
             or case.applicant not in self._applicant_kinds
@@ -471,9 +472,9 @@ class Machine:
             self._refuse_case(case)
         try:
             cal = self.calendar_for(case)
-        except NotFoundError as exc:
+        except NotFoundError as missing:
             prefix = f"{case.where}: " if case.where else ""
-            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
+            raise DisclosureError(f"{prefix}case {case.id}: {missing}") from None
         received = case.received.toordinal() - cal.base
         if received < 0 or received >= cal.size:
             prefix = f"{case.where}: " if case.where else ""
@@ -485,9 +486,9 @@ class Machine:
         try:
             for act in self._receipt:
                 act(fold, RECEIPT, received, _NO_DATA)
-        except CalendarRangeError as exc:
+        except CalendarRangeError as off_calendar:
             prefix = f"{case.where}: " if case.where else ""
-            raise DisclosureError(f"{prefix}case {case.id}: {exc}") from None
+            raise DisclosureError(f"{prefix}case {case.id}: {off_calendar}") from None
         return fold
 
     def _refuse_case(self, case: Case) -> None:
@@ -523,17 +524,19 @@ class Machine:
         if step.check_fields or data:
             try:
                 data = step.fields(data, fold.case.received)
-            except FieldProblem as exc:
-                raise self._reject(fold.case, event, str(exc), state, self.allowed[state]) from None
+            except FieldProblem as bad_data:
+                raise self._reject(
+                    fold.case, event, str(bad_data), state, self.allowed[state]
+                ) from None
         if step.lapsed_clock is not None:
             self._check_lapse(fold, event, on, step.lapsed_clock)
         try:
             for act in step.actions:
                 act(fold, etype, on, data)
-        except ClockRefusal as exc:
-            raise self._reject(fold.case, event, str(exc), state, self.allowed[state]) from None
-        except CalendarRangeError as exc:
-            raise self._reject(fold.case, event, str(exc), state) from None
+        except ClockRefusal as refusal:
+            raise self._reject(fold.case, event, str(refusal), state, self.allowed[state]) from None
+        except CalendarRangeError as off_calendar:
+            raise self._reject(fold.case, event, str(off_calendar), state) from None
         if step.closes:
             fold.outcome = data.get(step.outcome_field) if step.outcome_field else step.spec.outcome
             fold.closed_on = event.on
@@ -656,3 +659,20 @@ def _day_number(cal: WorkingCalendar, field: str | None, day: dt.date) -> int:
 
 
 __all__ = ["CaseState", "Deadlines", "Finding", "Fold", "Machine", "TimelineEntry", "Transition"]
+
+
+def _machine(
+    ruleset: Ruleset,
+    calendars: CalendarRegistry,
+    parameters: Mapping[str, Any],
+    policy: PolicyLookup | None,
+    default_calendar: str,
+) -> Machine:
+    """A pickled machine, compiled again."""
+    return Machine(
+        ruleset,
+        calendars=calendars,
+        parameters=parameters,
+        policy=policy,
+        default_calendar=default_calendar,
+    )
