@@ -65,7 +65,7 @@ class Deadlines(Mapping[str, Deadline]):
         runs: Mapping[str, ClockRun],
         compliance: Mapping[str, bool],
         as_of: dt.date,
-        state: CaseState | None = None,
+        state: Explainer | None = None,
     ) -> None:
         self._runs = runs
         self._compliance = compliance
@@ -157,6 +157,32 @@ class RulesetFacts:
         return self.explanation
 
 
+class Explainer:
+    """Runs the explaining fold of one state, once, and keeps it.
+
+    The state's deadlines hold this rather than the state itself, so that a
+    state and its deadlines form no reference cycle and are freed as soon as
+    nobody holds them (a dashboard folds thousands of cases in a row).
+    """
+
+    __slots__ = ("_as_of", "_case", "_explained", "_machine")
+
+    def __init__(self, machine: Folder, case: Case, as_of: dt.date) -> None:
+        self._machine = machine
+        self._case = case
+        self._as_of = as_of
+        self._explained: Explained | None = None
+
+    def explained(self) -> Explained:
+        explained = self._explained
+        if explained is None:
+            explained = self._explained = self._machine.explain(self._case, self._as_of)
+        return explained
+
+    def _explained_clock(self, name: str) -> ClockRun:
+        return self.explained().clocks[name]
+
+
 class CaseState:
     """Everything derived from a case's log, as of a given day (read-only).
 
@@ -172,7 +198,7 @@ class CaseState:
         "_clocks",
         "_closed_on",
         "_deadlines",
-        "_explained",
+        "_explainer",
         "_findings",
         "_machine",
         "_outcome",
@@ -201,7 +227,7 @@ class CaseState:
         self._clocks = clocks
         self._findings = findings
         self._deadlines: Deadlines | None = None
-        self._explained: Explained | None = None
+        self._explainer: Explainer | None = None
 
     # -- known when the fold returns ---------------------------------------------
     @property
@@ -277,7 +303,7 @@ class CaseState:
         deadlines = self._deadlines
         if deadlines is None:
             deadlines = self._deadlines = Deadlines(
-                self._clocks, self._machine.compliance, self._as_of, self
+                self._clocks, self._machine.compliance, self._as_of, self._explaining()
             )
         return deadlines
 
@@ -290,14 +316,14 @@ class CaseState:
         return any(d.overdue for d in self.deadlines.values())
 
     # -- the explanation, on first access ----------------------------------------
-    def _explanation(self) -> Explained:
-        explained = self._explained
-        if explained is None:
-            explained = self._explained = self._machine.explain(self._case, self._as_of)
-        return explained
+    def _explaining(self) -> Explainer:
+        explainer = self._explainer
+        if explainer is None:
+            explainer = self._explainer = Explainer(self._machine, self._case, self._as_of)
+        return explainer
 
-    def _explained_clock(self, name: str) -> ClockRun:
-        return self._explanation().clocks[name]
+    def _explanation(self) -> Explained:
+        return self._explaining().explained()
 
     @property
     def timeline(self) -> tuple[TimelineEntry, ...]:
