@@ -10,7 +10,7 @@ so the folds a dashboard or a report runs never record them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, ValuesView
+from collections.abc import Iterator, KeysView, Mapping
 from typing import Any, Protocol, cast
 
 import attrs
@@ -55,8 +55,14 @@ class TimelineEntry:
     by: str = ""
 
 
-class Deadlines(Mapping[str, Deadline]):
-    """The deadlines of a folded case, each read from its clock on first access."""
+class Deadlines:
+    """The deadlines of a folded case by clock name: a read-only mapping.
+
+    Each deadline is read from its clock on first access. A plain class
+    registered as a ``Mapping`` (rather than a subclass of it), so that the
+    compiled build can make it a native class; ``values()`` and ``items()``
+    build every deadline in one pass, as a dashboard reads them.
+    """
 
     __slots__ = ("_as_of", "_built", "_compliance", "_runs", "_state")
 
@@ -81,34 +87,45 @@ class Deadlines(Mapping[str, Deadline]):
             )
         return built
 
+    def get(self, name: str, default: Deadline | None = None) -> Deadline | None:
+        return self[name] if name in self._runs else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._runs
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._runs)
 
     def __len__(self) -> int:
         return len(self._runs)
 
-    def values(self) -> ValuesView[Deadline]:
+    def keys(self) -> KeysView[str]:
+        return self._runs.keys()
+
+    def values(self) -> list[Deadline]:
         """Every deadline, in the order the clocks started."""
-        return _Values(self)
+        built = self._built
+        if len(built) != len(self._runs):
+            for name, run in self._runs.items():
+                if name not in built:
+                    built[name] = Deadline(run, self._as_of, self._compliance[name], self._state)
+        return [built[name] for name in self._runs]
+
+    def items(self) -> list[tuple[str, Deadline]]:
+        return list(zip(self._runs, self.values(), strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Deadlines({list(self._runs)})"
 
 
-class _Values(ValuesView[Deadline]):
-    """The deadlines without a key lookup per item (dashboards read them all)."""
-
-    __slots__ = ()
-
-    def __iter__(self) -> Iterator[Deadline]:
-        deadlines = cast(Deadlines, getattr(self, "_mapping"))  # noqa: B009 - untyped slot
-        built = deadlines._built
-        if len(built) != len(deadlines._runs):
-            as_of, compliance, state = deadlines._as_of, deadlines._compliance, deadlines._state
-            for name, run in deadlines._runs.items():
-                if name not in built:
-                    built[name] = Deadline(run, as_of, compliance[name], state)
-        return iter([built[name] for name in deadlines._runs])
+Mapping.register(Deadlines)
 
 
 class Folder(Protocol):
@@ -305,7 +322,7 @@ class CaseState:
             deadlines = self._deadlines = Deadlines(
                 self._clocks, self._machine.compliance, self._as_of, self._explaining()
             )
-        return deadlines
+        return cast(Mapping[str, Deadline], deadlines)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
