@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
+from disclosure.documents.source import ReadError, read_limited
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError, NotFoundError
 from disclosure.lifecycle.case import Case, load_cases
@@ -90,9 +90,11 @@ class AnnualReportJob:
 
 def _read_previous(path: str) -> dict[str, Any]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFoundError(f"{path}: file not found") from None
+        data = json.loads(read_limited(path).decode("utf-8"))
+    except ReadError as exc:
+        if exc.reason == "file not found":
+            raise NotFoundError(f"{path}: file not found") from None
+        raise DisclosureError(f"{path}: {exc.reason}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DisclosureError(f"{path}: not a report JSON document ({exc})") from None
     if not isinstance(data, dict):

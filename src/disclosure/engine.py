@@ -19,13 +19,13 @@ import attrs
 from disclosure.calendars.registry import CalendarRegistry
 from disclosure.documents.builtin import builtin_dir
 from disclosure.errors import DisclosureError, NotFoundError, PluginError
-from disclosure.lifecycle.case import Case, Event
+from disclosure.lifecycle.case import RULESET_PATH_HINT, Case, Event
 from disclosure.lifecycle.machine import Machine
 from disclosure.lifecycle.policy import DeadlinePolicy
 from disclosure.lifecycle.state import CaseState
 from disclosure.plugins.manager import Plugins
 from disclosure.plugins.types import RendererSpec
-from disclosure.rules.load import load_ruleset
+from disclosure.rules.load import is_ruleset_path, load_ruleset
 from disclosure.rules.model import Outcome, Ruleset
 
 if TYPE_CHECKING:  # report templates load only when a report is made
@@ -126,6 +126,17 @@ class Engine:
         return self.plugins.deadline_policy(case=case, clock=clock, ruleset=ruleset)
 
     def machine_for(self, case: Case) -> Machine:
+        if (
+            case.ruleset
+            and case.ruleset not in self._machines
+            and case.ruleset != self.default_ruleset
+            and is_ruleset_path(case.ruleset)
+        ):  # never open a file a case names
+            where = f"{case.where}: " if case.where else ""
+            raise NotFoundError(
+                f"{where}case {case.id}: ruleset '{case.ruleset}' is a file path, not a "
+                f"ruleset name ({RULESET_PATH_HINT})"
+            )
         try:
             return self.machine(case.ruleset)
         except NotFoundError as exc:

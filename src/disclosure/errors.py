@@ -79,6 +79,10 @@ class NotFoundError(DisclosureError):
     """A named thing (ruleset, calendar, case, clock) does not exist."""
 
 
+class InvalidIdError(DisclosureError, ValueError):
+    """A case id that is empty, blank, or holds control or invisible characters."""
+
+
 class CalendarRangeError(DisclosureError):
     """A date falls outside the years a calendar covers."""
 

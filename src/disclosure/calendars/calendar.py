@@ -204,7 +204,13 @@ class WorkingCalendar:
         return dt.date.fromordinal(self._base + self._workdays[len(self._workdays) - n] - 1)
 
     def add_natural_days(self, day: dt.date, n: int) -> dt.date:
-        return day + dt.timedelta(days=n)
+        try:
+            return day + dt.timedelta(days=n)
+        except OverflowError:  # past 9999-12-31 (or before year 1)
+            raise CalendarRangeError(
+                f"{day.isoformat()} + {n} days is outside calendar '{self.id}' "
+                f"({self.first_year}-{self.last_year})"
+            ) from None
 
     def day_info(self, day: dt.date) -> DayInfo:
         self._offset(day)

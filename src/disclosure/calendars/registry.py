@@ -24,6 +24,13 @@ from disclosure.documents.source import Positions
 from disclosure.documents.structure import load_checked, make_converter, rename_hook
 from disclosure.errors import CalendarError, NotFoundError, Problem, did_you_mean
 
+#: The years a calendar may cover: a calendar is for counting days of real cases.
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+#: The longest range one holiday entry may give, and the most days a file may name.
+MAX_RANGE_DAYS, MAX_FILE_DAYS = 366, 20_000
+#: National calendars a file may name (``national:``), as the holidays package
+#: knows them; anything else is refused before the package is asked.
+NATIONAL_CALENDARS = ("China", "CN", "HongKong", "HK", "Macau", "MO", "Taiwan", "TW")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -114,14 +121,40 @@ def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
                 ("calendar",), "a calendar without 'extends' needs 'first_year' and 'last_year'"
             )
         )
-    if meta.national is not None and not meta.national.replace("_", "").isalnum():
+    if meta.national is not None and meta.national not in NATIONAL_CALENDARS:
         problems.append(
-            pos.problem(("calendar", "national"), f"'{meta.national}' is not a country name")
+            pos.problem(
+                ("calendar", "national"),
+                f"'{meta.national}' is not a country name",
+                "known national calendars: " + ", ".join(NATIONAL_CALENDARS),
+            )
         )
+    for key in ("first_year", "last_year", "published_through"):
+        year = getattr(meta, key)
+        if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+            problems.append(
+                pos.problem(
+                    ("calendar", key),
+                    f"'{key}' must be a year from {FIRST_YEAR} to {LAST_YEAR}, got {year}",
+                )
+            )
+    if (
+        meta.first_year is not None
+        and meta.last_year is not None
+        and meta.first_year > meta.last_year
+    ):
+        problems.append(
+            pos.problem(
+                ("calendar", "last_year"),
+                f"'last_year' ({meta.last_year}) is before 'first_year' ({meta.first_year})",
+            )
+        )
+    total = 0
 
     def entries(
         path: tuple[str | int, ...], items: tuple[DayEntry, ...], year: int | None = None
     ) -> None:
+        nonlocal total
         for i, entry in enumerate(items):
             where = (*path, i)
             single = entry.date is not None
@@ -135,6 +168,30 @@ def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
             if ranged and entry.to < entry.from_:  # type: ignore[operator]
                 problems.append(pos.problem((*where, "to"), "'to' is before 'from'"))
                 continue
+            ends = [d for d in (entry.date, entry.from_, entry.to) if d is not None]
+            if any(not FIRST_YEAR <= d.year <= LAST_YEAR for d in ends):
+                problems.append(
+                    pos.problem(
+                        where, f"a calendar covers only the years {FIRST_YEAR} to {LAST_YEAR}"
+                    )
+                )
+                continue
+            length = (ends[-1] - ends[0]).days + 1
+            if length > MAX_RANGE_DAYS:
+                problems.append(
+                    pos.problem(
+                        where,
+                        f"a range may cover at most {MAX_RANGE_DAYS} days, "
+                        f"this one covers {length}",
+                    )
+                )
+                continue
+            total += length
+            if total > MAX_FILE_DAYS:
+                problems.append(
+                    pos.problem(where, f"a calendar file may name at most {MAX_FILE_DAYS} days")
+                )
+                return
             if year is not None and any(d.year != year for d in entry.days()):
                 problems.append(pos.problem(where, f"day outside the schedule's year {year}"))
 
@@ -143,6 +200,15 @@ def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
     for key, sched in cal.schedules.items():
         if not key.isdigit() or len(key) != 4:
             problems.append(pos.problem(("schedules", key), f"'{key}' is not a year"))
+            continue
+        if not FIRST_YEAR <= int(key) <= LAST_YEAR:
+            problems.append(
+                pos.problem(
+                    ("schedules", key),
+                    f"a calendar covers only the years {FIRST_YEAR} to {LAST_YEAR}",
+                    at="key",
+                )
+            )
             continue
         entries(("schedules", key, "holidays"), sched.holidays, int(key))
         entries(("schedules", key, "working_days"), sched.working_days, int(key))
@@ -173,6 +239,14 @@ def _national_days(
             return off, frozenset(dt.date.fromisoformat(d) for d in raw["makeup"])
         except (OSError, ValueError, KeyError, TypeError):
             pass
+    if country not in NATIONAL_CALENDARS:  # never look up an arbitrary attribute
+        raise NotFoundError(
+            f"no national calendar '{country}' (known: {', '.join(NATIONAL_CALENDARS)})"
+        )
+    if not FIRST_YEAR <= first <= last <= LAST_YEAR:
+        raise NotFoundError(
+            f"national calendar years {first}-{last} are outside {FIRST_YEAR}-{LAST_YEAR}"
+        )
     import holidays
 
     try:

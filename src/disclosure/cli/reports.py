@@ -182,6 +182,7 @@ def report_check(
     """
     import json as jsonlib
 
+    from disclosure.documents.source import read_limited
     from disclosure.reports.checker import check_file
 
     files: list[Path] = []
@@ -195,7 +196,7 @@ def report_check(
         prev = Path(previous)
         try:
             last = (
-                jsonlib.loads(prev.read_text(encoding="utf-8"))
+                jsonlib.loads(read_limited(prev).decode("utf-8"))
                 if prev.suffix == ".json"
                 else check_file(prev)
             )

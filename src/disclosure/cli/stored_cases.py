@@ -94,16 +94,31 @@ def case_open(
     )
 
 
-def _parse_value(text: str) -> Any:
-    import yaml
+def _parse_fields(items: tuple[str, ...], event_type: str, ruleset: Any) -> dict[str, Any]:
+    """``KEY=VALUE`` arguments, each value read as the event's field declares it.
 
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    if isinstance(value, (bool, int, float, dt.date)) and not isinstance(value, dt.datetime):
-        return value
-    return text
+    Nothing is guessed: ``010`` for a whole-number field is an error naming the
+    field, for a text field it stays ``"010"``. Fields the event does not
+    declare are kept as text for the fold to reject with its own message.
+    """
+    from disclosure.rules.fields import FieldProblem, value_from_text
+
+    spec = ruleset.events.get(event_type)
+    declared = spec.fields if spec is not None else {}
+    data: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="FIELDS")
+        key, _, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        field = declared.get(key)
+        try:
+            data[key] = value if field is None else value_from_text(field.type, value)
+        except FieldProblem as exc:
+            raise click.BadParameter(
+                f"field '{key}' of '{event_type}': {exc}", param_hint="FIELDS"
+            ) from None
+    return data
 
 
 @click.command("event")
@@ -133,13 +148,12 @@ def case_event(
     """Record EVENT_TYPE on CASE_ID (rejected events change nothing)."""
     from disclosure.lifecycle.case import Event
 
-    data: dict[str, Any] = {}
     for item in fields:
         if "=" not in item:
             raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="FIELDS")
-        key, _, value = item.partition("=")
-        data[key.strip()] = _parse_value(value.strip())
     with open_store(db) as store:
+        ruleset = store.engine.machine_for(store.get(case_id)).ruleset
+        data = _parse_fields(fields, event_type, ruleset)
         state = store.append(
             case_id, Event(event_type, on or dt.date.today(), data, note, by), expect_seq
         )

@@ -9,9 +9,13 @@ Size and depth limits make hostile input (alias bombs, deep nesting) fail fast.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import yaml
@@ -46,6 +50,9 @@ class Positions:
     marks: Mapping[PathKey, tuple[int, int]] = attrs.field(factory=dict)
     #: Where each path's value starts (for scalars: the value itself).
     values: Mapping[PathKey, tuple[int, int]] = attrs.field(factory=dict)
+    #: The text as written of each plain scalar that was not read as text
+    #: (``1.50``, ``true``, ``2024-03-01``), for fields declared as text.
+    texts: Mapping[PathKey, str] = attrs.field(factory=dict)
 
     def locate(self, path: PathKey, at: str = "key") -> tuple[int | None, int | None]:
         """Position of ``path`` (its key, or with ``at="value"`` its value).
@@ -93,6 +100,7 @@ class _Builder:
         self.values: dict[PathKey, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.nodes = 0
+        self.texts: dict[PathKey, str] = {}
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -143,21 +151,106 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError):
             # e.g. 2024-02-30 looks like a date but is none: keep the text, so the
             # typed check that follows reports it at this position.
             return str(node.value)
+        if value.__class__ is not str:
+            # what was written, for fields declared as text (`subject: 1.50`)
+            self.texts[path] = str(node.value)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                raise _Refused(
+                    f"'{node.value}' is a time with a time zone, not a day "
+                    "(write the day as YYYY-MM-DD, as counted in the agency's time zone)",
+                    node,
+                )
+        return value
 
 
 # libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Plain (unquoted) scalars are typed the YAML 1.2 core-schema way, not the 1.1
+#: way: integers only in decimal without leading zeros, so `01065432100`,
+#: `0777`, `0x1F`, `1_234` and `12:30` stay text; booleans only true/false
+#: (`yes`, `no`, `on`, `off` stay text); null only null/~/nothing. Dates
+#: (YYYY-MM-DD, optionally with a time) are kept as YAML 1.1 reads them.
+_INT = r"[-+]?(?:0|[1-9][0-9]*)"
+_DECIMAL = re.compile(_INT)
+_IMPLICIT: tuple[tuple[str, str, str], ...] = (
+    ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("tag:yaml.org,2002:int", _INT, "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+0123456789.",
+    ),
+    ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", "~nN"),
+    (
+        "tag:yaml.org,2002:timestamp",
+        r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+        r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+        r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?",
+        "0123456789",
+    ),
+)
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """The safe loader with YAML 1.2 core-schema typing of plain scalars."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        # also for an explicit `!!int`: decimal only, no octal/hex/sexagesimal
+        value = str(self.construct_scalar(node))
+        if not _DECIMAL.fullmatch(value):
+            raise ValueError(f"'{value}' is not a decimal integer")
+        return int(value)
+
+
+for _tag, _pattern, _first in _IMPLICIT:
+    _Loader.add_implicit_resolver(
+        _tag, re.compile(f"(?:{_pattern})\\Z"), [*_first, *([""] if _tag.endswith("null") else [])]
+    )
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+# `!!float 1_000` and `!!float 1:30` would be read the 1.1 way: keep them as text.
+_Loader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: (
+        loader.construct_yaml_float(node)
+        if re.fullmatch(_IMPLICIT[2][1], str(node.value))
+        else _text_value(node)
+    ),
+)
+
+
+_TYPED = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in _IMPLICIT))
+
+
+def reads_as_text(value: str) -> bool:
+    """Whether ``value`` written unquoted would be read back as this text.
+
+    For writers (the case exporter): ``1e3`` or ``.5`` must be quoted, since
+    they read back as numbers here even where YAML 1.1 would keep them as text.
+    """
+    return value != "" and _TYPED.fullmatch(value) is None
+
+
+def _text_value(node: yaml.ScalarNode) -> Any:
+    raise ValueError(f"'{node.value}' is not a number")
 
 
 class _TooLarge(Exception):
     def __init__(self, message: str, node: yaml.Node) -> None:
         super().__init__(message)
         self.node = node
+
+
+class _Refused(_TooLarge):
+    """A value that is refused (not a size limit)."""
 
 
 def load_text(text: str, source: str, what: str = "document", collect: bool = False) -> Document:
@@ -198,9 +291,8 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             data = builder.build(node, (), 0)
         except _TooLarge as exc:
             line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
-            raise DocumentError(
-                [Problem(f"document refused: {exc}", source, line, col)], what
-            ) from None
+            message = str(exc) if isinstance(exc, _Refused) else f"document refused: {exc}"
+            raise DocumentError([Problem(message, source, line, col)], what) from None
         except yaml.constructor.ConstructorError as exc:
             mark = exc.problem_mark
             line = mark.line + 1 if mark else None
@@ -222,32 +314,72 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
         if builder.problems and not collect:
             raise DocumentError(builder.problems, what)
         return Document(
-            data, Positions(source, builder.marks, builder.values), tuple(builder.problems)
+            data,
+            Positions(source, builder.marks, builder.values, builder.texts),
+            tuple(builder.problems),
         )
     finally:
         loader.dispose()
 
 
-def load_file(path: str | Path, what: str = "document", collect: bool = False) -> Document:
-    """Read a file as UTF-8 YAML/JSON, with clear errors for unreadable files."""
-    p = Path(path)
+def read_limited(path: str | Path, cap: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``cap`` bytes, else a clear error.
+
+    Devices (``/dev/zero``), FIFOs and sockets are refused before they are
+    opened (opening a FIFO would wait for a writer), and the cap is enforced
+    while reading, not trusted from the file's size. Raises :class:`ReadError`.
+    """
     source = str(path)
     try:
-        size = p.stat().st_size
+        info = os.stat(path)
     except FileNotFoundError:
-        raise DocumentError([Problem("file not found", source)], what) from None
+        raise ReadError("file not found", source) from None
     except OSError as exc:
-        raise DocumentError([Problem(f"cannot read file: {exc.strerror}", source)], what) from None
-    if p.is_dir():
-        raise DocumentError([Problem("is a directory, not a file", source)], what)
-    if size > MAX_BYTES:
-        raise DocumentError(
-            [Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", source)], what
-        )
+        raise ReadError(f"cannot read file: {exc.strerror}", source) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ReadError("is a directory, not a file", source)
+    if not stat.S_ISREG(info.st_mode):
+        raise ReadError("is not a regular file (a device, pipe or socket)", source)
+    too_big = f"file is larger than {_size_text(cap)}"
+    if info.st_size > cap:
+        raise ReadError(too_big, source)
     try:
-        raw = p.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat
+                raise ReadError("is not a regular file (a device, pipe or socket)", source)
+            raw = f.read(cap + 1)
     except OSError as exc:
-        raise DocumentError([Problem(f"cannot read file: {exc.strerror}", source)], what) from None
+        raise ReadError(f"cannot read file: {exc.strerror}", source) from None
+    if len(raw) > cap:
+        raise ReadError(too_big, source)
+    return raw
+
+
+def _size_text(cap: int) -> str:
+    mib = 1024 * 1024
+    return f"{cap // mib} MiB" if cap % mib == 0 else f"{cap} bytes"
+
+
+class ReadError(OSError):
+    """A user file that cannot or may not be read (``str()`` is the reason)."""
+
+    def __init__(self, reason: str, source: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.source = source
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def load_file(path: str | Path, what: str = "document", collect: bool = False) -> Document:
+    """Read a file as UTF-8 YAML/JSON, with clear errors for unreadable files."""
+    source = str(path)
+    try:
+        raw = read_limited(path)
+    except ReadError as exc:
+        raise DocumentError([Problem(exc.reason, source)], what) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

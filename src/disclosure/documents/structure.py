@@ -9,6 +9,7 @@ mapped back to file:line:column through :class:`~disclosure.yamlsource.Positions
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,11 @@ def _kind(value: Any) -> str:
 def parse_date(value: Any) -> dt.date:
     """Accept a YAML date or ISO text; reject everything else clearly."""
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:  # the day depends on the zone: never cut silently
+            raise TypeMismatch(
+                f"'{value.isoformat()}' is a time with a time zone, not a day "
+                "(give the day as YYYY-MM-DD)"
+            )
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -67,8 +73,30 @@ def parse_date(value: Any) -> dt.date:
     raise TypeMismatch(f"expected a date (YYYY-MM-DD), got {_kind(value)}")
 
 
+#: A whole number as YAML 1.2 and the command line read one: decimal, no leading zeros.
+DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+#: Text that YAML 1.1 would have read as a number (`010`, `0x1F`, `1_234`, `12:30`).
+_NUMBER_LIKE = re.compile(r"[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])*|0[xXoObB][0-9a-fA-F_]+)")
+NOT_DECIMAL = "must be a whole number written in decimal without leading zeros"
+
+
+def is_misspelt_whole(value: Any) -> bool:
+    """Text that looks like a whole number but is not plain decimal (``010``, ``0x1F``).
+
+    The loader keeps such values as text (YAML 1.2); a field declared as a
+    whole number refuses them with :data:`NOT_DECIMAL` rather than guessing.
+    """
+    return (
+        isinstance(value, str)
+        and _NUMBER_LIKE.fullmatch(value.strip()) is not None
+        and DECIMAL.fullmatch(value.strip()) is None
+    )
+
+
 def _strict_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        if is_misspelt_whole(value):
+            raise TypeMismatch(f"{NOT_DECIMAL}, got '{value}'")
         raise TypeMismatch(f"expected an integer, got {_kind(value)}")
     return value
 

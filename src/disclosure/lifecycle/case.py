@@ -17,10 +17,30 @@ from typing import Any
 import attrs
 import yaml
 
-from disclosure.documents.source import Positions, load_file, load_text
+from disclosure.documents.source import (
+    Positions,
+    load_file,
+    load_text,
+    read_limited,
+    reads_as_text,
+)
 from disclosure.documents.structure import kind_of, parse_date
-from disclosure.errors import CaseFileError, DocumentError, Problem, TypeMismatch, did_you_mean
+from disclosure.errors import (
+    CaseFileError,
+    DocumentError,
+    InvalidIdError,
+    Problem,
+    TypeMismatch,
+    did_you_mean,
+)
 from disclosure.rules.fields import EVENT_COMMON_KEYS
+from disclosure.rules.load import is_ruleset_path
+
+#: Why a case may not name a ruleset file (it would read any file the user can).
+RULESET_PATH_HINT = (
+    "a case names a built-in ruleset or one a plugin registers; ruleset files are "
+    "never read from a case"
+)
 
 #: Personal data fields that are masked in CLI output by default.
 PERSONAL_FIELDS = ("applicant_name", "id_number", "contact")
@@ -48,11 +68,39 @@ class Event:
         return out
 
 
+def id_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a case id, or None: the one rule for ids everywhere.
+
+    An id is non-empty text that is not only whitespace and holds only
+    printable characters: no control characters (C0/C1, NUL, ESC), no
+    zero-width characters (U+200B-U+200F, U+2060, U+FEFF) and no bidi
+    controls (U+202A-U+202E, U+2066-U+2069) that would make two ids look alike
+    or reorder what a terminal shows.
+    """
+    if not isinstance(value, str):
+        return f"a case id must be text, got {kind_of(value)}"
+    if not value.strip():
+        return "a case id must not be empty or only whitespace"
+    if not value.isprintable():
+        bad = next(ch for ch in value if not ch.isprintable())
+        return (
+            f"a case id must not contain control or invisible characters "
+            f"(found U+{ord(bad):04X} in {value!r})"
+        )
+    return None
+
+
+def _valid_id(_: object, __: object, value: Any) -> None:
+    problem = id_problem(value)
+    if problem is not None:
+        raise InvalidIdError(problem)
+
+
 @attrs.frozen
 class Case:
     """An application and its event log (immutable; apply returns a new one)."""
 
-    id: str
+    id: str = attrs.field(validator=_valid_id)
     applicant: str
     channel: str
     received: dt.date
@@ -103,7 +151,12 @@ def _where(pos: Positions, path: tuple[str | int, ...]) -> str:
     return f"{pos.source}:{line}" if line is not None else pos.source
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, written: str | None = None) -> str | None:
+    """A text value: as written in the file (``subject: 1.50`` stays ``1.50``)."""
+    if isinstance(value, str):
+        return value
+    if written is not None and value is not None and not isinstance(value, (dict, list)):
+        return written
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (str, int)):
@@ -134,18 +187,28 @@ def case_from_data(
     values: dict[str, Any] = {}
     for key in ("id", "ruleset", "calendar", "applicant", "channel"):  # names: trimmed
         if key in data:
-            text = _text(data[key])
+            text = _text(data[key], pos.texts.get((*path, key)))
             if text is None:
                 problems.append(
                     pos.problem((*path, key), f"'{key}' must be text, got {kind_of(data[key])}")
                 )
             elif not text.strip():
                 problems.append(pos.problem((*path, key), f"'{key}' must not be empty"))
+            elif key == "id" and (why := id_problem(text.strip(" "))) is not None:
+                problems.append(pos.problem((*path, key), why))
+            elif key == "ruleset" and is_ruleset_path(text.strip()):
+                problems.append(
+                    pos.problem(
+                        (*path, key),
+                        f"'ruleset' must be the name of a ruleset, not a file ('{text.strip()}')",
+                        RULESET_PATH_HINT,
+                    )
+                )
             else:
                 values[key] = text.strip()
     for key in ("subject", *PERSONAL_FIELDS):  # free text: kept exactly as given
         if key in data and data[key] is not None:
-            text = _text(data[key])
+            text = _text(data[key], pos.texts.get((*path, key)))
             if text is None:
                 problems.append(
                     pos.problem((*path, key), f"'{key}' must be text, got {kind_of(data[key])}")
@@ -254,7 +317,7 @@ def load_cases(path: str | Path) -> list[Case]:
 
 def _load_jsonl(p: Path) -> list[Case]:
     try:
-        lines = p.read_text(encoding="utf-8").splitlines()
+        lines = read_limited(p).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseFileError([Problem(f"cannot read file: {exc}", str(p))], str(p)) from None
     cases: list[Case] = []
@@ -282,7 +345,8 @@ class _CaseDumper(yaml.SafeDumper):
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     breaks = any(ch in value for ch in "\x85\u2028\u2029\r")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if breaks else None)
+    style = '"' if breaks else (None if reads_as_text(value) else "'")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _CaseDumper.add_representer(str, _represent_str)

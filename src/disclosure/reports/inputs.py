@@ -8,13 +8,15 @@ figures into the narrative is :mod:`.narrative`'s job.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
-from disclosure.documents.source import load_file
+from disclosure.documents.source import load_file, read_limited
+from disclosure.documents.structure import is_misspelt_whole
 from disclosure.errors import DocumentError, Problem, did_you_mean
 from disclosure.reports.model import Number
 from disclosure.reports.template import ReportTemplate
@@ -87,7 +89,13 @@ def load_agency_data(path: str | Path, template: ReportTemplate) -> AgencyData:
                 or (column.type == "int" and not isinstance(value, int))
             ):
                 kind = "a whole number" if column.type == "int" else "a number"
+                if is_misspelt_whole(value):  # `010`, `0x1F`: text in YAML 1.2
+                    kind += " written in decimal without leading zeros"
                 problems.append(pos.problem(("table2", row, col), f"expected {kind}"))
+            elif not math.isfinite(value):
+                problems.append(
+                    pos.problem(("table2", row, col), f"expected a finite number, got {value}")
+                )
             elif value < 0 and not column.signed:
                 problems.append(pos.problem(("table2", row, col), "cannot be negative"))
             else:
@@ -120,7 +128,7 @@ def read_narrative(path: str | Path, template: ReportTemplate) -> dict[str, tupl
     """
     p = Path(path)
     try:
-        lines = p.read_text(encoding="utf-8").splitlines()
+        lines = read_limited(p).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise DocumentError([Problem(f"cannot read narrative: {exc}", str(p))], str(p)) from None
     names: dict[str, str] = {}

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from disclosure.documents.structure import kind_of, parse_date
+from disclosure.documents.structure import (
+    DECIMAL,
+    NOT_DECIMAL,
+    is_misspelt_whole,
+    kind_of,
+    parse_date,
+)
 from disclosure.errors import TypeMismatch, did_you_mean
 from disclosure.rules.model import FieldSpec, Ruleset
 
@@ -32,6 +39,8 @@ class FieldProblem(Exception):
 
 def _whole(value: Any) -> Any:
     if value.__class__ is not int and (isinstance(value, bool) or not isinstance(value, int)):
+        if is_misspelt_whole(value):
+            raise FieldProblem(f"{NOT_DECIMAL}, got '{value}'")
         raise FieldProblem(f"must be a whole number, got {kind_of(value)}")
     return value
 
@@ -39,6 +48,8 @@ def _whole(value: Any) -> Any:
 def _number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FieldProblem(f"must be a number, got {kind_of(value)}")
+    if value.__class__ is not int and not math.isfinite(value):
+        raise FieldProblem(f"must be a finite number, got {value}")
     return value
 
 
@@ -168,6 +179,36 @@ def value_problem(
     return None
 
 
+_TRUE = ("true", "True", "TRUE")
+_FALSE = ("false", "False", "FALSE")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+
+
+def value_from_text(type_: str, text: str) -> Any:
+    """A value typed on the command line (``key=value``), read as its field declares.
+
+    Whole numbers only in decimal without leading zeros (``010`` is refused,
+    not read as 8 or 10), numbers only finite and decimal, flags only
+    true/false; text, choices, outcome codes and dates stay exactly as typed
+    (dates are parsed by the field's check). Raises :class:`FieldProblem`.
+    """
+    if type_ == "int":
+        if not DECIMAL.fullmatch(text):
+            raise FieldProblem(f"{NOT_DECIMAL}, got '{text}'")
+        return int(text)
+    if type_ == "number":
+        if DECIMAL.fullmatch(text):
+            return int(text)
+        if not _FLOAT.fullmatch(text):
+            raise FieldProblem(f"must be a number written in decimal, got '{text}'")
+        return float(text)
+    if type_ == "bool":
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise FieldProblem(f"must be true or false, got '{text}'")
+    return text
+
+
 def default_of(spec: FieldSpec, parameters: Mapping[str, Any]) -> Any:
     """A field's value when an event leaves it out: its parameter's, or its own default."""
     if spec.default_from is not None:
@@ -257,5 +298,6 @@ __all__ = [
     "default_of",
     "field_check",
     "value_check",
+    "value_from_text",
     "value_problem",
 ]

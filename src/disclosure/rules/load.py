@@ -51,10 +51,15 @@ def builtin_rulesets(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
     return found
 
 
+def is_ruleset_path(text: str) -> bool:
+    """Whether a ruleset reference is a file path rather than a ruleset name."""
+    return "/" in text or "\\" in text or text.endswith(_SUFFIXES) or text.startswith(".")
+
+
 def resolve_ruleset(name_or_path: str | Path, extra_dirs: Iterable[Path] = ()) -> Path:
     """Turn a ruleset name or path into a file path, or say what exists."""
     text = str(name_or_path)
-    if isinstance(name_or_path, Path) or "/" in text or "\\" in text or text.endswith(_SUFFIXES):
+    if isinstance(name_or_path, Path) or is_ruleset_path(text):
         return Path(text)
     known = builtin_rulesets(extra_dirs)
     if text in known:

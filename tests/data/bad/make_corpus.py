@@ -1039,6 +1039,173 @@ CLI = [
 for args, expect in CLI:
     entries.append({"file": None, "kind": "cli", "expect": expect, "line": None, "args": args})
 
+# -- issue 15: strings stay strings, ids, files, calendars --------------------------
+HEAD_NO_ID = CASE_HEAD.replace("id: B-1\n", "")
+HOSTILE_CASES = [
+    # YAML 1.1 would read these as 8, 16 and 10: YAML 1.2 keeps them as text
+    (
+        "  - {type: request_correction, on: 2024-03-04, correction_period: 010}\n",
+        "must be a whole number written in decimal without leading zeros, got '010'",
+        "010",
+    ),
+    (
+        "  - {type: extend, on: 2024-03-04, working_days: 0x10}\n",
+        "must be a whole number written in decimal without leading zeros, got '0x10'",
+        "0x10",
+    ),
+    (
+        "  - {type: extend, on: 2024-03-04, working_days: 1_0}\n",
+        "must be a whole number written in decimal without leading zeros, got '1_0'",
+        "1_0",
+    ),
+    (
+        "  - {type: extend, on: 2024-03-04, working_days: 0:10}\n",
+        "must be a whole number written in decimal without leading zeros, got '0:10'",
+        "0:10",
+    ),
+    (
+        "  - {type: issue_fee_notice, on: 2024-03-04, amount: .nan, method: per_item}\n",
+        "must be a finite number, got nan",
+        ".nan",
+    ),
+    (
+        "  - {type: issue_fee_notice, on: 2024-03-04, amount: .inf, method: per_item}\n",
+        "must be a finite number, got inf",
+        ".inf",
+    ),
+    (
+        "  - {type: decide, on: 2024-03-05, outcome: disclosed}\n"
+        "  - {type: lawsuit_filed, on: 2024-04-01, after_review: yes}\n",
+        "must be true or false, got text",
+        "yes}",
+    ),
+    (
+        "  - {type: request_correction, on: 2024-03-04T23:30:00-05:00}\n",
+        "is a time with a time zone, not a day",
+        "2024-03-04T23:30:00-05:00",
+    ),
+]
+for i, (events, expect, marker) in enumerate(HOSTILE_CASES, 1):
+    add(f"hostile-events-{i:03d}.yaml", CASE_HEAD + "events:\n" + events, "cases", expect, marker)
+HOSTILE_HEADERS = [
+    ('id: "B\\e[31m"\n', "found U+001B", "B\\e[31m"),
+    ('id: "B\\0"\n', "found U+0000", "B\\0"),
+    ('id: "B\\x85"\n', "found U+0085", "B\\x85"),
+    ('id: "B\\u200b1"\n', "found U+200B", "B\\u200b1"),
+    ('id: "B\\u2060"\n', "found U+2060", "B\\u2060"),
+    ('id: "B\\ufeff"\n', "found U+FEFF", "B\\ufeff"),
+    ('id: "B\\u202e1-B"\n', "found U+202E", "B\\u202e1-B"),
+    ('id: "B\\u2066"\n', "found U+2066", "B\\u2066"),
+    ('id: " \\t "\n', "'id' must not be empty", '" \\t "'),
+    (
+        "id: B-1\nruleset: /tmp/secret/config.yaml\n",
+        "'ruleset' must be the name of a ruleset, not a file",
+        "/tmp/secret",
+    ),
+    ("id: B-1\nruleset: ../cn-ogi-2019.yaml\n", "not a file", "../cn-ogi"),
+    ("id: B-1\nreceived: 2024-03-01 23:30:00+08:00\n", "is a time with a time zone", "23:30"),
+]
+for i, (head, expect, marker) in enumerate(HOSTILE_HEADERS, 1):
+    content = head + HEAD_NO_ID
+    if "received:" in head:
+        content = head + HEAD_NO_ID.replace("received: 2024-03-01\n", "")
+    add(f"hostile-header-{i:03d}.yaml", content, "cases", expect, marker)
+HOSTILE_CALENDARS = [
+    (
+        "calendar: {id: x, first_year: 2000, last_year: 9999}\n",
+        "'last_year' must be a year from 1949 to 2100, got 9999",
+        "9999",
+    ),
+    (
+        "calendar: {id: x, first_year: 1, last_year: 2000}\n",
+        "'first_year' must be a year from 1949 to 2100, got 1",
+        "1, last",
+    ),
+    (
+        "calendar: {id: x, first_year: 2030, last_year: 2020}\n",
+        "'last_year' (2020) is before 'first_year' (2030)",
+        "2020",
+    ),
+    (
+        "calendar: {id: x, extends: cn, published_through: 9999}\n",
+        "'published_through' must be a year from 1949 to 2100",
+        "9999",
+    ),
+    (
+        "calendar: {id: x, national: __class__, first_year: 2000, last_year: 2030}\n",
+        "'__class__' is not a country name",
+        "__class__",
+    ),
+    (
+        "calendar: {id: x, national: country_holidays, first_year: 2000, last_year: 2030}\n",
+        "known national calendars: China",
+        "country_holidays",
+    ),
+    (
+        "calendar: {id: x, first_year: 2000, last_year: 2030}\nholidays:\n"
+        + "".join(f"  - {{from: 0001-01-01, to: 9999-12-31, name: r{i}}}\n" for i in range(20)),
+        "a calendar covers only the years 1949 to 2100",
+        "{from: 0001-01-01",
+    ),
+    (
+        "calendar: {id: x, first_year: 2000, last_year: 2030}\nholidays:\n"
+        "  - {from: 2001-01-01, to: 2030-12-31, name: r}\n",
+        "a range may cover at most 366 days, this one covers 10957",
+        "{from: 2001-01-01",
+    ),
+    (
+        "calendar: {id: x, extends: cn}\nschedules:\n  '9999': {holidays: []}\n",
+        "a calendar covers only the years 1949 to 2100",
+        "'9999'",
+    ),
+    (
+        "calendar: {id: x, extends: cn}\nholidays:\n  - {date: 2024-05-01T10:00:00Z, name: z}\n",
+        "is a time with a time zone, not a day",
+        "2024-05-01T10",
+    ),
+    (
+        "calendar: {id: x, extends: cn, published_through: 02026}\n",
+        "without leading zeros",
+        "02026",
+    ),
+]
+for i, (content, expect, marker) in enumerate(HOSTILE_CALENDARS, 1):
+    add(f"hostile-calendar-{i:03d}.yaml", content, "calendars", expect, marker)
+add(
+    "hostile-agency-001.yaml",
+    "agency: x\ntable2:\n  fees: {amount: .nan}\n",
+    "agency",
+    "expected a finite number, got nan",
+    ".nan",
+)
+add(
+    "hostile-agency-003.yaml",
+    "agency: x\ntable2:\n  licensing: {decisions: 010}\n",
+    "agency",
+    "expected a whole number written in decimal without leading zeros",
+    "010",
+)
+add(
+    "hostile-agency-002.yaml",
+    "agency: x\ntable2:\n  fees: {amount: -.inf}\n",
+    "agency",
+    "expected a finite number, got -inf",
+    "-.inf",
+)
+HOSTILE_CLI = [
+    (["rules", "lint", "/dev/zero"], "/dev/zero: is not a regular file"),
+    (["case", "replay", "/dev/urandom"], "/dev/urandom: is not a regular file"),
+    (["calendar", "show", "2024-01", "--calendar-file", "/dev/zero"], "is not a regular file"),
+    (["report", "check", "/dev/zero"], "is not a regular file"),
+    (
+        ["report", "annual", "--year", "2021", "--cases", "/dev/zero"],
+        "/dev/zero: is not a regular file",
+    ),
+    (["calendar", "add", "9999-12-31", "1", "--natural"], "9999-12-31 + 1 days is outside"),
+]
+for args, expect in HOSTILE_CLI:
+    entries.append({"file": None, "kind": "cli", "expect": expect, "line": None, "args": args})
+
 (HERE / "manifest.json").write_text(
     json.dumps(entries, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
 )

@@ -10,14 +10,18 @@ template's labels through it.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
+
+from disclosure.documents.source import read_limited
 
 _ARTEFACT = re.compile(r"\[(?:bookmark|BOOKMARK)[^\]]*\]")
 # A number cell; a label's own numbering ("1.属于国家秘密") is not one.
@@ -143,7 +147,7 @@ def html_to_text(html: str) -> str:
     return "\n".join(parser.lines)
 
 
-def docx_to_text(path: Path) -> str:
+def docx_to_text(path: Path | BinaryIO) -> str:
     """Paragraphs and table rows of a .docx file (needs python-docx)."""
     try:
         import docx
@@ -151,7 +155,7 @@ def docx_to_text(path: Path) -> str:
         raise ImportError(
             "reading .docx needs python-docx: pip install 'disclosure[docx]'"
         ) from None
-    document = docx.Document(str(path))
+    document = docx.Document(path if not isinstance(path, Path) else str(path))
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
@@ -176,11 +180,12 @@ def docx_to_text(path: Path) -> str:
 def read_source(path: Path) -> str:
     """A report file as text, whatever form it came in."""
     suffix = path.suffix.lower()
+    # a regular file of at most 10 MiB (no devices or pipes), read once
+    raw = read_limited(path)
     if suffix == ".docx":
-        if not zipfile.is_zipfile(path):
+        if not zipfile.is_zipfile(io.BytesIO(raw)):
             raise ValueError("not a .docx file (not a zip archive)")
-        return docx_to_text(path)
-    raw = path.read_bytes()
+        return docx_to_text(io.BytesIO(raw))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
