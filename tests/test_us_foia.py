@@ -308,3 +308,23 @@ def test_a_case_in_2027_is_provisional(foia: Machine) -> None:
     assert response.due == D("2027-01-14")
     assert response.provisional
     assert dt.date(2027, 1, 14).year > foia.calendars.get("us-federal").published_through
+
+
+def test_a_regional_calendar_plugin_leaves_other_regimes_on_their_own_calendar() -> None:
+    """A plugin's default calendar refines the national one; it does not move US cases to China."""
+    from disclosure import Engine
+    from disclosure.plugins import Plugins, Resources, hookimpl
+
+    guangxi = (
+        Path(__file__).resolve().parent.parent
+        / "plugins/disclosure-guangxi/src/disclosure_guangxi/cn-guangxi.yaml"
+    )
+
+    class Regional:
+        @hookimpl
+        def disclosure_resources(self) -> Resources:
+            return Resources(calendars=[guangxi], default_calendar="cn-guangxi")
+
+    engine = Engine(plugins=Plugins([("regional", Regional())]))
+    assert engine.machine("cn-ogi-2019").default_calendar == "cn-guangxi"
+    assert engine.machine("us-foia").default_calendar == "us-federal"

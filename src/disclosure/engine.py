@@ -92,11 +92,27 @@ class Engine:
                 calendars=self.calendars,
                 parameters=self.parameters.get(rs.id),
                 policy=policy,
-                default_calendar=self.default_calendar,
+                default_calendar=self._regional_calendar(rs),
             )
             self._machines[key] = machine
             self._machines.setdefault(rs.id, machine)
         return machine
+
+    def _regional_calendar(self, rs: Ruleset) -> str | None:
+        """A plugin's default calendar, for the rulesets whose own calendar it refines.
+
+        A regional calendar (``cn-guangxi`` extends ``cn``) replaces the
+        national one it refines; a ruleset counted on another calendar (the US
+        federal one) keeps its own.
+        """
+        regional = self.default_calendar
+        if regional is None:
+            return None
+        try:
+            lineage = self.calendars.lineage(regional)
+        except NotFoundError:
+            return regional  # the fold names the missing calendar
+        return regional if rs.ruleset.default_calendar in lineage else None
 
     def _with_plugin_outcomes(self, rs: Ruleset) -> Ruleset:
         codes = self.plugins.outcome_codes(rs.id)

@@ -353,6 +353,15 @@ class CalendarRegistry:
     def ids(self) -> list[str]:
         return sorted(self._files)
 
+    def lineage(self, cid: str) -> tuple[str, ...]:
+        """The calendar and the calendars it extends, nearest first (``cn-guangxi``, ``cn``)."""
+        chain: list[str] = []
+        current: str | None = cid
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.file(current).calendar.extends
+        return tuple(chain)
+
     def file(self, cid: str) -> CalendarFile:
         if cid not in self._files:
             raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)})")
