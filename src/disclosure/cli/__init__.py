@@ -29,7 +29,9 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except DisclosureError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from disclosure.cli._out import clean
+
+            click.echo(f"error: {clean(exc)}", err=True)
             ctx.exit(1)
         except BrokenPipeError:  # pragma: no cover - e.g. `| head`
             sys.stderr.close()

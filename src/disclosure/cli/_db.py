@@ -28,6 +28,16 @@ def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> Store:
     from disclosure.store.sqlite import Store
 
     # How long to wait for another writer before giving up (seconds).
-    timeout = float(os.environ.get("DISCLOSURE_BUSY_TIMEOUT", "10"))
+    raw = os.environ.get("DISCLOSURE_BUSY_TIMEOUT", "10")
+    try:
+        timeout = float(raw)
+    except ValueError:
+        timeout = float("nan")
+    if not (0 <= timeout < 86_400):  # nan, inf and negatives fail this too
+        from disclosure.errors import StoreError
+
+        raise StoreError(
+            f"DISCLOSURE_BUSY_TIMEOUT must be a number of seconds from 0 to 86400, not {raw!r}"
+        )
     engine = make_engine(calendar_files)
     return Store(db, engine, create=False, timeout=timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,8 +14,14 @@ if TYPE_CHECKING:
 
 
 def print_json(doc: Any) -> None:
-    """Print exactly one JSON document (UTF-8, no colour codes)."""
-    click.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_default))
+    """Print exactly one JSON document (UTF-8, no colour codes).
+
+    JSON escapes C0 itself; DEL, C1 and bidi controls (which only occur inside
+    strings) are written as ``\\uXXXX`` too, so the document stays exact and
+    nothing reaches the terminal raw.
+    """
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=_default)
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def _default(value: Any) -> Any:
@@ -23,13 +30,64 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + _BIDI + "]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(value: object) -> str:
+    """Data as plain text for a terminal: control characters shown escaped.
+
+    C0 (except newline and tab), DEL, C1 (including ESC and the OSC/CSI
+    introducers) and bidi controls become visible ``\\x1b`` / ``\\u202e``.
+    Every value from cases, files, plugins, rulesets, calendars and published
+    reports passes through here (``echo``, ``console()`` and ``esc`` call it).
+    """
+    return _UNSAFE.sub(_visible, str(value))
+
+
+def esc(value: object) -> str:
+    """Data for interpolation into a rich markup string: cleaned and escaped."""
+    from rich.markup import escape
+
+    return escape(clean(value))
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for text that contains data: control characters escaped."""
+    click.echo(clean(message), err=err, nl=nl)
+
+
 def console() -> Console:
+    """A console that prints strings as text: markup only where a call asks for it.
+
+    Strings (``print`` arguments, table cells and titles) are cleaned of
+    control characters and not parsed as markup. A call that styles its output
+    passes ``markup=True`` and wraps every data value in ``esc``; a styled
+    table cell is a ``rich.text.Text``.
+    """
     import sys
 
     from rich.console import Console
 
+    class _SafeConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(clean(text), **kwargs)
+
     # Piped output (files, pagers, CI logs) gets room for wide tables instead of 80 columns.
-    return Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 160)
+    return _SafeConsole(
+        highlight=False,
+        emoji=False,
+        markup=False,
+        width=None if sys.stdout.isatty() else 160,
+    )
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
@@ -51,11 +109,16 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
 DATE = DateParam()
 
 
+def days_after(day: dt.date, days: int) -> dt.date:
+    """``day + days``, held at the last date Python can represent."""
+    if days >= (dt.date.max - day).days:
+        return dt.date.max
+    return day + dt.timedelta(days=days)
+
+
 def print_lapses(found: list[dict[str, Any]], today: dt.date, verb: str = "") -> None:
     """The lapse events ``advance`` found, one line each (or that there are none)."""
     if not found:
         click.echo(f"nothing has lapsed as of {today}")
     for item in found:
-        click.echo(
-            f"{item['case']}: {item['type']} on {item['on']}" + (f" ({verb})" if verb else "")
-        )
+        echo(f"{item['case']}: {item['type']} on {item['on']}" + (f" ({verb})" if verb else ""))

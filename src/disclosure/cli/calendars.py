@@ -13,7 +13,7 @@ from disclosure.cli._engine import calendar_files_option
 if TYPE_CHECKING:
     from disclosure.calendars.calendar import WorkingCalendar
 
-from disclosure.cli._out import DATE, console, print_json
+from disclosure.cli._out import DATE, console, echo, print_json
 
 _calendar_opt = click.option(
     "--calendar",
@@ -75,20 +75,22 @@ def calendar_show(
         )
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         title=f"{cal.id} {month}" + (" (provisional)" if cal.is_provisional(first) else "")
     )
     for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
         table.add_column(name, justify="center")
-    week: list[str] = [""] * first.weekday()
+    week: list[str | Text] = [""] * first.weekday()
     for d in days:
+        cell: str | Text
         if d.kind == "holiday":
-            cell = f"[red]{d.day.day}休[/red]"
+            cell = Text(f"{d.day.day}休", style="red")
         elif d.kind == "makeup":
-            cell = f"[bold blue]{d.day.day}班[/bold blue]"
+            cell = Text(f"{d.day.day}班", style="bold blue")
         elif d.kind == "weekend":
-            cell = f"[dim]{d.day.day}[/dim]"
+            cell = Text(str(d.day.day), style="dim")
         else:
             cell = str(d.day.day)
         week.append(cell)
@@ -104,7 +106,7 @@ def calendar_show(
         if d.kind in ("holiday", "makeup"):
             out.print(
                 f"  {d.day} {'holiday' if d.kind == 'holiday' else 'make-up working day'}"
-                f": {d.name} \\[{d.source}]"
+                f": {d.name} [{d.source}]"
             )
 
 
@@ -151,4 +153,4 @@ def calendar_add(
     )
     for d in skipped:
         word = "not counted" if d.kind == "holiday" else "counted (make-up working day)"
-        click.echo(f"  {d.day} {d.name}: {word}")
+        echo(f"  {d.day} {d.name}: {word}")

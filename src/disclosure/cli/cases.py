@@ -10,7 +10,7 @@ import click
 
 from disclosure.cli._db import db_option, open_store
 from disclosure.cli._engine import calendar_files_option
-from disclosure.cli._out import DATE, console, print_json, print_lapses
+from disclosure.cli._out import DATE, console, esc, print_json, print_lapses
 
 if TYPE_CHECKING:
     from disclosure.engine import Engine
@@ -84,18 +84,24 @@ def _left_text(days: int | None, overdue: bool) -> tuple[str, str]:
 
 def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     rs = engine.ruleset(state.ruleset)
     st = rs.states[state.state]
     out.print(
-        f"[bold]Case {state.case_id}[/bold]  {state.applicant} · {state.channel} · "
-        f"received {state.received}  (ruleset {state.ruleset}, calendar {state.calendar})"
+        f"[bold]Case {esc(state.case_id)}[/bold]  {esc(state.applicant)} · "
+        f"{esc(state.channel)} · received {state.received}  "
+        f"(ruleset {esc(state.ruleset)}, calendar {esc(state.calendar)})",
+        markup=True,
     )
-    line = f"  State: [bold]{state.state}[/bold] {st.zh}  waiting on: {state.waiting_on}"
+    line = (
+        f"  State: [bold]{esc(state.state)}[/bold] {esc(st.zh)}"
+        f"  waiting on: {esc(state.waiting_on)}"
+    )
     if state.outcome:
         label = rs.outcomes[state.outcome].zh
-        line += f"  outcome: [bold]{state.outcome}[/bold] {label} on {state.closed_on}"
-    out.print(line)
+        line += f"  outcome: [bold]{esc(state.outcome)}[/bold] {esc(label)} on {state.closed_on}"
+    out.print(line, markup=True)
     if state.deadlines:
         table = Table(show_edge=False, pad_edge=False)
         for col in ("clock", "due", "status", "left (as of " + str(state.as_of) + ")", "note"):
@@ -113,12 +119,12 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
                 name,
                 str(d.due or "-"),
                 d.status,
-                f"[{style}]{text}[/{style}]" if style else text,
+                Text(text, style=style),
                 note,
             )
         out.print(table)
     for f in state.findings:
-        out.print(f"  [yellow]finding[/yellow] {f.code}: {f.message}")
+        out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.next_events:
         out.print("  next events: " + ", ".join(state.next_events))
     out.print()
@@ -197,9 +203,10 @@ def case_explain(
     out = console()
     unit = "working days" if spec.unit == "working_days" else "days"
     out.print(
-        f"[bold]{clock}[/bold] — {spec.en} {spec.zh}: {spec.limit} {unit}, "
-        f"binds {spec.binds}, calendar {d.calendar}"
-        + (f"; basis: {spec.basis}" if spec.basis else "")
+        f"[bold]{esc(clock)}[/bold] — {esc(spec.en)} {esc(spec.zh)}: {spec.limit} {unit}, "
+        f"binds {esc(spec.binds)}, calendar {esc(d.calendar)}"
+        + (f"; basis: {esc(spec.basis)}" if spec.basis else ""),
+        markup=True,
     )
     out.print(f"case {state.case_id}, received {state.received}")
     table = Table(show_edge=False, pad_edge=False)
@@ -208,7 +215,7 @@ def case_explain(
     for s in d.steps:
         table.add_row(str(s.on), s.event, s.action, s.detail)
     out.print(table)
-    status = f"status: [bold]{d.status}[/bold]"
+    status = f"status: [bold]{esc(d.status)}[/bold]"
     if d.due:
         status += f", due {d.due}"
     if d.remaining is not None and d.remaining < 0 and d.status == "running":
@@ -217,15 +224,15 @@ def case_explain(
         status += f", {d.remaining} {unit} left as of {state.as_of}"
     if d.provisional:
         status += " — PROVISIONAL: the official holiday schedule for that year is not published"
-    out.print(status)
+    out.print(status, markup=True)
     if off:
         out.print(
-            "holidays not counted: " + "; ".join(f"{i.day} {i.name} \\[{i.source}]" for i in off)
+            "holidays not counted: " + "; ".join(f"{i.day} {i.name} [{i.source}]" for i in off)
         )
     if makeup:
         out.print(
             "make-up working days counted: "
-            + "; ".join(f"{i.day} {i.name} \\[{i.source}]" for i in makeup)
+            + "; ".join(f"{i.day} {i.name} [{i.source}]" for i in makeup)
         )
     if weekend:
         out.print(f"weekend days not counted: {weekend}")

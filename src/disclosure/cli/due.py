@@ -8,12 +8,13 @@ alone has produced.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from typing import Any
 
 import click
 
 from disclosure.cli._db import db_option, open_store
-from disclosure.cli._out import DATE, console, print_json, print_lapses
+from disclosure.cli._out import DATE, console, echo, esc, print_json, print_lapses
 
 SHOWN = 20
 
@@ -25,7 +26,7 @@ SHOWN = 20
 def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
     """The morning dashboard: overdue, due this week, waiting, lapsed windows."""
     today = as_of or dt.date.today()
-    week = today + dt.timedelta(days=7)
+    week = min(today, dt.date.max - dt.timedelta(days=7)) + dt.timedelta(days=7)
     t = today.isoformat()
     with open_store(db) as store:
         counts = store.due_counts(today, week)
@@ -54,15 +55,15 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
             counts.waiting,
             store.query(window_open_on=today, limit=SHOWN),
         )
+    q = shlex.quote
     commands = {
-        "overdue": lambda p: f"disclosure case show {p.case_id} --db {db}",
-        "due_this_week": lambda p: f"disclosure case show {p.case_id} --db {db}",
+        "overdue": lambda p: f"disclosure case show {q(p.case_id)} --db {q(db)}",
+        "due_this_week": lambda p: f"disclosure case show {q(p.case_id)} --db {q(db)}",
         "lapsed": lambda p: (
-            f"disclosure case event {p.case_id} {p.next_lapse_event} --on "
-            f"{(dt.date.fromisoformat(p.next_lapse) + dt.timedelta(days=1))}"
-            f" --db {db}"
+            f"disclosure case event {q(p.case_id)} {q(p.next_lapse_event or '')} --on "
+            f"{_day_after(p.next_lapse)} --db {q(db)}"
         ),
-        "waiting": lambda p: f"disclosure case show {p.case_id} --db {db}",
+        "waiting": lambda p: f"disclosure case show {q(p.case_id)} --db {q(db)}",
     }
     if as_json:
         doc: dict[str, Any] = {"as_of": t, "open": open_total, "waiting_on": waiting}
@@ -88,7 +89,8 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
     out = console()
     out.print(
         f"[bold]Due as of {t}[/bold] — {open_total} open case(s); waiting on: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(waiting.items()))
+        + ", ".join(f"{esc(k)} {v}" for k, v in sorted(waiting.items())),
+        markup=True,
     )
     titles = {
         "overdue": ("OVERDUE — past an agency deadline", "bold red"),
@@ -98,7 +100,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
     }
     for key, (count, rows) in sections.items():
         text, style = titles[key]
-        out.print(f"\n[{style}]{text}: {count}[/{style}]")
+        out.print(f"\n[{style}]{text}: {count}[/{style}]", markup=True)
         for p in rows:
             when = p.next_lapse if key in ("lapsed", "waiting") else p.next_due
             what = (
@@ -120,7 +122,17 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
                 "lapsed": f"advance --as-of {t}",
                 "waiting": "case list --waiting-on applicant",
             }
-            out.print(f"  … and {count - len(rows)} more (disclosure {more[key]} --db {db})")
+            out.print(
+                f"  … and {count - len(rows)} more (disclosure {more[key]} --db {shlex.quote(db)})"
+            )
+
+
+def _day_after(day: str | None) -> str:
+    """The day after ``day`` (ISO), or ``day`` itself at the end of the calendar."""
+    if not day:
+        return "''"
+    d = dt.date.fromisoformat(day)
+    return (d + dt.timedelta(days=1)).isoformat() if d < dt.date.max else d.isoformat()
 
 
 @click.command("advance")
@@ -146,4 +158,4 @@ def advance_cmd(as_of: dt.date | None, apply_: bool, as_json: bool, db: str) -> 
         return
     print_lapses(found, today, "recorded" if apply_ else "due")
     if found and not apply_:
-        click.echo("run again with --apply to record them")
+        echo("run again with --apply to record them")

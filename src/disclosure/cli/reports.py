@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from disclosure.cli._out import print_json
+from disclosure.cli._out import echo, print_json
 
 if TYPE_CHECKING:
     from disclosure.reports.checker import CheckedReport
@@ -143,14 +143,14 @@ def report_annual(
     elif isinstance(content, bytes):
         raise click.UsageError(f"format '{fmt}' is binary: write it with -o FILE")
     else:
-        click.echo(content, nl=False)
+        echo(content, nl=False)
     failed = [c for c in report.checks if not c.passed]
     if failed:
         for c in failed:
             word = "error" if c.severity == "error" else "warning"
-            click.echo(f"{word}: check {c.id} failed: {c.description}", err=True)
+            echo(f"{word}: check {c.id} failed: {c.description}", err=True)
             for line in c.failures:
-                click.echo(f"  {line}", err=True)
+                echo(f"  {line}", err=True)
     if report.blocking_failures:
         raise SystemExit(1)
 
@@ -201,7 +201,7 @@ def report_check(
                 else check_file(prev)
             )
         except (OSError, ValueError, ImportError) as exc:
-            click.echo(f"error: {previous}: cannot read: {exc}", err=True)
+            echo(f"error: {previous}: cannot read: {exc}", err=True)
             raise SystemExit(2) from None
     results: list[CheckedReport] = []
     unreadable: dict[str, str] = {}
@@ -227,8 +227,9 @@ def report_check(
 
 def _show_checks(results: list[CheckedReport], unreadable: dict[str, str]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    from disclosure.cli._out import console
+    from disclosure.cli._out import console, esc
 
     out = console()
     table = Table(title="Annual reports checked", title_justify="left")
@@ -241,22 +242,23 @@ def _show_checks(results: list[CheckedReport], unreadable: dict[str, str]) -> No
             r.agency or "?",
             str(r.year or "?"),
             r.format,
-            f"[bold red]{errors}[/bold red]" if errors else "0",
+            Text(str(errors), style="bold red") if errors else "0",
             str(warnings),
         )
     for source, reason in unreadable.items():
-        table.add_row(source, "", "", "", "[bold red]unreadable[/bold red]", reason)
+        table.add_row(source, "", "", "", Text("unreadable", style="bold red"), reason)
     out.print(table)
     for r in results:
         if not r.findings:
             continue
-        out.print(f"\n[bold]{r.source}[/bold]")
+        out.print(f"\n[bold]{esc(r.source)}[/bold]", markup=True)
         for f in r.findings:
             where = "/".join(x for x in (f.table, f.row, f.column) if x)
             line = f" line {f.line}" if f.line else ""
             style = "bold red" if f.severity == "error" else "yellow"
             out.print(
-                f"  [{style}]{f.severity}[/{style}] {f.rule}{line}"
-                f"{' ' + where if where else ''}: {f.message}",
+                f"  [{style}]{esc(f.severity)}[/{style}] {esc(f.rule)}{line}"
+                f"{' ' + esc(where) if where else ''}: {esc(f.message)}",
                 highlight=False,
+                markup=True,
             )

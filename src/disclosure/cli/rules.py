@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from disclosure.cli._out import console, print_json
+from disclosure.cli._out import console, echo, esc, print_json
 
 
 @click.group("rules")
@@ -66,8 +66,9 @@ def rules_show(name: str, as_json: bool) -> None:
     out = console()
     meta = rs.ruleset
     out.print(
-        f"[bold]{meta.id}[/bold] {meta.title} (version {meta.version}, "
-        f"effective {meta.effective_from or '-'}, calendar {meta.default_calendar})"
+        f"[bold]{esc(meta.id)}[/bold] {esc(meta.title)} (version {esc(meta.version)}, "
+        f"effective {esc(meta.effective_from or '-')}, calendar {esc(meta.default_calendar)})",
+        markup=True,
     )
     states = Table(title="States")
     for col in ("state", "waiting on", "kind", "label"):
@@ -131,9 +132,9 @@ def rules_lint(files: tuple[str, ...]) -> None:
         if problems:
             failed = True
             for p in problems:
-                click.echo(str(p), err=True)
+                echo(str(p), err=True)
         else:
-            click.echo(f"{f}: ok")
+            echo(f"{f}: ok")
     if failed:
         raise SystemExit(1)
 
@@ -148,4 +149,4 @@ def rules_graph(name: str, fmt: str) -> None:
     from disclosure.rules.graph import lifecycle_graph
     from disclosure.rules.load import load_ruleset
 
-    click.echo(lifecycle_graph(load_ruleset(name), fmt), nl=False)
+    echo(lifecycle_graph(load_ruleset(name), fmt), nl=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from disclosure.cli._db import db_option, open_store
-from disclosure.cli._out import print_json
+from disclosure.cli._out import clean, print_json
 
 
 @click.command("init")
@@ -45,7 +45,7 @@ def store_verify(as_json: bool, db: str) -> None:
         print_json({"cases": count, "ok": not problems, "problems": problems})
     else:
         for p in problems:
-            click.echo(p, err=True)
+            click.echo(clean(p), err=True)
         click.echo(
             f"{count} case(s) replayed: "
             + ("ok" if not problems else f"{len(problems)} problem(s)")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import click
 
 from disclosure.cli._db import db_option, open_store
-from disclosure.cli._out import DATE, console, print_json
+from disclosure.cli._out import DATE, console, days_after, echo, esc, print_json
+from disclosure.errors import DisclosureError
 
 _personal_opt = click.option(
     "--show-personal-data",
@@ -25,13 +27,41 @@ _personal_opt = click.option(
 
 
 def _mask(case_dict: dict[str, Any], show: bool) -> dict[str, Any]:
-    from disclosure.privacy import MASKS
+    from disclosure.privacy import MASKS, mask_event
 
     if show:
         return case_dict
-    return {
+    out = {
         k: (MASKS[k](v) if k in MASKS and isinstance(v, str) else v) for k, v in case_dict.items()
     }
+    if isinstance(out.get("events"), list):
+        out["events"] = [mask_event(e) if isinstance(e, dict) else e for e in out["events"]]
+    return out
+
+
+#: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
+MASKED_KEY = "masked"
+
+
+def _is_masked_export(path: str) -> bool:
+    """Whether ``path`` is a masked ``case export`` (``masked: true`` at the top)."""
+    from disclosure.documents.source import load_file
+    from disclosure.errors import DocumentError
+
+    p = Path(path)
+    if p.suffix == ".jsonl":
+        try:
+            with p.open(encoding="utf-8") as fh:
+                first = next((line for line in fh if line.strip()), "")
+            head = json.loads(first) if first else None
+        except (OSError, UnicodeDecodeError, ValueError):
+            return False  # the loader reports what is wrong with the file
+        return isinstance(head, dict) and head.get(MASKED_KEY) is True
+    try:
+        data = load_file(p, "case file").data
+    except (DocumentError, OSError):
+        return False
+    return isinstance(data, dict) and data.get(MASKED_KEY) is True
 
 
 def register(group: click.Group) -> None:
@@ -88,7 +118,7 @@ def case_open(
             )
         )
     due = state.deadlines.get("reply")
-    click.echo(
+    echo(
         f"opened case {case_id}: {state.state}"
         + (f", reply due {due.due}" if due is not None and due.due else "")
     )
@@ -157,7 +187,7 @@ def case_event(
         state = store.append(
             case_id, Event(event_type, on or dt.date.today(), data, note, by), expect_seq
         )
-    click.echo(
+    echo(
         f"case {case_id}: {event_type} recorded; now {state.state} "
         f"(waiting on {state.waiting_on})" + (f", outcome {state.outcome}" if state.outcome else "")
     )
@@ -177,7 +207,13 @@ def case_show(
         case = store.get(case_id)
         state = store.engine.fold(case, as_of or dt.date.today())
         rs = store.engine.ruleset(state.ruleset)
+    from disclosure.privacy import mask_text
+
     info = _mask(case.to_dict(), show_personal_data)
+
+    def note_of(text: str) -> str:
+        return text if show_personal_data else mask_text(text)
+
     if as_json:
         doc = state.to_dict()
         doc["case"] = {k: v for k, v in info.items() if k != "events"}
@@ -188,7 +224,7 @@ def case_show(
                 "from": t.from_state,
                 "to": t.to_state,
                 "data": dict(t.data),
-                "note": t.note,
+                "note": note_of(t.note),
                 "by": t.by,
             }
             for t in state.timeline
@@ -199,27 +235,31 @@ def case_show(
         print_json(doc)
         return
     from rich.table import Table
+    from rich.text import Text
 
     from disclosure.cli.cases import _left_text
 
     out = console()
     out.print(
-        f"[bold]Case {state.case_id}[/bold]  {state.applicant} · {state.channel} · "
-        f"received {state.received}  (ruleset {state.ruleset}, calendar {state.calendar})"
+        f"[bold]Case {esc(state.case_id)}[/bold]  {esc(state.applicant)} · "
+        f"{esc(state.channel)} · received {state.received}  "
+        f"(ruleset {esc(state.ruleset)}, calendar {esc(state.calendar)})",
+        markup=True,
     )
     for key in ("subject", "applicant_name", "id_number", "contact"):
         if info.get(key):
             out.print(f"  {key.replace('_', ' ')}: {info[key]}")
     st = rs.states[state.state]
     line = (
-        f"  State: [bold]{state.state}[/bold] {st.zh}  — waiting on [bold]{state.waiting_on}[/bold]"
+        f"  State: [bold]{esc(state.state)}[/bold] {esc(st.zh)}"
+        f"  — waiting on [bold]{esc(state.waiting_on)}[/bold]"
     )
     if state.outcome:
         line += (
-            f"  outcome [bold]{state.outcome}[/bold] {rs.outcomes[state.outcome].zh} "
+            f"  outcome [bold]{esc(state.outcome)}[/bold] {esc(rs.outcomes[state.outcome].zh)} "
             f"on {state.closed_on}"
         )
-    out.print(line)
+    out.print(line, markup=True)
     if state.deadlines:
         table = Table(title=f"Deadlines as of {state.as_of}", title_justify="left")
         for col in ("clock", "due", "status", "left", "how it was derived"):
@@ -231,14 +271,14 @@ def case_show(
                 text, style = f"{d.remaining} left (paused)", "cyan"
             else:
                 text, style = "", ""
-            left = f"[{style}]{text}[/{style}]" if style else text
+            left = Text(text, style=style)
             if d.provisional:
-                left += " (provisional)"
+                left.append(" (provisional)")
             how = "; ".join(f"{s.on} {s.event}: {s.detail}" for s in d.steps)
             table.add_row(name, str(d.due or "-"), d.status, left, how)
         out.print(table)
     for f in state.findings:
-        out.print(f"  [yellow]finding[/yellow] {f.code}: {f.message}")
+        out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.timeline:
         tl = Table(title="Timeline", title_justify="left")
         for col in ("date", "event", "from → to", "data", "note"):
@@ -249,7 +289,7 @@ def case_show(
                 t.type,
                 f"{t.from_state} → {t.to_state}",
                 ", ".join(f"{k}={v}" for k, v in t.data.items()),
-                t.note,
+                note_of(t.note),
             )
         out.print(tl)
     if state.next_events:
@@ -292,7 +332,7 @@ def case_list(
             state=state,
             waiting_on=waiting_on,
             overdue_as_of=today if overdue else None,
-            due_by=today + dt.timedelta(days=due_within) if due_within is not None else None,
+            due_by=days_after(today, due_within) if due_within is not None else None,
             received_in=received_in,
             limit=limit,
             open_only=due_within is not None,
@@ -301,14 +341,15 @@ def case_list(
         print_json([attrs.asdict(r) for r in rows])
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{len(rows)} case(s)", title_justify="left")
     for col in ("case", "state", "waiting on", "next due", "applicant", "received", "outcome"):
         table.add_column(col)
     for r in rows:
-        due = r.next_due or ""
+        due: str | Text = r.next_due or ""
         if r.next_due and r.next_due < today.isoformat():
-            due = f"[bold red]{due} overdue[/bold red]"
+            due = Text(f"{due} overdue", style="bold red")
         table.add_row(
             r.case_id, r.state, r.waiting_on, due, r.applicant, r.received, r.outcome or ""
         )
@@ -330,6 +371,12 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
     """Import case files (YAML, JSON or JSON Lines) into the store."""
     from disclosure.lifecycle.case import load_cases
 
+    for f in files:
+        if _is_masked_export(f):
+            raise DisclosureError(
+                f"{f} is a masked export (personal data replaced by ***) and cannot be imported;"
+                " export with --show-personal-data for a lossless backup"
+            )
     total = 0
     with open_store(db) as store:
         for f in files:
@@ -337,7 +384,7 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
             for i in range(0, len(cases), batch_size):
                 store.import_cases(cases[i : i + batch_size], replace=replace)
                 total += len(cases[i : i + batch_size])
-    click.echo(f"imported {total} case(s) into {db}")
+    echo(f"imported {total} case(s) into {db}")
 
 
 @click.command("export")
@@ -373,14 +420,30 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
         )
     with open_store(db) as store:
         docs = [_mask(c.to_dict(), show_personal_data) for c in store.iter_cases()]
+    masked = not show_personal_data
     if kind == "jsonl":
         text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)
+        if masked:
+            text = json.dumps({MASKED_KEY: True}) + "\n" + text
     elif kind == "json":
-        text = json.dumps({"cases": docs}, ensure_ascii=False, indent=2) + "\n"
+        doc: dict[str, Any] = {MASKED_KEY: True} if masked else {}
+        text = json.dumps({**doc, "cases": docs}, ensure_ascii=False, indent=2) + "\n"
+    if kind in ("json", "jsonl"):
+        # DEL and C1 only occur inside JSON strings; escaped, the loader reads them back.
+        text = re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
     else:
         text = dump_cases_yaml(docs)
+        if masked:
+            text = (
+                "# Masked export: personal data is masked, so this file cannot be imported.\n"
+                "# For a lossless backup: disclosure case export --show-personal-data\n"
+                f"{MASKED_KEY}: true\n" + text
+            )
     if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"exported {len(docs)} case(s) to {output}", err=True)
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DisclosureError(f"cannot write {output}: {exc.strerror or exc}") from None
+        echo(f"exported {len(docs)} case(s) to {output}", err=True)
     else:
         click.echo(text, nl=False)

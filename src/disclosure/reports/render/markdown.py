@@ -1,6 +1,15 @@
-"""Markdown: headings and pipe tables (merged headers spelt out in the labels)."""
+"""Markdown: headings and pipe tables (merged headers spelt out in the labels).
+
+Values from agency data (the agency name in the title, table labels and cells)
+are escaped: a newline becomes a space and Markdown's punctuation is
+backslash-escaped, so a value cannot start a heading, a table row, a link or
+emphasis. The narrative (``narrative.md``) is Markdown the agency writes for
+its own report and is copied as written.
+"""
 
 from __future__ import annotations
+
+import re
 
 from disclosure.reports.model import Report
 from disclosure.reports.render.layout import number, period, table3_rows, title
@@ -8,8 +17,16 @@ from disclosure.reports.render.layout import number, period, table3_rows, title
 NBSP_INDENT = "\u3000"
 
 
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def inline(text: str) -> str:
+    """``text`` as literal inline Markdown: one line, punctuation escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split("\n")).replace("\r", " "))
+
+
 def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    return "| " + " | ".join(" ".join(c.splitlines()).replace("|", "\\|") for c in cells) + " |"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -19,9 +36,9 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def render_markdown(report: Report) -> str:
     tpl = report.template
-    out = [f"# {title(report)}", ""]
+    out = [f"# {inline(title(report))}", ""]
     if period(report):
-        out += [period(report), ""]
+        out += [inline(period(report)), ""]
     for sec in tpl.sections:
         out += [f"## {sec.number}、{sec.title}", ""]
         if sec.table == "table2":
