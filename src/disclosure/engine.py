@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -218,9 +219,9 @@ class Engine:
         if not case.events or not self.plugins.has("disclosure_event_applied"):
             return
         try:
-            self.plugins.event_applied(
-                case=case, event=case.events[-1], state=state, on=state.as_of
-            )
+            last = case.events[-1]  # read-only data: what was stored is what was folded
+            event = attrs.evolve(last, data=MappingProxyType(dict(last.data)))
+            self.plugins.event_applied(case=case, event=event, state=state, on=state.as_of)
         except PluginError as exc:
             raise PluginError(
                 f"case {case.id}: event '{case.events[-1].type}' was recorded, but {exc}"

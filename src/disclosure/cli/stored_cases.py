@@ -17,7 +17,7 @@ import click
 
 from disclosure.cli._db import db_option, open_store
 from disclosure.cli._out import DATE, console, days_after, echo, esc, print_json
-from disclosure.errors import DisclosureError
+from disclosure.errors import DisclosureError, StoreError
 
 _personal_opt = click.option(
     "--show-personal-data",
@@ -382,7 +382,13 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
         for f in files:
             cases = load_cases(f)
             for i in range(0, len(cases), batch_size):
-                store.import_cases(cases[i : i + batch_size], replace=replace)
+                try:
+                    store.import_cases(cases[i : i + batch_size], replace=replace)
+                except StoreError as exc:
+                    raise StoreError(
+                        f"{exc} ({total} case(s) from earlier batches were imported and stay; "
+                        f"this batch started at case {i + 1} of {f})"
+                    ) from None
                 total += len(cases[i : i + batch_size])
     echo(f"imported {total} case(s) into {db}")
 

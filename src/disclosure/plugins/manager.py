@@ -325,7 +325,7 @@ def _name_failures(impl: pluggy.HookImpl, hook: str, *, firstresult: bool) -> No
         def replacement(*args: object) -> object:
             try:
                 value = fn(*args)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a hook is a failure too
                 raise _failed(plugin, hook, exc) from None
             origins = _ORIGINS.get()
             if value is not None and origins is not None:
@@ -366,7 +366,7 @@ def _named_wrapper(
             next(gen)
         except StopIteration:
             raise _failed(plugin, hook, RuntimeError("the hook wrapper did not yield")) from None
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise _failed(plugin, hook, exc) from None
         try:
             sent = yield

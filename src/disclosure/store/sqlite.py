@@ -11,11 +11,15 @@ it with the projection.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import math
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -35,7 +39,7 @@ from disclosure.lifecycle.state import CaseState
 if TYPE_CHECKING:
     from disclosure.reports.build import CaseSummary
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -98,7 +102,37 @@ _MIGRATIONS: dict[int, str] = {
         WHERE next_lapse IS NOT NULL;
     CREATE INDEX projection_open ON projection(closed, waiting_on);
     """,
+    # 3: the tamper-evident log. ``genesis`` hashes the case row, each event's
+    # ``hash`` chains the previous hash with every column of the event, and
+    # ``head`` is the last hash (so a removed last event is noticed too). The
+    # chains of existing cases are computed once, in the migration.
+    3: """
+    ALTER TABLE cases ADD COLUMN genesis TEXT NOT NULL DEFAULT '';
+    ALTER TABLE cases ADD COLUMN head TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+    """,
 }
+
+_CASE_COLUMNS = (
+    "id, ruleset, calendar, applicant, channel, received, subject, applicant_name, "
+    "id_number, contact"
+)
+_EVENT_COLUMNS = "case_id, seq, type, on_date, data, note, by, recorded_at"
+
+
+def _digest(kind: str, prev: str, values: Sequence[Any]) -> str:
+    text = json.dumps([kind, prev, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def case_hash(values: Sequence[Any]) -> str:
+    """The chain's genesis: a hash of every column of the case row (personal data too)."""
+    return _digest("case", "", values)
+
+
+def event_hash(prev: str, values: Sequence[Any]) -> str:
+    """An event's link: the previous hash and every column of the event row."""
+    return _digest("event", prev, values)
 
 
 @attrs.frozen
@@ -186,24 +220,95 @@ class Store:
         *,
         create: bool = True,
         timeout: float = 10.0,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.engine = engine or Engine()
-        if not create and not self.path.exists():
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
+            raise StoreError(f"busy timeout must be a number of seconds >= 0, not {timeout!r}")
+        exists = self.path.exists()
+        if not create and not exists:
             raise StoreError(
                 f"{self.path}: no case store here (create one with "
                 f"'disclosure init --db {self.path}')"
             )
+        # A file on read-only media, or one we may not write, is opened read-only:
+        # reading commands work, writing ones say why they cannot.
+        self.read_only = read_only or (exists and not _writable(self.path))
         try:
-            self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()
-            del mode
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
+            if self.read_only:
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                wal = Path(str(self.path) + "-wal")
+                if not os.access(self.path.resolve().parent, os.W_OK) and not wal.exists():
+                    uri += "&immutable=1"  # nobody can write it; no -shm can be created
+                self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._check_is_store(exists and not create)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if self.read_only:
+                version = self._version()
+                if version != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path}: schema {version} needs upgrading to {SCHEMA_VERSION}, "
+                        "which needs write access; open it once where it can be written"
+                        if version < SCHEMA_VERSION
+                        else f"{self.path}: written by a newer disclosure (schema {version}, "
+                        f"this one knows {SCHEMA_VERSION}); upgrade disclosure"
+                    )
+            else:
+                self.db.execute("PRAGMA journal_mode = WAL").fetchone()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            self.db.close()
+            raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _check_is_store(self, must_exist: bool) -> None:
+        """Refuse a SQLite file that belongs to something else (never add tables to it)."""
+        tables = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        if not tables:
+            if must_exist:
+                raise StoreError(
+                    f"{self.path}: an empty file, not a case store (create one with "
+                    f"'disclosure init --db {self.path}')"
+                )
+            return
+        has_version = (
+            "meta" in tables
+            and self.db.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
+        )
+        if not has_version:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"{self.path}: not a disclosure case store (it has tables {shown}); "
+                "refusing to touch it — pass the right --db, or create a store with "
+                "'disclosure init'"
+            )
+
+    def _version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return 0
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"{self.path}: the schema version recorded in the meta table is "
+                f"{row[0]!r}, not a number; the store is damaged"
+            ) from None
 
     @classmethod
     def open_existing(cls, path: str | Path, engine: Engine | None = None) -> Store:
@@ -222,8 +327,7 @@ class Store:
     def _migrate(self) -> None:
         db = self.db
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
+        version = self._version()
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: written by a newer disclosure (schema {version}, "
@@ -234,18 +338,38 @@ class Store:
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if target == 3:
+                    self._rechain(db)
                 db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(target),)
                 )
 
+    def _rechain(self, db: sqlite3.Connection) -> None:
+        """Compute every case's hash chain from its rows as they are now (migration)."""
+        for row in db.execute(f"SELECT {_CASE_COLUMNS} FROM cases").fetchall():
+            head = case_hash(row)
+            db.execute("UPDATE cases SET genesis = ? WHERE id = ?", (head, row[0]))
+            for ev in db.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE case_id = ? ORDER BY seq", (row[0],)
+            ).fetchall():
+                head = event_hash(head, ev)
+                db.execute(
+                    "UPDATE events SET hash = ? WHERE case_id = ? AND seq = ?", (head, ev[0], ev[1])
+                )
+            db.execute("UPDATE cases SET head = ? WHERE id = ?", (head, row[0]))
+
     @property
     def schema_version(self) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0])
+        return self._version()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it lands, or none of it."""
+        if self.read_only:
+            raise StoreError(
+                f"{self.path}: the store is open read-only (the file or its disk cannot be "
+                "written); nothing was written"
+            )
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -253,13 +377,20 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self.db.execute("ROLLBACK")
-            raise StoreError(f"{self.path}: cannot commit: {exc}") from None
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(f"{self.path}: cannot commit, nothing was written: {exc}") from None
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open (SQLite ends some itself, e.g. on a full
+        disk); a failing rollback must not hide the error that caused it."""
+        if self.db.in_transaction:
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
     # -- writing --------------------------------------------------------------------
     def open_case(self, case: Case) -> CaseState:
@@ -280,9 +411,10 @@ class Store:
                         db.execute("DELETE FROM cases WHERE id = ?", (case.id,))
                     elif db.execute("SELECT 1 FROM cases WHERE id = ?", (case.id,)).fetchone():
                         raise StoreError(f"case {case.id} already exists in {self.path}")
-                    self._insert_case(db, case)
+                    head = self._insert_case(db, case)
                     for seq, event in enumerate(case.events, 1):
-                        self._insert_event(db, case.id, seq, event)
+                        head = self._insert_event(db, case.id, seq, event, head)
+                    db.execute("UPDATE cases SET head = ? WHERE id = ?", (head, case.id))
                     self._write_projection(db, project(state, self.engine))
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
@@ -305,66 +437,105 @@ class Store:
                 f"future (today is {dt.date.today()}); record events when they "
                 "happen — is the year mistyped?"
             )
+        # Read and fold outside the write lock: a slow deadline-policy plugin must
+        # not block other writers. The short transaction below only checks that
+        # nobody appended in between and inserts.
+        try:
+            self.db.execute("BEGIN")  # one consistent snapshot for the case and its log
+            try:
+                case = self._load(self.db, case_id)
+                seqs = [
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT seq FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
+                    )
+                ]
+                row = self.db.execute("SELECT seq FROM cases WHERE id = ?", (case_id,)).fetchone()
+            finally:
+                self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read case {case_id}: {exc}") from None
+        n = len(case.events)
+        if seqs != list(range(1, n + 1)) or row is None or row[0] != n:
+            raise StoreError(
+                f"case {case_id}: the event log is damaged (sequence numbers "
+                f"{_ranges(seqs)}, case header says {row[0] if row else '?'}); nothing was "
+                f"written — run 'disclosure store verify --db {self.path}'"
+            )
+        if expected_seq is not None and expected_seq != n:
+            raise ConflictError(
+                f"case {case_id}: expected {expected_seq} events but the store has "
+                f"{n}; someone else changed it — reload and retry"
+            )
+        # raises EventRejected and changes nothing; plugins are told after the commit.
+        # Plugins see the event's data read-only: what is stored is what was folded.
+        event = attrs.evolve(event, data=MappingProxyType(dict(event.data)))
+        state = self.engine.append(case, event, notify=False)
+        seq = len(state.case.events)
         try:
             with self._write() as db:
-                case = self._load(db, case_id)
-                if expected_seq is not None and expected_seq != len(case.events):
+                now = db.execute("SELECT seq, head FROM cases WHERE id = ?", (case_id,)).fetchone()
+                if now is None or now[0] != n:
                     raise ConflictError(
-                        f"case {case_id}: expected {expected_seq} events but the store has "
-                        f"{len(case.events)}; someone else changed it — reload and retry"
+                        f"case {case_id}: another writer appended event {n + 1} first; "
+                        "reload and retry"
                     )
-                # raises EventRejected and changes nothing; plugins are told after the commit
-                state = self.engine.append(case, event, notify=False)
-                seq = len(state.case.events)
-                self._insert_event(db, case_id, seq, state.case.events[-1])
-                db.execute("UPDATE cases SET seq = ? WHERE id = ?", (seq, case_id))
+                head = self._insert_event(db, case_id, seq, state.case.events[-1], now[1])
+                db.execute("UPDATE cases SET seq = ?, head = ? WHERE id = ?", (seq, head, case_id))
                 self._write_projection(db, project(state, self.engine))
         except sqlite3.IntegrityError:
-            raise ConflictError(
-                f"case {case_id}: another writer appended event "
-                f"{len(case.events) + 1} first; reload and retry"
+            raise StoreError(
+                f"case {case_id}: event {seq} already exists although the case header "
+                f"says {n} events: the event log is damaged; nothing was written — run "
+                f"'disclosure store verify --db {self.path}'"
             ) from None
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: append failed, nothing was written: {exc}") from None
         self.engine.notify(state)
         return state
 
-    def _insert_case(self, db: sqlite3.Connection, case: Case) -> None:
-        db.execute(
-            "INSERT INTO cases (id, ruleset, calendar, applicant, channel, received, subject, "
-            "applicant_name, id_number, contact, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                case.id,
-                case.ruleset,
-                case.calendar,
-                case.applicant,
-                case.channel,
-                case.received.isoformat(),
-                case.subject,
-                case.applicant_name,
-                case.id_number,
-                case.contact,
-                len(case.events),
-            ),
+    def _insert_case(self, db: sqlite3.Connection, case: Case) -> str:
+        """Insert the case row; return its genesis hash."""
+        values = (
+            case.id,
+            case.ruleset,
+            case.calendar,
+            case.applicant,
+            case.channel,
+            case.received.isoformat(),
+            case.subject,
+            case.applicant_name,
+            case.id_number,
+            case.contact,
         )
+        genesis = case_hash(values)
+        db.execute(
+            f"INSERT INTO cases ({_CASE_COLUMNS}, seq, genesis, head) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*values, len(case.events), genesis, genesis),
+        )
+        return genesis
 
-    def _insert_event(self, db: sqlite3.Connection, case_id: str, seq: int, event: Event) -> None:
-        db.execute(
-            "INSERT INTO events (case_id, seq, type, on_date, data, note, by, recorded_at) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            (
-                case_id,
-                seq,
-                event.type,
-                event.on.isoformat(),
-                json.dumps(
-                    dict(event.data), default=_json_default, ensure_ascii=False, sort_keys=True
-                ),
-                event.note,
-                event.by,
-                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            ),
+    def _insert_event(
+        self, db: sqlite3.Connection, case_id: str, seq: int, event: Event, prev: str
+    ) -> str:
+        """Insert one event chained to ``prev``; return its hash."""
+        values = (
+            case_id,
+            seq,
+            event.type,
+            event.on.isoformat(),
+            json.dumps(dict(event.data), default=_json_default, ensure_ascii=False, sort_keys=True),
+            event.note,
+            event.by,
+            dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
+        digest = event_hash(prev, values)
+        db.execute(
+            f"INSERT INTO events ({_EVENT_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+            (*values, digest),
+        )
+        return digest
 
     def _write_projection(self, db: sqlite3.Connection, p: Projection) -> None:
         db.execute(
@@ -390,7 +561,7 @@ class Store:
     def _case(self, row: Sequence[Any], events: Iterable[Sequence[Any]]) -> Case:
         cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row
         evs = tuple(
-            Event(etype, dt.date.fromisoformat(on), json.loads(data), note, by)
+            Event(etype, dt.date.fromisoformat(on), MappingProxyType(json.loads(data)), note, by)
             for etype, on, data, note, by in events
         )
         case = Case(
@@ -486,7 +657,10 @@ class Store:
             )
 
     def count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM cases").fetchone()[0])
+        try:
+            return int(self.db.execute("SELECT count(*) FROM cases").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot count the cases: {_one_line(exc)}") from None
 
     def projection(self, case_id: str) -> Projection:
         row = self.db.execute("SELECT * FROM projection WHERE case_id = ?", (case_id,)).fetchone()
@@ -573,42 +747,156 @@ class Store:
         )
 
     def verify(self) -> list[str]:
-        """Replay every case; list each difference from the projection or the log."""
+        """Check the file, every case's log and its projection; one line per problem.
+
+        Never raises on a damaged store: an unreadable file, a missing table or
+        a row that no longer parses is reported as a problem.
+        """
         problems: list[str] = []
-        seen = 0
-        for case in self.iter_cases():
-            seen += 1
-            try:
-                state = self.engine.fold(case)
-            except DisclosureError as exc:
-                problems.append(f"case {case.id}: its log no longer folds: {exc}")
-                continue
-            expected = project(state, self.engine)
-            try:
-                stored = self.projection(case.id)
-            except NotFoundError:
-                problems.append(f"case {case.id}: no projection row")
-                continue
-            if stored != expected:
-                diff = [
-                    f"{f.name} {getattr(stored, f.name)!r} != {getattr(expected, f.name)!r}"
-                    for f in attrs.fields(Projection)
-                    if getattr(stored, f.name) != getattr(expected, f.name)
-                ]
-                problems.append(f"case {case.id}: projection differs: {'; '.join(diff)}")
-            seq = self.db.execute("SELECT seq FROM cases WHERE id = ?", (case.id,)).fetchone()[0]
-            if seq != len(case.events):
-                problems.append(f"case {case.id}: seq {seq} but {len(case.events)} events")
-        extra = self.db.execute("SELECT count(*) FROM projection").fetchone()[0]
-        if extra != seen:
-            problems.append(f"{extra} projection rows for {seen} cases")
-        check = self.db.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            problems.append(f"SQLite integrity check: {check}")
-        fk = self.db.execute("PRAGMA foreign_key_check").fetchall()
-        if fk:
-            problems.append(f"{len(fk)} rows break foreign keys")
+        try:
+            self._verify(problems)
+        except (sqlite3.Error, DisclosureError, ValueError, TypeError, KeyError) as exc:
+            problems.append(f"the store cannot be read any further: {_one_line(exc)}")
         return problems
+
+    def _verify(self, problems: list[str]) -> None:
+        try:
+            checks = [r[0] for r in self.db.execute("PRAGMA integrity_check(20)")]
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"{self.path}: not a readable SQLite database: {_one_line(exc)}")
+            return
+        if checks != ["ok"]:
+            problems.extend(f"SQLite integrity check: {_one_line(c)}" for c in checks)
+        tables = {
+            r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        missing = [t for t in ("meta", "cases", "events", "projection") if t not in tables]
+        if missing:
+            problems.append(f"missing table(s): {', '.join(missing)}")
+            if "cases" in missing or "events" in missing:
+                return
+        try:
+            fk = self.db.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            fk = []
+            problems.append(f"foreign-key check failed: {_one_line(exc)}")
+        for table, rowid, parent, _ in fk[:20]:
+            problems.append(f"a row of {table} ({rowid}) points to a missing {parent} row")
+        ids = [r[0] for r in self.db.execute("SELECT id FROM cases ORDER BY id")]
+        for cid in ids:
+            try:
+                self._verify_case(cid, "projection" not in missing, problems)
+            except (sqlite3.Error, DisclosureError, ValueError, TypeError, KeyError) as exc:
+                problems.append(f"case {cid}: cannot be read: {_one_line(exc)}")
+        if "projection" not in missing:
+            extra = self.db.execute(
+                "SELECT count(*) FROM projection WHERE case_id NOT IN (SELECT id FROM cases)"
+            ).fetchone()[0]
+            if extra:
+                problems.append(f"{extra} projection row(s) without a case")
+
+    def _verify_case(self, cid: str, with_projection: bool, problems: list[str]) -> None:
+        row = self.db.execute(
+            f"SELECT {_CASE_COLUMNS}, seq, genesis, head FROM cases WHERE id = ?", (cid,)
+        ).fetchone()
+        full = self.db.execute(
+            f"SELECT {_EVENT_COLUMNS}, hash FROM events WHERE case_id = ? ORDER BY seq", (cid,)
+        ).fetchall()
+        if case_hash(row[:10]) != row[11]:
+            problems.append(
+                f"case {cid}: the case row (header or personal data) does not match its "
+                "hash: edited outside disclosure"
+            )
+        link = row[11]
+        for ev in full:
+            if event_hash(link, ev[:8]) != ev[8]:
+                problems.append(
+                    f"case {cid}: seq {ev[1]}: the event row does not match its hash "
+                    "(type, on_date, data, note, by or recorded_at edited outside disclosure)"
+                )
+            link = ev[8]
+        if link != row[12]:
+            problems.append(
+                f"case {cid}: the chain ends at a different hash than the case records "
+                "(events removed or the chain rewritten)"
+            )
+        rows = [ev[1:7] for ev in full]
+        seqs = [r[0] for r in rows]
+        if seqs != list(range(1, len(seqs) + 1)):
+            problems.append(
+                f"case {cid}: event sequence numbers are {_ranges(seqs)}, not 1-{len(seqs)}"
+                " (an event is missing, duplicated or renumbered)"
+            )
+        if row[10] != len(rows):
+            problems.append(
+                f"case {cid}: the case header says {row[10]} events, the log has {len(rows)}"
+            )
+        bad = False
+        for seq, etype, on, data, _note, _by in rows:
+            try:
+                dt.date.fromisoformat(on)
+            except (TypeError, ValueError):
+                problems.append(f"case {cid}: seq {seq}: on_date {on!r} is not a date")
+                bad = True
+            try:
+                if not isinstance(json.loads(data), dict):
+                    raise ValueError("not an object")
+            except (TypeError, ValueError) as exc:
+                problems.append(f"case {cid}: seq {seq}: data is not valid JSON ({_one_line(exc)})")
+                bad = True
+            del etype
+        try:
+            dt.date.fromisoformat(row[5])
+        except (TypeError, ValueError):
+            problems.append(f"case {cid}: received {row[5]!r} is not a date")
+            bad = True
+        if bad:
+            return
+        case = self._case(row[:10], [r[1:] for r in rows])
+        try:
+            state = self.engine.fold(case)
+        except DisclosureError as exc:
+            problems.append(f"case {cid}: its log no longer folds: {_one_line(exc)}")
+            return
+        if not with_projection:
+            return
+        found = self.db.execute("SELECT * FROM projection WHERE case_id = ?", (cid,)).fetchone()
+        if found is None:
+            problems.append(f"case {cid}: no projection row")
+            return
+        stored, expected = _projection(found), project(state, self.engine)
+        if stored != expected:
+            diff = [
+                f"{f.name} {getattr(stored, f.name)!r} != {getattr(expected, f.name)!r}"
+                for f in attrs.fields(Projection)
+                if getattr(stored, f.name) != getattr(expected, f.name)
+            ]
+            problems.append(f"case {cid}: projection differs: {'; '.join(diff)}")
+
+
+def _one_line(exc: object) -> str:
+    return " ".join(str(exc).split())
+
+
+def _writable(path: Path) -> bool:
+    """Can this process write the store file and create its -wal and -shm files?"""
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
+def _ranges(seqs: Sequence[int]) -> str:
+    """``1-3, 5`` for [1, 2, 3, 5]; duplicates show as repeated numbers."""
+    if not seqs:
+        return "none"
+    parts: list[str] = []
+    start = prev = seqs[0]
+    for s in [*seqs[1:], None]:
+        if s is not None and s == prev + 1:
+            prev = s
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if s is not None:
+            start = prev = s
+    return ", ".join(parts)
 
 
 def _projection(row: Sequence[Any]) -> Projection:

@@ -1,0 +1,220 @@
+"""The tamper-evident store: verify finds damage and edits, and never raises."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import make_case
+from disclosure import Engine, Event
+from disclosure.cli import cli
+from disclosure.plugins import Plugins
+from disclosure.store import Store, StoreError
+
+
+def engine() -> Engine:
+    return Engine(plugins=Plugins.builtin_only())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cases.db"
+    with Store(path, engine()) as store:
+        for i in range(8):
+            store.open_case(
+                make_case(
+                    "2024-03-01",
+                    ("extend", "2024-03-04"),
+                    ("decide", "2024-03-05", {"outcome": "disclosed"}),
+                    case_id=f"C-{i}",
+                )
+            )
+        store.open_case(make_case("2024-03-01", case_id="OPEN"))
+        assert store.verify() == []
+    return path
+
+
+def tamper(path: Path, sql: str) -> list[str]:
+    con = sqlite3.connect(path)
+    con.execute(sql)
+    con.commit()
+    con.close()
+    with Store(path, engine()) as store:
+        return store.verify()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expect"),
+    [
+        ("UPDATE events SET on_date = '2024-03-03' WHERE case_id = 'C-1' AND seq = 1", "seq 1"),
+        ("UPDATE events SET on_date = 'yesterday' WHERE case_id = 'C-1' AND seq = 1", "seq 1"),
+        ("UPDATE events SET data = '{not json' WHERE case_id = 'C-1' AND seq = 2", "seq 2"),
+        ("UPDATE events SET note = 'x' WHERE case_id = 'C-1' AND seq = 1", "seq 1"),
+        ("UPDATE events SET by = 'mallory' WHERE case_id = 'C-1' AND seq = 2", "seq 2"),
+        ("UPDATE events SET recorded_at = '2020-01-01' WHERE case_id = 'C-1' AND seq = 1", "seq 1"),
+        ("UPDATE cases SET received = 'soon' WHERE id = 'C-1'", "received"),
+        ("UPDATE cases SET applicant_name = '张三' WHERE id = 'C-1'", "case row"),
+        ("UPDATE cases SET id_number = '1' WHERE id = 'OPEN'", "case row"),
+        ("UPDATE cases SET contact = 'x@y' WHERE id = 'C-1'", "case row"),
+        ("UPDATE events SET seq = 3 WHERE case_id = 'C-1' AND seq = 2", "sequence"),
+        ("DELETE FROM events WHERE case_id = 'C-1' AND seq = 2", "C-1"),
+        ("DROP TABLE projection", "missing table"),
+    ],
+)
+def test_verify_reports_each_kind_of_tampering(db: Path, sql: str, expect: str) -> None:
+    problems = tamper(db, sql)
+    assert problems and any(expect in p for p in problems), problems
+    assert all("\n" not in p for p in problems)
+
+
+def test_an_outcome_changed_in_event_and_projection_is_found(db: Path) -> None:
+    con = sqlite3.connect(db)
+    con.execute(
+        "UPDATE events SET data = '{\"outcome\": \"refused\"}' WHERE case_id = 'C-2' AND seq = 2"
+    )
+    con.execute("UPDATE projection SET outcome = 'refused' WHERE case_id = 'C-2'")
+    con.commit()
+    con.close()
+    with Store(db, engine()) as store:
+        assert any("C-2: seq 2" in p for p in store.verify())
+
+
+def test_append_after_a_sequence_gap_says_the_log_is_damaged(db: Path) -> None:
+    tamper(db, "UPDATE events SET seq = 3 WHERE case_id = 'C-1' AND seq = 2")
+    with Store(db, engine()) as store, pytest.raises(StoreError, match="damaged.*verify"):
+        store.append("C-1", Event("extend", make_case("2024-03-04").received))
+
+
+def test_cli_verify_exits_1_with_one_line_per_problem(db: Path) -> None:
+    tamper(db, "UPDATE events SET note = 'x' WHERE case_id = 'C-3' AND seq = 1")
+    result = CliRunner().invoke(cli, ["store", "verify", "--db", str(db)])
+    assert result.exit_code == 1 and "C-3" in result.output and "Traceback" not in result.output
+
+
+def test_100_random_corruptions_never_make_verify_raise(db: Path, tmp_path: Path) -> None:
+    rng = random.Random(15)
+    data = db.read_bytes()
+    pages = len(data) // 4096
+    copy = tmp_path / "copy.db"
+    found = 0
+    for _ in range(100):
+        for suffix in ("-wal", "-shm"):
+            Path(str(copy) + suffix).unlink(missing_ok=True)
+        buf = bytearray(data)
+        page = rng.randrange(pages)
+        for _ in range(rng.randint(1, 20)):
+            buf[page * 4096 + rng.randrange(4096)] ^= 1 << rng.randrange(8)
+        copy.write_bytes(bytes(buf))
+        try:
+            store = Store(copy, engine(), create=False)
+        except StoreError:
+            found += 1  # a clear error, not a traceback
+            continue
+        with store:
+            problems = store.verify()
+        found += bool(problems)
+    assert found > 0
+
+
+def test_a_foreign_sqlite_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE notes (x)")
+    con.commit()
+    con.close()
+    result = CliRunner().invoke(cli, ["case", "list", "--db", str(other)])
+    assert result.exit_code != 0 and "not a disclosure case store" in result.output
+    con = sqlite3.connect(other)
+    names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    con.close()
+    assert names == ["notes"]
+
+
+def test_a_non_integer_schema_version_is_a_clear_error(db: Path) -> None:
+    tamper_sql = "UPDATE meta SET value = 'two' WHERE key = 'schema_version'"
+    con = sqlite3.connect(db)
+    con.execute(tamper_sql)
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="not a number"):
+        Store(db, engine())
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "inf", "-1"])
+def test_a_bad_busy_timeout_is_a_clear_error(db: Path, value: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["case", "list", "--db", str(db)], env={"DISCLOSURE_BUSY_TIMEOUT": value}
+    )
+    assert result.exit_code != 0 and "DISCLOSURE_BUSY_TIMEOUT" in result.output
+    assert not isinstance(result.exception, ValueError | OverflowError)
+
+
+def test_a_read_only_file_opens_read_only_for_reading(db: Path, tmp_path: Path) -> None:
+    ro = tmp_path / "plain.db"
+    shutil.copy(db, ro)
+    ro.chmod(0o444)
+    # as root the file stays writable: then ask for read-only explicitly
+    with Store(ro, engine(), create=False, read_only=os.access(ro, os.W_OK)) as store:
+        assert store.read_only
+        assert store.count() == 9
+        with pytest.raises(StoreError, match="read-only"):
+            store.append("OPEN", Event("extend", make_case("2024-03-04").received))
+
+
+def test_a_version_2_store_migrates_and_gets_its_chains(db: Path) -> None:
+    con = sqlite3.connect(db)
+    for table, column in (("cases", "genesis"), ("cases", "head"), ("events", "hash")):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Store(db, engine()) as store:
+        assert store.schema_version == 3
+        assert store.verify() == []
+
+
+def test_sys_exit_in_a_hook_is_a_plugin_error_after_the_event_landed(tmp_path: Path) -> None:
+    from typing import Any
+
+    from disclosure.errors import PluginError
+    from disclosure.plugins import hookimpl
+
+    class Quitter:
+        @hookimpl
+        def disclosure_event_applied(self, case: Any, event: Any, state: Any, on: Any) -> None:
+            raise SystemExit(0)
+
+    eng = Engine(plugins=Plugins([("quitter", Quitter())]))
+    with Store(tmp_path / "q.db", eng) as store:
+        store.open_case(make_case("2024-03-01", case_id="Q"))
+        with pytest.raises(PluginError, match="quitter.*SystemExit"):
+            store.append("Q", Event("extend", make_case("2024-03-04").received))
+        assert len(store.get("Q").events) == 1 and store.verify() == []
+
+
+def test_plugins_get_the_event_data_read_only(tmp_path: Path) -> None:
+    from typing import Any
+
+    from disclosure.errors import PluginError
+    from disclosure.plugins import hookimpl
+
+    class Mutator:
+        @hookimpl
+        def disclosure_event_applied(self, case: Any, event: Any, state: Any, on: Any) -> None:
+            event.data["outcome"] = "refused"
+
+    eng = Engine(plugins=Plugins([("mutator", Mutator())]))
+    with Store(tmp_path / "m.db", eng) as store:
+        store.open_case(make_case("2024-03-01", case_id="M"))
+        with pytest.raises(PluginError, match="mutator.*TypeError"):
+            store.append(
+                "M", Event("decide", make_case("2024-03-05").received, {"outcome": "disclosed"})
+            )
+        assert store.get("M").events[-1].data == {"outcome": "disclosed"}
+        assert store.verify() == []
