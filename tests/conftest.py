@@ -23,6 +23,22 @@ def _no_outside_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", "")
 
 
+def case_open(case_id: str, *extra: str, received: str = "2024-03-01") -> list[str]:
+    """CLI arguments that open a plain case (a natural person, online); add ``--db``."""
+    return [
+        "case",
+        "open",
+        case_id,
+        "--applicant",
+        "natural_person",
+        "--channel",
+        "online",
+        "--received",
+        received,
+        *extra,
+    ]
+
+
 def D(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 

@@ -12,22 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, case_open
 from disclosure.cli import cli
 
 AGENCY = EXAMPLES / "agency-2024"
 #: Opens a plain case "A" (add ``--db``).
-OPEN_A = [
-    "case",
-    "open",
-    "A",
-    "--applicant",
-    "natural_person",
-    "--channel",
-    "online",
-    "--received",
-    "2024-03-01",
-]
+OPEN_A = case_open("A")
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -181,15 +171,7 @@ def test_locked_database_gives_a_clear_error(db: str) -> None:
                 sys.executable,
                 "-m",
                 "disclosure",
-                "case",
-                "open",
-                "L",
-                "--applicant",
-                "natural_person",
-                "--channel",
-                "online",
-                "--received",
-                "2024-03-01",
+                *case_open("L"),
                 "--db",
                 db,
             ],

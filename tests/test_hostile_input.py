@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import case_open
 from disclosure.calendars import registry as calendar_registry
 from disclosure.cli import cli
 from disclosure.documents.source import ReadError, load_file, load_text, read_limited
@@ -132,15 +133,7 @@ def test_case_event_reads_key_value_by_the_field_type(tmp_path: Path) -> None:
     opened = run(
         cli,
         [
-            "case",
-            "open",
-            "E-1",
-            "--applicant",
-            "natural_person",
-            "--channel",
-            "online",
-            "--received",
-            "2024-03-01",
+            *case_open("E-1"),
             "--db",
             db,
         ],
@@ -226,15 +219,7 @@ def test_case_open_refuses_an_invisible_id_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
         [
-            "case",
-            "open",
-            "A\u202e1",
-            "--applicant",
-            "natural_person",
-            "--channel",
-            "online",
-            "--received",
-            "2024-03-01",
+            *case_open("A\u202e1"),
             "--db",
             db,
         ],

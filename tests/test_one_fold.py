@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import D, make_case
+from conftest import D, case_open, make_case
 from disclosure import Engine, Event, Machine
 from disclosure.cli import cli
 from disclosure.plugins import Plugins, hookimpl
@@ -95,15 +95,7 @@ def test_cli_case_event_folds_once(tmp_path: Path, folds) -> None:
     opened = runner.invoke(
         cli,
         [
-            "case",
-            "open",
-            "C-1",
-            "--applicant",
-            "natural_person",
-            "--channel",
-            "online",
-            "--received",
-            (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+            *case_open("C-1", received=(dt.date.today() - dt.timedelta(days=3)).isoformat()),
             "--db",
             db,
         ],

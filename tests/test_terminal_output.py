@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, case_open
 from disclosure.cli import cli
 
 DATA = Path(__file__).parent / "data"
@@ -43,15 +43,7 @@ def db(tmp_path: Path) -> str:
     path = str(tmp_path / "cases.db")
     assert run("init", "--db", path)[0] == 0
     code, out = run(
-        "case",
-        "open",
-        "[/bold]X",
-        "--applicant",
-        "natural_person",
-        "--channel",
-        "online",
-        "--received",
-        "2024-03-01",
+        *case_open("[/bold]X"),
         "--subject",
         HOSTILE,
         "--db",
@@ -104,15 +96,7 @@ def test_case_list_and_due_print_ids_as_text(db: str) -> None:
 def test_due_suggests_shell_quoted_commands(db: str) -> None:
     evil = "X; touch PWNED"
     code, out = run(
-        "case",
-        "open",
-        evil,
-        "--applicant",
-        "natural_person",
-        "--channel",
-        "online",
-        "--received",
-        "2024-03-01",
+        *case_open(evil),
         "--db",
         db,
     )
@@ -244,15 +228,7 @@ def test_mask_keeps_ordinary_text() -> None:
 
 def _open_personal(db: str) -> None:
     code, out = run(
-        "case",
-        "open",
-        "P-1",
-        "--applicant",
-        "natural_person",
-        "--channel",
-        "online",
-        "--received",
-        "2024-03-01",
+        *case_open("P-1"),
         "--contact",
         CONTACT,
         "--subject",
