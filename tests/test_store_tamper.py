@@ -218,3 +218,32 @@ def test_plugins_get_the_event_data_read_only(tmp_path: Path) -> None:
             )
         assert store.get("M").events[-1].data == {"outcome": "disclosed"}
         assert store.verify() == []
+
+
+@pytest.mark.parametrize(
+    ("table", "command"),
+    [
+        ("projection", ["case", "list"]),
+        ("events", ["case", "show", "A"]),
+        ("projection", ["due", "--as-of", "2024-03-05"]),
+    ],
+)
+def test_reading_a_damaged_store_is_one_line_not_a_traceback(
+    tmp_path: Path, table: str, command: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from conftest import case_open
+    from disclosure.cli import cli
+
+    db = str(tmp_path / "damaged.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--db", db]).exit_code == 0
+    assert runner.invoke(cli, [*case_open("A"), "--db", db]).exit_code == 0
+    with sqlite3.connect(db) as con:
+        con.execute(f"DROP TABLE {table}")
+    result = runner.invoke(cli, [*command, "--db", db])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.stderr
+    assert "store verify" in result.stderr and result.stderr.count("\n") == 1

@@ -11,16 +11,18 @@ it with the projection.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import inspect
 import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
@@ -118,6 +120,32 @@ _CASE_COLUMNS = (
     "id_number, contact"
 )
 _EVENT_COLUMNS = "case_id, seq, type, on_date, data, note, by, recorded_at"
+
+
+_R = TypeVar("_R")
+
+
+def _reading(method: Callable[..., _R]) -> Callable[..., _R]:
+    """A read that meets a damaged file says so in one line (``store verify`` explains)."""
+
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> _R:
+        try:
+            result = method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+        if inspect.isgenerator(result):
+            return cast(_R, _guarded(self, result))
+        return result
+
+    return read
+
+
+def _guarded(store: Store, items: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from items
+    except sqlite3.DatabaseError as exc:
+        raise store._damaged(exc) from None
 
 
 def _digest(kind: str, prev: str, values: Sequence[Any]) -> str:
@@ -589,9 +617,17 @@ class Store:
         hint = did_you_mean(case_id, like) if like else ""
         return f"no case '{case_id}' in {self.path}" + (f" ({hint})" if hint else "")
 
+    def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
+        return StoreError(
+            f"{self.path}: cannot read the store: {_one_line(exc)}; "
+            "run 'disclosure store verify' to see what is damaged"
+        )
+
+    @_reading
     def get(self, case_id: str) -> Case:
         return self._load(self.db, case_id)
 
+    @_reading
     def iter_cases(self, batch: int = 2000) -> Iterator[Case]:
         """Every case with its events, in id order, streamed."""
         last = ""
@@ -616,6 +652,7 @@ class Store:
                 yield self._case(r, by_case[r[0]])
             last = ids[-1]
 
+    @_reading
     def summaries(self, event_types: Iterable[str]) -> Iterator[CaseSummary]:
         """Every case as a report needs it: projection columns plus the given events.
 
@@ -662,12 +699,14 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot count the cases: {_one_line(exc)}") from None
 
+    @_reading
     def projection(self, case_id: str) -> Projection:
         row = self.db.execute("SELECT * FROM projection WHERE case_id = ?", (case_id,)).fetchone()
         if row is None:
             raise NotFoundError(self._unknown(case_id))
         return _projection(row)
 
+    @_reading
     def query(
         self,
         *,
@@ -719,6 +758,7 @@ class Store:
             sql += f" LIMIT {int(limit)}"
         return [_projection(r) for r in self.db.execute(sql, args)]
 
+    @_reading
     def open_by_party(self) -> dict[str, int]:
         """Open cases by who must act next."""
         rows = self.db.execute(
@@ -726,6 +766,7 @@ class Store:
         )
         return {party: int(n) for party, n in rows}
 
+    @_reading
     def due_counts(self, as_of: dt.date, due_by: dt.date) -> DueCounts:
         """Count the cases overdue, due by ``due_by``, lapsed and waiting, as of a day.
 
