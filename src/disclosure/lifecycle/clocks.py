@@ -63,7 +63,7 @@ def _count_natural(start: int, end: int) -> int:
     return end - start
 
 
-class Explainer(Protocol):
+class ExplainsClocks(Protocol):
     """Whoever can run the fold again to explain a clock (a folded case's state)."""
 
     def _explained_clock(self, name: str) -> ClockRun: ...
@@ -470,7 +470,7 @@ class Deadline:
     )
 
     def __init__(
-        self, run: ClockRun, as_of: dt.date, compliance: bool, state: Explainer | None = None
+        self, run: ClockRun, as_of: dt.date, compliance: bool, state: ExplainsClocks | None = None
     ) -> None:
         self._run = run
         self._as_of = as_of

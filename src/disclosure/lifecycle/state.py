@@ -104,12 +104,8 @@ class Deadlines:
 
     def values(self) -> list[Deadline]:
         """Every deadline, in the order the clocks started."""
-        built = self._built
-        if len(built) != len(self._runs):
-            for name, run in self._runs.items():
-                if name not in built:
-                    built[name] = Deadline(run, self._as_of, self._compliance[name], self._state)
-        return [built[name] for name in self._runs]
+        get = self.__getitem__
+        return [get(name) for name in self._runs]
 
     def items(self) -> list[tuple[str, Deadline]]:
         return list(zip(self._runs, self.values(), strict=True))
