@@ -175,6 +175,17 @@ def test_outcome_codes_errors_name_the_plugin() -> None:
         engine_with(("clash", clash)).machine()
 
 
+def test_a_bare_record_where_a_list_is_expected_names_the_plugin() -> None:
+    bare = Obj(disclosure_outcome_codes=lambda: OutcomeCode("other.x", group="other"))
+    with pytest.raises(
+        PluginError, match=r"plugin 'bare' returned OutcomeCode .*expected a list of OutcomeCode"
+    ):
+        engine_with(("bare", bare)).machine()
+    one = Obj(disclosure_report_renderers=lambda: RendererSpec("yaml", lambda r: "x: 1\n"))
+    with pytest.raises(PluginError, match=r"plugin 'one' returned RendererSpec"):
+        engine_with(("one", one)).renderers()
+
+
 def test_report_renderers_added_and_duplicates_named() -> None:
     plugin = Obj(disclosure_report_renderers=lambda: [RendererSpec("yaml", lambda r: "x: 1\n")])
     engine = engine_with(("yamlr", plugin))

@@ -224,6 +224,12 @@ class Plugins:
         out: list[tuple[str, Any]] = []
         owner: dict[str, str] = {}
         for plugin, values in self._call(caller, **kwargs):
+            if not isinstance(values, (list, tuple)):
+                raise PluginError(
+                    f"plugin '{plugin}' returned {type(values).__name__} from hook "
+                    f"'{caller.name}', expected a list of {kind.__name__} "
+                    f"(wrap a single record in [...])"
+                )
             for value in values:
                 self._expect(plugin, caller.name, value, kind)
                 name = getattr(value, key)
