@@ -274,3 +274,20 @@ def test_cli_report_check(tmp_path: Path, reports) -> None:
     assert result.exit_code == 2 and "unreadable" in result.stdout
     result = CliRunner().invoke(cli, ["report", "check", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "bomb.docx"
+    block = b"\0" * (1024 * 1024)
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/document.xml", "w", force_zip64=True) as member,
+    ):
+        for _ in range(101):
+            member.write(block)
+    assert bomb.stat().st_size < 1024 * 1024  # under the 10 MiB file cap
+    result = CliRunner().invoke(cli, ["report", "check", str(bomb)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "zip bomb" in " ".join(result.stdout.split())

@@ -177,14 +177,35 @@ def docx_to_text(path: Path | BinaryIO) -> str:
     return "\n".join(lines)
 
 
+#: The most a .docx may unpack to. Word files of real reports unpack to a few
+#: MiB; a zip bomb of a few KiB can declare gigabytes.
+MAX_UNPACKED = 100 * 1024 * 1024
+
+
+def _check_archive(raw: bytes) -> None:
+    """Refuse what is not a zip archive, or unpacks to more than ``MAX_UNPACKED``.
+
+    The declared sizes are checked before anything is inflated; ``zipfile``
+    then stops each member at its declared size, so they cannot lie.
+    """
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ValueError("not a .docx file (not a zip archive)")
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise ValueError(
+            f"the .docx unpacks to {unpacked // (1024 * 1024)} MiB, more than the "
+            f"{MAX_UNPACKED // (1024 * 1024)} MiB a report can need (a zip bomb?)"
+        )
+
+
 def read_source(path: Path) -> str:
     """A report file as text, whatever form it came in."""
     suffix = path.suffix.lower()
     # a regular file of at most 10 MiB (no devices or pipes), read once
     raw = read_limited(path)
     if suffix == ".docx":
-        if not zipfile.is_zipfile(io.BytesIO(raw)):
-            raise ValueError("not a .docx file (not a zip archive)")
+        _check_archive(raw)
         return docx_to_text(io.BytesIO(raw))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
