@@ -204,3 +204,80 @@ def test_read_only_disk_gives_a_clear_error(small_disk: Path) -> None:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     with Store(db, builtin_engine()) as store:
         assert store.verify() == [] and store.get("R-1").events == ()
+
+
+def _capped(store: Store, pages: int) -> Store:
+    """Make SQLite answer 'database or disk is full' past ``pages`` pages, as a full disk would."""
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    return store
+
+
+def test_a_full_store_refuses_whole_imports_and_keeps_every_earlier_one(tmp_path: Path) -> None:
+    db = tmp_path / "capped.db"
+    store = Store(db, builtin_engine())
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    _capped(store, pages + 8)
+    landed, error = 0, None
+    for i in range(10_000):
+        batch = [
+            make_case(
+                "2024-03-01",
+                ("decide", "2024-03-05", {"outcome": "disclosed"}),
+                case_id=f"C-{i}-{j}",
+            )
+            for j in range(5)
+        ]
+        try:
+            store.import_cases(batch)
+        except StoreError as exc:
+            error = str(exc)
+            break
+        landed += len(batch)
+    assert error is not None and "full" in error and "nothing was written" in error
+    assert landed > 0 and store.count() == landed
+    store.close()
+    with Store(db, builtin_engine()) as again:
+        assert again.count() == landed and again.verify() == []
+
+
+def test_cli_import_on_a_full_disk_says_how_many_cases_landed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    import disclosure.cli.stored_cases as stored_cases
+    from disclosure.cli import cli
+
+    db = tmp_path / "capped.db"
+    Store(db, builtin_engine()).close()
+    cases = [
+        make_case(
+            "2024-03-01", ("decide", "2024-03-05", {"outcome": "disclosed"}), case_id=f"I-{i}"
+        ).to_dict()
+        for i in range(400)
+    ]
+    source = tmp_path / "cases.yaml"
+    source.write_text(yaml.safe_dump({"cases": cases}), encoding="utf-8")
+    real_open = stored_cases.open_store
+
+    def open_small(db_path: str, *args: object) -> Store:
+        store = real_open(db_path)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        return _capped(store, pages + 12)
+
+    monkeypatch.setattr(stored_cases, "open_store", open_small)
+    result = CliRunner().invoke(
+        cli, ["case", "import", str(source), "--batch-size", "20", "--db", str(db)]
+    )
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "disk is full" in message, message
+    import re
+
+    found = re.search(r"\((\d+) case\(s\) from earlier batches were imported", message)
+    assert found, message
+    landed = int(found.group(1))
+    assert landed > 0 and landed % 20 == 0
+    with Store(db, builtin_engine()) as store:
+        assert store.count() == landed and store.verify() == []
