@@ -142,3 +142,20 @@ def test_a_bom_is_accepted(tmp_path: Path) -> None:
     f.write_bytes(b"\xef\xbb\xbf" + (ROOT / "rulesets" / "cn-ogi-2019.yaml").read_bytes())
     result = CliRunner().invoke(cli, ["rules", "lint", str(f)])
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_file_broken_on_every_record_lists_twenty_problems_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "many.yaml"
+    f.write_text(
+        "cases:\n" + "".join(f"  - id: M-{i}\n    received: 2024-03-01\n" for i in range(300)),
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "s.db")
+    assert CliRunner().invoke(cli, ["init", "--db", db]).exit_code == 0
+    result = CliRunner().invoke(cli, ["case", "import", str(f), "--db", db])
+    assert result.exit_code == 1
+    assert "600 problems in case file" in result.stderr
+    assert "… and 580 more like these" in result.stderr
+    assert len(result.stderr.splitlines()) < 30

@@ -52,10 +52,17 @@ class DocumentError(DisclosureError):
         self.what = what
         super().__init__(self._summary())
 
+    #: How many problems the message lists; a file broken on every record would
+    #: otherwise bury the terminal. ``problems`` always holds all of them.
+    SHOWN = 20
+
     def _summary(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in {self.what}"
-        return head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
+        lines = [f"  {p}" for p in self.problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            lines.append(f"  … and {count - self.SHOWN} more like these")
+        return head + ":\n" + "\n".join(lines)
 
     def __str__(self) -> str:
         if len(self.problems) == 1:
