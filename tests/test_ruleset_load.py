@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,34 @@ def test_non_utf8_file(tmp_path) -> None:
 def test_missing_file(tmp_path) -> None:
     with pytest.raises(RulesetError, match="file not found"):
         load_ruleset(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("  case_fields: {contact: hide}\n", "unknown mask 'hide'"),
+        (
+            "  patterns:\n    - {name: p, regex: '(unclosed', mask: last_four}\n",
+            "not a valid regular",
+        ),
+        (
+            "  patterns:\n    - {name: p, regex: 'x', mask: everything}\n",
+            "unknown mask 'everything'",
+        ),
+        ("  patterns:\n    - {name: addr, regex: 'addr.*', mask: marker}\n", "no (?P<marker>"),
+        (
+            "  patterns:\n    - {name: long, regex: '" + "a" * 501 + "', mask: ends}\n",
+            "longer than 500",
+        ),
+    ],
+)
+def test_personal_data_masks_and_patterns_are_checked(
+    tmp_path: Path, section: str, message: str
+) -> None:
+    start = NATIONAL_TEXT.index("personal_data:\n")
+    end = NATIONAL_TEXT.index("parameters:\n", start)
+    text = NATIONAL_TEXT[:start] + "personal_data:\n" + section + NATIONAL_TEXT[end:]
+    f = tmp_path / "rs.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesetError, match=re.escape(message)):
+        load_ruleset(f)

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, case_open
 from disclosure.cli import cli
+
+if TYPE_CHECKING:
+    from disclosure.privacy import Masker
 
 DATA = Path(__file__).parent / "data"
 MARKUP = "[/bold][bold red]OVERDUE[/] [link=https://evil.example]click to renew[/link]"
@@ -212,18 +217,64 @@ CONTACT = "wangwu@example.com; 电话 13912345678; 住址 北京市朝阳区某�
     ],
 )
 def test_mask_text_finds_personal_data_anywhere(text: str, secret: str) -> None:
-    from disclosure.privacy import mask_contact, mask_text
+    masker = _masker("cn-ogi-2019")
+    assert secret not in masker.mask_text(text)
+    assert secret not in masker.mask_contact(text)
 
-    assert secret not in mask_text(text)
-    assert secret not in mask_contact(text)
+
+def _masker(ruleset: str) -> Masker:
+    from disclosure.privacy import Masker
+    from disclosure.rules.load import load_ruleset
+
+    return Masker(load_ruleset(ruleset).personal_data)
 
 
 def test_mask_keeps_ordinary_text() -> None:
-    from disclosure.privacy import mask_contact, mask_text
-
+    masker = _masker("cn-ogi-2019")
     text = "2024 年第 12 号文件的财政预算"
-    assert mask_text(text) == text
-    assert mask_contact("wangwu@example.com") == "wa***@example.com"
+    assert masker.mask_text(text) == text
+    assert masker.mask_contact("wangwu@example.com") == "wa***@example.com"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("call (202) 555-0123 after 5", "555"),
+        ("+1 202.555.0199 x12", "202"),
+        ("SSN 123-45-6789", "123-45"),
+        ("Mailing address: 1600 Pennsylvania Ave NW", "Pennsylvania"),
+        ("jane.doe@example.org", "jane.doe"),
+    ],
+)
+def test_the_us_regime_masks_its_own_personal_data(text: str, secret: str) -> None:
+    assert secret not in _masker("us-foia").mask_text(text)
+
+
+def test_patterns_are_data_a_ruleset_without_them_masks_fields_only() -> None:
+    from disclosure.privacy import Masker
+    from disclosure.rules.model import PersonalData
+
+    bare = Masker(PersonalData())
+    case = {"applicant_name": "王五", "contact": "13912345678", "subject": "电话 13912345678"}
+    masked = bare.mask_case(case)
+    assert masked["applicant_name"] == "王*" and masked["contact"] == "*******5678"
+    assert masked["subject"] == case["subject"]  # no pattern says what a phone number is
+
+
+def test_event_data_fields_named_in_the_ruleset_are_masked() -> None:
+    from disclosure.privacy import Masker
+    from disclosure.rules.model import PersonalData
+
+    masker = Masker(
+        attrs.evolve(
+            _masker("cn-ogi-2019").spec,
+            event_fields={"note": "patterns", "third_party": "first_character"},
+        )
+    )
+    event = {"type": "consult", "note": "打 13912345678", "data": {"third_party": "李四"}}
+    masked = masker.mask_event(event)
+    assert masked["note"] == "打 *******5678" and masked["data"]["third_party"] == "李*"
+    assert PersonalData().event_fields == {"note": "patterns"}
 
 
 def _open_personal(db: str) -> None:

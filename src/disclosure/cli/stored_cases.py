@@ -11,13 +11,18 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from disclosure.cli._db import db_option, open_store
 from disclosure.cli._out import DATE, console, days_after, echo, esc, print_json
 from disclosure.errors import DisclosureError, StoreError
+
+if TYPE_CHECKING:
+    from disclosure.engine import Engine
+    from disclosure.lifecycle.case import Case
+    from disclosure.privacy import Masker
 
 _personal_opt = click.option(
     "--show-personal-data",
@@ -26,17 +31,27 @@ _personal_opt = click.option(
 )
 
 
-def _mask(case_dict: dict[str, Any], show: bool) -> dict[str, Any]:
-    from disclosure.privacy import MASKS, mask_event
+class _Masks:
+    """Each case masked by its own ruleset's ``personal_data`` (one Masker per ruleset)."""
 
-    if show:
-        return case_dict
-    out = {
-        k: (MASKS[k](v) if k in MASKS and isinstance(v, str) else v) for k, v in case_dict.items()
-    }
-    if isinstance(out.get("events"), list):
-        out["events"] = [mask_event(e) if isinstance(e, dict) else e for e in out["events"]]
-    return out
+    def __init__(self, engine: Engine, show: bool) -> None:
+        self.engine, self.show = engine, show
+        self._maskers: dict[str, Masker] = {}
+
+    def masker(self, ruleset: str | None) -> Masker:
+        from disclosure.privacy import Masker
+
+        key = ruleset or self.engine.default_ruleset
+        if key not in self._maskers:
+            self._maskers[key] = Masker(self.engine.ruleset(key).personal_data)
+        return self._maskers[key]
+
+    def case(self, case: Case) -> dict[str, Any]:
+        doc = case.to_dict()
+        return doc if self.show else self.masker(case.ruleset).mask_case(doc)
+
+    def note(self, case: Case, text: str) -> str:
+        return text if self.show else self.masker(case.ruleset).mask_text(text)
 
 
 #: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
@@ -207,12 +222,11 @@ def case_show(
         case = store.get(case_id)
         state = store.engine.fold(case, as_of or dt.date.today())
         rs = store.engine.ruleset(state.ruleset)
-    from disclosure.privacy import mask_text
-
-    info = _mask(case.to_dict(), show_personal_data)
+    masks = _Masks(store.engine, show_personal_data)
+    info = masks.case(case)
 
     def note_of(text: str) -> str:
-        return text if show_personal_data else mask_text(text)
+        return masks.note(case, text)
 
     if as_json:
         doc = state.to_dict()
@@ -425,7 +439,8 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
             f"cannot tell the format from '{output}'; use --format", param_hint="--format"
         )
     with open_store(db) as store:
-        docs = [_mask(c.to_dict(), show_personal_data) for c in store.iter_cases()]
+        masks = _Masks(store.engine, show_personal_data)
+        docs = [masks.case(c) for c in store.iter_cases()]
     masked = not show_personal_data
     if kind == "jsonl":
         text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)

@@ -9,6 +9,7 @@ collected so that one run shows them all.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -18,8 +19,10 @@ from disclosure.rules.fields import value_problem
 from disclosure.rules.model import (
     CLOCK_ACTIONS,
     CLOCK_UNITS,
+    FIELD_MASKS,
     FIELD_TYPES,
     NOBODY,
+    PATTERN_MASKS,
     PAUSE_CONVENTIONS,
     RECEIPT,
     FieldSpec,
@@ -42,6 +45,10 @@ _ACTION_OPTIONS = {
     "extend": {"by_field", "max_times"},
     "replace": {"date_field", "max_times"},
 }
+
+
+#: Longest masking pattern a ruleset may give (patterns run on every shown text).
+MAX_PATTERN = 500
 
 
 class _Checker:
@@ -73,7 +80,46 @@ class _Checker:
         self.check_events()
         self.check_clocks()
         self.check_graph()
+        self.check_personal_data()
         return self.problems
+
+    def check_personal_data(self) -> None:
+        """Masks must be known kinds and patterns valid, bounded regular expressions."""
+        spec = self.rs.personal_data
+        for section, masks in (
+            ("case_fields", spec.case_fields),
+            ("event_fields", spec.event_fields),
+        ):
+            for field, mask in masks.items():
+                if mask not in FIELD_MASKS:
+                    self.add(
+                        ("personal_data", section, field),
+                        f"unknown mask '{mask}'",
+                        did_you_mean(mask, FIELD_MASKS),
+                    )
+        for i, p in enumerate(spec.patterns):
+            path = ("personal_data", "patterns", i)
+            if p.mask not in PATTERN_MASKS:
+                self.add(
+                    (*path, "mask"), f"unknown mask '{p.mask}'", did_you_mean(p.mask, PATTERN_MASKS)
+                )
+            if len(p.regex) > MAX_PATTERN:
+                self.add(
+                    (*path, "regex"), f"pattern '{p.name}' is longer than {MAX_PATTERN} characters"
+                )
+                continue
+            try:
+                compiled = re.compile(p.regex)
+            except re.error as exc:
+                self.add(
+                    (*path, "regex"), f"pattern '{p.name}' is not a valid regular expression: {exc}"
+                )
+                continue
+            if p.mask == "marker" and "marker" not in compiled.groupindex:
+                self.add(
+                    (*path, "regex"),
+                    f"pattern '{p.name}' masks after its marker but has no (?P<marker>...) group",
+                )
 
     def check_parameters(self) -> None:
         for name, p in self.rs.parameters.items():

@@ -180,6 +180,50 @@ class Parameter:
     basis: str = ""
 
 
+#: How a pattern's match is masked: keep its ``marker`` group (an address's
+#: 住址) and nothing after it; keep the ``last_four`` digits; keep the first
+#: three and last two characters (``ends``); keep an e-mail's first two
+#: characters and its domain (``email``).
+PATTERN_MASKS = ("marker", "last_four", "ends", "email")
+#: How a case or event field is masked: keep its ``first_character`` (a
+#: family name); its ``ends``; mask every pattern in it (``patterns``); or,
+#: when no pattern matches, keep only its last four characters
+#: (``patterns_or_last_four``, for contacts that must never show whole).
+FIELD_MASKS = ("first_character", "ends", "patterns", "patterns_or_last_four")
+
+
+@attrs.frozen
+class MaskPattern:
+    """A kind of personal data that free text holds, found by a regular expression."""
+
+    name: str
+    regex: str
+    mask: str
+    description: str = ""
+
+
+def _default_case_fields() -> dict[str, str]:
+    return {
+        "applicant_name": "first_character",
+        "id_number": "ends",
+        "contact": "patterns_or_last_four",
+        "subject": "patterns",
+    }
+
+
+@attrs.frozen
+class PersonalData:
+    """What personal data looks like under a regime, and how it is masked for display.
+
+    Patterns are data because they differ by country (ID numbers, phone
+    numbering plans, the words that introduce an address).
+    """
+
+    case_fields: Mapping[str, str] = attrs.field(factory=_default_case_fields)
+    event_fields: Mapping[str, str] = attrs.field(factory=lambda: {"note": "patterns"})
+    patterns: tuple[MaskPattern, ...] = ()
+
+
 @attrs.frozen
 class Ruleset:
     """A loaded, validated ruleset."""
@@ -194,6 +238,7 @@ class Ruleset:
     outcome_groups: Mapping[str, Label]
     outcomes: Mapping[str, Outcome]
     parameters: Mapping[str, Parameter] = attrs.field(factory=dict)
+    personal_data: PersonalData = attrs.field(factory=PersonalData)
     source: str = attrs.field(default="", eq=False)
     positions: Positions | None = attrs.field(default=None, eq=False, repr=False)
 
