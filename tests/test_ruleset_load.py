@@ -315,3 +315,31 @@ def test_personal_data_masks_and_patterns_are_checked(
     f.write_text(text, encoding="utf-8")
     with pytest.raises(RulesetError, match=re.escape(message)):
         load_ruleset(f)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            "      why: {type: list, required_for: [nope]}\n",
+            "'nope' is neither an outcome nor a group",
+        ),
+        ("      why: {type: str, choices: [a]}\n", "'choices' is only for choice and list fields"),
+    ],
+)
+def test_outcome_conditions_and_list_fields_are_linted(
+    tmp_path: Path, fields: str, message: str
+) -> None:
+    anchor = "      outcome:\n"
+    start = NATIONAL_TEXT.index("  decide:\n")
+    at = NATIONAL_TEXT.index(anchor, start)
+    text = NATIONAL_TEXT[:at] + fields + NATIONAL_TEXT[at:]
+    assert message in "\n".join(_lint(tmp_path, text))
+
+
+def test_outcome_conditions_need_an_outcome_field(tmp_path: Path) -> None:
+    text = _mutate(
+        "correction_period: {type: int,",
+        "note2: {type: str, forbidden_for: [disclosed]}\n      correction_period: {type: int,",
+    )
+    assert any("need an outcome field" in p for p in _lint(tmp_path, text))

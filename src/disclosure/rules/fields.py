@@ -132,6 +132,31 @@ def value_check(
             return value
 
         return one_of
+    if type_ == "list":
+        item_options = frozenset(choices)
+        item_listed = ", ".join(choices)
+
+        def items(value: Any) -> Any:
+            if not isinstance(value, (list, tuple)):
+                raise FieldProblem(f"must be a list, got {kind_of(value)}")
+            seen: set[str] = set()
+            for item in value:
+                if not isinstance(item, str):
+                    raise FieldProblem(f"list items must be text, got {kind_of(item)}")
+                if item_options and item not in item_options:
+                    raise FieldProblem(
+                        f"'{item}' is not one of {item_listed} ({did_you_mean(item, choices)})"
+                    )
+                if item in seen:
+                    raise FieldProblem(f"'{item}' is listed twice")
+                seen.add(item)
+            if minimum is not None and len(value) < minimum:
+                raise FieldProblem(f"must list at least {minimum:g}, got {len(value)}")
+            if maximum is not None and len(value) > maximum:
+                raise FieldProblem(f"must list at most {maximum:g}, got {len(value)}")
+            return tuple(value)
+
+        return items
     if type_ == "outcome" and ruleset is not None:
         codes = ruleset.outcomes
         accepted = frozenset(code for code in codes if ruleset.outcome_matches(code, allowed))
@@ -202,6 +227,8 @@ def value_from_text(type_: str, text: str) -> Any:
         if not _FLOAT.fullmatch(text):
             raise FieldProblem(f"must be a number written in decimal, got '{text}'")
         return float(text)
+    if type_ == "list":  # b5,b6 -> ["b5", "b6"]; an empty text is an empty list
+        return [item.strip() for item in text.split(",")] if text.strip() else []
     if type_ == "bool":
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
@@ -225,7 +252,7 @@ class EventFields:
     receipt: a period cannot start before the application exists.
     """
 
-    __slots__ = ("_known", "_specs", "defaults", "event", "fields")
+    __slots__ = ("_conditions", "_known", "_outcome_field", "_specs", "defaults", "event", "fields")
 
     def __init__(
         self,
@@ -253,6 +280,38 @@ class EventFields:
                 )
             )
         self._specs = tuple(specs)
+        self._outcome_field = next(
+            (name for name, spec in fields.items() if spec.type == "outcome"), ""
+        )
+        conditions = []
+        for name, spec in fields.items():
+            if spec.required_for or spec.forbidden_for:
+                required = frozenset(
+                    c
+                    for c in ruleset.outcomes
+                    if spec.required_for and ruleset.outcome_matches(c, spec.required_for)
+                )
+                forbidden = frozenset(
+                    c
+                    for c in ruleset.outcomes
+                    if spec.forbidden_for and ruleset.outcome_matches(c, spec.forbidden_for)
+                )
+                conditions.append((name, required, forbidden))
+        self._conditions = tuple(conditions)
+
+    def _check_conditions(self, out: Mapping[str, Any]) -> None:
+        """Fields that one outcome needs and another forbids (an empty list counts as absent)."""
+        outcome = out.get(self._outcome_field)
+        for name, required, forbidden in self._conditions:
+            given = out.get(name) not in (None, (), [], "")
+            if outcome in required and not given:
+                raise FieldProblem(
+                    f"event '{self.event}' with outcome '{outcome}' needs field '{name}'"
+                )
+            if outcome in forbidden and given:
+                raise FieldProblem(
+                    f"event '{self.event}' with outcome '{outcome}' must not give field '{name}'"
+                )
 
     def __call__(self, data: Mapping[str, Any], received: dt.date) -> dict[str, Any]:
         known = self._known
@@ -279,6 +338,8 @@ class EventFields:
                 )
             elif default is not None:
                 out[name] = default
+        if self._conditions:
+            self._check_conditions(out)
         return out
 
     def _unknown(self, key: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from disclosure.documents.source import Positions
@@ -81,6 +82,10 @@ class _Checker:
         self.check_clocks()
         self.check_graph()
         self.check_personal_data()
+        if self.rs.ruleset.primary_clock:
+            self.ref(
+                ("ruleset", "primary_clock"), self.rs.ruleset.primary_clock, self.rs.clocks, "clock"
+            )
         return self.problems
 
     def check_personal_data(self) -> None:
@@ -174,6 +179,24 @@ class _Checker:
                 ("outcomes", code, "group"), outcome.group, self.rs.outcome_groups, "outcome group"
             )
 
+    def check_outcome_conditions(
+        self, path: tuple[str | int, ...], spec: FieldSpec, fields: Mapping[str, FieldSpec]
+    ) -> None:
+        """``required_for``/``forbidden_for`` name outcomes of a field the event has."""
+        if not (spec.required_for or spec.forbidden_for):
+            return
+        if not any(f.type == "outcome" for f in fields.values()):
+            self.add(path, "required_for/forbidden_for need an outcome field in the same event")
+        known = [*self.rs.outcomes, *self.rs.outcome_groups]
+        for key in ("required_for", "forbidden_for"):
+            for i, item in enumerate(getattr(spec, key)):
+                if item not in self.rs.outcomes and item not in self.rs.outcome_groups:
+                    self.add(
+                        (*path, key, i),
+                        f"'{item}' is neither an outcome nor a group",
+                        did_you_mean(item, known),
+                    )
+
     def check_field(self, path: tuple[str | int, ...], spec: FieldSpec) -> None:
         if spec.type not in FIELD_TYPES:
             self.add(
@@ -184,6 +207,8 @@ class _Checker:
             return
         if spec.type == "choice" and not spec.choices:
             self.add(path, "a choice field needs 'choices'")
+        if spec.choices and spec.type not in ("choice", "list"):
+            self.add((*path, "choices"), "'choices' is only for choice and list fields")
         if spec.type == "outcome":
             for i, item in enumerate(spec.allowed):
                 if item not in self.rs.outcomes and item not in self.rs.outcome_groups:
@@ -220,8 +245,12 @@ class _Checker:
                 "a required field cannot have a default",
                 "drop 'required' or the default",
             )
-        if (spec.min is not None or spec.max is not None) and spec.type not in ("int", "number"):
-            self.add(path, "'min'/'max' only apply to int and number fields")
+        if (spec.min is not None or spec.max is not None) and spec.type not in (
+            "int",
+            "number",
+            "list",
+        ):
+            self.add(path, "'min'/'max' only apply to int, number and list fields")
 
     def check_events(self) -> None:
         if RECEIPT in self.rs.events:
@@ -249,6 +278,7 @@ class _Checker:
             outcome_fields = [f for f, s in ev.fields.items() if s.type == "outcome"]
             for fname, spec in ev.fields.items():
                 self.check_field((*path, "fields", fname), spec)
+                self.check_outcome_conditions((*path, "fields", fname), spec, ev.fields)
                 if fname in ("type", "on", "note", "by"):
                     self.add(
                         (*path, "fields", fname),

@@ -284,7 +284,7 @@ R = [
     (
         "      delivered: {type: date, description: day the third party received the letter}",
         "      delivered: {type: date, min: 1, description: day the third party received the letter}",
-        "'min'/'max' only apply to int and number fields",
+        "'min'/'max' only apply to int, number and list fields",
     ),
     (
         "      consents: {type: bool}",
