@@ -7,6 +7,7 @@ Every expected date below is counted by hand from rulesets/calendars/us-federal.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,7 @@ def test_an_alternative_time_frame_replaces_the_due_date(foia: Machine) -> None:
 
 
 def test_a_full_denial_opens_an_appeal_window_that_outlives_the_case(foia: Machine) -> None:
-    denied = case(("decide", "2024-07-10", {"outcome": "full_denial", "exemption": "b5"}))
+    denied = case(("decide", "2024-07-10", {"outcome": "full_denial", "exemptions": ["b5"]}))
     state = foia.fold(denied, D("2024-08-01"))
     assert state.closed and state.state == "determined" and state.outcome == "full_denial"
     assert state.deadlines["response"].status == "met"
@@ -179,7 +180,7 @@ def test_a_full_denial_opens_an_appeal_window_that_outlives_the_case(foia: Machi
     assert window.due == D("2024-10-08")
 
     appealed = case(
-        ("decide", "2024-07-10", {"outcome": "full_denial", "exemption": "b5"}),
+        ("decide", "2024-07-10", {"outcome": "full_denial", "exemptions": ["b5"]}),
         ("appeal", "2024-10-01", {"received": "2024-10-28"}),
     )
     state = foia.fold(appealed, D("2024-11-01"))
@@ -210,11 +211,22 @@ def test_an_unused_appeal_window_lapses_and_then_no_appeal_is_possible(foia: Mac
 
 
 def test_a_longer_appeal_period_may_be_given_but_not_a_shorter_one(foia: Machine) -> None:
-    longer = case(("decide", "2024-07-10", {"outcome": "partial_grant", "appeal_days": 120}))
+    longer = case(
+        (
+            "decide",
+            "2024-07-10",
+            {"outcome": "partial_grant", "exemptions": ["b4"], "appeal_days": 120},
+        )
+    )
     assert foia.fold(longer, D("2024-07-11")).deadlines["appeal_window"].due == D("2024-11-07")
     with pytest.raises(EventRejected, match="appeal_days"):
         foia.apply(
-            case(), Event("decide", D("2024-07-10"), {"outcome": "full_denial", "appeal_days": 60})
+            case(),
+            Event(
+                "decide",
+                D("2024-07-10"),
+                {"outcome": "full_denial", "exemptions": ["b4"], "appeal_days": 60},
+            ),
         )
 
 
@@ -261,7 +273,14 @@ def _closing_events(rs: Any) -> dict[str, tuple[str, dict[str, Any]]]:
             if spec.type == "outcome":
                 for code in rs.outcomes:
                     if rs.outcome_matches(code, spec.allowed):
-                        found.setdefault(code, (name, {fname: code}))
+                        data = {fname: code}
+                        if any(
+                            rs.outcome_matches(code, f.required_for)
+                            for f in ev.fields.values()
+                            if f.required_for
+                        ):
+                            data["exemptions"] = ["b5"]
+                        found.setdefault(code, (name, data))
     return found
 
 
@@ -328,3 +347,65 @@ def test_a_regional_calendar_plugin_leaves_other_regimes_on_their_own_calendar()
     engine = Engine(plugins=Plugins([("regional", Regional())]))
     assert engine.machine("cn-ogi-2019").default_calendar == "cn-guangxi"
     assert engine.machine("us-foia").default_calendar == "us-federal"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"outcome": "full_denial"}, "with outcome 'full_denial' needs field 'exemptions'"),
+        ({"outcome": "partial_grant", "exemptions": []}, "needs field 'exemptions'"),
+        (
+            {"outcome": "other.no_records", "exemptions": ["b6"]},
+            "with outcome 'other.no_records' must not give field 'exemptions'",
+        ),
+        ({"outcome": "full_denial", "exemptions": "b5"}, "must be a list, got text"),
+        ({"outcome": "full_denial", "exemptions": ["b5", "b5"]}, "'b5' is listed twice"),
+        ({"outcome": "full_denial", "exemptions": ["b10"]}, "'b10' is not one of b1, b2"),
+        ({"outcome": "full_denial", "exemptions": [5]}, "list items must be text"),
+    ],
+)
+def test_exemptions_are_a_list_the_outcome_governs(
+    foia: Machine, data: dict[str, object], message: str
+) -> None:
+    with pytest.raises(EventRejected, match=re.escape(message)):
+        foia.fold(case(("decide", "2024-07-10", data)))
+
+
+def test_every_exemption_of_a_partial_grant_is_kept(foia: Machine) -> None:
+    state = foia.fold(
+        case(("decide", "2024-07-10", {"outcome": "partial_grant", "exemptions": ["b5", "b6"]}))
+    )
+    assert state.outcome == "partial_grant"
+    no_records = foia.fold(case(("decide", "2024-07-10", {"outcome": "other.no_records"})))
+    assert no_records.outcome == "other.no_records"
+
+
+def test_a_list_field_is_typed_from_the_command_line() -> None:
+    from disclosure.rules.fields import FieldProblem, value_check, value_from_text
+
+    assert value_from_text("list", "b5, b6") == ["b5", "b6"]
+    assert value_from_text("list", "") == []
+    check = value_check("list", choices=("b5", "b6"), maximum=1)
+    assert check(["b5"]) == ("b5",)
+    with pytest.raises(FieldProblem, match="at most 1"):
+        check(["b5", "b6"])
+
+
+def test_the_primary_clock_is_the_rulesets_not_a_name_in_code(
+    foia: Machine, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from disclosure.cli import cli
+
+    assert foia.ruleset.primary_clock == "response"
+    assert load_ruleset("cn-ogi-2019").primary_clock == "reply"
+    f = tmp_path / "foia.yaml"
+    f.write_text(
+        "id: FOIA-9\nruleset: us-foia\napplicant: news_media\nchannel: email\n"
+        "received: 2024-07-01\nevents: []\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["case", "explain", str(f), "--as-of", "2024-07-02", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"clock": "response"' in result.output

@@ -132,7 +132,9 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
 
 @case_group.command("explain")
 @click.argument("files", nargs=-1, required=True, metavar="FILE_OR_CASE_ID...")
-@click.option("--clock", default="reply", show_default=True, help="Clock to explain.")
+@click.option(
+    "--clock", default=None, help="Clock to explain (default: the ruleset's primary clock)."
+)
 @click.option("--case", "case_id", default=None, help="Case id (needed if the file has several).")
 @_as_of_opt
 @calendar_files_option
@@ -140,7 +142,7 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
 @db_option
 def case_explain(
     files: tuple[str, ...],
-    clock: str,
+    clock: str | None,
     case_id: str | None,
     as_of: dt.date | None,
     calendar_files: tuple[str, ...],
@@ -174,8 +176,9 @@ def case_explain(
     else:
         chosen = cases
     state = engine.fold(chosen[0], as_of or dt.date.today())
+    rs = engine.ruleset(state.ruleset)
+    clock = clock or rs.primary_clock
     if clock not in state.deadlines:
-        rs = engine.ruleset(state.ruleset)
         if clock in rs.clocks:
             raise NotFoundError(
                 f"case {state.case_id}: clock '{clock}' was never started "

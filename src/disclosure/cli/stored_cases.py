@@ -132,10 +132,11 @@ def case_open(
                 contact=contact,
             )
         )
-    due = state.deadlines.get("reply")
+    primary = store.engine.ruleset(state.ruleset).primary_clock
+    due = state.deadlines.get(primary)
     echo(
         f"opened case {case_id}: {state.state}"
-        + (f", reply due {due.due}" if due is not None and due.due else "")
+        + (f", {primary} due {due.due}" if due is not None and due.due else "")
     )
 
 

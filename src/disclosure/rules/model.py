@@ -16,7 +16,7 @@ import attrs
 from disclosure.documents.source import Positions
 
 #: Field types an event may declare.
-FIELD_TYPES = ("int", "number", "date", "bool", "str", "choice", "outcome")
+FIELD_TYPES = ("int", "number", "date", "bool", "str", "choice", "outcome", "list")
 #: Units a clock's limit may be counted in.
 CLOCK_UNITS = ("working_days", "natural_days")
 #: Party name meaning "nobody needs to act".
@@ -49,6 +49,10 @@ class Meta:
     effective_to: dt.date | None = None
     default_calendar: str = "cn"
     jurisdiction: str = ""
+    #: The clock a clerk means by "the deadline" (shown by ``case open``,
+    #: explained by ``case explain`` unless ``--clock`` says otherwise);
+    #: empty means the first clock declared.
+    primary_clock: str = ""
     description: str = ""
 
 
@@ -81,6 +85,10 @@ class FieldSpec:
     allowed: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
+    #: Outcome codes or groups for which the field must be given / must not be
+    #: (checked against the event's own outcome field).
+    required_for: tuple[str, ...] = ()
+    forbidden_for: tuple[str, ...] = ()
     description: str = ""
 
 
@@ -245,6 +253,11 @@ class Ruleset:
     @property
     def id(self) -> str:
         return self.ruleset.id
+
+    @property
+    def primary_clock(self) -> str:
+        """``ruleset.primary_clock``, or the first clock the ruleset declares."""
+        return self.ruleset.primary_clock or next(iter(self.clocks), "")
 
     @property
     def initial_state(self) -> str:
