@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,23 @@ def test_resources_add_a_ruleset_and_a_calendar() -> None:
     engine = engine_with(("toy", plugin))
     case = Case("R-1", "press", "email", D("2024-01-05"), ruleset="toy-foi")
     assert engine.fold(case).deadlines["answer"].due == D("2024-02-02")
+
+
+def test_resources_may_name_a_single_ruleset_file_and_template_file(tmp_path: Path) -> None:
+    plugin = Obj(
+        disclosure_resources=lambda: Resources(
+            rulesets=[DATA / "rulesets" / "toy-foi.yaml"],
+            calendars=[DATA / "calendars-weekdays.yaml"],
+        )
+    )
+    engine = engine_with(("toy", plugin))
+    case = Case("R-1", "press", "email", D("2024-01-05"), ruleset="toy-foi")
+    assert engine.fold(case).deadlines["answer"].due == D("2024-02-02")
+    from disclosure.reports.template import builtin_templates
+
+    one = tmp_path / "my-annual.yaml"
+    one.write_bytes((ROOT / "rulesets" / "reports" / "cn-annual-2021.yaml").read_bytes())
+    assert builtin_templates([one])["my-annual"] == one
 
 
 def test_resources_duplicate_calendar_names_both_sources(tmp_path: Path) -> None:
@@ -678,3 +696,37 @@ def test_cli_report_rejects_an_unknown_format_before_building(
         "yml",
     )
     assert (code, err) == (1, "error: no report renderer 'yml' (did you mean 'yaml'?)\n")
+
+
+def test_a_new_regime_runs_from_files_alone_through_the_cli(tmp_path: Path) -> None:
+    """Writing a new regime: a ruleset file, a calendar file, a case file; no Python."""
+    from click.testing import CliRunner
+
+    from disclosure.cli import cli
+
+    regime = tmp_path / "my-regime.yaml"
+    regime.write_bytes((DATA / "rulesets" / "toy-foi.yaml").read_bytes())
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "id: R-1\napplicant: press\nchannel: email\nreceived: 2024-01-05\nevents: []\n",
+        encoding="utf-8",
+    )
+    common = [
+        "--ruleset",
+        str(regime),
+        "--calendar-file",
+        str(DATA / "calendars-weekdays.yaml"),
+        "--as-of",
+        "2024-01-08",
+        "--json",
+    ]
+    runner = CliRunner()
+    replay = runner.invoke(cli, ["--no-plugins", "case", "replay", str(cases), *common])
+    assert replay.exit_code == 0, replay.output
+    doc = json.loads(replay.stdout)
+    assert doc["ruleset"] == "toy-foi" and doc["deadlines"]["answer"]["due"] == "2024-02-02"
+    explain = runner.invoke(cli, ["--no-plugins", "case", "explain", str(cases), *common])
+    assert explain.exit_code == 0, explain.output
+    assert json.loads(explain.stdout)["clock"] == "answer"  # the first clock: no primary named
+    missing = runner.invoke(cli, ["case", "replay", str(cases), "--ruleset", "./nope.yaml"])
+    assert missing.exit_code == 1 and "no such ruleset file" in missing.stderr

@@ -162,16 +162,16 @@ class Engine:
 
     # -- report templates and renderers ------------------------------------------
     def template(self, name: str | None = None, *, year: int | None = None) -> ReportTemplate:
-        """A report template checked against the default ruleset and plugin outcomes."""
+        """A report template checked against the ruleset it names and plugin outcomes."""
         from disclosure.reports.template import load_template, template_for_year
 
         if name is None:
             if year is None:
                 raise DisclosureError("give a template name or a year")
             name = template_for_year(year, self.template_dirs)
-        rs = self.ruleset()
-        mapping: dict[str, str] = {}
         probe = load_template(name, None, self.template_dirs)
+        rs = self.ruleset(probe.template.ruleset)
+        mapping: dict[str, str] = {}
         for plugin, code in self.plugins.outcome_codes(rs.id):
             row = code.row_for(probe.id)
             if row is None:

@@ -435,10 +435,10 @@ class CalendarRegistry:
 
 
 def _calendar_paths(dirs_or_files: Iterable[Path]) -> list[Path]:
+    from disclosure.documents.builtin import document_files
+
+    # a named file that is missing or of another kind is still read, so its error is reported
     paths: list[Path] = []
     for p in dirs_or_files:
-        if p.is_dir():
-            paths.extend(sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml", ".json")))
-        else:
-            paths.append(p)
+        paths.extend(document_files([p]) if p.is_dir() else [p])
     return paths

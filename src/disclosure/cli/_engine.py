@@ -21,17 +21,42 @@ calendar_files_option = click.option(
 )
 
 
+#: ``--ruleset``: the ruleset for cases that name none; here, and only here, a
+#: file path is accepted (the person at the keyboard chose the file; a case
+#: file may name only installed rulesets).
+ruleset_option = click.option(
+    "--ruleset",
+    "ruleset",
+    default=None,
+    metavar="NAME_OR_FILE",
+    help="Ruleset for cases that name none: an installed name or a ruleset file.",
+)
+
+
 def no_plugins_requested() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
     return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("no_plugins"))
 
 
-def make_engine(calendar_files: Iterable[str] = ()) -> Engine:
-    from disclosure.engine import Engine
-    from disclosure.plugins.manager import Plugins
+def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) -> Engine:
+    from pathlib import Path
 
+    from disclosure.engine import DEFAULT_RULESET, Engine
+    from disclosure.errors import NotFoundError
+    from disclosure.plugins.manager import Plugins
+    from disclosure.rules.load import is_ruleset_path
+
+    extra: tuple[Path, ...] = ()
+    default = ruleset or DEFAULT_RULESET
+    if ruleset is not None and is_ruleset_path(ruleset):
+        path = Path(ruleset)
+        if not path.is_file():
+            raise NotFoundError(f"--ruleset {ruleset}: no such ruleset file")
+        extra, default = (path,), path.stem
     return Engine(
         plugins=Plugins.load(no_plugins=no_plugins_requested()),
         calendar_files=tuple(calendar_files),
+        ruleset_dirs=extra,
+        default_ruleset=default,
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from disclosure.cli._db import db_option, open_store
-from disclosure.cli._engine import calendar_files_option
+from disclosure.cli._engine import calendar_files_option, ruleset_option
 from disclosure.cli._out import DATE, console, esc, print_json, print_lapses
 
 if TYPE_CHECKING:
@@ -23,10 +23,10 @@ def case_group() -> None:
     """Work with cases (event logs)."""
 
 
-def _engine(calendar_files: tuple[str, ...] = ()) -> Engine:
+def _engine(calendar_files: tuple[str, ...] = (), ruleset: str | None = None) -> Engine:
     from disclosure.cli._engine import make_engine
 
-    return make_engine(calendar_files)
+    return make_engine(calendar_files, ruleset)
 
 
 def _load(files: tuple[str, ...]) -> list[Case]:
@@ -50,6 +50,7 @@ _as_of_opt = click.option(
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_as_of_opt
 @calendar_files_option
+@ruleset_option
 @click.option(
     "--json",
     "as_json",
@@ -57,10 +58,14 @@ _as_of_opt = click.option(
     help="Print one JSON document: an object for one case, an array for several.",
 )
 def case_replay(
-    files: tuple[str, ...], as_of: dt.date | None, calendar_files: tuple[str, ...], as_json: bool
+    files: tuple[str, ...],
+    as_of: dt.date | None,
+    calendar_files: tuple[str, ...],
+    ruleset: str | None,
+    as_json: bool,
 ) -> None:
     """Fold each case in FILES and show its state, deadlines and findings."""
-    engine = _engine(calendar_files)
+    engine = _engine(calendar_files, ruleset)
     when = as_of or dt.date.today()
     states = [engine.fold(case, when) for case in _load(files)]
     if as_json:
@@ -138,6 +143,7 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
 @click.option("--case", "case_id", default=None, help="Case id (needed if the file has several).")
 @_as_of_opt
 @calendar_files_option
+@ruleset_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @db_option
 def case_explain(
@@ -146,6 +152,7 @@ def case_explain(
     case_id: str | None,
     as_of: dt.date | None,
     calendar_files: tuple[str, ...],
+    ruleset: str | None,
     as_json: bool,
     db: str,
 ) -> None:
@@ -155,7 +162,7 @@ def case_explain(
     """
     from disclosure.errors import NotFoundError, did_you_mean
 
-    engine = _engine(calendar_files)
+    engine = _engine(calendar_files, ruleset)
     if len(files) == 1 and not Path(files[0]).exists() and Path(db).exists():
         with open_store(db, calendar_files) as store:
             cases = [store.get(files[0])]
@@ -245,12 +252,17 @@ def case_explain(
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_as_of_opt
 @calendar_files_option
+@ruleset_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def case_advance(
-    files: tuple[str, ...], as_of: dt.date | None, calendar_files: tuple[str, ...], as_json: bool
+    files: tuple[str, ...],
+    as_of: dt.date | None,
+    calendar_files: tuple[str, ...],
+    ruleset: str | None,
+    as_json: bool,
 ) -> None:
     """List the events that time alone has produced (lapsed windows)."""
-    engine = _engine(calendar_files)
+    engine = _engine(calendar_files, ruleset)
     today = as_of or dt.date.today()
     found = []
     for case in _load(files):

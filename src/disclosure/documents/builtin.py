@@ -7,6 +7,7 @@ ruleset authors look for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -17,3 +18,25 @@ def builtin_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return package.parent.parent / "rulesets"
+
+
+#: Suffixes of the documents rulesets, templates and calendars are written in.
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def document_files(
+    dirs_or_files: Iterable[Path], suffixes: tuple[str, ...] = DOCUMENT_SUFFIXES
+) -> list[Path]:
+    """Every document a list of places names: a directory's top-level files, or a file itself.
+
+    Plugins and options may point at a single file as well as a directory
+    (``Resources(rulesets=[Path("my-regime.yaml")])``); a missing path gives
+    nothing here and is reported by whoever loads by name.
+    """
+    found: list[Path] = []
+    for place in dirs_or_files:
+        if place.is_dir():
+            found.extend(sorted(p for p in place.iterdir() if p.suffix in suffixes and p.is_file()))
+        elif place.suffix in suffixes and place.is_file():
+            found.append(place)
+    return found

@@ -222,11 +222,11 @@ def templates_dir() -> Path:
 
 
 def builtin_templates(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
+    from disclosure.documents.builtin import document_files
+
     found: dict[str, Path] = {}
-    for directory in (templates_dir(), *extra_dirs):
-        if directory.is_dir():
-            for path in sorted(directory.glob("*.yaml")):
-                found.setdefault(path.stem, path)
+    for path in document_files((templates_dir(), *extra_dirs), (".yaml",)):
+        found.setdefault(path.stem, path)
     return found
 
 

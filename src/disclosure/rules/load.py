@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 import cattrs
 
-from disclosure.documents.builtin import builtin_dir
+from disclosure.documents.builtin import builtin_dir, document_files
 from disclosure.documents.structure import load_checked, make_converter, rename_hook
 from disclosure.errors import NotFoundError, Problem, RulesetError, did_you_mean
 from disclosure.rules.lint import check_ruleset
@@ -40,14 +40,10 @@ def _converter() -> cattrs.Converter:
 
 
 def builtin_rulesets(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
-    """Map ruleset name (file stem) to path, for the top level of each directory."""
+    """Ruleset name (file stem) to path: built-in ones, then each extra file or directory."""
     found: dict[str, Path] = {}
-    for directory in (builtin_dir(), *extra_dirs):
-        if not directory.is_dir():
-            continue
-        for path in sorted(directory.iterdir()):
-            if path.suffix in _SUFFIXES and path.is_file():
-                found.setdefault(path.stem, path)
+    for path in document_files((builtin_dir(), *extra_dirs), _SUFFIXES):
+        found.setdefault(path.stem, path)
     return found
 
 
