@@ -111,6 +111,8 @@ class Case:
     applicant_name: str = ""
     id_number: str = ""
     contact: str = ""
+    #: Fields the case's ruleset declares in ``case_fields`` (checked when folded).
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
     where: str = attrs.field(default="", eq=False, repr=False)
 
     def with_event(self, event: Event) -> Case:
@@ -128,6 +130,8 @@ class Case:
         for key in ("subject", *PERSONAL_FIELDS):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.fields:
+            out["fields"] = dict(self.fields)
         out["events"] = [e.to_dict() for e in self.events]
         return out
 
@@ -142,6 +146,7 @@ _CASE_KEYS = (
     "events",
     "subject",
     *PERSONAL_FIELDS,
+    "fields",
 )
 _REQUIRED = ("id", "applicant", "channel", "received")
 
@@ -215,6 +220,14 @@ def case_from_data(
                 )
             else:
                 values[key] = text
+    if data.get("fields") is not None:
+        fields = data["fields"]
+        if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
+            problems.append(
+                pos.problem((*path, "fields"), f"'fields' must be a mapping, got {kind_of(fields)}")
+            )
+        else:
+            values["fields"] = fields
     if "received" in data:
         try:
             values["received"] = parse_date(data["received"])

@@ -528,6 +528,26 @@ class Deadline:
         return self._run._date(self._run.started_on)
 
     @property
+    def elapsed(self) -> int | None:
+        """Days counted from the start to completion (or the as-of day), paused days excluded.
+
+        In the clock's own unit; what processing-time statistics count (the
+        DOJ annual report's "days to process" leaves tolled days out). None
+        for a clock that never started.
+        """
+        run = self._run
+        if run.started_on is None:
+            return None
+        end = run.completed_on
+        if end is None:
+            end = run.cal.day_number(self._as_of)
+        counted = run.used
+        anchor = run.anchor
+        if anchor is not None and end > anchor:
+            counted += run.kind.count(anchor, end)
+        return counted
+
+    @property
     def completed_on(self) -> dt.date | None:
         return self._run._date(self._run.completed_on)
 

@@ -186,6 +186,8 @@ class Machine:
             name: EventFields(name, ev.fields, rs, self.parameters)
             for name, ev in rs.events.items()
         }
+        self.case_fields = EventFields("fields", rs.case_fields, rs, self.parameters, "the case")
+        self._case_fields_required = any(sp.required for sp in rs.case_fields.values())
         self.transitions: dict[tuple[str, str], Transition] = {}
         allowed: dict[str, list[str]] = {s: [] for s in rs.states}
         for name, ev in rs.events.items():
@@ -470,6 +472,12 @@ class Machine:
             or case.channel not in self._channels
         ):
             self._refuse_case(case)
+        if case.fields or self._case_fields_required:
+            try:
+                self.case_fields(case.fields, case.received)
+            except FieldProblem as bad_field:
+                prefix = f"{case.where}: " if case.where else ""
+                raise DisclosureError(f"{prefix}case {case.id}: {bad_field}") from None
         try:
             cal = self.calendar_for(case)
         except NotFoundError as missing:

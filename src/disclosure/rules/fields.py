@@ -252,7 +252,17 @@ class EventFields:
     receipt: a period cannot start before the application exists.
     """
 
-    __slots__ = ("_conditions", "_known", "_outcome_field", "_specs", "defaults", "event", "fields")
+    __slots__ = (
+        "_conditions",
+        "_known",
+        "_outcome_field",
+        "_specs",
+        "defaults",
+        "event",
+        "fields",
+        "of",
+        "owner",
+    )
 
     def __init__(
         self,
@@ -260,8 +270,12 @@ class EventFields:
         fields: Mapping[str, FieldSpec],
         ruleset: Ruleset,
         parameters: Mapping[str, Any],
+        owner: str = "",
     ) -> None:
         self.event = event
+        #: How messages name what the fields belong to ("event 'decide'", "the case").
+        self.owner = owner or f"event '{event}'"
+        self.of = owner or f"'{event}'"
         self.fields = fields
         self._known = frozenset(fields)
         self.defaults: dict[str, Any] = {}
@@ -305,12 +319,10 @@ class EventFields:
         for name, required, forbidden in self._conditions:
             given = out.get(name) not in (None, (), [], "")
             if outcome in required and not given:
-                raise FieldProblem(
-                    f"event '{self.event}' with outcome '{outcome}' needs field '{name}'"
-                )
+                raise FieldProblem(f"{self.owner} with outcome '{outcome}' needs field '{name}'")
             if outcome in forbidden and given:
                 raise FieldProblem(
-                    f"event '{self.event}' with outcome '{outcome}' must not give field '{name}'"
+                    f"{self.owner} with outcome '{outcome}' must not give field '{name}'"
                 )
 
     def __call__(self, data: Mapping[str, Any], received: dt.date) -> dict[str, Any]:
@@ -324,16 +336,16 @@ class EventFields:
                 try:
                     value = check(value)
                 except FieldProblem as exc:
-                    raise FieldProblem(f"field '{name}' of '{self.event}': {exc}") from None
+                    raise FieldProblem(f"field '{name}' of {self.of}: {exc}") from None
                 if is_date and value < received:
                     raise FieldProblem(
-                        f"field '{name}' of '{self.event}': {value} is before receipt ({received})"
+                        f"field '{name}' of {self.of}: {value} is before receipt ({received})"
                     )
                 out[name] = value
             elif required:
                 description = self.fields[name].description
                 raise FieldProblem(
-                    f"event '{self.event}' needs field '{name}'"
+                    f"{self.owner} needs field '{name}'"
                     + (f" ({description})" if description else "")
                 )
             elif default is not None:
@@ -348,7 +360,7 @@ class EventFields:
             if key in EVENT_COMMON_KEYS
             else did_you_mean(key, self.fields) or "it takes no data fields"
         )
-        raise FieldProblem(f"event '{self.event}' has no field '{key}' ({hint})")
+        raise FieldProblem(f"{self.owner} has no field '{key}' ({hint})")
 
 
 __all__ = [

@@ -82,6 +82,13 @@ class _Checker:
         self.check_clocks()
         self.check_graph()
         self.check_personal_data()
+        for name, spec in self.rs.case_fields.items():
+            self.check_field(("case_fields", name), spec)
+            if spec.type in ("outcome", "date") or spec.required_for or spec.forbidden_for:
+                self.add(
+                    ("case_fields", name, "type"),
+                    f"a case field cannot be of type '{spec.type}' or depend on an outcome",
+                )
         if self.rs.ruleset.primary_clock:
             self.ref(
                 ("ruleset", "primary_clock"), self.rs.ruleset.primary_clock, self.rs.clocks, "clock"

@@ -246,6 +246,9 @@ class Ruleset:
     outcome_groups: Mapping[str, Label]
     outcomes: Mapping[str, Outcome]
     parameters: Mapping[str, Parameter] = attrs.field(factory=dict)
+    #: Fields a case carries beyond the fixed ones (the FOIA ``component``);
+    #: reports may count by them.
+    case_fields: Mapping[str, FieldSpec] = attrs.field(factory=dict)
     personal_data: PersonalData = attrs.field(factory=PersonalData)
     source: str = attrs.field(default="", eq=False)
     positions: Positions | None = attrs.field(default=None, eq=False, repr=False)
