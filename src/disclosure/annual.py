@@ -18,6 +18,7 @@ from disclosure.lifecycle.case import Case, load_cases
 from disclosure.reports.build import build_report
 from disclosure.reports.inputs import load_agency_data, read_narrative
 from disclosure.reports.model import Report
+from disclosure.reports.statistics.model import StatisticsReport
 
 
 class AnnualReportJob:
@@ -81,7 +82,46 @@ class AnnualReportJob:
             previous=last,
         )
 
-    def render(self, report: Report, fmt: str) -> str | bytes:
+    def build_statistics(
+        self,
+        year: int,
+        *,
+        case_files: Iterable[str] = (),
+        db: str | None = None,
+        template: str | None = None,
+        ruleset: str | None = None,
+        agency: str = "",
+    ) -> StatisticsReport:
+        """A statistics report (such as the DOJ Annual FOIA Report) for reporting year ``year``.
+
+        The template is ``template`` or the one installed for ``ruleset`` (by
+        default the engine's) that covers the year; it names its own ruleset.
+        Every case is folded, so a bad log is refused with its error.
+        """
+        from disclosure.reports.statistics import (
+            build_statistics,
+            load_statistics_template,
+            statistics_template_for,
+        )
+
+        wanted = ruleset or self.engine.default_ruleset
+        name = template or statistics_template_for(wanted, year)
+        if name is None:
+            raise NotFoundError(
+                f"no statistics report template for ruleset '{wanted}' covers {year}"
+            )
+        probe = load_statistics_template(name)
+        machine = self.engine.machine(probe.template.ruleset)
+        tpl = load_statistics_template(name, machine.ruleset)
+        if not tpl.covers(year):
+            meta = tpl.template
+            raise DisclosureError(
+                f"template {tpl.id} is for the years {meta.first_year or ''}-"
+                f"{meta.last_year or ''}, not {year}"
+            )
+        return build_statistics(self.cases(case_files, db), year, tpl, machine, agency=agency)
+
+    def render(self, report: Report | StatisticsReport, fmt: str) -> str | bytes:
         from disclosure.reports.render import render
 
         table = {name: spec.render for name, spec in self.engine.renderers().items()}

@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING
 
 import click
 
+from disclosure.cli._engine import ruleset_option
 from disclosure.cli._out import echo, print_json
 
 if TYPE_CHECKING:
     from disclosure.reports.checker import CheckedReport
+    from disclosure.reports.model import Report
+    from disclosure.reports.statistics.model import StatisticsReport
 
 
 @click.group("report")
 def report_group() -> None:
-    """Annual reports (政府信息公开工作年度报告)."""
+    """Annual reports: build them from cases, check published ones."""
 
 
 @report_group.command("annual")
@@ -80,6 +83,12 @@ def report_group() -> None:
     type=click.Path(),
     help="Extra calendar file or directory (repeatable).",
 )
+@ruleset_option
+@click.option(
+    "--agency",
+    default="",
+    help="Agency name for a statistics report (the national report reads it from --agency-data).",
+)
 def report_annual(
     year: int,
     case_files: tuple[str, ...],
@@ -92,9 +101,14 @@ def report_annual(
     output: str | None,
     explain: tuple[str, str] | None,
     calendar_files: tuple[str, ...],
+    ruleset: str | None,
+    agency: str,
 ) -> None:
     """Build the annual report for --year from the cases and print or write it.
 
+    The template is --template, or the one for the year of the ruleset's
+    regime (--ruleset): the national annual report, or a statistics report
+    such as the US DOJ Annual FOIA Report (--year is then the fiscal year).
     Exits 1 when a blocking reconciliation check fails.
     """
     from disclosure.annual import AnnualReportJob
@@ -104,22 +118,49 @@ def report_annual(
         raise click.UsageError("give --cases FILE (repeatable) or --db FILE")
     from disclosure.cli._engine import make_engine
 
-    engine = make_engine(calendar_files)
+    engine = make_engine(calendar_files, ruleset)
     if explain is None:  # a misspelled format fails before the report is built
         from disclosure.reports.render import check_format
 
         check_format(fmt, engine.renderers())
     job = AnnualReportJob(engine)
-    report = job.build(
-        year,
-        case_files=case_files,
-        db=db if not case_files else None,
-        template=template,
-        agency_data=agency_data,
-        narrative=narrative,
-        previous=previous,
-    )
+    report: Report | StatisticsReport
+    if _wants_statistics(template, ruleset, engine.default_ruleset, year):
+        given = [
+            name
+            for name, value in (
+                ("--agency-data", agency_data),
+                ("--narrative", narrative),
+                ("--previous", previous),
+                ("--explain", explain),
+            )
+            if value
+        ]
+        if given:
+            raise click.UsageError(
+                f"{', '.join(given)}: only for the national annual report, not a statistics report"
+            )
+        report = job.build_statistics(
+            year,
+            case_files=case_files,
+            db=db if not case_files else None,
+            template=template,
+            agency=agency,
+        )
+    else:
+        report = job.build(
+            year,
+            case_files=case_files,
+            db=db if not case_files else None,
+            template=template,
+            agency_data=agency_data,
+            narrative=narrative,
+            previous=previous,
+        )
     if explain is not None:
+        from disclosure.reports.model import Report
+
+        assert isinstance(report, Report)
         from disclosure.reports.drilldown import drill_down
 
         row, col = explain
@@ -153,6 +194,15 @@ def report_annual(
                 echo(f"  {line}", err=True)
     if report.blocking_failures:
         raise SystemExit(1)
+
+
+def _wants_statistics(template: str | None, ruleset: str | None, default: str, year: int) -> bool:
+    """A statistics template named, or none named and the chosen regime reports with one."""
+    from disclosure.reports.statistics import is_statistics_template, statistics_template_for
+
+    if template is not None:
+        return is_statistics_template(template)
+    return ruleset is not None and statistics_template_for(default, year) is not None
 
 
 _REPORT_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".docx")

@@ -30,6 +30,7 @@ from disclosure.reports.checks import run_checks
 from disclosure.reports.inputs import AgencyData
 from disclosure.reports.model import FeeSummary, Grid, Report
 from disclosure.reports.narrative import narrative_sections, report_values
+from disclosure.reports.period import positions
 from disclosure.reports.template import ReportTemplate
 
 
@@ -122,16 +123,11 @@ def build_report(
         else:
             folded = machine.fold(case, end)
             outcome, closed_on = folded.outcome, folded.closed_on
-        if received >= start:
-            hit(count_rows.get("received"), col, case.id)
-        elif closed_on is None or closed_on >= start:
-            hit(count_rows.get("open_at_start"), col, case.id)
-        if closed_on is not None and start <= closed_on <= end:
-            assert outcome is not None
-            hit(row_of[outcome], col, case.id)
-            hit(count_rows.get("concluded"), col, case.id)
-        elif closed_on is None or closed_on > end:
-            hit(count_rows.get("open_at_end"), col, case.id)
+        for position in positions(received, closed_on, start, end):
+            hit(count_rows.get(position), col, case.id)
+            if position == "concluded":
+                assert outcome is not None
+                hit(row_of[outcome], col, case.id)
         if case.events:
             fee_total += _fees_and_proceedings(
                 case,

@@ -19,7 +19,14 @@ def run_checks(
     template: ReportTemplate, grids: Mapping[str, Grid], previous: Mapping[str, Grid] | None = None
 ) -> list[CheckResult]:
     """Apply the template's reconciliation rules to tables of numbers."""
-    return [_run_check(c, grids, previous) for c in template.checks]
+    return run_check_list(template.checks, grids, previous)
+
+
+def run_check_list(
+    checks: Sequence[Check], grids: Mapping[str, Grid], previous: Mapping[str, Grid] | None = None
+) -> list[CheckResult]:
+    """Apply reconciliation rules, whichever kind of template declared them."""
+    return [_run_check(c, grids, previous) for c in checks]
 
 
 def _run_check(
@@ -50,6 +57,9 @@ def _run_check(
         else list(grid.rows)
     )
     right_grid = other if check.per == "column" else grid
+    if check.right_table is not None:
+        right_grid = grids.get(check.right_table, Grid((), {}))
+    right_label = (f"{check.right_table} " if check.right_table else "") + " + ".join(right)
     failures: list[str] = []
     details: list[CheckFailure] = []
     for name in names:
@@ -62,7 +72,7 @@ def _run_check(
             details.append(CheckFailure(check.per, name, left_sum, right_sum))
             failures.append(
                 f"{check.per} {name}: {' + '.join(check.left)} = {format_figure(left_sum)}, "
-                f"{' + '.join(right)} = {format_figure(right_sum)}"
+                f"{right_label} = {format_figure(right_sum)}"
             )
     return CheckResult(
         check.id,

@@ -8,7 +8,7 @@ same equations check a generated report and a published one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,11 @@ import attrs
 from disclosure.documents.source import Positions
 from disclosure.documents.structure import load_checked, make_converter
 from disclosure.errors import NotFoundError, Problem, TemplateError, did_you_mean
+from disclosure.reports.period import POSITIONS
 from disclosure.rules.model import Ruleset
 
 #: Year-attribution rules a table-三 row can count by.
-COUNTS = ("received", "open_at_start", "concluded", "open_at_end")
+COUNTS = POSITIONS
 CHECK_PER = ("column", "row")
 SEVERITIES = ("error", "warning")
 
@@ -149,6 +150,9 @@ class Check:
     left: tuple[str, ...]
     right: tuple[str, ...] = ()
     previous: tuple[str, ...] = ()
+    #: Take ``right`` from this table's same row (``per: row``): a total in one
+    #: table that must equal a count in another.
+    right_table: str | None = None
     severity: str = "error"
     description: str = ""
 
@@ -289,6 +293,61 @@ def template_for_year(year: int, extra_dirs: Iterable[Path] = ()) -> str:
     raise NotFoundError(f"no report template covers the year {year}")
 
 
+def check_checks(
+    checks: Iterable[Check],
+    tables: Mapping[str, tuple[Sequence[str] | None, Sequence[str]]],
+    pos: Positions,
+) -> list[Problem]:
+    """The checks name known tables, rows and columns (``None`` rows: any row may occur)."""
+    problems: list[Problem] = []
+
+    def add(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        problems.append(pos.problem(path, message, hint))
+
+    for i, check in enumerate(checks):
+        path = ("checks", i)
+        if check.per not in CHECK_PER:
+            add((*path, "per"), f"'per' must be one of {', '.join(CHECK_PER)}")
+            continue
+        if check.severity not in SEVERITIES:
+            add((*path, "severity"), f"severity must be one of {', '.join(SEVERITIES)}")
+        if check.table not in tables or (
+            check.right_table is not None and check.right_table not in tables
+        ):
+            bad = check.table if check.table not in tables else str(check.right_table)
+            add(
+                (*path, "table" if bad == check.table else "right_table"),
+                f"unknown table '{bad}'",
+                did_you_mean(bad, tables),
+            )
+            continue
+        if check.right_table is not None and check.per != "row":
+            add((*path, "right_table"), "'right_table' needs 'per: row'")
+            continue
+        rows, cols = tables[check.table]
+        if check.per == "column" and rows is None:
+            add((*path, "per"), f"the rows of {check.table} are not fixed; check per row")
+            continue
+        names = rows if check.per == "column" else cols
+        assert names is not None
+        if bool(check.right) == bool(check.previous):
+            add(path, "give either 'right' or 'previous'")
+        for side in ("left", "right", "previous"):
+            table = check.table
+            side_names = names
+            if side == "right" and check.right_table is not None:
+                table, side_names = check.right_table, tables[check.right_table][1]
+            for j, name in enumerate(getattr(check, side)):
+                if name not in side_names:
+                    add(
+                        (*path, side, j),
+                        f"'{name}' is not a {'row' if check.per == 'column' else 'column'} "
+                        f"of {table}",
+                        did_you_mean(name, side_names),
+                    )
+    return problems
+
+
 def check_template(
     tpl: ReportTemplate, pos: Positions, ruleset: Ruleset | None = None
 ) -> list[Problem]:
@@ -332,33 +391,7 @@ def check_template(
     group_keys = [g.key for g in tpl.table4.groups]
     result_keys = [c.key for c in tpl.table4.results]
     tables = {"table3": (row_keys, col_keys), "table4": (group_keys, result_keys)}
-    for i, check in enumerate(tpl.checks):
-        path = ("checks", i)
-        if check.per not in CHECK_PER:
-            add((*path, "per"), f"'per' must be one of {', '.join(CHECK_PER)}")
-            continue
-        if check.severity not in SEVERITIES:
-            add((*path, "severity"), f"severity must be one of {', '.join(SEVERITIES)}")
-        if check.table not in tables:
-            add(
-                (*path, "table"),
-                f"unknown table '{check.table}'",
-                did_you_mean(check.table, tables),
-            )
-            continue
-        rows, cols = tables[check.table]
-        names = rows if check.per == "column" else cols
-        if bool(check.right) == bool(check.previous):
-            add(path, "give either 'right' or 'previous'")
-        for side in ("left", "right", "previous"):
-            for j, name in enumerate(getattr(check, side)):
-                if name not in names:
-                    add(
-                        (*path, side, j),
-                        f"'{name}' is not a {'row' if check.per == 'column' else 'column'} "
-                        f"of {check.table}",
-                        did_you_mean(name, names),
-                    )
+    problems.extend(check_checks(tpl.checks, tables, pos))
     section_keys = [s.key for s in tpl.sections]
     for i, sec in enumerate(tpl.sections):
         if sec.table is not None and sec.table not in ("table2", "table3", "table4"):

@@ -10,17 +10,33 @@ bytes, for binary formats such as Word).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from disclosure.errors import NotFoundError, did_you_mean
 from disclosure.reports.model import Report
+from disclosure.reports.render import statistics as stats
 from disclosure.reports.render.csv import render_csv
 from disclosure.reports.render.html import render_html
 from disclosure.reports.render.json import render_json
 from disclosure.reports.render.markdown import render_markdown
 from disclosure.reports.render.text import render_text
+from disclosure.reports.statistics.model import StatisticsReport
 
-Renderer = Callable[[Report], "str | bytes"]
+AnyReport = Report | StatisticsReport
+Renderer = Callable[[Any], "str | bytes"]
+
+
+def _either(
+    annual: Callable[[Report], str], statistics: Callable[[StatisticsReport], str]
+) -> Renderer:
+    """One format for both kinds of report: the national layout or a statistics template."""
+
+    def render_one(report: AnyReport) -> str:
+        if isinstance(report, StatisticsReport):
+            return statistics(report)
+        return annual(report)
+
+    return render_one
 
 
 class BuiltinRenderer(NamedTuple):
@@ -32,11 +48,11 @@ class BuiltinRenderer(NamedTuple):
 
 #: The core's report formats by name (all text formats).
 BUILTIN_RENDERERS: dict[str, BuiltinRenderer] = {
-    "text": BuiltinRenderer(render_text, "txt"),
-    "markdown": BuiltinRenderer(render_markdown, "md"),
-    "html": BuiltinRenderer(render_html, "html"),
-    "csv": BuiltinRenderer(render_csv, "csv"),
-    "json": BuiltinRenderer(render_json, "json"),
+    "text": BuiltinRenderer(_either(render_text, stats.render_statistics_text), "txt"),
+    "markdown": BuiltinRenderer(_either(render_markdown, stats.render_statistics_markdown), "md"),
+    "html": BuiltinRenderer(_either(render_html, stats.render_statistics_html), "html"),
+    "csv": BuiltinRenderer(_either(render_csv, stats.render_statistics_csv), "csv"),
+    "json": BuiltinRenderer(_either(render_json, stats.render_statistics_json), "json"),
 }
 
 
@@ -52,7 +68,7 @@ def check_format(fmt: str, available: Iterable[str]) -> None:
 
 
 def render(
-    report: Report, fmt: str, renderers: Mapping[str, Renderer] | None = None
+    report: AnyReport, fmt: str, renderers: Mapping[str, Renderer] | None = None
 ) -> str | bytes:
     """Render ``report`` in format ``fmt`` (a name in ``renderers``; default: the built-ins)."""
     table = (
@@ -64,4 +80,11 @@ def render(
     return table[fmt](report)
 
 
-__all__ = ["BUILTIN_RENDERERS", "BuiltinRenderer", "Renderer", "check_format", "render"]
+__all__ = [
+    "BUILTIN_RENDERERS",
+    "AnyReport",
+    "BuiltinRenderer",
+    "Renderer",
+    "check_format",
+    "render",
+]

@@ -1,0 +1,143 @@
+"""A statistics report (the DOJ Annual FOIA Report) in every built-in format.
+
+Typography comes from the template (heading pattern, period line, labels,
+the HTML ``lang``), so nothing here belongs to one regime: tables are
+printed with their rows (one per case-field value, then the total) down the
+side and the template's columns across.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+
+from disclosure.reports.model import Grid
+from disclosure.reports.render.layout import number
+from disclosure.reports.render.markdown import inline
+from disclosure.reports.statistics.model import StatisticsReport
+from disclosure.reports.statistics.template import StatTable
+
+
+def _tables(report: StatisticsReport) -> list[tuple[StatTable, Grid]]:
+    return [(t, report.tables[t.key]) for t in report.template.tables]
+
+
+def _row_label(report: StatisticsReport, row: str) -> str:
+    return report.row_labels.get(row, row)
+
+
+def _failures(report: StatisticsReport) -> list[str]:
+    return [
+        f"{c.id} ({c.severity}): {c.description}: {'; '.join(c.failures)}"
+        for c in report.checks
+        if not c.passed
+    ]
+
+
+def render_statistics_text(report: StatisticsReport) -> str:
+    """Plain text: each table with aligned columns, then any failed check."""
+    lines = [report.heading(), report.period_line(), ""]
+    for table, grid in _tables(report):
+        lines.append(table.title)
+        header = [""] + [c.label for c in table.columns]
+        body = [
+            [_row_label(report, row), *(number(v) for v in cells)]
+            for row, cells in grid.rows.items()
+        ]
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        for r in [header, *body]:
+            lines.append(
+                "  ".join(
+                    cell.ljust(w) if i == 0 else cell.rjust(w)
+                    for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+                ).rstrip()
+            )
+        if table.note:
+            lines.append(table.note)
+        lines.append("")
+    lines.extend(_failures(report))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_statistics_markdown(report: StatisticsReport) -> str:
+    lines = [f"# {inline(report.heading())}", "", inline(report.period_line()), ""]
+    for table, grid in _tables(report):
+        lines += [f"## {inline(table.title)}", ""]
+        lines.append("| | " + " | ".join(inline(c.label) for c in table.columns) + " |")
+        lines.append("|---|" + "---:|" * len(table.columns))
+        for row, cells in grid.rows.items():
+            lines.append(
+                f"| {inline(_row_label(report, row))} | "
+                + " | ".join(number(v) for v in cells)
+                + " |"
+            )
+        if table.note:
+            lines += ["", inline(table.note)]
+        lines.append("")
+    failures = _failures(report)
+    if failures:
+        lines += ["## Checks that failed", "", *(f"- {inline(f)}" for f in failures), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 11pt;
+       max-width: 280mm; margin: 0 auto; padding: 10mm; color: #111; }
+h1 { font-size: 16pt; } h2 { font-size: 12pt; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 0.4em 0; font-size: 9.5pt; }
+th, td { border: 1px solid #555; padding: 2px 6px; }
+th { background: #eee; font-weight: 600; vertical-align: bottom; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: 600; border-top: 2px solid #111; }
+p.note { font-size: 9pt; color: #444; margin: 0.2em 0; }
+p.failed { color: #a00; }
+"""
+
+
+def render_statistics_html(report: StatisticsReport) -> str:
+    """One self-contained page; the template's language tag on ``<html>``."""
+    meta = report.template.template
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{escape(meta.lang)}">',
+        '<head><meta charset="utf-8">',
+        f"<title>{escape(report.heading())}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{escape(report.heading())}</h1>",
+        f"<p>{escape(report.period_line())}</p>",
+    ]
+    for table, grid in _tables(report):
+        parts.append(f"<h2>{escape(table.title)}</h2><table><thead><tr><th></th>")
+        parts.extend(f"<th>{escape(c.label)}</th>" for c in table.columns)
+        parts.append("</tr></thead><tbody>")
+        for row, cells in grid.rows.items():
+            total = ' class="total"' if row == meta.total_row else ""
+            parts.append(f"<tr{total}><td>{escape(_row_label(report, row))}</td>")
+            parts.extend(f'<td class="num">{escape(number(v))}</td>' for v in cells)
+            parts.append("</tr>")
+        parts.append("</tbody></table>")
+        if table.note:
+            parts.append(f'<p class="note">{escape(table.note)}</p>')
+    parts.extend(f'<p class="failed">{escape(f)}</p>' for f in _failures(report))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def render_statistics_csv(report: StatisticsReport) -> str:
+    """Columns: table, row, row_label, column, column_label, value (one line per cell)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["table", "row", "row_label", "column", "column_label", "value"])
+    for table, grid in _tables(report):
+        for row, cells in grid.rows.items():
+            for col, value in zip(table.columns, cells, strict=True):
+                out.writerow(
+                    [table.key, row, _row_label(report, row), col.key, col.label, number(value)]
+                )
+    return buf.getvalue()
+
+
+def render_statistics_json(report: StatisticsReport) -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,329 @@
+"""Statistics templates: tables of counts and times per value of a case field, as data.
+
+The national annual report has a fixed shape (tables 二, 三, 四 and a fee
+paragraph). Other regimes report differently: the US DOJ Annual FOIA Report
+gives, for each agency component and for the agency overall, tables of
+requests pending, received and processed, dispositions, exemptions cited,
+appeals and processing times, over a fiscal year. A statistics template
+declares such tables: what each column counts, the period, the row
+dimension and the reconciliation checks. Nothing regime-specific is in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from disclosure.documents.source import Positions
+from disclosure.documents.structure import load_checked, make_converter
+from disclosure.errors import NotFoundError, Problem, TemplateError, did_you_mean
+from disclosure.reports.period import POSITIONS
+from disclosure.reports.template import Check, check_checks
+from disclosure.rules.model import Ruleset
+
+#: Statistics a column can give over a clock's elapsed days.
+STATISTICS = ("median", "average", "lowest", "highest")
+#: What the cases themselves are, as a proceeding (received → closed).
+REQUESTS = "requests"
+
+
+@attrs.frozen
+class StatisticsMeta:
+    id: str
+    ruleset: str
+    title: str = ""
+    instrument: str = ""
+    first_year: int | None = None
+    last_year: int | None = None
+    #: Language tag of the labels (HTML ``lang``).
+    lang: str = "en"
+    #: Month-day the reporting year starts ("10-01": year Y runs from 1 October
+    #: of Y-1 to 30 September of Y; "01-01": the calendar year).
+    year_start: str = "01-01"
+    #: The report's heading and period line: ``{agency}``, ``{title}``,
+    #: ``{year}``, ``{start}``, ``{end}``.
+    heading: str = "{agency} {title} {year}"
+    period_text: str = "{start} – {end}"
+    #: The case field whose values are the rows, and the row that totals them.
+    rows_by: str = ""
+    total_row: str = "total"
+    total_label: str = "Total"
+    #: The row for cases without a value in ``rows_by``.
+    unassigned_row: str = "unassigned"
+    unassigned_label: str = "Unassigned"
+
+
+@attrs.frozen
+class Proceeding:
+    """Something with its own received and closed days inside a case (an appeal).
+
+    ``filed`` opens one, ``decided`` closes the latest open one, and
+    ``result_field`` of the deciding event says how it ended.
+    """
+
+    filed: str
+    decided: str
+    result_field: str = ""
+
+
+@attrs.frozen
+class Cites:
+    """Concluded requests whose closing data list ``value`` in ``field``."""
+
+    field: str
+    value: str
+
+
+@attrs.frozen
+class Measure:
+    """One column: exactly one of ``count``, ``outcomes``, ``cites``, ``results``,
+    ``statistic`` or ``sum`` says what it holds."""
+
+    key: str
+    label: str
+    count: str | None = None
+    outcomes: tuple[str, ...] = ()
+    cites: Cites | None = None
+    results: tuple[str, ...] = ()
+    statistic: str | None = None
+    clock: str | None = None
+    sum: bool = False
+
+
+@attrs.frozen
+class StatTable:
+    key: str
+    title: str
+    columns: tuple[Measure, ...]
+    #: ``requests`` (the cases) or the name of a proceeding (``appeals``).
+    of: str = REQUESTS
+    note: str = ""
+
+
+@attrs.frozen
+class StatisticsTemplate:
+    template: StatisticsMeta
+    tables: tuple[StatTable, ...]
+    proceedings: Mapping[str, Proceeding] = attrs.field(factory=dict)
+    checks: tuple[Check, ...] = ()
+    source: str = attrs.field(default="", eq=False)
+
+    @property
+    def id(self) -> str:
+        return self.template.id
+
+    def covers(self, year: int) -> bool:
+        meta = self.template
+        return (meta.first_year is None or year >= meta.first_year) and (
+            meta.last_year is None or year <= meta.last_year
+        )
+
+    def period(self, year: int) -> tuple[dt.date, dt.date]:
+        """First and last day of reporting year ``year`` (it ends in ``year``)."""
+        month, day = (int(part) for part in self.template.year_start.split("-"))
+        if (month, day) == (1, 1):
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        start = dt.date(year - 1, month, day)
+        return start, dt.date(year, month, day) - dt.timedelta(days=1)
+
+
+def statistics_dir() -> Path:
+    from disclosure.documents.builtin import builtin_dir
+
+    return builtin_dir() / "statistics"
+
+
+def builtin_statistics(extra: Iterable[Path] = ()) -> dict[str, Path]:
+    """Statistics template name (file stem) to path: built-in ones, then extra files or dirs."""
+    from disclosure.documents.builtin import document_files
+
+    found: dict[str, Path] = {}
+    for path in document_files((statistics_dir(), *extra), (".yaml",)):
+        found.setdefault(path.stem, path)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    from cattrs.gen import make_dict_structure_fn, override
+
+    conv = make_converter()
+    conv.register_structure_hook(
+        StatisticsTemplate,
+        make_dict_structure_fn(StatisticsTemplate, conv, source=override(omit=True)),
+    )
+    return conv
+
+
+def load_statistics_template(
+    name_or_path: str | Path, ruleset: Ruleset | None = None, extra: Iterable[Path] = ()
+) -> StatisticsTemplate:
+    """Load a statistics template and check it (against ``ruleset`` when given)."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or "/" in text or text.endswith((".yaml", ".yml")):
+        path = Path(text)
+    else:
+        known = builtin_statistics(extra)
+        if text not in known:
+            raise NotFoundError(f"no statistics template '{text}' ({did_you_mean(text, known)})")
+        path = known[text]
+    tpl, _ = load_checked(
+        path,
+        StatisticsTemplate,
+        _converter(),
+        "statistics template",
+        TemplateError,
+        lambda t, pos: check_statistics_template(t, pos, ruleset),
+    )
+    return attrs.evolve(tpl, source=str(path))
+
+
+def is_statistics_template(name_or_path: str, extra: Iterable[Path] = ()) -> bool:
+    """Whether a template name or file is a statistics template (it has ``tables``)."""
+    if name_or_path in builtin_statistics(extra):
+        return True
+    path = Path(name_or_path)
+    if not path.suffix or not path.is_file():
+        return False
+    from disclosure.documents.source import load_file
+    from disclosure.errors import DocumentError
+
+    try:
+        data = load_file(path, "report template").data
+    except DocumentError:
+        return False  # the annual loader will say what is wrong with it
+    return isinstance(data, dict) and "tables" in data
+
+
+def statistics_template_for(ruleset: str, year: int, extra: Iterable[Path] = ()) -> str | None:
+    """The statistics template for ``ruleset`` that covers ``year``, if one is installed."""
+    for name, path in builtin_statistics(extra).items():
+        tpl = load_statistics_template(path)
+        if tpl.template.ruleset == ruleset and tpl.covers(year):
+            return name
+    return None
+
+
+def check_statistics_template(
+    tpl: StatisticsTemplate, pos: Positions, ruleset: Ruleset | None = None
+) -> list[Problem]:
+    """Each column says one thing it holds; names exist; checks name real columns."""
+    problems: list[Problem] = []
+
+    def add(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        problems.append(pos.problem(path, message, hint))
+
+    start = tpl.template.year_start
+    parts = start.split("-")
+    try:
+        dt.date(2001, int(parts[0]), int(parts[1]))
+        if len(parts) != 2:
+            raise ValueError
+    except (ValueError, IndexError):
+        add(("template", "year_start"), f"'{start}' is not a month-day such as 10-01")
+    keys = [t.key for t in tpl.tables]
+    for i, table in enumerate(tpl.tables):
+        path: tuple[str | int, ...] = ("tables", i)
+        if keys.count(table.key) > 1:
+            add((*path, "key"), f"table '{table.key}' is defined more than once")
+        if table.of != REQUESTS and table.of not in tpl.proceedings:
+            add(
+                (*path, "of"),
+                f"'{table.of}' is neither '{REQUESTS}' nor a proceeding",
+                did_you_mean(table.of, [REQUESTS, *tpl.proceedings]),
+            )
+        columns = [c.key for c in table.columns]
+        for j, col in enumerate(table.columns):
+            cpath = (*path, "columns", j)
+            if columns.count(col.key) > 1:
+                add((*cpath, "key"), f"column '{col.key}' is defined more than once")
+            given = [
+                name
+                for name, value in (
+                    ("count", col.count),
+                    ("outcomes", col.outcomes),
+                    ("cites", col.cites),
+                    ("results", col.results),
+                    ("statistic", col.statistic),
+                    ("sum", col.sum),
+                )
+                if value
+            ]
+            if len(given) != 1:
+                add(
+                    cpath,
+                    f"column '{col.key}' must say one thing it holds "
+                    f"(count, outcomes, cites, results, statistic or sum), not "
+                    f"{', '.join(given) or 'nothing'}",
+                )
+            if col.count is not None and col.count not in POSITIONS:
+                add(
+                    (*cpath, "count"),
+                    f"unknown count '{col.count}'",
+                    did_you_mean(col.count, POSITIONS),
+                )
+            if col.statistic is not None:
+                if col.statistic not in STATISTICS:
+                    add(
+                        (*cpath, "statistic"),
+                        f"unknown statistic '{col.statistic}'",
+                        did_you_mean(col.statistic, STATISTICS),
+                    )
+                if col.clock is None:
+                    add(cpath, "a statistic needs the 'clock' whose elapsed days it summarises")
+            if (col.outcomes or col.cites or col.statistic) and table.of != REQUESTS:
+                add(cpath, "outcomes, cites and statistics are of requests, not of a proceeding")
+            if col.results and table.of == REQUESTS:
+                add(cpath, "'results' counts how a proceeding ended; give the table 'of'")
+            if ruleset is not None:
+                _check_names(col, ruleset, cpath, add)
+    tables: dict[str, tuple[Sequence[str] | None, Sequence[str]]] = {
+        t.key: (None, [c.key for c in t.columns]) for t in tpl.tables
+    }
+    problems.extend(check_checks(tpl.checks, tables, pos))
+    if ruleset is not None:
+        if tpl.template.rows_by and tpl.template.rows_by not in ruleset.case_fields:
+            add(
+                ("template", "rows_by"),
+                f"'{tpl.template.rows_by}' is not a case field of ruleset {ruleset.id}",
+                did_you_mean(tpl.template.rows_by, ruleset.case_fields),
+            )
+        for name, proc in tpl.proceedings.items():
+            for side in ("filed", "decided"):
+                event = getattr(proc, side)
+                if event not in ruleset.events:
+                    add(
+                        ("proceedings", name, side),
+                        f"unknown event '{event}'",
+                        did_you_mean(event, ruleset.events),
+                    )
+    return problems
+
+
+def _check_names(col: Measure, ruleset: Ruleset, path: tuple[str | int, ...], add: Any) -> None:
+    known = [*ruleset.outcomes, *ruleset.outcome_groups]
+    for k, code in enumerate(col.outcomes):
+        if code not in known:
+            add(
+                (*path, "outcomes", k),
+                f"'{code}' is neither an outcome nor a group",
+                did_you_mean(code, known),
+            )
+    if col.clock is not None and col.clock not in ruleset.clocks:
+        add(
+            (*path, "clock"),
+            f"unknown clock '{col.clock}'",
+            did_you_mean(col.clock, ruleset.clocks),
+        )
+    if col.cites is not None and not any(
+        col.cites.field in ev.fields for ev in ruleset.events.values()
+    ):
+        add(
+            (*path, "cites", "field"),
+            f"no event of ruleset {ruleset.id} has a field '{col.cites.field}'",
+        )
