@@ -288,3 +288,18 @@ def test_the_html_page_names_its_language(engine: Engine) -> None:
     html = render(example(), "html")
     assert isinstance(html, str) and html.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert "<h1>Department of Examples Annual Freedom of Information Act Report" in html
+
+
+def test_the_report_from_a_store_equals_the_report_from_the_file(tmp_path: Path) -> None:
+    db = str(tmp_path / "us.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--db", db]).exit_code == 0
+    imported = runner.invoke(
+        cli, ["--no-plugins", "case", "import", str(US / "cases.yaml"), "--db", db]
+    )
+    assert imported.exit_code == 0, imported.output
+    args = ["--no-plugins", "report", "annual", "--year", "2025", "--ruleset", "us-foia"]
+    from_db = runner.invoke(cli, [*args, "--db", db, "--format", "json"])
+    from_file = runner.invoke(cli, [*args, "--cases", str(US / "cases.yaml"), "--format", "json"])
+    assert from_db.exit_code == 0, from_db.output
+    assert json.loads(from_db.stdout) == json.loads(from_file.stdout)

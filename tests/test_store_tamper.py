@@ -169,14 +169,63 @@ def test_a_read_only_file_opens_read_only_for_reading(db: Path, tmp_path: Path) 
 
 def test_a_version_2_store_migrates_and_gets_its_chains(db: Path) -> None:
     con = sqlite3.connect(db)
-    for table, column in (("cases", "genesis"), ("cases", "head"), ("events", "hash")):
+    for table, column in (
+        ("cases", "genesis"),
+        ("cases", "head"),
+        ("events", "hash"),
+        ("cases", "fields"),
+    ):
         con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.commit()
     con.close()
     with Store(db, engine()) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == 4
         assert store.verify() == []
+
+
+def test_a_version_3_store_gains_case_fields_and_its_chains_stay_valid(db: Path) -> None:
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE cases DROP COLUMN fields")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Store(db, engine()) as store:
+        assert store.schema_version == 4
+        assert store.verify() == []
+
+
+def test_case_fields_are_stored_hashed_and_verified(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from disclosure import Case
+
+    eng = Engine(plugins=Plugins.builtin_only())
+    case = Case(
+        "F-1",
+        "news_media",
+        "email",
+        dt.date(2025, 1, 6),
+        ruleset="us-foia",
+        fields={"component": "Office of Records"},
+    )
+    path = tmp_path / "f.db"
+    with Store(path, eng) as store:
+        store.open_case(case)
+        assert store.get("F-1").fields == {"component": "Office of Records"}
+        assert [c.fields for c in store.iter_cases()] == [{"component": "Office of Records"}]
+    con = sqlite3.connect(path)
+    con.execute('UPDATE cases SET fields = \'{"component": "Elsewhere"}\'')
+    con.commit()
+    con.close()
+    with Store(path, eng) as store:
+        assert any("does not match its hash" in p for p in store.verify())
+    con = sqlite3.connect(path)
+    con.execute("UPDATE cases SET fields = '{broken'")
+    con.commit()
+    con.close()
+    with Store(path, eng) as store:
+        assert any("fields are not valid JSON" in p for p in store.verify())
 
 
 def test_sys_exit_in_a_hook_is_a_plugin_error_after_the_event_landed(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from disclosure.lifecycle.state import CaseState
 if TYPE_CHECKING:
     from disclosure.reports.build import CaseSummary
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -113,12 +113,19 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE cases ADD COLUMN head TEXT NOT NULL DEFAULT '';
     ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
     """,
+    # 4: fields a ruleset declares for its cases (the FOIA ``component``), as
+    # JSON; '' for none, which keeps the hashes of existing rows valid.
+    4: """
+    ALTER TABLE cases ADD COLUMN fields TEXT NOT NULL DEFAULT '';
+    """,
 }
 
 _CASE_COLUMNS = (
     "id, ruleset, calendar, applicant, channel, received, subject, applicant_name, "
-    "id_number, contact"
+    "id_number, contact, fields"
 )
+#: How many columns ``_CASE_COLUMNS`` names (the hashed part of a case row).
+_CASE_WIDTH = 11
 _EVENT_COLUMNS = "case_id, seq, type, on_date, data, note, by, recorded_at"
 
 
@@ -154,7 +161,12 @@ def _digest(kind: str, prev: str, values: Sequence[Any]) -> str:
 
 
 def case_hash(values: Sequence[Any]) -> str:
-    """The chain's genesis: a hash of every column of the case row (personal data too)."""
+    """The chain's genesis: a hash of every column of the case row (personal data too).
+
+    A case without declared fields hashes as it did before the column existed.
+    """
+    if len(values) == _CASE_WIDTH and values[-1] == "":
+        values = values[:-1]
     return _digest("case", "", values)
 
 
@@ -374,7 +386,9 @@ class Store:
 
     def _rechain(self, db: sqlite3.Connection) -> None:
         """Compute every case's hash chain from its rows as they are now (migration)."""
-        for row in db.execute(f"SELECT {_CASE_COLUMNS} FROM cases").fetchall():
+        # the columns as of schema 3 (``fields`` comes in 4; an empty one hashes as absent)
+        columns = _CASE_COLUMNS.removesuffix(", fields")
+        for row in db.execute(f"SELECT {columns} FROM cases").fetchall():
             head = case_hash(row)
             db.execute("UPDATE cases SET genesis = ? WHERE id = ?", (head, row[0]))
             for ev in db.execute(
@@ -535,11 +549,14 @@ class Store:
             case.applicant_name,
             case.id_number,
             case.contact,
+            json.dumps(dict(case.fields), ensure_ascii=False, sort_keys=True)
+            if case.fields
+            else "",
         )
         genesis = case_hash(values)
         db.execute(
             f"INSERT INTO cases ({_CASE_COLUMNS}, seq, genesis, head) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (*values, len(case.events), genesis, genesis),
         )
         return genesis
@@ -573,11 +590,7 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------
     def _load(self, db: sqlite3.Connection, case_id: str) -> Case:
-        row = db.execute(
-            "SELECT id, ruleset, calendar, applicant, channel, received, subject, "
-            "applicant_name, id_number, contact FROM cases WHERE id = ?",
-            (case_id,),
-        ).fetchone()
+        row = db.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)).fetchone()
         if row is None:
             raise NotFoundError(self._unknown(case_id))
         events = db.execute(
@@ -587,7 +600,8 @@ class Store:
         return self._case(row, events)
 
     def _case(self, row: Sequence[Any], events: Iterable[Sequence[Any]]) -> Case:
-        cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row
+        cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row[:10]
+        fields = json.loads(row[10]) if row[10] else {}
         evs = tuple(
             Event(etype, dt.date.fromisoformat(on), MappingProxyType(json.loads(data)), note, by)
             for etype, on, data, note, by in events
@@ -604,6 +618,7 @@ class Store:
             applicant_name=name,
             id_number=idn,
             contact=contact,
+            fields=fields,
         )
         return self.engine.normalize(case)
 
@@ -633,8 +648,7 @@ class Store:
         last = ""
         while True:
             rows = self.db.execute(
-                "SELECT id, ruleset, calendar, applicant, channel, received, subject, "
-                "applicant_name, id_number, contact FROM cases WHERE id > ? ORDER BY id LIMIT ?",
+                f"SELECT {_CASE_COLUMNS} FROM cases WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
@@ -843,12 +857,13 @@ class Store:
         full = self.db.execute(
             f"SELECT {_EVENT_COLUMNS}, hash FROM events WHERE case_id = ? ORDER BY seq", (cid,)
         ).fetchall()
-        if case_hash(row[:10]) != row[11]:
+        width = _CASE_WIDTH
+        if case_hash(row[:width]) != row[width + 1]:
             problems.append(
                 f"case {cid}: the case row (header or personal data) does not match its "
                 "hash: edited outside disclosure"
             )
-        link = row[11]
+        link = row[width + 1]
         for ev in full:
             if event_hash(link, ev[:8]) != ev[8]:
                 problems.append(
@@ -856,7 +871,7 @@ class Store:
                     "(type, on_date, data, note, by or recorded_at edited outside disclosure)"
                 )
             link = ev[8]
-        if link != row[12]:
+        if link != row[width + 2]:
             problems.append(
                 f"case {cid}: the chain ends at a different hash than the case records "
                 "(events removed or the chain rewritten)"
@@ -868,9 +883,9 @@ class Store:
                 f"case {cid}: event sequence numbers are {_ranges(seqs)}, not 1-{len(seqs)}"
                 " (an event is missing, duplicated or renumbered)"
             )
-        if row[10] != len(rows):
+        if row[width] != len(rows):
             problems.append(
-                f"case {cid}: the case header says {row[10]} events, the log has {len(rows)}"
+                f"case {cid}: the case header says {row[width]} events, the log has {len(rows)}"
             )
         bad = False
         for seq, etype, on, data, _note, _by in rows:
@@ -891,9 +906,15 @@ class Store:
         except (TypeError, ValueError):
             problems.append(f"case {cid}: received {row[5]!r} is not a date")
             bad = True
+        try:
+            if row[10] and not isinstance(json.loads(row[10]), dict):
+                raise ValueError("not an object")
+        except (TypeError, ValueError) as exc:
+            problems.append(f"case {cid}: fields are not valid JSON ({_one_line(exc)})")
+            bad = True
         if bad:
             return
-        case = self._case(row[:10], [r[1:] for r in rows])
+        case = self._case(row[:width], [r[1:] for r in rows])
         try:
             state = self.engine.fold(case)
         except DisclosureError as exc:
