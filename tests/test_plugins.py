@@ -282,7 +282,7 @@ def test_wrong_return_type_is_named() -> None:
 
 class _FakeEntryPoint:
     def __init__(
-        self, name: str, error: Exception | None = None, plugin: object | None = None
+        self, name: str, error: BaseException | None = None, plugin: object | None = None
     ) -> None:
         self.name, self.value, self.dist, self._error = name, f"{name}_module", None, error
         self._plugin = plugin
@@ -315,8 +315,45 @@ def test_entry_points_load_and_filter(monkeypatch: pytest.MonkeyPatch) -> None:
         match=r"plugin 'bad' \(bad_module\) failed to load: "
         r"ImportError: No module named 'x'",
     ):
-        Plugins.load()
+        Plugins(entry_points=True, strict=True)
     assert [p.name for p in Plugins.load(no_plugins=True).info()] == ["disclosure.builtin"]
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        (_FakeEntryPoint("bad", ImportError("No module named 'x'")), "ImportError"),
+        (_FakeEntryPoint("quits", SystemExit(2)), "SystemExit"),
+        (
+            _FakeEntryPoint("typo", plugin=Obj(disclosure_calendar_adjustmnts=lambda: None)),
+            "unknown hook 'disclosure_calendar_adjustmnts'",
+        ),
+    ],
+)
+def test_a_broken_plugin_is_left_out_with_a_warning_and_the_rest_work(
+    monkeypatch: pytest.MonkeyPatch, broken: Any, reason: str
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    import disclosure.plugins.manager as plugins_mod
+    from disclosure.cli import cli
+    from disclosure.errors import PluginWarning
+
+    monkeypatch.setattr(plugins_mod, "_entry_points", lambda: [broken, _FakeEntryPoint("good")])
+    monkeypatch.delenv("DISCLOSURE_LOAD_PLUGINS", raising=False)
+    with pytest.warns(PluginWarning, match=reason):
+        loaded = Plugins.load()
+    assert [p.name for p in loaded.info() if not p.broken] == ["disclosure.builtin", "good"]
+    assert "fake" in Engine(plugins=loaded).renderers()  # the good plugin still works
+    listed = CliRunner().invoke(cli, ["plugins", "--json"])
+    assert listed.exit_code == 1
+    rows = {p["name"]: p for p in json.loads(listed.stdout)}
+    assert reason in rows[broken.name]["broken"] and rows["good"]["broken"] is None
+    other = CliRunner().invoke(cli, ["calendar", "add", "2024-09-10", "5"])
+    assert other.exit_code == 0, other.output
+    assert f"warning: plugin '{broken.name}'" in other.stderr and "Traceback" not in other.stderr
 
 
 def test_plugins_command_lists_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -665,12 +702,19 @@ def test_cli_report_renderer_failure_is_one_line(
 def test_cli_plugins_command_rejects_a_misspelled_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     typo = Obj(disclosure_report_renderer=lambda: [])
     code, out, err, exc = _cli_with(monkeypatch, typo, "plugins", "--json")
-    assert (code, out) == (1, "")
-    assert err == (
-        "error: plugin 'fake' implements unknown hook 'disclosure_report_renderer' "
-        "(did you mean 'disclosure_report_renderers'?)\n"
+    assert code == 1 and isinstance(exc, SystemExit)
+    reason = (
+        "plugin 'fake' implements unknown hook 'disclosure_report_renderer' "
+        "(did you mean 'disclosure_report_renderers'?)"
     )
-    assert isinstance(exc, SystemExit)
+    assert err == f"warning: {reason}; it is left out (see 'disclosure plugins')\n"
+    assert json.loads(out)[-1] == {
+        "name": "fake",
+        "version": "?",
+        "hooks": [],
+        "builtin": False,
+        "broken": reason,
+    }
 
 
 def test_cli_report_rejects_an_unknown_format_before_building(
@@ -730,3 +774,13 @@ def test_a_new_regime_runs_from_files_alone_through_the_cli(tmp_path: Path) -> N
     assert json.loads(explain.stdout)["clock"] == "answer"  # the first clock: no primary named
     missing = runner.invoke(cli, ["case", "replay", str(cases), "--ruleset", "./nope.yaml"])
     assert missing.exit_code == 1 and "no such ruleset file" in missing.stderr
+
+
+def test_a_calendar_adjustment_with_text_dates_names_the_plugin_and_the_fix() -> None:
+    plugin = Obj(
+        disclosure_calendar_adjustments=lambda calendar_id: CalendarAdjustment(
+            holidays={"2025-05-07": "local day"}  # type: ignore[dict-item]
+        )
+    )
+    with pytest.raises(PluginError, match=r"plugin 'strs'.*write date\(2025, 5, 7\)"):
+        engine_with(("strs", plugin)).fold(make_case("2025-05-06"))

@@ -128,6 +128,10 @@ class PluginError(DisclosureError):
     """A plugin failed to load, failed in a hook, or returned something wrong."""
 
 
+class PluginWarning(UserWarning):
+    """An installed plugin could not be loaded and was left out; the others still work."""
+
+
 class TemplateError(DocumentError):
     """A report template failed to load or does not fit its ruleset."""
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import attrs
 import cattrs
@@ -34,12 +35,22 @@ NATIONAL_CALENDARS = ("China", "CN", "HongKong", "HK", "Macau", "MO", "Taiwan", 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+def _dated(instance: object, attribute: attrs.Attribute[Any], value: Mapping[Any, Any]) -> None:
+    """Keys must be dates: a string key such as "2025-05-07" would otherwise match no day."""
+    for day in value:
+        if type(day) is not dt.date:
+            hint = " (write date(2025, 5, 7), not '2025-05-07')" if isinstance(day, str) else ""
+            raise TypeError(
+                f"CalendarAdjustment.{attribute.name}: key {day!r} is not a datetime.date{hint}"
+            )
+
+
 @attrs.frozen
 class CalendarAdjustment:
     """Days to add to a calendar: days off and extra working days, with names."""
 
-    holidays: Mapping[dt.date, str] = attrs.field(factory=dict)
-    working_days: Mapping[dt.date, str] = attrs.field(factory=dict)
+    holidays: Mapping[dt.date, str] = attrs.field(factory=dict, validator=_dated)
+    working_days: Mapping[dt.date, str] = attrs.field(factory=dict, validator=_dated)
     source: str = ""
 
 

@@ -9,6 +9,7 @@ import click
 
 if TYPE_CHECKING:
     from disclosure.engine import Engine
+    from disclosure.plugins.manager import Plugins
 
 
 #: ``--calendar-file``: extra calendar files or directories for one command.
@@ -44,7 +45,6 @@ def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) 
 
     from disclosure.engine import DEFAULT_RULESET, Engine
     from disclosure.errors import NotFoundError
-    from disclosure.plugins.manager import Plugins
     from disclosure.rules.load import is_ruleset_path
 
     extra: tuple[Path, ...] = ()
@@ -55,8 +55,23 @@ def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) 
             raise NotFoundError(f"--ruleset {ruleset}: no such ruleset file")
         extra, default = (path,), path.stem
     return Engine(
-        plugins=Plugins.load(no_plugins=no_plugins_requested()),
+        plugins=load_plugins(),
         calendar_files=tuple(calendar_files),
         ruleset_dirs=extra,
         default_ruleset=default,
     )
+
+
+def load_plugins() -> Plugins:
+    """Installed plugins; one that cannot load is named in a one-line warning, and left out."""
+    import warnings
+
+    from disclosure.cli._out import echo
+    from disclosure.plugins.manager import Plugins
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # said once below, without a file:line prefix
+        plugins = Plugins.load(no_plugins=no_plugins_requested())
+    for why in plugins.broken.values():
+        echo(f"warning: {why}; it is left out (see 'disclosure plugins')", err=True)
+    return plugins

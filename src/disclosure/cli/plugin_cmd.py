@@ -10,19 +10,29 @@ from disclosure.cli._out import console, print_json
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def plugins_cmd(as_json: bool) -> None:
-    """List loaded plugins (the built-in one included) and their hooks."""
-    from disclosure.cli._engine import no_plugins_requested
-    from disclosure.plugins.manager import Plugins
+    """List loaded plugins (the built-in one included) and their hooks.
 
-    info = Plugins.load(no_plugins=no_plugins_requested()).info()
+    An installed plugin that cannot be loaded is listed as broken, with the
+    reason, and the exit status is 1.
+    """
+    from disclosure.cli._engine import load_plugins
+
+    info = load_plugins().info()
     if as_json:
         print_json([p.to_dict() for p in info])
-        return
-    from rich.table import Table
+    else:
+        from rich.table import Table
+        from rich.text import Text
 
-    table = Table(title="Plugins", title_justify="left")
-    for col in ("name", "version", "hooks"):
-        table.add_column(col)
-    for p in info:
-        table.add_row(p.name + (" (built-in)" if p.builtin else ""), p.version, ", ".join(p.hooks))
-    console().print(table)
+        table = Table(title="Plugins", title_justify="left")
+        for col in ("name", "version", "hooks"):
+            table.add_column(col)
+        for p in info:
+            name = p.name + (" (built-in)" if p.builtin else "")
+            hooks = (
+                Text(f"broken: {p.broken}", style="red") if p.broken else Text(", ".join(p.hooks))
+            )
+            table.add_row(Text(name), Text(p.version), hooks)
+        console().print(table)
+    if any(p.broken for p in info):
+        raise SystemExit(1)

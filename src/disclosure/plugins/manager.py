@@ -16,6 +16,7 @@ notes which plugin gave each value (pluggy itself returns bare values).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Generator, Iterable
 from contextvars import ContextVar
 from importlib import metadata
@@ -25,7 +26,7 @@ import attrs
 import pluggy
 
 import disclosure.plugins.hookspecs as hookspecs
-from disclosure.errors import PluginError, did_you_mean
+from disclosure.errors import PluginError, PluginWarning, did_you_mean
 from disclosure.plugins.hookspecs import hookimpl
 from disclosure.plugins.types import (
     CalendarAdjustment,
@@ -55,6 +56,8 @@ class PluginInfo:
     version: str
     hooks: tuple[str, ...]
     builtin: bool
+    #: Why an installed plugin was left out ("" when it is loaded).
+    broken: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class PluginInfo:
             "version": self.version,
             "hooks": list(self.hooks),
             "builtin": self.builtin,
+            "broken": self.broken or None,
         }
 
 
@@ -81,7 +85,11 @@ class Plugins:
         *,
         entry_points: bool = False,
         allow: Iterable[str] | None = None,
+        strict: bool = False,
     ) -> None:
+        """``strict``: an installed plugin that cannot be loaded is an error; otherwise it
+        is left out with a :class:`PluginWarning` and listed in ``broken``, so one bad
+        package does not stop an agency's work."""
         import disclosure.plugins.builtin as builtin_plugin
 
         self.pm = pluggy.PluginManager("disclosure")
@@ -90,6 +98,8 @@ class Plugins:
             sorted(name for name, caller in vars(self.pm.hook).items() if caller.has_spec())
         )
         self._versions: dict[str, str] = {}
+        #: Installed plugins left out, by name, with the reason.
+        self.broken: dict[str, str] = {}
         self._register(builtin_plugin, BUILTIN, _version("disclosure"))
         allowed = set(allow) if allow is not None else None
         if entry_points:
@@ -100,16 +110,33 @@ class Plugins:
                 if allowed is not None and ep.name not in allowed:
                     continue
                 try:
-                    module = ep.load()
-                except Exception as exc:  # an outside package: anything can happen
-                    raise PluginError(
-                        f"plugin '{ep.name}' ({ep.value}) failed to load: "
-                        f"{type(exc).__name__}: {_one_line(exc)}"
-                    ) from None
-                version = ep.dist.version if ep.dist is not None else "?"
-                self._register(module, ep.name, version)
+                    self._load_entry_point(ep)
+                except PluginError as exc:
+                    if strict:
+                        raise
+                    self.broken[ep.name] = str(exc)
+                    warnings.warn(f"{exc}; it is left out", PluginWarning, stacklevel=2)
         for name, plugin in extra:
             self._register(plugin, name, "local")
+
+    def _load_entry_point(self, ep: metadata.EntryPoint) -> None:
+        """Import and register one installed plugin, or leave no trace of it."""
+        try:
+            module = ep.load()
+        except BaseException as exc:  # an outside package: anything can happen, even exit()
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise PluginError(
+                f"plugin '{ep.name}' ({ep.value}) failed to load: "
+                f"{type(exc).__name__}: {_one_line(exc)}"
+            ) from None
+        version = ep.dist.version if ep.dist is not None else "?"
+        try:
+            self._register(module, ep.name, version)
+        except PluginError:
+            if self.pm.has_plugin(ep.name):
+                self.pm.unregister(name=ep.name)
+            raise
 
     @classmethod
     def load(cls, *, no_plugins: bool = False) -> Plugins:
@@ -274,6 +301,7 @@ class Plugins:
             out.append(
                 PluginInfo(name, self._versions.get(name, "?"), tuple(hooks), name == BUILTIN)
             )
+        out.extend(PluginInfo(name, "?", (), False, why) for name, why in self.broken.items())
         return out
 
 
