@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import D
+from conftest import EXAMPLES, D
 from disclosure import CaseFileError, load_cases
 
 
@@ -117,3 +117,33 @@ def test_fold_error_names_file_and_line(tmp_path, engine) -> None:
     with pytest.raises(EventRejected) as info:
         engine.fold(case)
     assert str(info.value).startswith(f"{f}:7: case A: event 'decide' is not allowed")
+
+
+def test_cases_round_trip_through_json_with_from_dict() -> None:
+    import json
+
+    from disclosure import Case, Event, load_cases
+
+    for case in load_cases(EXAMPLES / "agency-2024" / "cases.yaml")[:50]:
+        again = Case.from_dict(json.loads(json.dumps(case.to_dict(), ensure_ascii=False)))
+        assert again == case
+        for event in case.events:
+            assert Event.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def test_text_dates_are_read_and_bad_ones_are_disclosure_errors() -> None:
+    import datetime as dt
+
+    from disclosure import Case, Event
+    from disclosure.errors import DisclosureError
+
+    case = Case("T-1", "natural_person", "online", "2024-03-01", (Event("extend", "2024-03-05"),))
+    assert case.received == dt.date(2024, 3, 1) and case.events[0].on == dt.date(2024, 3, 5)
+    with pytest.raises(DisclosureError, match="received: '2024-02-30' is not a valid date"):
+        Case("T-1", "natural_person", "online", "2024-02-30")
+    with pytest.raises(DisclosureError, match="on: "):
+        Event("extend", 20240305)  # type: ignore[arg-type]
+    with pytest.raises(DisclosureError, match="missing required key 'channel'"):
+        Case.from_dict({"id": "T-2", "applicant": "natural_person", "received": "2024-03-01"})
+    with pytest.raises(DisclosureError, match="an event needs a date 'on'"):
+        Event.from_dict({"type": "extend"})

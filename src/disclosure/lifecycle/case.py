@@ -46,16 +46,45 @@ RULESET_PATH_HINT = (
 PERSONAL_FIELDS = ("applicant_name", "id_number", "contact")
 
 
+def _to_day(value: Any, field: str) -> dt.date:
+    """A date stays, ISO text is parsed, anything else is a clear error naming the field."""
+    if type(value) is dt.date:
+        return value
+    try:
+        return parse_date(value)
+    except TypeMismatch as exc:
+        raise CaseFileError([Problem(str(exc), field)], field) from None
+
+
+def _event_day(value: dt.date | str) -> dt.date:
+    return _to_day(value, "on")
+
+
+def _received_day(value: dt.date | str) -> dt.date:
+    return _to_day(value, "received")
+
+
 @attrs.frozen
 class Event:
     """One thing that happened to a case, on a day, with its data."""
 
     type: str
-    on: dt.date
+    on: dt.date = attrs.field(converter=_event_day)
     data: Mapping[str, Any] = attrs.field(factory=dict)
     note: str = ""
     by: str = ""
     where: str = attrs.field(default="", eq=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        """The inverse of :meth:`to_dict` (``{type, on, note, by, **fields}``).
+
+        Raises :class:`~disclosure.errors.CaseFileError` listing every problem.
+        """
+        event, problems = event_from_data(dict(data) if isinstance(data, Mapping) else data)
+        if event is None:
+            raise CaseFileError(problems, "event")
+        return event
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "on": self.on.isoformat()}
@@ -103,7 +132,7 @@ class Case:
     id: str = attrs.field(validator=_valid_id)
     applicant: str
     channel: str
-    received: dt.date
+    received: dt.date = attrs.field(converter=_received_day)
     events: tuple[Event, ...] = ()
     ruleset: str | None = None
     calendar: str | None = None
@@ -114,6 +143,20 @@ class Case:
     #: Fields the case's ruleset declares in ``case_fields`` (checked when folded).
     fields: Mapping[str, Any] = attrs.field(factory=dict)
     where: str = attrs.field(default="", eq=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Case:
+        """The inverse of :meth:`to_dict`: a case from plain data (parsed JSON or YAML).
+
+        Checked as a case file is; raises :class:`~disclosure.errors.CaseFileError`
+        listing every problem.
+        """
+        case, problems = case_from_data(
+            dict(data) if isinstance(data, Mapping) else data, Positions("<dict>")
+        )
+        if case is None:
+            raise CaseFileError(problems, "case")
+        return case
 
     def with_event(self, event: Event) -> Case:
         return attrs.evolve(self, events=(*self.events, event))
