@@ -287,9 +287,19 @@ def test_report_errors(loaded: str, tmp_path: Path) -> None:
     assert code == 1 and "did you mean 'new'" in err
 
 
-def test_report_needs_cases_or_store() -> None:
-    code, _, err = run("report", "annual", "--year", "2024", env={"DISCLOSURE_DB": ""})
-    assert code == 2 and "give --cases FILE" in err
+def test_report_reads_the_default_store_like_every_other_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCLOSURE_DB", raising=False)
+    code, _, err = run("report", "annual", "--year", "2024")
+    assert code == 1 and "disclosure.db: no case store here" in err and "disclosure init" in err
+    assert run("init")[0] == 0
+    cases = str(EXAMPLES / "agency-2024" / "cases.yaml")
+    assert run("case", "import", cases)[0] == 0
+    code, out, err = run("report", "annual", "--year", "2024", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["table3"]["rows"]["new"][-1] > 300
 
 
 def test_rules_graph() -> None:

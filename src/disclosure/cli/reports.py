@@ -33,10 +33,11 @@ def report_group() -> None:
 @click.option(
     "--db",
     "db",
-    type=click.Path(),
-    default=None,
+    type=click.Path(dir_okay=False),
+    default="disclosure.db",
+    show_default=True,
     envvar="DISCLOSURE_DB",
-    help="Case store (SQLite) to read the cases from.",
+    help="Case store to read the cases from when no --cases is given (also $DISCLOSURE_DB).",
 )
 @click.option(
     "--format",
@@ -114,8 +115,6 @@ def report_annual(
     from disclosure.annual import AnnualReportJob
     from disclosure.errors import DisclosureError
 
-    if not case_files and not db:
-        raise click.UsageError("give --cases FILE (repeatable) or --db FILE")
     from disclosure.cli._engine import make_engine
 
     engine = make_engine(calendar_files, ruleset)
