@@ -113,9 +113,8 @@ def report_annual(
     Exits 1 when a blocking reconciliation check fails.
     """
     from disclosure.annual import AnnualReportJob
-    from disclosure.errors import DisclosureError
-
     from disclosure.cli._engine import make_engine
+    from disclosure.errors import DisclosureError
 
     engine = make_engine(calendar_files, ruleset)
     if explain is None:  # a misspelled format fails before the report is built
