@@ -118,6 +118,21 @@ def test_remaining_days_as_of(machine) -> None:
     assert machine.fold(case, D("2024-10-16")).deadlines["reply"].remaining == -2
 
 
+def test_json_gives_working_and_calendar_days_apart(machine) -> None:
+    case = make_case("2024-09-10")
+    doc = machine.fold(case, D("2024-09-30")).deadlines["reply"].to_dict()
+    # due 2024-10-14; Oct 1-7 are the National Day holiday, Sat Oct 12 a make-up
+    # working day: Oct 8, 9, 10, 11, 12 and 14 are left
+    assert doc["due"] == "2024-10-14"
+    assert doc["remaining_days"] == 14 and doc["remaining_working_days"] == 6
+    paused = make_case(
+        "2024-09-10", ("consult_third_party", "2024-09-12", {"delivered": "2024-09-12"})
+    )
+    pdoc = machine.fold(paused, D("2024-09-20")).deadlines["reply"].to_dict()
+    assert pdoc["status"] == "paused"
+    assert pdoc["remaining_days"] is None and pdoc["remaining_working_days"] == 18
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     received=st.dates(D("2019-06-01"), D("2026-06-30")),

@@ -696,11 +696,18 @@ class Deadline:
         due = self.due
         started, completed = self.started_on, self.completed_on
         remaining = self.remaining
+        working = self.unit == "working_days"
+        running_due = None if self._optional_lapsed else self._running_due
+        # calendar days to the due date; a paused clock has no date, only days left
+        if running_due is not None:
+            calendar_days: int | None = (running_due - self._as_of).days
+        else:
+            calendar_days = None if working else remaining
         return {
             "due": due.isoformat() if due else None,
             "status": self.status,
-            "remaining_working_days": remaining if self.unit == "working_days" else None,
-            "remaining_days": remaining,
+            "remaining_working_days": remaining if working else None,
+            "remaining_days": calendar_days,
             "unit": self.unit,
             "limit": self.limit,
             "binds": self.binds,
