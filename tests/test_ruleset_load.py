@@ -343,3 +343,40 @@ def test_outcome_conditions_need_an_outcome_field(tmp_path: Path) -> None:
         "note2: {type: str, forbidden_for: [disclosed]}\n      correction_period: {type: int,",
     )
     assert any("need an outcome field" in p for p in _lint(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    outcome: other.withdrawn\n",
+            "    outcome: other.withdrawn\n    to_for: {disclosed: concluded}\n",
+            "'to_for' needs an outcome field in the event",
+        ),
+        (
+            "    outcome: other.withdrawn\n",
+            "    outcome: other.withdrawn\n    max_times: 0\n",
+            "'max_times' must be at least 1",
+        ),
+        (
+            "    to: concluded\n    zh: 作出答复\n",
+            "    to: concluded\n    to_for: {disclosd: concluded, withheld: received}\n"
+            "    zh: 作出答复\n",
+            "'disclosd' is neither an outcome nor a group",
+        ),
+        (
+            "    to: concluded\n    zh: 作出答复\n",
+            "    to: concluded\n    to_for: {withheld: received}\n    zh: 作出答复\n",
+            "state 'received' is open",
+        ),
+        (
+            "    complete: {on: [request_correction]}",
+            "    complete: {on: [request_correction], outcomes: [disclosed]}",
+            "'outcomes' needs every event in 'on' to give an outcome",
+        ),
+    ],
+)
+def test_outcome_targets_event_limits_and_trigger_outcomes_are_linted(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert any(message in p for p in _lint(tmp_path, _mutate(old, new)))

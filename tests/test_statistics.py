@@ -112,7 +112,7 @@ def test_the_example_year_reconciles_and_has_the_documented_keys() -> None:
 def test_a_request_over_the_fiscal_year_boundary(engine: Engine) -> None:
     """Received in FY2024, answered in FY2025: pending at the start, processed in the year."""
     tpl = load_statistics_template("us-doj-annual", engine.ruleset("us-foia"))
-    case = foia("A", "2024-09-20", Event("grant_in_full", D("2024-10-10")))
+    case = foia("A", "2024-09-20", Event("respond", D("2024-10-10"), {"disposition": "full_grant"}))
     report = build_statistics([case], 2025, tpl, engine.machine("us-foia"))
     assert cells(report, "V.A") == {
         "pending_start": 1,
@@ -133,9 +133,11 @@ def test_tolled_days_are_not_processing_time_and_exemptions_are_counted_once(
     case = foia(
         "T",
         "2025-07-01",
-        Event("request_information", D("2025-07-03")),
-        Event("information_received", D("2025-07-09")),
-        Event("decide", D("2025-07-14"), {"outcome": "partial_grant", "exemptions": ["b5", "b6"]}),
+        Event("seek_clarification", D("2025-07-03")),
+        Event("clarification_received", D("2025-07-09")),
+        Event(
+            "respond", D("2025-07-14"), {"disposition": "partial_grant", "exemptions": ["b5", "b6"]}
+        ),
     )
     report = build_statistics([case], 2025, tpl, engine.machine("us-foia"))
     # Jul 2, 3 before the tolling; Jul 10, 11, 14 after it (Jul 4 is a holiday).
@@ -147,14 +149,16 @@ def test_tolled_days_are_not_processing_time_and_exemptions_are_counted_once(
 
 def test_appeals_are_counted_by_their_own_dates(engine: Engine) -> None:
     tpl = load_statistics_template("us-doj-annual", engine.ruleset("us-foia"))
-    denied = Event("decide", D("2024-08-20"), {"outcome": "full_denial", "exemptions": ["b7A"]})
-    pending = foia("P", "2024-08-01", denied, Event("appeal", D("2024-09-16")))
+    denied = Event(
+        "respond", D("2024-08-20"), {"disposition": "full_denial_exemption", "exemptions": ["b7a"]}
+    )
+    pending = foia("P", "2024-08-01", denied, Event("appeal_filed", D("2024-09-16")))
     decided = foia(
         "D",
         "2024-08-01",
         denied,
-        Event("appeal", D("2024-09-16")),
-        Event("decide_appeal", D("2024-10-15"), {"result": "partially_reversed_remanded"}),
+        Event("appeal_filed", D("2024-09-16")),
+        Event("appeal_decided", D("2024-10-15"), {"result": "partially_affirmed"}),
         component="FBI",
     )
     report = build_statistics([pending, decided], 2025, tpl, engine.machine("us-foia"))
@@ -226,7 +230,7 @@ def test_fiscal_and_calendar_years(engine: Engine) -> None:
         (("rows_by: component", "rows_by: bureau"), "'bureau' is not a case field"),
         (("outcomes: [other.duplicate]", "outcomes: [other.dupe]"), "did you mean"),
         (('year_start: "10-01"', 'year_start: "13-01"'), "not a month-day"),
-        (("decided: decide_appeal", "decided: appeal_decided"), "unknown event 'appeal_decided'"),
+        (("decided: appeal_decided", "decided: decide_appeal"), "unknown event 'decide_appeal'"),
     ],
 )
 def test_template_mistakes_are_named(

@@ -28,13 +28,7 @@ from disclosure import (
 ROOT = Path(__file__).resolve().parent.parent
 RULESET = ROOT / "rulesets" / "us-foia.yaml"
 CALENDAR = ROOT / "rulesets" / "calendars" / "us-federal.yaml"
-OPEN_STATES = (
-    "processing",
-    "awaiting_information",
-    "processing_after_information",
-    "awaiting_fee_clarification",
-    "awaiting_fee_clarification_after_information",
-)
+OPEN_STATES = ("processing", "awaiting_clarification", "awaiting_fee_clarification")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +41,7 @@ def foia() -> Machine:
 def case(*events: tuple[Any, ...], received: str = "2024-06-14") -> Case:
     """A request received (by default) on Friday 2024-06-14, the week before Juneteenth."""
     evs = [Event(e[0], D(e[1]), dict(e[2]) if len(e) > 2 else {}) for e in events]
-    return Case("FOIA-1", "other", "national_portal", D(received), tuple(evs))
+    return Case("FOIA-1", "other", "online", D(received), tuple(evs))
 
 
 def test_the_ruleset_and_its_calendar_lint_clean() -> None:
@@ -57,11 +51,13 @@ def test_the_ruleset_and_its_calendar_lint_clean() -> None:
     assert read_calendar_file(CALENDAR).calendar.id == "us-federal"
     # The fee categories of 552(a)(4)(A)(ii) are the applicant kinds.
     assert set(rs.applicant_kinds) == {
-        "commercial_use",
-        "educational_scientific",
+        "commercial",
+        "educational",
+        "noncommercial_scientific",
         "news_media",
         "other",
     }
+    assert set(rs.channels) == {"online", "email", "mail", "fax", "in_person"}
 
 
 def test_the_federal_calendar_knows_legal_public_holidays(foia: Machine) -> None:
@@ -92,13 +88,13 @@ def test_the_response_is_due_twenty_working_days_after_receipt_across_holidays(
 
 
 def test_tolling_for_information_stops_and_restarts_the_clock_once(foia: Machine) -> None:
-    tolled = case(("request_information", "2024-06-20"))
+    tolled = case(("seek_clarification", "2024-06-20"))
     paused = foia.fold(tolled, D("2024-06-25"))
-    assert paused.state == "awaiting_information"
+    assert paused.state == "awaiting_clarification"
     assert paused.deadlines["response"].status == "paused"
     assert paused.deadlines["response"].due is None
 
-    answered = case(("request_information", "2024-06-20"), ("information_received", "2024-06-27"))
+    answered = case(("seek_clarification", "2024-06-20"), ("clarification_received", "2024-06-27"))
     state = foia.fold(answered, D("2024-06-28"))
     # Counted before the toll: June 17, 18, 20 (3 days; the toll day counts under
     # "(pause, resume]"). June 21-27 are not counted. The other 17: June 28 (1),
@@ -107,27 +103,29 @@ def test_tolling_for_information_stops_and_restarts_the_clock_once(foia: Machine
     assert state.deadlines["response"].due == D("2024-07-23")
     assert [s.action for s in state.deadlines["response"].steps] == ["start", "pause", "resume"]
 
-    with pytest.raises(EventRejected, match="'request_information' is not allowed") as info:
-        foia.apply(answered, Event("request_information", D("2024-07-01")))
-    assert info.value.state == "processing_after_information"
+    with pytest.raises(
+        EventRejected, match="'seek_clarification' may happen at most 1 time in a case"
+    ) as info:
+        foia.apply(answered, Event("seek_clarification", D("2024-07-01")))
+    assert info.value.state == "processing"
     assert foia.fold(answered, D("2024-06-28")) == state  # the rejected event changed nothing
 
 
 def test_fee_clarification_may_toll_as_often_as_needed(foia: Machine) -> None:
     state = foia.fold(
         case(
-            ("clarify_fees", "2024-06-17"),
-            ("fees_clarified", "2024-06-18"),
-            ("clarify_fees", "2024-06-20"),
-            ("fees_clarified", "2024-06-21"),
-            ("request_information", "2024-06-24"),
-            ("information_received", "2024-06-25"),
-            ("clarify_fees_after_information", "2024-06-26"),
-            ("fees_clarified_after_information", "2024-06-27"),
+            ("seek_fee_clarification", "2024-06-17"),
+            ("fee_clarified", "2024-06-18"),
+            ("seek_fee_clarification", "2024-06-20"),
+            ("fee_clarified", "2024-06-21"),
+            ("seek_clarification", "2024-06-24"),
+            ("clarification_received", "2024-06-25"),
+            ("seek_fee_clarification", "2024-06-26"),
+            ("fee_clarified", "2024-06-27"),
         ),
         D("2024-06-28"),
     )
-    assert state.state == "processing_after_information"
+    assert state.state == "processing"
     response = state.deadlines["response"]
     assert [s.action for s in response.steps].count("pause") == 4
     # Counted: June 17 (toll day), 20 (toll day), 24 (toll day), 26 (toll day) = 4;
@@ -138,24 +136,20 @@ def test_fee_clarification_may_toll_as_often_as_needed(foia: Machine) -> None:
 def test_the_unusual_circumstances_extension_adds_ten_working_days_once(
     foia: Machine,
 ) -> None:
-    extended = case(
-        ("extend_unusual_circumstances", "2024-07-01", {"circumstance": "voluminous_records"})
-    )
+    extended = case(("notify_unusual", "2024-07-01", {"circumstance": "voluminous_records"}))
     state = foia.fold(extended, D("2024-07-02"))
     # Due July 16 (above) plus ten working days: July 17-19, 22-26, 29-30.
     assert state.deadlines["response"].due == D("2024-07-30")
     with pytest.raises(EventRejected, match=r"already been extended 1 time \(at most 1\)"):
         foia.apply(
             extended,
-            Event(
-                "extend_unusual_circumstances", D("2024-07-08"), {"circumstance": "consultation"}
-            ),
+            Event("notify_unusual", D("2024-07-08"), {"circumstance": "consultation"}),
         )
     with pytest.raises(EventRejected, match="working_days"):
         foia.apply(
             case(),
             Event(
-                "extend_unusual_circumstances",
+                "notify_unusual",
                 D("2024-07-01"),
                 {"circumstance": "consultation", "working_days": 11},
             ),
@@ -164,15 +158,17 @@ def test_the_unusual_circumstances_extension_adds_ten_working_days_once(
 
 def test_an_alternative_time_frame_replaces_the_due_date(foia: Machine) -> None:
     state = foia.fold(
-        case(("set_alternative_time_frame", "2024-07-10", {"due": "2024-09-30"})), D("2024-07-11")
+        case(("agree_timeframe", "2024-07-10", {"due": "2024-09-30"})), D("2024-07-11")
     )
     assert state.deadlines["response"].due == D("2024-09-30")
 
 
 def test_a_full_denial_opens_an_appeal_window_that_outlives_the_case(foia: Machine) -> None:
-    denied = case(("decide", "2024-07-10", {"outcome": "full_denial", "exemptions": ["b5"]}))
+    denied = case(
+        ("respond", "2024-07-10", {"disposition": "full_denial_exemption", "exemptions": ["b5"]})
+    )
     state = foia.fold(denied, D("2024-08-01"))
-    assert state.closed and state.state == "determined" and state.outcome == "full_denial"
+    assert state.closed and state.state == "responded" and state.outcome == "full_denial_exemption"
     assert state.deadlines["response"].status == "met"
     window = state.deadlines["appeal_window"]
     assert window.status == "running"
@@ -180,8 +176,8 @@ def test_a_full_denial_opens_an_appeal_window_that_outlives_the_case(foia: Machi
     assert window.due == D("2024-10-08")
 
     appealed = case(
-        ("decide", "2024-07-10", {"outcome": "full_denial", "exemptions": ["b5"]}),
-        ("appeal", "2024-10-01", {"received": "2024-10-28"}),
+        ("respond", "2024-07-10", {"disposition": "full_denial_exemption", "exemptions": ["b5"]}),
+        ("appeal_filed", "2024-10-01", {"received": "2024-10-28"}),
     )
     state = foia.fold(appealed, D("2024-11-01"))
     assert state.state == "under_appeal"
@@ -191,31 +187,31 @@ def test_a_full_denial_opens_an_appeal_window_that_outlives_the_case(foia: Machi
     # 10-13, 18-22 are 14-18, Nov 25-26 are 19-20.
     assert state.deadlines["appeal_decision"].due == D("2024-11-26")
     decided = foia.append(
-        appealed, Event("decide_appeal", D("2024-11-20"), {"result": "affirmed"}), D("2024-11-21")
+        appealed, Event("appeal_decided", D("2024-11-20"), {"result": "affirmed"}), D("2024-11-21")
     )
     assert decided.state == "appeal_decided"
     assert decided.deadlines["appeal_decision"].status == "met"
-    assert decided.outcome == "full_denial"  # the request's disposition is unchanged
+    assert decided.outcome == "full_denial_exemption"  # the request's disposition is unchanged
 
 
 def test_an_unused_appeal_window_lapses_and_then_no_appeal_is_possible(foia: Machine) -> None:
-    denied = case(("decide", "2024-07-10", {"outcome": "other.no_records"}))
+    denied = case(("respond", "2024-07-10", {"disposition": "other.no_records"}))
     with pytest.raises(EventRejected, match="too early"):
         foia.apply(denied, Event("appeal_window_lapsed", D("2024-10-08")))
     [lapse] = foia.advance(denied, D("2024-12-01"))
     assert (lapse.type, lapse.on) == ("appeal_window_lapsed", D("2024-10-09"))
     lapsed = foia.append(denied, lapse, D("2024-12-01"))
-    assert lapsed.state == "determination_final"
+    assert lapsed.state == "response_final"
     with pytest.raises(EventRejected, match="not allowed"):
-        foia.apply(lapsed.case, Event("appeal", D("2024-10-10")))
+        foia.apply(lapsed.case, Event("appeal_filed", D("2024-10-10")))
 
 
 def test_a_longer_appeal_period_may_be_given_but_not_a_shorter_one(foia: Machine) -> None:
     longer = case(
         (
-            "decide",
+            "respond",
             "2024-07-10",
-            {"outcome": "partial_grant", "exemptions": ["b4"], "appeal_days": 120},
+            {"disposition": "partial_grant", "exemptions": ["b4"], "appeal_days": 120},
         )
     )
     assert foia.fold(longer, D("2024-07-11")).deadlines["appeal_window"].due == D("2024-11-07")
@@ -223,15 +219,17 @@ def test_a_longer_appeal_period_may_be_given_but_not_a_shorter_one(foia: Machine
         foia.apply(
             case(),
             Event(
-                "decide",
+                "respond",
                 D("2024-07-10"),
-                {"outcome": "full_denial", "exemptions": ["b4"], "appeal_days": 60},
+                {"disposition": "full_denial_exemption", "exemptions": ["b4"], "appeal_days": 60},
             ),
         )
 
 
 def test_a_full_grant_opens_no_appeal_window(foia: Machine) -> None:
-    state = foia.fold(case(("grant_in_full", "2024-07-10")), D("2024-07-11"))
+    state = foia.fold(
+        case(("respond", "2024-07-10", {"disposition": "full_grant"})), D("2024-07-11")
+    )
     assert state.outcome == "full_grant" and state.state == "concluded"
     assert "appeal_window" not in state.deadlines or (
         state.deadlines["appeal_window"].status == "idle"
@@ -239,17 +237,17 @@ def test_a_full_grant_opens_no_appeal_window(foia: Machine) -> None:
 
 
 def test_expedited_processing_is_decided_within_ten_calendar_days(foia: Machine) -> None:
-    asked = case(("request_expedited_processing", "2024-06-14", {"ground": "imminent_threat"}))
+    asked = case(("request_expedite", "2024-06-14", {"ground": "imminent_threat"}))
     state = foia.fold(asked, D("2024-06-20"))
     # Calendar days: June 15 is day 1, June 24 day 10; Juneteenth and weekends count.
     # (Ten working days would have ended on June 28.)
-    assert state.deadlines["expedited_decision"].due == D("2024-06-24")
+    assert state.deadlines["expedite_decision"].due == D("2024-06-24")
     late = foia.append(
         asked,
-        Event("decide_expedited_processing", D("2024-06-25"), {"granted": True}),
+        Event("decide_expedite", D("2024-06-25"), {"granted": True}),
         D("2024-06-26"),
     )
-    assert late.deadlines["expedited_decision"].status == "missed"
+    assert late.deadlines["expedite_decision"].status == "missed"
     # The response clock is not affected by the expedited-processing decision.
     assert late.deadlines["response"].due == D("2024-07-16")
 
@@ -315,7 +313,7 @@ def test_every_outcome_of_the_annual_report_is_reachable(foia: Machine) -> None:
 
 @pytest.mark.parametrize("state_name", OPEN_STATES)
 def test_a_determination_can_be_made_from_every_open_state(foia: Machine, state_name: str) -> None:
-    assert "decide" in foia.allowed[state_name]
+    assert "respond" in foia.allowed[state_name]
     assert "withdraw" in foia.allowed[state_name]
 
 
@@ -352,31 +350,42 @@ def test_a_regional_calendar_plugin_leaves_other_regimes_on_their_own_calendar()
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"outcome": "full_denial"}, "with outcome 'full_denial' needs field 'exemptions'"),
-        ({"outcome": "partial_grant", "exemptions": []}, "needs field 'exemptions'"),
         (
-            {"outcome": "other.no_records", "exemptions": ["b6"]},
+            {"disposition": "full_denial_exemption"},
+            "with outcome 'full_denial_exemption' needs field 'exemptions'",
+        ),
+        ({"disposition": "partial_grant", "exemptions": []}, "needs field 'exemptions'"),
+        (
+            {"disposition": "other.no_records", "exemptions": ["b6"]},
             "with outcome 'other.no_records' must not give field 'exemptions'",
         ),
-        ({"outcome": "full_denial", "exemptions": "b5"}, "must be a list, got text"),
-        ({"outcome": "full_denial", "exemptions": ["b5", "b5"]}, "'b5' is listed twice"),
-        ({"outcome": "full_denial", "exemptions": ["b10"]}, "'b10' is not one of b1, b2"),
-        ({"outcome": "full_denial", "exemptions": [5]}, "list items must be text"),
+        ({"disposition": "full_denial_exemption", "exemptions": "b5"}, "must be a list, got text"),
+        (
+            {"disposition": "full_denial_exemption", "exemptions": ["b5", "b5"]},
+            "'b5' is listed twice",
+        ),
+        (
+            {"disposition": "full_denial_exemption", "exemptions": ["b10"]},
+            "'b10' is not one of b1, b2",
+        ),
+        ({"disposition": "full_denial_exemption", "exemptions": [5]}, "list items must be text"),
     ],
 )
 def test_exemptions_are_a_list_the_outcome_governs(
     foia: Machine, data: dict[str, object], message: str
 ) -> None:
     with pytest.raises(EventRejected, match=re.escape(message)):
-        foia.fold(case(("decide", "2024-07-10", data)))
+        foia.fold(case(("respond", "2024-07-10", data)))
 
 
 def test_every_exemption_of_a_partial_grant_is_kept(foia: Machine) -> None:
     state = foia.fold(
-        case(("decide", "2024-07-10", {"outcome": "partial_grant", "exemptions": ["b5", "b6"]}))
+        case(
+            ("respond", "2024-07-10", {"disposition": "partial_grant", "exemptions": ["b5", "b6"]})
+        )
     )
     assert state.outcome == "partial_grant"
-    no_records = foia.fold(case(("decide", "2024-07-10", {"outcome": "other.no_records"})))
+    no_records = foia.fold(case(("respond", "2024-07-10", {"disposition": "other.no_records"})))
     assert no_records.outcome == "other.no_records"
 
 

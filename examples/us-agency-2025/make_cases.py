@@ -26,11 +26,12 @@ from disclosure.plugins import Plugins
 COMPONENTS = [("Office of Records", 60), ("Field Investigations", 40)]
 KINDS = [
     ("other", 55),
-    ("commercial_use", 20),
+    ("commercial", 20),
     ("news_media", 12),
-    ("educational_scientific", 8),
+    ("educational", 5),
+    ("noncommercial_scientific", 3),
 ]
-CHANNELS = [("agency_portal", 50), ("national_portal", 25), ("email", 20), ("mail", 5)]
+CHANNELS = [("online", 70), ("email", 20), ("mail", 5), ("fax", 2), ("in_person", 3)]
 PATHS = [
     ("grant", 30),
     ("partial", 28),
@@ -42,7 +43,7 @@ PATHS = [
     ("withdraw", 4),
     ("fee", 2),
 ]
-EXEMPTIONS = [("b6", 40), ("b5", 25), ("b7C", 15), ("b4", 8), ("b7E", 6), ("b3", 4), ("b7A", 2)]
+EXEMPTIONS = [("b6", 40), ("b5", 25), ("b7c", 15), ("b4", 8), ("b7e", 6), ("b3", 4), ("b7a", 2)]
 
 
 def pick(rng: random.Random, table: list[tuple[str, int]]) -> str:
@@ -74,51 +75,51 @@ class Agency:
         try:
             if path == "tolled_then_partial":
                 day = self.wd(day, 2, 6)
-                case = self.add(case, "request_information", day)
+                case = self.add(case, "seek_clarification", day)
                 day = self.wd(day, 3, 15)
-                case = self.add(case, "information_received", day)
+                case = self.add(case, "clarification_received", day)
                 path = "partial"
             if path == "extended_then_grant":
                 day = self.wd(day, 10, 18)
                 case = self.add(
                     case,
-                    "extend_unusual_circumstances",
+                    "notify_unusual",
                     day,
                     working_days=10,
                     circumstance="voluminous_records",
                 )
                 path = "grant"
             day = self.wd(day, 3, 24)
-            if path == "grant":
-                return self.add(case, "grant_in_full", day)
-            if path == "refer":
-                return self.add(case, "refer_all", day)
             if path == "withdraw":
                 return self.add(case, "withdraw", day)
-            outcome = {
+            disposition = {
+                "grant": "full_grant",
+                "refer": "other.referred",
                 "partial": "partial_grant",
-                "denial": "full_denial",
+                "denial": "full_denial_exemption",
                 "no_records": "other.no_records",
                 "fee": "other.fee_related",
             }[path]
-            data: dict[str, Any] = {"outcome": outcome}
-            if outcome in ("partial_grant", "full_denial"):
+            data: dict[str, Any] = {"disposition": disposition}
+            if disposition in ("partial_grant", "full_denial_exemption"):
                 data["exemptions"] = self.exemptions()
-            case = self.add(case, "decide", day, **data)
+            case = self.add(case, "respond", day, **data)
+            if disposition in ("full_grant", "other.referred"):
+                return case
             if self.rng.random() < 0.15:
                 day = day + dt.timedelta(days=self.rng.randint(10, 80))
-                case = self.add(case, "appeal", day)
+                case = self.add(case, "appeal_filed", day)
                 day = self.wd(day, 5, 25)
                 result = pick(
                     self.rng,
                     [
                         ("affirmed", 60),
-                        ("partially_reversed_remanded", 20),
-                        ("completely_reversed_remanded", 10),
+                        ("partially_affirmed", 20),
+                        ("reversed", 10),
                         ("closed_other", 10),
                     ],
                 )
-                case = self.add(case, "decide_appeal", day, result=result)
+                case = self.add(case, "appeal_decided", day, result=result)
         except _Pending:
             pass
         return case

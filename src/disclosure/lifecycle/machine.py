@@ -67,6 +67,7 @@ class Fold:
         "case",
         "clocks",
         "closed_on",
+        "counts",
         "explain",
         "findings",
         "kinds",
@@ -97,6 +98,8 @@ class Fold:
         self.clocks: dict[str, ClockRun] = {}
         self.outcome: str | None = None
         self.closed_on: dt.date | None = None
+        #: How often each limited event type has happened (only those with max_times).
+        self.counts: dict[str, int] | None = None
         self.findings: list[Finding] | None = None
         self.timeline: list[TimelineEntry] | None = [] if explain else None
         #: Day numbers of receipt and of the last event applied.
@@ -121,6 +124,10 @@ class Transition:
     on_receipt_day: bool
     #: Clocks this event starts: a closing event's own clocks (an appeal window) run on.
     starts: frozenset[str]
+    #: At most this many events of this type per case.
+    max_times: int | None = None
+    #: Outcome code -> (target state, closes) where the outcome decides the target.
+    to_for: Mapping[str, tuple[str, bool]] = attrs.field(factory=dict)
 
 
 class Machine:
@@ -174,7 +181,10 @@ class Machine:
                     for ev_name in trig.on:
                         triggered.setdefault(ev_name, []).append((order, action, cname, trig))
         actions = {
-            ev: tuple(self._clock_action(a, c, t) for _, a, c, t in sorted(v, key=lambda x: x[0]))
+            ev: tuple(
+                self._when_outcome(self._clock_action(a, c, t), t)
+                for _, a, c, t in sorted(v, key=lambda x: x[0])
+            )
             for ev, v in triggered.items()
         }
         self._receipt = actions.get(RECEIPT, ())
@@ -194,11 +204,12 @@ class Machine:
             outcome_field = next((f for f, sp in ev.fields.items() if sp.type == "outcome"), None)
             for st in ev.from_:
                 target = ev.to or st
+                opened = not rs.states[st].closed
                 self.transitions[(st, name)] = Transition(
                     name,
                     target,
                     ev,
-                    rs.states[target].closed and not rs.states[st].closed,
+                    rs.states[target].closed and opened,
                     outcome_field,
                     self.fields[name],
                     bool(ev.fields),
@@ -206,6 +217,13 @@ class Machine:
                     self.lapse_of.get(name),
                     ev.on_receipt_day,
                     starts.get(name, frozenset()),
+                    ev.max_times,
+                    {
+                        code: (state, rs.states[state].closed and opened)
+                        for key, state in ev.to_for.items()
+                        for code in rs.outcomes
+                        if rs.outcome_matches(code, (key,))
+                    },
                 )
                 allowed[st].append(name)
         self.allowed: dict[str, tuple[str, ...]] = {s: tuple(v) for s, v in allowed.items()}
@@ -246,6 +264,25 @@ class Machine:
         return values
 
     # -- compiling clock actions --------------------------------------------------------
+    def _when_outcome(self, act: ClockAction, trig: Trigger) -> ClockAction:
+        """``act``, done only for the outcomes the trigger names (all when it names none)."""
+        if not trig.outcomes:
+            return act
+        rs = self.ruleset
+        accepted = frozenset(c for c in rs.outcomes if rs.outcome_matches(c, trig.outcomes))
+        given = {
+            name: (rs.events[name].outcome_field, rs.events[name].outcome)
+            for name in trig.on
+            if name in rs.events
+        }
+
+        def conditional(fold: Fold, etype: str, on: int, data: Mapping[str, Any]) -> None:
+            field, fixed = given.get(etype, (None, None))
+            if (data.get(field) if field else fixed) in accepted:
+                act(fold, etype, on, data)
+
+        return conditional
+
     def _clock_action(self, action: str, clock: str, trig: Trigger) -> ClockAction:
         """One clock action of one event, as a closure over the ClockRun method."""
         spec = self.ruleset.clocks[clock]
@@ -536,6 +573,8 @@ class Machine:
                 raise self._reject(
                     fold.case, event, str(bad_data), state, self.allowed[state]
                 ) from None
+        if step.max_times is not None:
+            self._count(fold, event, step.max_times, state)
         if step.lapsed_clock is not None:
             self._check_lapse(fold, event, on, step.lapsed_clock)
         try:
@@ -545,20 +584,42 @@ class Machine:
             raise self._reject(fold.case, event, str(refusal), state, self.allowed[state]) from None
         except CalendarRangeError as off_calendar:
             raise self._reject(fold.case, event, str(off_calendar), state) from None
-        if step.closes:
+        target, closes = step.target, step.closes
+        if step.to_for:
+            target, closes = step.to_for.get(
+                str(data.get(step.outcome_field or "")), (target, closes)
+            )
+        if closes:
             fold.outcome = data.get(step.outcome_field) if step.outcome_field else step.spec.outcome
             fold.closed_on = event.on
             starts = step.starts
             for name, run in fold.clocks.items():
                 if name not in starts:
                     run.stop(on, etype, "stopped: the application is concluded")
-        fold.state = step.target
+        fold.state = target
         fold.last = on
         if fold.timeline is not None:
             fold.timeline.append(
-                TimelineEntry(event.on, etype, state, step.target, data, event.note, event.by)
+                TimelineEntry(event.on, etype, state, target, data, event.note, event.by)
             )
         return data
+
+    def _count(self, fold: Fold, event: Event, most: int, state: str) -> None:
+        """Refuse the event past its ruleset's ``max_times`` for one case."""
+        counts = fold.counts
+        if counts is None:
+            counts = fold.counts = {}
+        done = counts.get(event.type, 0)
+        if done >= most:
+            raise self._reject(
+                fold.case,
+                event,
+                f"event '{event.type}' may happen at most {most} "
+                f"time{'s' if most != 1 else ''} in a case (it already happened {done})",
+                state,
+                self.allowed[state],
+            )
+        counts[event.type] = done + 1
 
     def _not_allowed(self, fold: Fold, event: Event) -> EventRejected:
         if event.type not in self.ruleset.events:

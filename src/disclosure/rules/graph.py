@@ -9,7 +9,8 @@ def _edges(rs: Ruleset) -> list[tuple[str, str, list[str]]]:
     grouped: dict[tuple[str, str], list[str]] = {}
     for name, ev in rs.events.items():
         for src in ev.from_:
-            grouped.setdefault((src, ev.to or src), []).append(name)
+            for dst in ev.targets(src):
+                grouped.setdefault((src, dst), []).append(name)
     return [(a, b, events) for (a, b), events in grouped.items()]
 
 

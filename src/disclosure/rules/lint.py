@@ -318,6 +318,28 @@ class _Checker:
                     (*path, "outcome") if ev.outcome else (*path, "fields"),
                     "an event that gives an outcome must lead to a closed state",
                 )
+            if ev.max_times is not None and ev.max_times < 1:
+                self.add((*path, "max_times"), "'max_times' must be at least 1")
+            if ev.to_for and not outcome_fields:
+                self.add((*path, "to_for"), "'to_for' needs an outcome field in the event")
+            for key, state in ev.to_for.items():
+                self.outcome_ref((*path, "to_for", key), key)
+                if self.ref((*path, "to_for", key), state, self.rs.states, "state") and not (
+                    self.rs.states[state].closed
+                ):
+                    self.add(
+                        (*path, "to_for", key),
+                        f"state '{state}' is open; an event that gives an outcome closes the case",
+                    )
+
+    def outcome_ref(self, path: tuple[str | int, ...], name: str) -> None:
+        """``name`` is an outcome code or an outcome group."""
+        if name not in self.rs.outcomes and name not in self.rs.outcome_groups:
+            self.add(
+                path,
+                f"'{name}' is neither an outcome nor a group",
+                did_you_mean(name, [*self.rs.outcomes, *self.rs.outcome_groups]),
+            )
 
     def check_clocks(self) -> None:
         events = self.rs.events
@@ -367,6 +389,15 @@ class _Checker:
                             )
                 if trig.max_times is not None and "max_times" not in allowed_opts:
                     self.add((*tpath, "max_times"), f"'max_times' does not apply to '{action}'")
+                for k, code in enumerate(trig.outcomes):
+                    self.outcome_ref((*tpath, "outcomes", k), code)
+                if trig.outcomes and not all(
+                    events[e].outcome_field or events[e].outcome for e in trig.on if e in events
+                ):
+                    self.add(
+                        (*tpath, "outcomes"),
+                        "'outcomes' needs every event in 'on' to give an outcome",
+                    )
                 if action == "extend" and trig.by_field is None:
                     self.add(tpath, "an extend trigger needs 'by_field'")
                 if action == "replace" and trig.date_field is None:
@@ -382,7 +413,7 @@ class _Checker:
         for ev in self.rs.events.values():
             for st in ev.from_:
                 if st in outgoing:
-                    outgoing[st].append(ev.to or st)
+                    outgoing[st].extend(ev.targets(st))
         if len(initial) == 1:
             seen = {initial[0]}
             queue = deque(initial)

@@ -103,8 +103,25 @@ class EventSpec:
     fields: Mapping[str, FieldSpec] = attrs.field(factory=dict)
     outcome: str | None = None
     on_receipt_day: bool = False
+    #: At most this many events of this type in one case (FOIA: one request
+    #: for information).
+    max_times: int | None = None
+    #: The target state for some outcomes (codes or groups) of the event's own
+    #: outcome field; ``to`` for the rest (a full grant ends the case, an
+    #: adverse determination leaves it open to appeal).
+    to_for: Mapping[str, str] = attrs.field(factory=dict)
     description: str = ""
     basis: str = ""
+
+    @property
+    def outcome_field(self) -> str | None:
+        """The data field that carries the event's outcome, if it has one."""
+        return next((f for f, spec in self.fields.items() if spec.type == "outcome"), None)
+
+    def targets(self, source: str) -> tuple[str, ...]:
+        """Every state the event may lead to from ``source`` (for graphs and reachability)."""
+        default = self.to or source
+        return (default, *(t for t in self.to_for.values() if t != default))
 
 
 @attrs.frozen
@@ -114,7 +131,8 @@ class Trigger:
     ``from_field``: a date field that replaces the event date as the start;
     ``limit_field``: an int field that sets the limit; ``by_field``: the
     number of units an extension adds; ``date_field``: the date that replaces
-    the deadline; ``max_times``: how often the action may happen.
+    the deadline; ``max_times``: how often the action may happen;
+    ``outcomes``: the outcomes of the event for which it happens at all.
     """
 
     on: tuple[str, ...]
@@ -123,6 +141,9 @@ class Trigger:
     by_field: str | None = None
     date_field: str | None = None
     max_times: int | None = None
+    #: Act only when the event's outcome is one of these codes or groups (the
+    #: appeal window opens on adverse determinations only).
+    outcomes: tuple[str, ...] = ()
 
 
 @attrs.frozen
