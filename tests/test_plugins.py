@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import pytest
 
-from conftest import DATA, ROOT, D, make_case
+from conftest import DATA, GUANGXI, ROOT, D, make_case
 from disclosure import Case, Engine, Event, build_report
 from disclosure.plugins import (
     CalendarAdjustment,
@@ -91,15 +91,18 @@ def test_resources_duplicate_calendar_names_both_sources(tmp_path: Path) -> None
         engine_with(("dup", plugin))
 
 
-def test_resources_conflicting_default_calendars() -> None:
-    a = Obj(disclosure_resources=lambda: Resources(default_calendar="cn"))
-    b = Obj(disclosure_resources=lambda: Resources(default_calendar="cn-other"))
-    with pytest.raises(
-        PluginError,
-        match=r"disagree on the default calendar: 'cn' \(plugin 'a'\), "
-        r"'cn-other' \(plugin 'b'\)",
-    ):
-        engine_with(("a", a), ("b", b))
+def test_a_plugin_offers_a_calendar_and_the_agency_chooses_it() -> None:
+    """Installing a plugin changes no default; the agency's setting does."""
+    regional = Obj(disclosure_resources=lambda: Resources(calendars=[GUANGXI]))
+    case = make_case("2024-04-08")
+    installed = engine_with(("gx", regional))
+    assert installed.fold(case).calendar == "cn"
+    assert installed.fold(case).deadlines["reply"].due == D("2024-05-08")
+    chosen = Engine(plugins=Plugins([("gx", regional)]), default_calendar="cn-guangxi")
+    assert chosen.fold(case).calendar == "cn-guangxi"
+    assert chosen.fold(case).deadlines["reply"].due == D("2024-05-10")
+    with pytest.raises(TypeError):
+        Resources(default_calendar="cn-guangxi")  # type: ignore[call-arg]
 
 
 def test_calendar_adjustments_move_the_deadline_and_are_explained() -> None:

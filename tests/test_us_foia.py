@@ -328,7 +328,7 @@ def test_a_case_in_2027_is_provisional(foia: Machine) -> None:
 
 
 def test_a_regional_calendar_plugin_leaves_other_regimes_on_their_own_calendar() -> None:
-    """A plugin's default calendar refines the national one; it does not move US cases to China."""
+    """An agency's regional calendar refines the national one; it does not move US cases."""
     from disclosure import Engine
     from disclosure.plugins import Plugins, Resources, hookimpl
 
@@ -340,9 +340,9 @@ def test_a_regional_calendar_plugin_leaves_other_regimes_on_their_own_calendar()
     class Regional:
         @hookimpl
         def disclosure_resources(self) -> Resources:
-            return Resources(calendars=[guangxi], default_calendar="cn-guangxi")
+            return Resources(calendars=[guangxi])
 
-    engine = Engine(plugins=Plugins([("regional", Regional())]))
+    engine = Engine(plugins=Plugins([("regional", Regional())]), default_calendar="cn-guangxi")
     assert engine.machine("cn-ogi-2019").default_calendar == "cn-guangxi"
     assert engine.machine("us-foia").default_calendar == "us-federal"
 

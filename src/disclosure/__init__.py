@@ -73,6 +73,13 @@ _EXPORTS: dict[str, str] = {
     "ruleset_to_dict": "rules.model",
     "run_checks": "reports.checks",
     "template_for_year": "reports.template",
+    "Settings": "settings",
+    "SettingsError": "settings",
+    "load_settings": "settings",
+    "PluginWarning": "errors",
+    "StatisticsReport": "reports.statistics.model",
+    "build_statistics": "reports.statistics.build",
+    "load_statistics_template": "reports.statistics.template",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
@@ -90,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         EventRejected,
         NotFoundError,
         PluginError,
+        PluginWarning,
         Problem,
         RulesetError,
         StoreError,
@@ -107,9 +115,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from disclosure.reports.inputs import AgencyData, load_agency_data, read_narrative
     from disclosure.reports.model import CheckResult, Grid, Report
     from disclosure.reports.render import render
+    from disclosure.reports.statistics.build import build_statistics
+    from disclosure.reports.statistics.model import StatisticsReport
+    from disclosure.reports.statistics.template import load_statistics_template
     from disclosure.reports.template import ReportTemplate, load_template, template_for_year
     from disclosure.rules.load import builtin_rulesets, lint_ruleset, load_ruleset
     from disclosure.rules.model import Ruleset, ruleset_to_dict
+    from disclosure.settings import Settings, SettingsError, load_settings
     from disclosure.store import DueCounts, Projection, Store
 
 __version__ = "0.1.0"
@@ -141,6 +153,7 @@ __all__ = [
     "Machine",
     "NotFoundError",
     "PluginError",
+    "PluginWarning",
     "Plugins",
     "Problem",
     "Projection",
@@ -148,6 +161,9 @@ __all__ = [
     "ReportTemplate",
     "Ruleset",
     "RulesetError",
+    "Settings",
+    "SettingsError",
+    "StatisticsReport",
     "Store",
     "StoreError",
     "TemplateError",
@@ -155,12 +171,15 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "build_report",
+    "build_statistics",
     "builtin_rulesets",
     "drill_down",
     "lint_ruleset",
     "load_agency_data",
     "load_cases",
     "load_ruleset",
+    "load_settings",
+    "load_statistics_template",
     "load_template",
     "read_calendar_file",
     "read_narrative",

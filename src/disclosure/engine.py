@@ -52,16 +52,15 @@ class Engine:
         ruleset_dirs: Iterable[Path] = (),
         parameters: Mapping[str, Mapping[str, Any]] | None = None,
         plugins: Plugins | None = None,
+        default_calendar: str | None = None,
     ) -> None:
         self.default_ruleset = default_ruleset
         self.plugins = plugins if plugins is not None else Plugins.load()
         found = self.plugins.resources()
         resources = [r for _, r in found]
-        defaults = {(plugin, r.default_calendar) for plugin, r in found if r.default_calendar}
-        if len({cal for _, cal in defaults}) > 1:
-            named = ", ".join(f"'{cal}' (plugin '{plugin}')" for plugin, cal in sorted(defaults))
-            raise PluginError(f"plugins disagree on the default calendar: {named}")
-        self.default_calendar = next(iter(defaults))[1] if defaults else None
+        #: The agency's calendar for cases that name none (its settings); installing
+        #: a plugin that offers a calendar does not change it.
+        self.default_calendar = default_calendar
         base = builtin_dir().resolve()
         self.ruleset_dirs = (
             *ruleset_dirs,
@@ -100,7 +99,7 @@ class Engine:
         return machine
 
     def _regional_calendar(self, rs: Ruleset) -> str | None:
-        """A plugin's default calendar, for the rulesets whose own calendar it refines.
+        """The agency's default calendar, for the rulesets whose own calendar it refines.
 
         A regional calendar (``cn-guangxi`` extends ``cn``) replaces the
         national one it refines; a ruleset counted on another calendar (the US

@@ -35,7 +35,9 @@ def reply_due(engine: Engine, received: str, case_id: str = "EX-09") -> dt.date 
 )
 def test_example_9_through_the_api(received: str, regional: str, national: str) -> None:
     assert "guangxi" in {p.name for p in Plugins.load().info()}
-    assert reply_due(Engine(), received) == D(regional)
+    # installed, the plugin offers the calendar; the agency turns it on
+    assert reply_due(Engine(), received) == D(national)
+    assert reply_due(Engine(default_calendar="cn-guangxi"), received) == D(regional)
     assert reply_due(Engine(plugins=Plugins.builtin_only()), received) == D(national)
 
 
@@ -60,11 +62,31 @@ def test_example_9_through_the_cli(tmp_path) -> None:
         "id: GX-1\napplicant: natural_person\nchannel: in_person\nreceived: 2024-04-08\n",
         encoding="utf-8",
     )
-    with_plugin = _cli("case", "replay", str(f), "--json", "--as-of", "2024-04-08")
+    installed = _cli("case", "replay", str(f), "--json", "--as-of", "2024-04-08")
+    assert json.loads(installed.stdout)["deadlines"]["reply"]["due"] == "2024-05-08"
+    settings = tmp_path / "disclosure.toml"
+    chosen = _cli("--config", str(settings), "settings", "set", "agency.calendar", "cn-guangxi")
+    assert chosen.returncode == 0, chosen.stderr
+    with_plugin = _cli(
+        "--config", str(settings), "case", "replay", str(f), "--json", "--as-of", "2024-04-08"
+    )
     assert json.loads(with_plugin.stdout)["deadlines"]["reply"]["due"] == "2024-05-10"
     assert json.loads(with_plugin.stdout)["calendar"] == "cn-guangxi"
     without = _cli("--no-plugins", "case", "replay", str(f), "--json", "--as-of", "2024-04-08")
     assert json.loads(without.stdout)["deadlines"]["reply"]["due"] == "2024-05-08"
+    # the setting names a calendar only the plugin offers: without it, a clear error
+    missing = _cli(
+        "--config",
+        str(settings),
+        "--no-plugins",
+        "case",
+        "replay",
+        str(f),
+        "--as-of",
+        "2024-04-08",
+    )
+    assert missing.returncode == 1 and "cn-guangxi" in missing.stderr
+    assert "Traceback" not in missing.stderr
     env_off = _cli(
         "case",
         "replay",
@@ -75,7 +97,7 @@ def test_example_9_through_the_cli(tmp_path) -> None:
         env={"DISCLOSURE_LOAD_PLUGINS": ""},
     )
     assert json.loads(env_off.stdout)["deadlines"]["reply"]["due"] == "2024-05-08"
-    shown = _cli("calendar", "show", "2024-04", "--json")
+    shown = _cli("--config", str(settings), "calendar", "show", "2024-04", "--json")
     days = {d["day"]: d for d in json.loads(shown.stdout)["days"]}
     assert days["2024-04-11"]["name"] == "壮族三月三" and not days["2024-04-11"]["working"]
 

@@ -19,6 +19,7 @@ from disclosure.cli.due import advance_cmd, due_cmd
 from disclosure.cli.plugin_cmd import plugins_cmd
 from disclosure.cli.reports import report_group
 from disclosure.cli.rules import rules_group
+from disclosure.cli.settings_cmd import settings_group
 from disclosure.cli.store import init_cmd, store_group
 
 
@@ -43,14 +44,21 @@ class _Cli(click.Group):
 @click.option(
     "--no-plugins", is_flag=True, help="Load no installed plugins (also: DISCLOSURE_LOAD_PLUGINS=)."
 )
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="DISCLOSURE_CONFIG",
+    help="The agency's settings file (default: disclosure.toml here or in a parent folder).",
+)
 @click.pass_context
-def cli(ctx: click.Context, no_plugins: bool) -> None:
+def cli(ctx: click.Context, no_plugins: bool, config: str | None) -> None:
     """Rules engine for government information disclosure requests (依申请公开).
 
     Fold case event logs into states and deadlines, inspect rulesets and
     working-day calendars. Every read command takes --json for scripts.
     """
-    ctx.obj = {"no_plugins": no_plugins}
+    ctx.obj = {"no_plugins": no_plugins, "config": config}
 
 
 cli.add_command(rules_group)
@@ -62,6 +70,7 @@ cli.add_command(due_cmd)
 cli.add_command(advance_cmd)
 cli.add_command(store_group)
 cli.add_command(plugins_cmd)
+cli.add_command(settings_group)
 stored_cases.register(case_group)
 
 

@@ -10,6 +10,7 @@ import click
 if TYPE_CHECKING:
     from disclosure.engine import Engine
     from disclosure.plugins.manager import Plugins
+    from disclosure.settings import Settings
 
 
 #: ``--calendar-file``: extra calendar files or directories for one command.
@@ -34,6 +35,16 @@ ruleset_option = click.option(
 )
 
 
+def agency_settings() -> Settings:
+    """The settings of the agency at the keyboard: --config, or disclosure.toml found upwards."""
+    from disclosure.settings import load_settings
+
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    config = root.obj.get("config") if root is not None and isinstance(root.obj, dict) else None
+    return load_settings(config)
+
+
 def no_plugins_requested() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
@@ -47,8 +58,10 @@ def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) 
     from disclosure.errors import NotFoundError
     from disclosure.rules.load import is_ruleset_path
 
+    options = agency_settings().engine_options()
     extra: tuple[Path, ...] = ()
-    default = ruleset or DEFAULT_RULESET
+    chosen = options.pop("default_ruleset", DEFAULT_RULESET)
+    default = ruleset or chosen
     if ruleset is not None and is_ruleset_path(ruleset):
         path = Path(ruleset)
         if not path.is_file():
@@ -59,6 +72,7 @@ def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) 
         calendar_files=tuple(calendar_files),
         ruleset_dirs=extra,
         default_ruleset=default,
+        **options,
     )
 
 

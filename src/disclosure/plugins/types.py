@@ -28,15 +28,14 @@ def _paths(items: Sequence[str | Path]) -> tuple[Path, ...]:
 class Resources:
     """Ruleset, report-template and calendar files (or directories of them).
 
-    ``default_calendar`` makes a calendar the default for cases that name
-    none (a regional plugin installed by an agency of that region); two
-    plugins asking for different defaults is an error.
+    A plugin offers these; it does not choose for the agency. Which calendar
+    an agency counts on is its setting (``calendar`` in ``disclosure.toml``,
+    ``Engine(default_calendar=...)``).
     """
 
     rulesets: tuple[Path, ...] = attrs.field(default=(), converter=_paths)
     templates: tuple[Path, ...] = attrs.field(default=(), converter=_paths)
     calendars: tuple[Path, ...] = attrs.field(default=(), converter=_paths)
-    default_calendar: str | None = None
 
 
 @attrs.frozen

@@ -15,8 +15,13 @@ PROMISE_PREFIX = "GXZW-"
 
 @hookimpl
 def disclosure_resources() -> Resources:
-    """Ship the calendar file and make it the default for this region's agencies."""
-    return Resources(calendars=[CALENDAR], default_calendar="cn-guangxi")
+    """Offer the calendar; an agency in Guangxi turns it on in its settings.
+
+    ``disclosure init --calendar cn-guangxi`` (or ``calendar = "cn-guangxi"``
+    under ``[agency]`` in ``disclosure.toml``) makes it the default for cases
+    that name no calendar; a case may always name it itself.
+    """
+    return Resources(calendars=[CALENDAR])
 
 
 @hookimpl

@@ -1,0 +1,106 @@
+"""Agency settings (disclosure.toml): found upwards, checked before they are written, applied."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import make_case
+from disclosure import Engine
+from disclosure.cli import cli
+from disclosure.plugins import Plugins
+from disclosure.settings import Settings, SettingsError, find_settings, load_settings
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--no-plugins", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCLOSURE_CONFIG", raising=False)
+    return tmp_path
+
+
+def test_settings_are_found_in_a_parent_folder(here: Path) -> None:
+    (here / "disclosure.toml").write_text('[agency]\nname = "某市政府办公室"\n', "utf-8")
+    deeper = here / "a" / "b"
+    deeper.mkdir(parents=True)
+    assert find_settings(deeper) == here / "disclosure.toml"
+    assert load_settings(find_settings(deeper)).name == "某市政府办公室"
+    with pytest.raises(SettingsError, match="file not found"):
+        load_settings(here / "missing.toml")  # a file named on purpose must exist
+
+
+def test_no_file_means_the_built_in_defaults(here: Path) -> None:
+    assert load_settings() == Settings()
+    code, out, _ = run("settings", "show", "--json")
+    assert code == 0 and json.loads(out)["source"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[agency]\ncalender = 'cn'\n", "unknown key 'agency.calender' (did you mean 'calendar'?)"),
+        ("[agnecy]\nname = 'x'\n", "unknown section 'agnecy'"),
+        ("[agency]\nname = 5\n", "agency.name must be text"),
+        ("[agency\n", "not valid TOML"),
+        ("[parameters]\ncorrection_period = 15\n", "[parameters.RULESET] tables"),
+    ],
+)
+def test_mistakes_in_the_file_are_named(here: Path, text: str, message: str) -> None:
+    (here / "disclosure.toml").write_text(text, "utf-8")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert message in str(raised.value)
+    code, _, err = run("calendar", "add", "2024-09-10", "5")
+    assert code == 1 and "disclosure.toml" in err and "Traceback" not in err
+
+
+def test_set_checks_before_writing_and_the_engine_applies_the_settings(here: Path) -> None:
+    code, out, _ = run("settings", "set", "parameters.cn-ogi-2019.correction_period", "15")
+    assert code == 0, out
+    assert load_settings().parameters == {"cn-ogi-2019": {"correction_period": 15}}
+    before = (here / "disclosure.toml").read_text("utf-8")
+    for key, value, message in (
+        ("agency.calendar", "cn-atlantis", "cn-atlantis"),
+        ("parameters.cn-ogi-2019.correction_period", "010", "correction_period"),
+        ("parameters.cn-ogi-2019.corection_period", "15", "did you mean 'correction_period'"),
+        ("agency.colour", "red", "unknown setting 'agency.colour'"),
+    ):
+        code, _, err = run("settings", "set", key, value)
+        assert code == 1 and message in err, err
+        assert (here / "disclosure.toml").read_text("utf-8") == before  # nothing written
+    engine = Engine(plugins=Plugins.builtin_only(), **load_settings().engine_options())
+    case = make_case("2024-09-10", ("request_correction", "2024-09-11"))
+    assert engine.fold(case).deadlines["correction"].limit == 15
+    assert run("settings", "set", "agency.name", '某市 "政府" 办公室')[0] == 0
+    assert load_settings().name == '某市 "政府" 办公室'  # quotes survive the TOML writer
+    code, out, _ = run("settings", "show", "--json")
+    doc = json.loads(out)
+    assert doc["agency"]["name"] == '某市 "政府" 办公室' and doc["source"].endswith(
+        "disclosure.toml"
+    )
+
+
+def test_the_cli_uses_the_agency_calendar_and_ruleset(here: Path) -> None:
+    f = here / "c.yaml"
+    f.write_text(
+        "id: A-1\napplicant: natural_person\nchannel: in_person\nreceived: 2024-09-10\n", "utf-8"
+    )
+    args = ("case", "replay", str(f), "--json", "--as-of", "2024-09-10")
+    assert json.loads(run(*args)[1])["calendar"] == "cn"
+    (here / "disclosure.toml").write_text('[agency]\ncalendar = "cn-test"\n', "utf-8")
+    code, _, err = run(*args)
+    assert code == 1 and "cn-test" in err  # an unknown calendar is named, not ignored
+    other = here / "other.toml"
+    other.write_text('[agency]\nruleset = "us-foia"\n', "utf-8")
+    code, _, err = run("--config", str(other), *args)
+    assert code == 1 and "unknown applicant kind 'natural_person'" in err
