@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, GUANGXI, D
-from disclosure import CalendarError, CalendarRangeError, CalendarRegistry, read_calendar_file
+from disclosure import (
+    CalendarError,
+    CalendarRangeError,
+    CalendarRegistry,
+    NotFoundError,
+    read_calendar_file,
+)
 
 NATIONAL = CalendarRegistry.default().get("cn")
 _CHINA = holidays.China(years=range(2003, 2032))
@@ -196,7 +202,7 @@ def test_national_table_cache_round_trips(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DISCLOSURE_CACHE_DIR", str(tmp_path))
     calendar_load._national_days.cache_clear()
     computed = calendar_load._national_days("China", 2020, 2027)
-    assert list(tmp_path.glob("holidays-*-China-2020-2027.json"))
+    assert list(tmp_path.glob("holidays-*-China-en_US-2020-2027.json"))
     calendar_load._national_days.cache_clear()
     cached = calendar_load._national_days("China", 2020, 2027)
     assert cached == computed and D("2024-09-14") in cached[1]
@@ -204,3 +210,25 @@ def test_national_table_cache_round_trips(tmp_path, monkeypatch) -> None:
     calendar_load._national_days.cache_clear()
     assert calendar_load._national_days("China", 2020, 2027) == computed  # recomputed
     calendar_load._national_days.cache_clear()
+
+
+def test_a_calendar_names_its_days_in_its_own_language_and_inherits_it() -> None:
+    reg = CalendarRegistry.default([GUANGXI])
+    assert reg.get("cn").day_info(D("2025-10-01")).name == "国庆节"
+    assert reg.get("cn").day_info(D("2025-10-11")).name == "调休上班"
+    assert reg.display("cn-guangxi").holiday_mark == "休"  # from the calendar it extends
+    us = reg.display("us-federal")
+    assert (us.language, us.holiday_mark, us.makeup_mark) == ("en_US", "*", "+")
+    assert reg.get("us-federal").day_info(D("2025-11-11")).source == "us-federal.yaml"
+
+
+def test_an_unsupported_holiday_language_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "cn-fr.yaml"
+    f.write_text(
+        "calendar: {id: cn-fr, national: China, first_year: 2024, last_year: 2025}\n"
+        "display: {language: fr}\n",
+        encoding="utf-8",
+    )
+    reg = CalendarRegistry.default([f])
+    with pytest.raises(NotFoundError, match=r"names China's holidays in .*zh_CN.*not 'fr'"):
+        reg.get("cn-fr")

@@ -90,11 +90,31 @@ class Schedule:
 
 
 @attrs.frozen
+class Display:
+    """How a calendar's days are named and marked on screen, in its own language.
+
+    ``language`` is the language the ``holidays`` package names national
+    holidays in (a calendar that extends another inherits what it leaves out).
+    """
+
+    language: str | None = None
+    holiday_mark: str | None = None
+    makeup_mark: str | None = None
+    holiday_word: str | None = None
+    makeup_word: str | None = None
+
+
+#: What a calendar shows when neither it nor a calendar it extends says.
+DEFAULT_DISPLAY = Display("en_US", "*", "+", "day off", "make-up working day")
+
+
+@attrs.frozen
 class CalendarFile:
     calendar: CalendarMeta
     holidays: tuple[DayEntry, ...] = ()
     working_days: tuple[DayEntry, ...] = ()
     schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
+    display: Display = attrs.field(factory=Display)
     source: str = attrs.field(default="", eq=False)
 
 
@@ -234,7 +254,7 @@ def read_calendar_file(path: str | Path) -> CalendarFile:
 
 @lru_cache(maxsize=8)
 def _national_days(
-    country: str, first: int, last: int
+    country: str, first: int, last: int, language: str = "en_US"
 ) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
     """Holidays and make-up days from the holidays package (pure; cached on disk).
 
@@ -242,7 +262,7 @@ def _national_days(
     would pay; the result is a pure function of the package version, so it is
     kept in a small JSON file under the user's cache directory.
     """
-    cache = _cache_file(country, first, last)
+    cache = _cache_file(country, first, last, language)
     if cache is not None:
         try:
             raw = json.loads(cache.read_text(encoding="utf-8"))
@@ -261,9 +281,15 @@ def _national_days(
     import holidays
 
     try:
-        table = holidays.country_holidays(country, years=range(first, last + 1), language="en_US")
+        languages = holidays.country_holidays(country).supported_languages
     except NotImplementedError:
         raise NotFoundError(f"the holidays package has no country '{country}'") from None
+    if language not in languages:
+        raise NotFoundError(
+            f"the holidays package names {country}'s holidays in {', '.join(languages)}, "
+            f"not '{language}' ({did_you_mean(language, languages)})"
+        )
+    table = holidays.country_holidays(country, years=range(first, last + 1), language=language)
     off = {day: str(name) for day, name in table.items()}
     makeup = frozenset(d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last)
     if cache is not None:
@@ -277,7 +303,7 @@ def _national_days(
     return off, makeup
 
 
-def _cache_file(country: str, first: int, last: int) -> Path | None:
+def _cache_file(country: str, first: int, last: int, language: str) -> Path | None:
     from importlib import metadata
 
     base = os.environ.get("DISCLOSURE_CACHE_DIR") or os.path.join(
@@ -287,7 +313,7 @@ def _cache_file(country: str, first: int, last: int) -> Path | None:
         version = metadata.version("holidays")
     except metadata.PackageNotFoundError:
         return None
-    return Path(base) / f"holidays-{version}-{country}-{first}-{last}.json"
+    return Path(base) / f"holidays-{version}-{country}-{language}-{first}-{last}.json"
 
 
 def _write_cache(path: Path, data: Mapping[str, object]) -> None:
@@ -373,6 +399,17 @@ class CalendarRegistry:
             current = self.file(current).calendar.extends
         return tuple(chain)
 
+    def display(self, cid: str) -> Display:
+        """The calendar's display settings, each taken from the nearest calendar that gives it."""
+        chosen: dict[str, str] = {}
+        for name in self.lineage(cid):
+            given = self.file(name).display
+            for field in attrs.fields(Display):
+                value = getattr(given, field.name)
+                if value is not None:
+                    chosen.setdefault(field.name, value)
+        return attrs.evolve(DEFAULT_DISPLAY, **chosen)
+
     def file(self, cid: str) -> CalendarFile:
         if cid not in self._files:
             raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)})")
@@ -403,29 +440,33 @@ class CalendarRegistry:
                 weekend = parent.weekend
         first = first or 2000
         last = last or 2040
+        # a day's source names the file, not where it happens to be installed
+        file_name = Path(cal.source).name or cal.source
         if meta.national is not None:
-            off, extra = _national_days(meta.national, first, last)
+            shown = self.display(cid)
+            assert shown.language is not None and shown.makeup_word is not None
+            off, extra = _national_days(meta.national, first, last, shown.language)
             source = f"holidays.{meta.national}"
             holidays.update({d: DayNote(n, source) for d, n in off.items()})
-            makeup.update({d: DayNote("make-up working day", source) for d in extra})
+            makeup.update({d: DayNote(shown.makeup_word, source) for d in extra})
         for key, sched in sorted(cal.schedules.items()):
             year = int(key)
             for table in (holidays, makeup):
                 for day in [d for d in table if d.year == year]:
                     del table[day]
             for entry in sched.holidays:
-                holidays.update({d: DayNote(entry.name, cal.source) for d in entry.days()})
+                holidays.update({d: DayNote(entry.name, file_name) for d in entry.days()})
             for entry in sched.working_days:
-                makeup.update({d: DayNote(entry.name, cal.source) for d in entry.days()})
+                makeup.update({d: DayNote(entry.name, file_name) for d in entry.days()})
             if published is None or year == published + 1:
                 published = year
         for entry in cal.holidays:
             for d in entry.days():
-                holidays[d] = DayNote(entry.name, cal.source)
+                holidays[d] = DayNote(entry.name, file_name)
                 makeup.pop(d, None)
         for entry in cal.working_days:
             for d in entry.days():
-                makeup[d] = DayNote(entry.name, cal.source)
+                makeup[d] = DayNote(entry.name, file_name)
         for plugin, adj in self._adjust(cid) if self._adjust else ():
             source = adj.source or f"plugin {plugin}"
             for d, name in adj.holidays.items():

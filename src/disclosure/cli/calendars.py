@@ -13,7 +13,7 @@ from disclosure.cli._engine import calendar_files_option
 if TYPE_CHECKING:
     from disclosure.calendars.calendar import WorkingCalendar
 
-from disclosure.cli._out import DATE, console, echo, print_json
+from disclosure.cli._out import DATE, clean, console, echo, print_json
 
 _calendar_opt = click.option(
     "--calendar",
@@ -51,7 +51,10 @@ def calendar_show(
         raise click.BadParameter(
             f"'{month}' is not a month (use YYYY-MM, e.g. 2026-02)", param_hint="MONTH"
         ) from None
-    cal = _calendar(calendar_id, calendar_files)
+    from disclosure.cli._engine import make_engine
+
+    engine = make_engine(calendar_files)
+    cal = engine.calendars.get(calendar_id or engine.machine().default_calendar)
     days = [
         cal.day_info(first + dt.timedelta(days=i)) for i in range(pycal.monthrange(year, mon)[1])
     ]
@@ -83,12 +86,13 @@ def calendar_show(
     for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
         table.add_column(name, justify="center")
     week: list[str | Text] = [""] * first.weekday()
+    shown = engine.calendars.display(cal.id)
     for d in days:
         cell: str | Text
         if d.kind == "holiday":
-            cell = Text(f"{d.day.day}休", style="red")
+            cell = Text(clean(f"{d.day.day}{shown.holiday_mark}"), style="red")
         elif d.kind == "makeup":
-            cell = Text(f"{d.day.day}班", style="bold blue")
+            cell = Text(clean(f"{d.day.day}{shown.makeup_mark}"), style="bold blue")
         elif d.kind == "weekend":
             cell = Text(str(d.day.day), style="dim")
         else:
@@ -101,13 +105,14 @@ def calendar_show(
         table.add_row(*(week + [""] * (7 - len(week))))
     out = console()
     out.print(table)
-    out.print("休 = holiday (not a working day), 班 = make-up working day (调休上班)")
+    out.print(  # this console prints text as text (no markup) and shows control characters
+        f"{shown.holiday_mark} = {shown.holiday_word} (not a working day), "
+        f"{shown.makeup_mark} = {shown.makeup_word} (a weekend day worked)"
+    )
     for d in days:
         if d.kind in ("holiday", "makeup"):
-            out.print(
-                f"  {d.day} {'holiday' if d.kind == 'holiday' else 'make-up working day'}"
-                f": {d.name} [{d.source}]"
-            )
+            word = shown.holiday_word if d.kind == "holiday" else shown.makeup_word
+            out.print(f"  {d.day} {word}: {d.name} [{d.source}]")
 
 
 @calendar_group.command("add")
