@@ -11,6 +11,7 @@ from disclosure.cli._engine import ruleset_option
 from disclosure.cli._out import echo, print_json
 
 if TYPE_CHECKING:
+    from disclosure.reports.audit import Check, Outcome
     from disclosure.reports.checker import CheckedReport
     from disclosure.reports.model import Report
     from disclosure.reports.statistics.model import StatisticsReport
@@ -203,9 +204,6 @@ def _wants_statistics(template: str | None, ruleset: str | None, default: str, y
     return ruleset is not None and statistics_template_for(default, year) is not None
 
 
-_REPORT_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".docx")
-
-
 @report_group.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -221,24 +219,51 @@ _REPORT_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".docx")
     help="The report's year, when its title does not say.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write one row per report to this file: .csv, .json, or .html (a sortable page "
+    "with each report's findings and cells).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes checking files in parallel (default: the number of CPUs).",
+)
 def report_check(
-    paths: tuple[str, ...], previous: str | None, format_year: int | None, as_json: bool
+    paths: tuple[str, ...],
+    previous: str | None,
+    format_year: int | None,
+    as_json: bool,
+    summary: str | None,
+    jobs: int | None,
 ) -> None:
-    """Check published annual reports (text, HTML or .docx) for what does not add up.
+    """Check published annual reports (text, HTML, .docx, PDF) for what does not add up.
 
-    Exits 0 when no report has errors, 1 when any has, 2 when a file cannot be read.
+    Directories are searched for report files. Each file is checked in a worker
+    process; a file that cannot be read, or makes its worker fail, is listed
+    as unreadable and the run goes on. With --summary the terminal shows only
+    the totals. Exits 0 when no report has errors, 1 when any has, 2 when a
+    file cannot be read.
     """
     import json as jsonlib
 
     from disclosure.documents.source import read_limited
-    from disclosure.reports.checker import check_file
+    from disclosure.errors import DisclosureError
+    from disclosure.reports import audit
+    from disclosure.reports.checker import CheckedReport, check_file
 
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in _REPORT_SUFFIXES))
-        else:
-            files.append(p)
+    if summary and Path(summary).suffix.lower() not in audit.SUMMARY_SUFFIXES:
+        raise click.BadParameter(
+            f"'{summary}': the summary is written as .csv, .json or .html", param_hint="--summary"
+        )
+    if summary and not Path(summary).absolute().parent.is_dir():  # fail before the long run
+        raise click.BadParameter(f"'{summary}': no such folder", param_hint="--summary")
+    files = audit.find_reports(paths)
+    if summary:  # a summary page written into a checked folder is not a report
+        files = [f for f in files if f.resolve() != Path(summary).resolve()]
     last: CheckedReport | dict[str, object] | None = None
     if previous:
         prev = Path(previous)
@@ -251,13 +276,24 @@ def report_check(
         except (OSError, ValueError, ImportError) as exc:
             echo(f"error: {previous}: cannot read: {exc}", err=True)
             raise SystemExit(2) from None
-    results: list[CheckedReport] = []
-    unreadable: dict[str, str] = {}
-    for f in files:
+    outcomes = _check_with_progress(
+        files, audit.checker(last, format_year), jobs or audit.default_jobs()
+    )
+    results = [o for o in outcomes if isinstance(o, CheckedReport)]
+    unreadable = {o.source: o.reason for o in outcomes if isinstance(o, audit.Unreadable)}
+    if summary:
+        if Path(summary).suffix.lower() == ".csv":
+            text = audit.summary_csv(outcomes)
+        elif Path(summary).suffix.lower() == ".json":
+            text = audit.summary_json(outcomes)
+        else:
+            from disclosure.reports.audit_html import summary_html
+
+            text = summary_html(outcomes)
         try:
-            results.append(check_file(f, previous=last, format_year=format_year))
-        except (OSError, ValueError, ImportError) as exc:
-            unreadable[str(f)] = getattr(exc, "strerror", None) or str(exc)
+            Path(summary).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DisclosureError(f"cannot write {summary}: {exc.strerror or exc}") from None
     if as_json:
         print_json(
             {
@@ -265,12 +301,46 @@ def report_check(
                 "unreadable": [{"source": k, "reason": v} for k, v in unreadable.items()],
             }
         )
+    elif summary:
+        t = audit.totals(outcomes)
+        echo(
+            f"{t['reports']} reports checked: {t['clean']} clean, {t['warnings']} with warnings "
+            f"only, {t['errors']} with errors, {t['unreadable']} unreadable; summary: {summary}"
+        )
     else:
         _show_checks(results, unreadable)
     if unreadable:
         raise SystemExit(2)
     if any(r.errors for r in results):
         raise SystemExit(1)
+
+
+def _check_with_progress(files: list[Path], check: Check, jobs: int) -> list[Outcome]:
+    """Check the files in parallel, with a progress bar when stderr is a terminal."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from disclosure.reports.audit import check_many
+
+    err = Console(stderr=True)
+    if len(files) < 2 or not err.is_terminal:  # pipes and logs get no bar
+        return check_many(files, jobs=jobs, check=check)
+    with Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("check", total=len(files))
+        return check_many(files, jobs=jobs, check=check, on_done=lambda _: bar.advance(task))
 
 
 def _show_checks(results: list[CheckedReport], unreadable: dict[str, str]) -> None:
