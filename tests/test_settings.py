@@ -104,3 +104,23 @@ def test_the_cli_uses_the_agency_calendar_and_ruleset(here: Path) -> None:
     other.write_text('[agency]\nruleset = "us-foia"\n', "utf-8")
     code, _, err = run("--config", str(other), *args)
     assert code == 1 and "unknown applicant kind 'natural_person'" in err
+
+
+def test_the_statistics_report_takes_the_agency_name_from_the_settings(here: Path) -> None:
+    from conftest import EXAMPLES
+
+    (here / "disclosure.toml").write_text('[agency]\nname = "Department of Settings"\n', "utf-8")
+    code, out, err = run(
+        "report",
+        "annual",
+        "--year",
+        "2025",
+        "--ruleset",
+        "us-foia",
+        "--format",
+        "json",
+        "--cases",
+        str(EXAMPLES / "us-agency-2025" / "cases.yaml"),
+    )
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "Department of Settings"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from disclosure.cli._engine import ruleset_option
+from disclosure.cli._engine import agency_settings, ruleset_option
 from disclosure.cli._out import echo, print_json
 
 if TYPE_CHECKING:
@@ -89,7 +89,8 @@ def report_group() -> None:
 @click.option(
     "--agency",
     default="",
-    help="Agency name for a statistics report (the national report reads it from --agency-data).",
+    help="Agency name for a statistics report (default: agency.name in the settings; "
+    "the national report reads it from --agency-data).",
 )
 def report_annual(
     year: int,
@@ -144,7 +145,7 @@ def report_annual(
             case_files=case_files,
             db=db if not case_files else None,
             template=template,
-            agency=agency,
+            agency=agency or agency_settings().name,
         )
     else:
         report = job.build(
