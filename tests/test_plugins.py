@@ -787,3 +787,28 @@ def test_a_calendar_adjustment_with_text_dates_names_the_plugin_and_the_fix() ->
     )
     with pytest.raises(PluginError, match=r"plugin 'strs'.*write date\(2025, 5, 7\)"):
         engine_with(("strs", plugin)).fold(make_case("2025-05-06"))
+
+
+def test_rules_commands_see_the_rulesets_and_outcomes_plugins_add(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plugin = Obj(
+        disclosure_resources=lambda: Resources(rulesets=[DATA / "rulesets" / "toy-foi.yaml"]),
+        disclosure_outcome_codes=lambda ruleset_id: (
+            [
+                OutcomeCode(
+                    "unavailable.destroyed", group="unavailable", report_row="unavailable.not_held"
+                )
+            ]
+            if ruleset_id == "cn-ogi-2019"
+            else []
+        ),
+    )
+    code, out, _, _ = _cli_with(monkeypatch, plugin, "rules", "list", "--json")
+    assert code == 0 and "toy-foi" in {r["name"] for r in json.loads(out)}
+    code, out, _, _ = _cli_with(monkeypatch, plugin, "rules", "show", "toy-foi", "--json")
+    assert code == 0 and json.loads(out)["ruleset"]["id"] == "toy-foi"
+    code, out, _, _ = _cli_with(monkeypatch, plugin, "rules", "show", "cn-ogi-2019", "--json")
+    assert "unavailable.destroyed" in json.loads(out)["outcomes"]
+    code, out, _, _ = _cli_with(monkeypatch, plugin, "rules", "graph", "toy-foi")
+    assert code == 0 and out.startswith("stateDiagram-v2")

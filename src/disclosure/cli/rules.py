@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from disclosure.cli._out import console, echo, esc, print_json
+
+if TYPE_CHECKING:
+    from disclosure.rules.model import Ruleset
 
 
 @click.group("rules")
@@ -15,11 +20,13 @@ def rules_group() -> None:
 @rules_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def rules_list(as_json: bool) -> None:
-    """List the built-in rulesets."""
+    """List the rulesets: built in, and those installed plugins add."""
+    from disclosure.cli._engine import make_engine
     from disclosure.rules.load import builtin_rulesets, load_ruleset
 
+    engine = make_engine()
     rows = []
-    for name, path in builtin_rulesets().items():
+    for name, path in builtin_rulesets(engine.ruleset_dirs).items():
         rs = load_ruleset(path)
         rows.append(
             {
@@ -52,12 +59,12 @@ def rules_list(as_json: bool) -> None:
 def rules_show(name: str, as_json: bool) -> None:
     """Show a ruleset's states, events, clocks, outcomes and parameters.
 
-    NAME is a built-in ruleset name or a path to a ruleset file.
+    NAME is an installed ruleset's name (with the outcome codes plugins add)
+    or a path to a ruleset file.
     """
-    from disclosure.rules.load import load_ruleset
     from disclosure.rules.model import ruleset_to_dict
 
-    rs = load_ruleset(name)
+    rs = _ruleset(name)
     if as_json:
         print_json(ruleset_to_dict(rs))
         return
@@ -147,6 +154,15 @@ def rules_lint(files: tuple[str, ...]) -> None:
 def rules_graph(name: str, fmt: str) -> None:
     """Print the lifecycle diagram of ruleset NAME (Mermaid or Graphviz dot)."""
     from disclosure.rules.graph import lifecycle_graph
-    from disclosure.rules.load import load_ruleset
 
-    echo(lifecycle_graph(load_ruleset(name), fmt), nl=False)
+    echo(lifecycle_graph(_ruleset(name), fmt), nl=False)
+
+
+def _ruleset(name: str) -> Ruleset:
+    """A ruleset file as written, or an installed ruleset as the engine uses it."""
+    from disclosure.cli._engine import make_engine
+    from disclosure.rules.load import is_ruleset_path, load_ruleset
+
+    if is_ruleset_path(name):
+        return load_ruleset(name)
+    return make_engine().ruleset(name)
