@@ -114,7 +114,10 @@ class Builder:
                 consult = "consult_third_party" if path == "third_party" else "consult_agency"
                 case = self.add(case, consult, day, delivered=self.wd(day, 0, 2))
                 if r.random() < 0.25:
-                    for event in self.engine.advance(case, self.as_of):
+                    lapses = self.engine.advance(case, self.as_of)
+                    if not lapses:  # the window is still open on the data's last day
+                        return case
+                    for event in lapses:
                         case = self.engine.apply(case, event)
                     day = case.events[-1].on
                 else:

@@ -367,3 +367,23 @@ def test_html_report_opens_in_a_headless_browser(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "三、收到和处理政府信息公开申请情况" in proc.stdout
     assert 'rowspan="22"' in proc.stdout  # 三、本年度办理结果 spans its 22 rows
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_the_example_generator_works_for_any_seed_and_every_year_reconciles(seed: int) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_example_year", EXAMPLES / "make_example_year.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cases = module.generate(2024, 400, seed)
+    assert len(cases) >= 400
+    from disclosure import Engine
+
+    machine = Engine().machine()
+    built = build_report(cases, 2024, load_template("cn-annual-2021", machine.ruleset), machine)
+    assert [c.id for c in built.checks if c.severity == "error" and not c.passed] == []
