@@ -13,8 +13,8 @@ from conftest import EXAMPLES, ROOT
 from disclosure import AnnualReportJob
 from disclosure.cli import cli
 from disclosure.reports.checker import check_file, check_text
-from disclosure.reports.checker.extract import split_digits
-from disclosure.reports.checker.tokens import html_to_text
+from disclosure.reports.checker.sources import html_to_text
+from disclosure.reports.checker.split import split_groups
 from disclosure.reports.render import render
 
 SEED = ROOT.parent / "shared" / "seed" / "zhangshu-admin-service-center-2021-annual-report.txt"
@@ -167,10 +167,10 @@ def test_missing_row_makes_the_table_unreadable_not_passing(reports) -> None:
 
 
 def test_ambiguous_glued_cells_are_reported_not_guessed() -> None:
-    assert split_digits("101000011", 7, lambda v: sum(v[:-1]) == v[-1]) == [
+    assert split_groups("101000011", 1, 7).readings == (
         (1, 0, 10, 0, 0, 0, 11),
         (10, 1, 0, 0, 0, 0, 11),
-    ]
+    )
     zeros = "0000000"
     rows = {
         "一、本年新收政府信息公开申请数量": "101000011",
@@ -291,3 +291,160 @@ def test_a_docx_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["report", "check", str(bomb)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "zip bomb" in " ".join(result.stdout.split())
+
+
+# -- real forms: one-line web pages, glued numbering, stray spaces ----------------------
+
+
+def one_line(text: str) -> str:
+    """A web page copied to text: every space and line break gone, all on one line."""
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize(("name", "_year"), YEARS)
+def test_a_whole_page_on_one_line_with_glued_cells_reads_back(reports, name, _year) -> None:
+    report = reports[name]
+    text = one_line(str(render(report, "text")))
+    assert "\n" not in text and re.search(r"\d{7,}\d\.", text)  # numbering glued to cells
+    checked = check_text(text, "one-line")
+    assert checked.errors == ()
+    assert checked.tables["table3"]["rows"] == {k: list(v) for k, v in report.table3.rows.items()}
+    assert checked.tables["table4"] == {
+        k: dict(zip(report.table4.columns, v, strict=True)) for k, v in report.table4.rows.items()
+    }
+    assert not any(f.rule == "STR-3" for f in checked.findings)
+
+
+def test_the_issue_row_and_a_stray_space_are_read(reports) -> None:
+    text = str(render(reports["agency-2024"], "text"))
+    row = reports["agency-2024"].table3.rows["new"]
+    lines = text.splitlines()
+    n = next(i for i, ln in enumerate(lines) if ln.startswith("一、本年新收"))
+    digits = "".join(str(v) for v in row)
+    lines[n] = f"一、本年新收政府信息公开申请数量{digits[:-1]} {digits[-1]}"  # a stray space
+    checked = check_text("\n".join(lines), "stray")
+    assert checked.tables["table3"]["rows"]["new"] == list(row)
+    assert checked.errors == ()
+
+
+def test_a_real_contradiction_on_a_one_line_page_is_quoted(reports) -> None:
+    report = reports["agency-2024"]
+    text = one_line(str(render(report, "text")))
+    review = report.table4.rows["review"]
+    glued = "".join(str(v) for v in review)
+    wrong = "".join(str(v) for v in (*review[:-1], review[-1] + 1))
+    assert glued in text
+    checked = check_text(text.replace(glued, wrong, 1), "one-line-bad")
+    rules = {f.rule for f in checked.errors}
+    assert rules & {"TC-1", "READ-1", "READ-2"}, checked.errors
+    assert all(f.line == 1 for f in checked.errors if f.line is not None)
+
+
+# -- the splitter --------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from disclosure.reports.checker.split import Budget  # noqa: E402
+
+counts = st.integers(min_value=0, max_value=400)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(counts, min_size=6, max_size=6))
+def test_a_glued_row_splits_back_to_a_reading_that_includes_it(cells: list[int]) -> None:
+    row = (*cells, sum(cells))
+    found = split_groups("".join(map(str, row)), 1, 7)
+    assert row in found.readings or not found.complete
+    assert all(sum(r[:-1]) == r[-1] for r in found.readings)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(counts, min_size=4, max_size=4), min_size=3, max_size=3))
+def test_table4_glued_into_one_run_splits_back(groups: list[list[int]]) -> None:
+    cells = tuple(v for g in groups for v in (*g, sum(g)))
+    found = split_groups("".join(map(str, cells)), 3, 5)
+    assert cells in found.readings or not found.complete
+
+
+def test_ambiguity_is_reported_with_the_readings_not_guessed(reports) -> None:
+    text = str(render(reports["zhangshu-2021"], "text"))
+    lines = text.splitlines()
+    # 72 64 178 37 351 | 13 4 8 1 26 | 12 1 1 6 20 glued: three cuts fit every group total
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("行政复议"))
+    lines = [*lines[:k], "行政复议 行政诉讼", "72641783735113481261211620", *lines[k + 3 :]]
+    checked = check_text("\n".join(lines), "ambiguous-t4")
+    read2 = [f for f in checked.errors if f.rule == "READ-2" and f.table == "table4"]
+    assert read2 and "(12, 1, 1, 6, 20)" in " ".join(f.message for f in read2)
+    assert "(1, 2, 11, 6, 20)" in " ".join(f.message for f in read2)
+    assert not any(f.rule == "TC-1" for f in checked.findings)
+
+
+def test_a_line_of_60_digits_is_cut_within_the_budget() -> None:
+    import time
+
+    t0 = time.process_time()
+    found = split_groups("1" * 60, 1, 7, Budget())
+    assert not found.complete  # refused, not searched to the end
+    text = "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 " + "7" * 60
+    checked = check_text(text, "long")
+    assert any(f.rule.startswith("READ") for f in checked.errors)
+    assert time.process_time() - t0 < 30  # generous: the old search took 148 s
+
+
+# -- hostile input -------------------------------------------------------------------
+
+
+def test_a_zip_named_docx_without_content_types_is_unreadable(tmp_path: Path) -> None:
+    import zipfile
+
+    f = tmp_path / "fake.docx"
+    with zipfile.ZipFile(f, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    result = CliRunner().invoke(cli, ["report", "check", str(f)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "Content_Types" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_our_own_csv_or_json_output_is_not_an_annual_report(
+    reports, tmp_path: Path, fmt: str
+) -> None:
+    f = tmp_path / f"report.{fmt}"
+    f.write_text(str(render(reports["agency-2024"], fmt)), encoding="utf-8")
+    with pytest.raises(ValueError, match="not an annual report"):
+        check_file(f)
+    txt = tmp_path / "report-as.txt"
+    txt.write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "check", str(txt)])
+    assert result.exit_code == 2
+
+
+def test_a_markdown_title_does_not_become_the_agency_name(reports) -> None:
+    text = "# " + str(render(reports["zhangshu-2021"], "markdown")).lstrip("# ")
+    checked = check_text(text, "md")
+    assert checked.agency == "樟树市行政服务中心管委会"
+
+
+def test_a_pdf_without_a_text_layer_is_unreadable(tmp_path: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    f = tmp_path / "scan.pdf"
+    with f.open("wb") as out:
+        writer.write(out)
+    with pytest.raises(ValueError, match="no text layer; OCR is not supported"):
+        check_file(f)
+    result = CliRunner().invoke(cli, ["report", "check", str(f)])
+    assert result.exit_code == 2
+
+
+def test_html_empty_cells_are_zeros_not_dropped() -> None:
+    html = (
+        "<p>三、收到和处理政府信息公开申请情况</p><table>"
+        "<tr><td>一、本年新收政府信息公开申请数量</td><td>5</td><td></td><td>&nbsp;</td>"
+        "<td></td><td>2</td><td></td><td>7</td></tr></table>"
+    )
+    text = html_to_text(html)
+    checked = check_text(text, "html")
+    assert checked.tables["table3"]["rows"]["new"] == [5, 0, 0, 0, 2, 0, 7]

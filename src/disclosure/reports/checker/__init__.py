@@ -18,22 +18,24 @@ from typing import Any
 
 import attrs
 
-from disclosure.reports.checker.extract import (
-    TableRead,
-    Walker,
-    core,
-    read_table2,
-    read_table3,
-    read_table4,
-)
-from disclosure.reports.checker.findings import CheckFinding, plain_number
+from disclosure.reports.checker.extract import Budget, TableRead, Walker, core, read_table2
+from disclosure.reports.checker.findings import CheckFinding
+from disclosure.reports.checker.sources import Unreadable, read_source
+from disclosure.reports.checker.table3 import expand, read_rows
+from disclosure.reports.checker.table4 import read_groups
 from disclosure.reports.checker.text_rules import text_findings
-from disclosure.reports.checker.tokens import normalize, read_source, tokenize_text
-from disclosure.reports.checks import run_checks
+from disclosure.reports.checker.tokens import normalize, tokenize_text
+from disclosure.reports.checker.verdict import (
+    as_json,
+    previous_grids,
+    read_findings,
+    rule_findings,
+    table2_findings,
+)
 from disclosure.reports.model import Grid
 from disclosure.reports.template import ReportTemplate, builtin_templates, load_template
 
-__all__ = ["CheckFinding", "CheckedReport", "check_file", "check_text"]
+__all__ = ["CheckFinding", "CheckedReport", "Unreadable", "check_file", "check_text"]
 
 
 @attrs.frozen
@@ -129,10 +131,20 @@ def check_file(
     previous: CheckedReport | Mapping[str, Any] | None = None,
     format_year: int | None = None,
 ) -> CheckedReport:
-    """Read and check one report file (.txt, .html, .docx, ...)."""
+    """Read and check one report file (.txt, .md, .html, .docx, .pdf).
+
+    Raises :class:`Unreadable` (a ``ValueError``) for what is not an annual
+    report or cannot be read, and ``OSError`` for a file that cannot be opened.
+    """
     p = Path(path)
     text = read_source(p)
     return check_text(text, str(p), previous=previous, format_year=format_year)
+
+
+@lru_cache(maxsize=1)
+def _all_labels() -> tuple[str, ...]:
+    """Every table-三 label of every format: what a glued number may be the numbering of."""
+    return tuple(dict.fromkeys(r.label for t in _templates() for r in t.table3.rows))
 
 
 def check_text(
@@ -142,12 +154,14 @@ def check_text(
     previous: CheckedReport | Mapping[str, Any] | None = None,
     format_year: int | None = None,
 ) -> CheckedReport:
-    """Check a report given as text (Word extraction, web copy, or HTML turned to text)."""
+    """Check a report given as text (Word, PDF or web-page text, Markdown, or HTML as text)."""
     findings: list[CheckFinding] = []
-    lines = [normalize(line) for line in text.splitlines()]
+    raw_lines = text.splitlines()
+    lines = [normalize(line).lstrip("#*>") for line in raw_lines]
+    long_lines = {n for n, line in enumerate(raw_lines, 1) if len(line) > 300}
     newest = _templates()[0]
     base = newest.recognize
-    walker = Walker(tokenize_text(text), _numbering(newest))
+    walker = Walker(tokenize_text(text, _numbering(newest)), _numbering(newest), _all_labels())
     cores = {c for c in walker._cores if c}
 
     m = re.search(base.title, _title(lines, base.title_end)) if base.title else None
@@ -201,84 +215,82 @@ def check_text(
         )
     findings.extend(_section_findings(lines, template))
 
-    start3 = walker.find(template.table3.data_rows[0].label)
-    t3_start = max(0, start3[0] - 3) if start3 else 0
-    table3 = read_table3(walker, template, t3_start)
-    table4 = read_table4(
-        walker, template, _index_after(walker, template.table4.groups[0].label, t3_start)
-    )
-    table2, t2_problems = read_table2(walker, template, 0, t3_start or None)
+    budget = Budget()
+    start3, stop3, stop4 = _regions(walker, template)
+    table3 = read_rows(walker, template, start3, stop3, budget)
+    table4 = read_groups(walker, template, stop3, stop4, budget)
+    table2, t2_problems = read_table2(walker, template, 0, start3 or None)
 
     tables: dict[str, Any] = {"table2": table2}
     grids: dict[str, Grid] = {}
+    reads: dict[str, TableRead] = {"table3": table3, "table4": table4}
     for read in (table3, table4):
-        findings.extend(_read_findings(read))
-        ok = (
-            not read.unreadable
-            and not read.ambiguous
-            and all(r.values is not None for r in read.rows.values())
-        )
-        rows = read.grid_rows()
-        if read.key == "table3":
-            tables["table3"] = {
-                "columns": list(read.columns),
-                "rows": {k: [plain_number(v) for v in vals] for k, vals in rows.items()},
-            }
-        else:
-            tables["table4"] = {
-                k: dict(zip(read.columns, (plain_number(v) for v in vals), strict=True))
-                for k, vals in rows.items()
-            }
-        if ok:
-            grids[read.key] = Grid(read.columns, rows)
+        findings.extend(read_findings(read, long_lines))
+        tables[read.key] = as_json(read)
+        ok = not read.unreadable and not read.ambiguous and read.rows
+        if ok and all(r.values is not None for r in read.rows.values()):
+            values = expand(read.grid_rows(), read.stand_ins, len(read.columns))
+            grids[read.key] = Grid(read.columns, values)
     for row, problem, line in t2_problems:
         findings.append(CheckFinding("warning", "T2-0", problem, "table2", row, line=line))
-    findings.extend(_table2_findings(table2, template))
-    findings.extend(_rule_findings(template, grids, table3, table4, previous))
-    findings.extend(text_findings(text, grids, template.recognize.text_checks))
+    findings.extend(table2_findings(table2, template))
+    last = previous.tables if isinstance(previous, CheckedReport) else previous
+    findings.extend(rule_findings(template, grids, reads, previous_grids(last), long_lines))
+    findings.extend(
+        text_findings(
+            text,
+            grids,
+            template.recognize.text_checks,
+            _equations(template),
+            {"table4": [c.label for c in template.table4.results if not c.sum]},
+        )
+    )
     return CheckedReport(source, agency, year, template.id, tables, tuple(findings), basis)
 
 
-def _index_after(walker: Walker, label: str, start: int) -> int:
-    hit = walker.find(label, start)
-    return max(0, hit[0] - 1) if hit else start
-
-
-def _read_findings(read: TableRead) -> list[CheckFinding]:
-    out: list[CheckFinding] = []
-    name = {"table3": "table 三", "table4": "table 四"}[read.key]
-    if read.unreadable:
-        out.append(
-            CheckFinding("error", "READ-1", f"{name} is unreadable: {read.unreadable}", read.key)
-        )
-        return out
-    for key in read.ambiguous:
-        row = read.rows[key]
-        options = "; ".join(str(c) for c in row.candidates[:3]) if row.candidates else row.problem
-        out.append(
-            CheckFinding(
-                "error",
-                "READ-2",
-                f"{name} is ambiguous: the glued digits of row '{key}' fit the "
-                f"table's equations in more than one way ({options}); it was not checked",
-                read.key,
-                key,
-                line=row.line,
-            )
-        )
-    for key, row in read.rows.items():
-        if row.values is None and key not in read.ambiguous and row.problem != "glued":
-            out.append(
-                CheckFinding(
-                    "error",
-                    "READ-3",
-                    f"{name}: {row.problem}; the table was not checked",
-                    read.key,
-                    key,
-                    line=row.line,
-                )
-            )
+def _equations(
+    template: ReportTemplate,
+) -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Per table, the column equations of the template (left rows, right rows)."""
+    out: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for c in template.checks:
+        if c.per == "column" and c.right:
+            out.setdefault(c.table, []).append((tuple(c.left), tuple(c.right)))
     return out
+
+
+def _regions(walker: Walker, template: ReportTemplate) -> tuple[int, int, int]:
+    """Where table 三 starts, where table 四 starts, and where table 四 ends:
+    at the first label of table 三, and at the headings of the sections after
+    it (their words come from the template's ``recognize.sections``)."""
+    first = walker.find(template.table3.data_rows[0].label)
+    start = max(0, first[0] - 1) if first else 0
+    keys = [s.key for s in template.sections]
+    words = template.recognize.sections
+
+    def heading_after(section: str, begin: int) -> int | None:
+        later = keys[keys.index(section) + 1 :] if section in keys else []
+        if not later or later[0] not in words:
+            return None
+        want = words[later[0]]
+        return next(
+            (
+                i
+                for i in range(begin, len(walker.tokens))
+                if not walker.tokens[i].is_number and walker.contains(i, want)
+            ),
+            None,
+        )
+
+    table3_section = next((s.key for s in template.sections if s.table == "table3"), "")
+    table4_section = next((s.key for s in template.sections if s.table == "table4"), "")
+    stop3 = heading_after(table3_section, start + 1)
+    if stop3 is None:
+        label = template.table4.groups[0].label
+        hit = walker.find(label, start + 1)
+        stop3 = hit[0] if hit else len(walker.tokens)
+    stop4 = heading_after(table4_section, stop3 + 1)
+    return start, stop3, stop4 if stop4 is not None else len(walker.tokens)
 
 
 def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckFinding]:
@@ -295,6 +307,10 @@ def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckF
         numbered = [c for c in candidates if c[1].startswith((sec.number, f"({sec.number})"))]
         if numbered:
             continue
+        if not candidates and any(
+            len(line) > 300 and _in_long_line(line, sec.number, keys) for line in lines
+        ):
+            continue  # a page on one line: the heading is inside it
         if not candidates:
             out.append(
                 CheckFinding("warning", "STR-3", f"section {sec.number}、{sec.title} was not found")
@@ -312,89 +328,11 @@ def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckF
     return out
 
 
-def _table2_findings(
-    values: Mapping[str, Mapping[str, float]], template: ReportTemplate
-) -> list[CheckFinding]:
-    out: list[CheckFinding] = []
-    layout = template.table2.row_columns()
-    for row, cells in values.items():
-        cols = {c.key: c for c in layout.get(row, ())}
-        for col, value in cells.items():
-            spec = cols.get(col)
-            if spec is None:
-                continue
-            if value < 0 and not spec.signed:
-                out.append(
-                    CheckFinding(
-                        "error",
-                        "T2-1",
-                        f"table 二 {row}/{col} is negative",
-                        "table2",
-                        row,
-                        col,
-                        numbers=(value,),
-                    )
-                )
-            if spec.type == "int" and not float(value).is_integer():
-                out.append(
-                    CheckFinding(
-                        "error",
-                        "T2-2",
-                        f"table 二 {row}/{col} should be a whole number",
-                        "table2",
-                        row,
-                        col,
-                        numbers=(value,),
-                    )
-                )
-    return out
-
-
-def _rule_findings(
-    template: ReportTemplate,
-    grids: Mapping[str, Grid],
-    table3: TableRead,
-    table4: TableRead,
-    previous: CheckedReport | Mapping[str, Any] | None,
-) -> list[CheckFinding]:
-    prev_grids = _previous_grids(previous)
-    reads = {"table3": table3, "table4": table4}
-    out: list[CheckFinding] = []
-    for result in run_checks(template, grids, prev_grids):
-        if result.passed or result.skipped:
-            continue
-        check = next(c for c in template.checks if c.id == result.id)
-        read = reads[check.table]
-        for d in result.details:
-            rows = list(check.left + check.right) if d.axis == "column" else [d.name]
-            line = next(
-                (read.rows[r].line for r in rows if r in read.rows and read.rows[r].line), None
-            )
-            where = f"column {d.name}" if d.axis == "column" else f"row {d.name}"
-            right = " + ".join(check.right or check.previous)
-            other = "last year's " if check.previous else ""
-            out.append(
-                CheckFinding(
-                    result.severity,
-                    result.id,
-                    f"{check.description}: {where}: {' + '.join(check.left)} = "
-                    f"{plain_number(d.left)} but {other}{right} = {plain_number(d.right)}",
-                    check.table,
-                    None if d.axis == "column" else d.name,
-                    d.name if d.axis == "column" else None,
-                    line,
-                    (d.left, d.right),
-                )
-            )
-    return out
-
-
-def _previous_grids(previous: CheckedReport | Mapping[str, Any] | None) -> dict[str, Grid] | None:
-    if previous is None:
-        return None
-    data = previous.tables if isinstance(previous, CheckedReport) else previous
-    try:
-        t3 = data["table3"]
-        return {"table3": Grid(tuple(t3["columns"]), {k: tuple(v) for k, v in t3["rows"].items()})}
-    except (KeyError, TypeError):
-        return None
+def _in_long_line(line: str, number: str, keys: tuple[str, ...] | list[str]) -> bool:
+    """Whether a numbered heading with the section's words is inside a long line."""
+    at = line.find(f"{number}、")
+    while at >= 0:
+        if all(k in line[at : at + 40] for k in keys):
+            return True
+        at = line.find(f"{number}、", at + 1)
+    return False

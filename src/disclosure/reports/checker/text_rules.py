@@ -3,19 +3,37 @@
 Published reports often say one thing in the text and another in the
 tables (the seed report: "1 application received" over a table of zeros).
 The report template's ``recognize.text_checks`` say how each figure is
-worded and which cells it speaks about; this module only applies them. Only
+worded and which cells it speaks about; this module only applies them, per
+sentence (lines that a PDF or a narrow page wrapped are joined first). Only
 figures written in Arabic digits are compared.
+
+Real texts hold figures that look like a claim and are not, and these must
+not become errors:
+
+- a sentence that quotes the same kind of figure several times with
+  different values is a breakdown by category, not a total;
+- a figure that counts the carried-over applications too (one side of a
+  column equation of the table: 新收 + 上年结转) agrees with the table;
+- a "there were none" claim that goes on with a word of one of the table's
+  result columns ("no review was *corrected*") is about that result, not
+  about the cases.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from disclosure.reports.checker.findings import CheckFinding
 from disclosure.reports.model import Grid
 from disclosure.reports.template import TextCheck
+
+Equation = tuple[Sequence[str], Sequence[str]]
+_END = re.compile(r"[。；;!！?？]")
+_SPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_TABLE_ROW = re.compile(r"^\s*\|")
 
 
 def _sum(grid: Grid | None, rows: Sequence[str]) -> float | None:
@@ -30,64 +48,130 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def text_findings(
-    text: str, grids: Mapping[str, Grid], checks: Sequence[TextCheck]
-) -> list[CheckFinding]:
-    """Compare figures in the text with the tables they describe."""
-    out: list[CheckFinding] = []
-    seen: set[tuple[str, int]] = set()
+def sentences(text: str) -> Iterator[tuple[str, list[int]]]:
+    """Sentences without spaces, each with the source line of every character.
+
+    A line that does not end a sentence runs on into the next one (PDF and
+    narrow web pages wrap mid-sentence); table rows and blank lines do not.
+    """
+    chars: list[str] = []
+    where: list[int] = []
     for n, raw in enumerate(text.splitlines(), 1):
-        line = re.sub(r"\s+", "", raw)
-        if not line or line.isdigit():
+        line = _SPACE.sub("", raw)
+        if not line or _TABLE_ROW.match(raw) or line.isdigit():
+            if chars:
+                yield "".join(chars), where
+                chars, where = [], []
             continue
+        pos = 0
+        for m in _END.finditer(line):
+            chars.append(line[pos : m.end()])
+            where.extend([n] * (m.end() - pos))
+            yield "".join(chars), where
+            chars, where = [], []
+            pos = m.end()
+        if pos < len(line):
+            chars.append(line[pos:])
+            where.extend([n] * (len(line) - pos))
+    if chars:
+        yield "".join(chars), where
+
+
+def text_findings(
+    text: str,
+    grids: Mapping[str, Grid],
+    checks: Sequence[TextCheck],
+    equations: Mapping[str, Sequence[Equation]] | None = None,
+    column_words: Mapping[str, Sequence[str]] | None = None,
+) -> list[CheckFinding]:
+    """Compare figures in the text with the tables they describe.
+
+    ``equations`` (per table, the column equations of the template) give the
+    other acceptable readings of a figure; ``column_words`` (per table, the
+    labels of its result columns) tell a claim about a result from one about
+    the cases.
+    """
+    out: list[CheckFinding] = []
+    accepted: dict[str, tuple[float, set[float]]] = {}
+    for check in checks:
+        grid = grids.get(check.table)
+        table = _sum(grid, check.rows)
+        if check.breakdown or table is None:
+            continue
+        ok = {table}
+        if check.also and (also := _sum(grid, check.also)) is not None:
+            ok.add(also)
+        for left, right in (equations or {}).get(check.table, ()):
+            for side in (left, right):
+                if set(check.rows) <= set(side) and (s := _sum(grid, side)) is not None:
+                    ok.add(s)
+        accepted[check.id] = (table, ok)
+    for sentence, where in sentences(text):
+        has_digit = _DIGIT.search(sentence) is not None
         for check in checks:
             if check.breakdown:
-                out.extend(_breakdown(check, line, n))
+                if has_digit:
+                    out.extend(_breakdown(check, sentence, where))
                 continue
-            table = _sum(grids.get(check.table), check.rows)
-            if table is None:
+            if check.id not in accepted:
                 continue
-            also = _sum(grids.get(check.table), check.also) if check.also else None
+            table, ok = accepted[check.id]
             row = check.rows[0] if len(check.rows) == 1 else None
-            for m in _compiled(check.pattern).finditer(line) if check.pattern else ():
-                if (check.id, n) in seen:
-                    break
-                seen.add((check.id, n))
-                said = int(m.group(1))
-                if said != table and said != also:
+            pattern = check.pattern and has_digit
+            found = list(_compiled(check.pattern).finditer(sentence)) if pattern else []
+            said = {int(m.group(1)) for m in found}
+            if len(said) == 1:  # several different figures are a breakdown, not a total
+                m = found[0]
+                value = int(m.group(1))
+                if value not in ok:
                     out.append(
                         CheckFinding(
                             "error",
                             check.id,
-                            f"the text says {said} {check.what}, the table says {int(table)}",
+                            f"the text says {value} {check.what}, the table says {int(table)}: "
+                            f"«{_quote(sentence, m.start(), m.end())}»",
                             check.table,
                             row,
                             "total",
-                            n,
-                            (float(said), table),
+                            where[m.start(1)],
+                            (float(value), table),
                         )
                     )
-            if check.none and (check.id, n) not in seen and _compiled(check.none).search(line):
-                seen.add((check.id, n))
-                if table:
+            elif not found and check.none and table:
+                claim = _compiled(check.none).search(sentence)
+                if claim and not _about_a_result(sentence, claim.end(), column_words, check.table):
                     out.append(
                         CheckFinding(
                             "error",
                             check.id,
-                            f"the text says there were no {check.what}, the "
-                            f"table says {int(table)}",
+                            f"the text says there were no {check.what}, the table says "
+                            f"{int(table)}: «{_quote(sentence, claim.start(), claim.end())}»",
                             check.table,
                             row,
                             "total",
-                            n,
+                            where[claim.start()],
                             (0.0, table),
                         )
                     )
     return out
 
 
-def _breakdown(check: TextCheck, line: str, n: int) -> list[CheckFinding]:
-    m = _compiled(check.breakdown).search(line)
+def _quote(sentence: str, start: int, end: int) -> str:
+    """The place in the sentence, with a little context."""
+    a, b = max(0, start - 12), min(len(sentence), end + 6)
+    return ("…" if a else "") + sentence[a:b] + ("…" if b < len(sentence) else "")
+
+
+def _about_a_result(
+    sentence: str, end: int, column_words: Mapping[str, Sequence[str]] | None, table: str
+) -> bool:
+    """Whether a "none" claim goes straight on with a word of a result column."""
+    after = set(sentence[end : end + 3])
+    return any(after & set(word) for word in (column_words or {}).get(table, ()))
+
+
+def _breakdown(check: TextCheck, sentence: str, where: list[int]) -> list[CheckFinding]:
+    m = _compiled(check.breakdown).search(sentence)
     if not m:
         return []
     total = int(m.group(1))
@@ -103,7 +187,7 @@ def _breakdown(check: TextCheck, line: str, n: int) -> list[CheckFinding]:
             None,
             None,
             None,
-            n,
+            where[m.start()],
             (float(total), float(sum(parts))),
         )
     ]

@@ -1,32 +1,33 @@
 """Published reports as a stream of tokens: label text and numbers, with lines.
 
-Reports circulate as text extracted from Word (one cell per line, labels
-broken across lines, ``[bookmark: _GoBack]`` artefacts), as text copied from
-web pages (a table row flattened onto one line, cells separated by spaces or
-glued together), as HTML with ``<table>`` markup, and as ``.docx`` files. All
-of them become the same token stream; the table extractor then walks the
-template's labels through it.
+Reports circulate as text extracted from Word or PDF (one cell per line,
+labels broken across lines, ``[bookmark: _GoBack]`` artefacts, page numbers
+such as ``- 4 -``), as text copied from web pages (a row flattened onto one
+line, cells separated by spaces or glued together, a label's numbering glued
+to the previous row's digits), as Markdown tables and as HTML or ``.docx``
+tables. All of them become the same token stream; the table reader then
+walks the template's labels through it.
 """
 
 from __future__ import annotations
 
-import io
+import itertools
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable
-from html.parser import HTMLParser
-from pathlib import Path
-from typing import BinaryIO
 
 import attrs
 
-from disclosure.documents.source import read_limited
+#: An empty table cell, as :mod:`.sources` writes it for HTML and .docx tables.
+BLANK = "\ue000"
 
 _ARTEFACT = re.compile(r"\[(?:bookmark|BOOKMARK)[^\]]*\]")
-# A number cell; a label's own numbering ("1.属于国家秘密") is not one.
-_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]*[.、][^\d\s])")
+# A run of digits, with its decimals; what follows it decides whether it is
+# a label's numbering ("2.其他…") rather than a cell.
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+_NUMBERING_AFTER = re.compile(r"[.．、](?=\s*[^\d\s.．、%])")
 _ZERO_MARKS = {"/", "-", "－", "—", "–", "／"}
+_PAGE_NUMBER = re.compile(r"[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?")
 _TRADITIONAL = str.maketrans(
     "開請數處總計結轉況與機關權務資報書無應為類複議訴訟維糾審徵費額規範強製廢現發許罰單經過當項門會體國這個對於從來內實際師聯員業構組織產據執檢詢補確認獲繳納續辦條條號級縣區鎮頁紀錄議論點選舉統決歸屬種樣異議懸範圍廣東門戶網絡線態勢營運營業處罰禁止密護益險穩衛標準準則護衛濟醫療學術研究會社團體務負責辦公廳",
     "开请数处总计结转况与机关权务资报书无应为类复议诉讼维纠审征费额规范强制废现发许罚单经过当项门会体国这个对于从来内实际师联员业构组织产据执检询补确认获缴纳续办条条号级县区镇页纪录议论点选举统决归属种样异议悬范围广东门户网络线态势营运营业处罚禁止密护益险稳卫标准准则护卫济医疗学术研究会社团体务负责办公厅",
@@ -40,7 +41,8 @@ class Token:
     text: str
     line: int
     number: float | None = None
-    glued: bool = False  # several cells' digits run together
+    blank: bool = False  # an empty table cell: zero
+    numbered: bool = False  # digits followed by "." or "、": may end in a label's numbering
 
     @property
     def is_number(self) -> bool:
@@ -53,31 +55,66 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def fold(text: str) -> str:
+    """:func:`normalize` for text that is already NFKC (every token's text is)."""
+    return "".join(text.split()).translate(_TRADITIONAL)
+
+
 def _cells_of_line(line: str) -> Iterable[str]:
+    if "\t" in line and BLANK in line:  # a table row from HTML or .docx: keep empty cells
+        for part in line.split("\t"):
+            part = part.strip()
+            if part == BLANK:
+                yield BLANK
+            elif part:
+                yield from _cells_of_line(part.replace(BLANK, ""))
+        return
     for part in re.split(r"\t+|\s{2,}|\u3000+", line):
         part = part.strip()
         if part:
             yield from (p for p in part.split(" ") if p)
 
 
-def tokenize_text(text: str) -> list[Token]:
-    """Tokens of plain text (Word extraction or flattened web copy)."""
+def _markdown_cells(line: str) -> list[str] | None:
+    """The cells of a Markdown table row (empty cells kept as blanks), else None."""
+    stripped = line.strip()
+    if not (stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1):
+        return None
+    cells = [c.strip() for c in stripped[1:-1].split("|")]
+    if all(re.fullmatch(r":?-{2,}:?|", c) for c in cells):
+        return []  # the alignment row
+    return [c if c else BLANK for c in cells]
+
+
+def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[Token]:
+    """Tokens of plain text (Word or PDF extraction, web copy, Markdown, converted HTML).
+
+    ``numbering`` (the template's label numbering) splits text where a
+    numbered label starts in the middle of it, as it does on one-line pages.
+    """
+    inner = re.compile(numbering.pattern.lstrip("^")) if numbering is not None else None
     tokens: list[Token] = []
     for n, raw in enumerate(text.splitlines(), 1):
-        line = _ARTEFACT.sub("", unicodedata.normalize("NFKC", raw))
-        # Markdown tables: pipes separate cells; emphasis and alignment rows are noise.
-        line = line.replace("|", "\t").replace("**", "")
-        if re.fullmatch(r"[\s:\-\t]*", line):
+        line = _ARTEFACT.sub("", unicodedata.normalize("NFKC", raw)).replace("**", "")
+        if _PAGE_NUMBER.fullmatch(line.strip()):
             continue
-        for cell in _cells_of_line(line):
-            tokens.extend(_split_cell(cell, n))
+        cells = _markdown_cells(line)
+        if cells is None:
+            if re.fullmatch(r"[\s:\-\t]*", line):
+                continue
+            cells = list(_cells_of_line(line.replace("|", "\t")))
+        for cell in cells:
+            if cell == BLANK:
+                tokens.append(Token("", n, 0.0, blank=True))
+            else:
+                tokens.extend(_split_cell(cell, n, inner))
     return tokens
 
 
 _SIGNED = re.compile(r"[-−－+]\d+(?:\.\d+)?")
 
 
-def _split_cell(cell: str, line: int) -> list[Token]:
+def _split_cell(cell: str, line: int, inner: re.Pattern[str] | None) -> list[Token]:
     if cell in _ZERO_MARKS:
         return [Token(cell, line, 0.0)]
     if _SIGNED.fullmatch(cell):  # 本年增/减 in the 2019 format: "-8"
@@ -86,135 +123,21 @@ def _split_cell(cell: str, line: int) -> list[Token]:
     pos = 0
     for m in _NUMBER.finditer(cell):
         if m.start() > pos:
-            text = cell[pos : m.start()].strip()
-            if text:
-                out.append(Token(text, line))
+            out.extend(_texts(cell[pos : m.start()], line, inner))
         digits = m.group()
-        out.append(Token(digits, line, float(digits)))
+        numbered = "." not in digits and bool(_NUMBERING_AFTER.match(cell, m.end()))
+        out.append(Token(digits, line, float(digits), numbered=numbered))
         pos = m.end()
-    rest = cell[pos:].strip()
-    if rest:
-        out.append(Token(rest, line))
+    if pos < len(cell):
+        out.extend(_texts(cell[pos:], line, inner))
     return out
 
 
-class _HtmlCells(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.row: list[str] | None = None
-        self.cell: list[str] | None = None
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tr":
-            self._flush_text()
-            self.row = []
-        elif tag in ("td", "th") and self.row is not None:
-            self.cell = []
-        elif tag in ("br", "p", "div", "h1", "h2", "h3", "li") and self.cell is None:
-            self._flush_text()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self.row is not None and self.cell is not None:
-            self.row.append("".join(self.cell).strip())
-            self.cell = None
-        elif tag == "tr" and self.row is not None:
-            self.lines.append("\t".join(c if c else "" for c in self.row))
-            self.row = None
-        elif tag in ("p", "div", "h1", "h2", "h3", "li", "table"):
-            self._flush_text()
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None:
-            self.cell.append(data)
-        elif self.row is None:
-            self.text.append(data)
-
-    def _flush_text(self) -> None:
-        text = "".join(self.text).strip()
-        if text:
-            self.lines.extend(t for t in text.splitlines() if t.strip())
-        self.text = []
-
-
-def html_to_text(html: str) -> str:
-    """One line per paragraph and per table row (cells tab-separated)."""
-    parser = _HtmlCells()
-    parser.feed(html)
-    parser.close()
-    parser._flush_text()
-    return "\n".join(parser.lines)
-
-
-def docx_to_text(path: Path | BinaryIO) -> str:
-    """Paragraphs and table rows of a .docx file (needs python-docx)."""
-    try:
-        import docx
-    except ImportError:
-        raise ImportError(
-            "reading .docx needs python-docx: pip install 'disclosure[docx]'"
-        ) from None
-    document = docx.Document(path if not isinstance(path, Path) else str(path))
-    lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t"))
-            if text.strip():
-                lines.append(text)
-        elif tag == "tbl":
-            for tr in child.iter():
-                if not tr.tag.endswith("}tr"):
-                    continue
-                cells = []
-                for tc in tr.iterchildren():
-                    if not tc.tag.endswith("}tc"):
-                        continue
-                    cells.append("".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t")))
-                lines.append("\t".join(cells))
-    return "\n".join(lines)
-
-
-#: The most a .docx may unpack to. Word files of real reports unpack to a few
-#: MiB; a zip bomb of a few KiB can declare gigabytes.
-MAX_UNPACKED = 100 * 1024 * 1024
-
-
-def _check_archive(raw: bytes) -> None:
-    """Refuse what is not a zip archive, or unpacks to more than ``MAX_UNPACKED``.
-
-    The declared sizes are checked before anything is inflated; ``zipfile``
-    then stops each member at its declared size, so they cannot lie.
-    """
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ValueError("not a .docx file (not a zip archive)")
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_UNPACKED:
-        raise ValueError(
-            f"the .docx unpacks to {unpacked // (1024 * 1024)} MiB, more than the "
-            f"{MAX_UNPACKED // (1024 * 1024)} MiB a report can need (a zip bomb?)"
-        )
-
-
-def read_source(path: Path) -> str:
-    """A report file as text, whatever form it came in."""
-    suffix = path.suffix.lower()
-    # a regular file of at most 10 MiB (no devices or pipes), read once
-    raw = read_limited(path)
-    if suffix == ".docx":
-        _check_archive(raw)
-        return docx_to_text(io.BytesIO(raw))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost anything
-        raise ValueError("cannot decode the file as UTF-8 or GB18030")
-    if suffix in (".html", ".htm") or re.search(r"<table[\s>]", text[:200000], re.I):
-        return html_to_text(text)
-    return text
+def _texts(text: str, line: int, inner: re.Pattern[str] | None) -> list[Token]:
+    """Text, cut before each label numbering that starts inside it."""
+    text = text.strip()
+    if not text:
+        return []
+    cuts = [m.start() for m in inner.finditer(text) if m.start() > 0] if inner else []
+    bounds = [0, *cuts, len(text)]
+    return [Token(part, line) for a, b in itertools.pairwise(bounds) if (part := text[a:b].strip())]

@@ -1,0 +1,222 @@
+"""Report files as text: plain text, Markdown, HTML, .docx and PDF.
+
+Each form becomes lines of text; table rows become one line with their
+cells tab-separated and empty cells written as :data:`~.tokens.BLANK`
+(an empty cell in a published table is a zero, and dropping it would shift
+every cell after it). Anything that is not an annual report, or cannot be
+read safely, raises :class:`Unreadable` (a ``ValueError``: the command line
+reports it as unreadable, exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import BinaryIO
+
+from disclosure.documents.source import read_limited
+from disclosure.reports.checker.tokens import BLANK
+
+#: The most a .docx may unpack to. Word files of real reports unpack to a few
+#: MiB; a zip bomb of a few KiB can declare gigabytes.
+MAX_UNPACKED = 100 * 1024 * 1024
+#: Pages of a PDF that are read; annual reports have 5-30.
+MAX_PDF_PAGES = 80
+
+
+class Unreadable(ValueError):
+    """A file that is not an annual report or cannot be read (the reason is the message)."""
+
+
+_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "br", "section")
+
+
+class _HtmlCells(HTMLParser):
+    """Paragraphs as lines; table rows as tab-separated cells, empty ones as BLANK."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+        self.text: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "tr":
+            self._flush_text()
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        elif tag in _BLOCKS and self.cell is None:
+            self._flush_text()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in ("td", "th") and self.row is not None and self.cell is not None:
+            text = " ".join("".join(self.cell).split())
+            self.row.append(text or BLANK)
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if any(c != BLANK for c in self.row):
+                self.lines.append("\t".join(self.row))
+            self.row = None
+        elif tag in _BLOCKS:
+            self._flush_text()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.cell is not None:
+            self.cell.append(data)
+        elif self.row is None:
+            self.text.append(data)
+
+    def _flush_text(self) -> None:
+        text = "".join(self.text).strip()
+        if text:
+            self.lines.extend(t for t in text.splitlines() if t.strip())
+        self.text = []
+
+
+def html_to_text(html: str) -> str:
+    """One line per paragraph and per table row (cells tab-separated), parsed once."""
+    parser = _HtmlCells()
+    parser.feed(html.replace('\\"', '"'))  # pages stored inside a script string
+    parser.close()
+    parser._flush_text()
+    return "\n".join(parser.lines)
+
+
+def docx_to_text(path: Path | BinaryIO) -> str:
+    """Paragraphs and table rows of a .docx file (needs python-docx)."""
+    try:
+        import docx
+    except ImportError:
+        raise ImportError(
+            "reading .docx needs python-docx: pip install 'disclosure[docx]'"
+        ) from None
+    document = docx.Document(path if not isinstance(path, Path) else str(path))
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t"))
+            if text.strip():
+                lines.append(text)
+        elif tag == "tbl":
+            for tr in child.iter():
+                if not tr.tag.endswith("}tr"):
+                    continue
+                cells = [
+                    "".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t")).strip()
+                    or BLANK
+                    for tc in tr.iterchildren()
+                    if tc.tag.endswith("}tc")
+                ]
+                if any(c != BLANK for c in cells):
+                    lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def _check_archive(raw: bytes) -> None:
+    """Refuse what is not a Word archive, or unpacks to more than ``MAX_UNPACKED``.
+
+    The declared sizes are checked before anything is inflated; ``zipfile``
+    then stops each member at its declared size, so they cannot lie.
+    """
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise Unreadable("not a .docx file (not a zip archive)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Unreadable(f"not a .docx file ({exc})") from None
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED:
+        raise Unreadable(
+            f"the .docx unpacks to {unpacked // (1024 * 1024)} MiB, more than the "
+            f"{MAX_UNPACKED // (1024 * 1024)} MiB a report can need (a zip bomb?)"
+        )
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+        raise Unreadable("not a .docx file (a zip archive without [Content_Types].xml)")
+
+
+def pdf_to_text(raw: bytes) -> str:
+    """The text layer of a PDF, page by page (needs pypdf)."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError:
+        raise ImportError("reading PDF needs pypdf: pip install 'disclosure[pdf]'") from None
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise Unreadable(f"the PDF has {len(reader.pages)} pages, more than {MAX_PDF_PAGES}")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise Unreadable(f"not a readable PDF ({exc})") from None
+    text = "\n".join(pages)
+    if len(re.sub(r"\s+", "", text)) < 20:
+        raise Unreadable("no text layer; OCR is not supported")
+    return text
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Unreadable("cannot decode the file as UTF-8 or GB18030")  # pragma: no cover
+
+
+def _data_file(text: str) -> str:
+    """What kind of data file ``text`` is (JSON, CSV), or "" for a document."""
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return "a JSON document"
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if len(lines) >= 3:
+        widths = [len(row) for row in csv.reader(lines)]
+        if widths[0] >= 3 and sum(w == widths[0] for w in widths) >= 0.9 * len(widths):
+            return "a CSV table"
+    return ""
+
+
+def read_source(path: Path) -> str:
+    """A report file as text, whatever form it came in."""
+    suffix = path.suffix.lower()
+    # a regular file of at most 10 MiB (no devices or pipes), read once
+    raw = read_limited(path)
+    if suffix == ".docx":
+        _check_archive(raw)
+        try:
+            return docx_to_text(io.BytesIO(raw))
+        except (KeyError, zipfile.BadZipFile) as exc:
+            raise Unreadable(f"not a readable .docx file ({exc})") from None
+    if suffix == ".pdf" or raw.startswith(b"%PDF-"):
+        return pdf_to_text(raw)
+    text = _decode(raw)
+    kind = _data_file(text)
+    if kind:
+        raise Unreadable(f"not an annual report: {kind} (check the published report itself)")
+    if suffix in (".html", ".htm") or re.search(r"<t(?:able|d)[\s>]", text[:200000], re.I):
+        return html_to_text(text)
+    return text
