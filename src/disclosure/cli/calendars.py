@@ -43,7 +43,13 @@ def _calendar(calendar_id: str | None, files: tuple[str, ...]) -> WorkingCalenda
 def calendar_show(
     month: str, calendar_id: str | None, calendar_files: tuple[str, ...], as_json: bool
 ) -> None:
-    """Draw MONTH (YYYY-MM) with holidays and make-up working days marked."""
+    """Draw MONTH (YYYY-MM) with holidays and make-up working days marked.
+
+    \b
+    Examples:
+      disclosure calendar show 2026-02
+      disclosure calendar show 2025-11 --calendar us-federal --json
+    """
     try:
         year, mon = (int(x) for x in month.split("-"))
         first = dt.date(year, mon, 1)
@@ -130,7 +136,13 @@ def calendar_add(
     natural: bool,
     as_json: bool,
 ) -> None:
-    """The DAYS-th working day after START (START itself is not counted)."""
+    """The DAYS-th working day after START (START itself is not counted).
+
+    \b
+    Examples:
+      disclosure calendar add 2024-09-10 20
+      disclosure calendar add 2024-09-10 15 --natural
+    """
     cal = _calendar(calendar_id, calendar_files)
     result = cal.add_natural_days(start, days) if natural else cal.add_working_days(start, days)
     skipped = [d for d in cal.days(start, result) if d.kind in ("holiday", "makeup")]

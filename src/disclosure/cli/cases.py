@@ -64,7 +64,14 @@ def case_replay(
     ruleset: str | None,
     as_json: bool,
 ) -> None:
-    """Fold each case in FILES and show its state, deadlines and findings."""
+    """Fold each case in FILES and show its state, deadlines and findings.
+
+    \b
+    Examples:
+      disclosure case replay case.yaml
+      disclosure case replay cases.yaml --as-of 2024-10-20 --json
+      disclosure case replay foia.yaml --ruleset us-foia
+    """
     engine = _engine(calendar_files, ruleset)
     when = as_of or dt.date.today()
     states = [engine.fold(case, when) for case in _load(files)]
@@ -159,6 +166,12 @@ def case_explain(
     """Explain how a case's deadline was derived, step by step.
 
     Give case files, or a case id to read it from the store (--db).
+
+    \b
+    Examples:
+      disclosure case explain case.yaml
+      disclosure case explain 2024-0042 --clock correction
+      disclosure case explain cases.yaml --case 2024-0042 --as-of 2024-10-01 --json
     """
     from disclosure.errors import NotFoundError, did_you_mean
 
@@ -261,7 +274,15 @@ def case_advance(
     ruleset: str | None,
     as_json: bool,
 ) -> None:
-    """List the events that time alone has produced (lapsed windows)."""
+    """List the events that time alone has produced (lapsed windows).
+
+    For cases in files; for the store, 'disclosure advance' (--apply records them).
+
+    \b
+    Examples:
+      disclosure case advance cases.yaml
+      disclosure case advance cases.yaml --as-of 2025-01-13 --json
+    """
     engine = _engine(calendar_files, ruleset)
     today = as_of or dt.date.today()
     found = []

@@ -14,6 +14,11 @@ def plugins_cmd(as_json: bool) -> None:
 
     An installed plugin that cannot be loaded is listed as broken, with the
     reason, and the exit status is 1.
+
+    \b
+    Examples:
+      disclosure plugins
+      disclosure plugins --json
     """
     from disclosure.cli._engine import load_plugins
 

@@ -113,6 +113,13 @@ def report_annual(
     regime (--ruleset): the national annual report, or a statistics report
     such as the US DOJ Annual FOIA Report (--year is then the fiscal year).
     Exits 1 when a blocking reconciliation check fails.
+
+    \b
+    Examples:
+      disclosure report annual --year 2024
+      disclosure report annual --year 2024 --cases cases.yaml --format html -o report.html
+      disclosure report annual --year 2024 --explain new natural_person
+      disclosure report annual --year 2025 --ruleset us-foia --cases foia.yaml --format json
     """
     from disclosure.annual import AnnualReportJob
     from disclosure.cli._engine import make_engine
@@ -248,6 +255,12 @@ def report_check(
     as unreadable and the run goes on. With --summary the terminal shows only
     the totals. Exits 0 when no report has errors, 1 when any has, 2 when a
     file cannot be read.
+
+    \b
+    Examples:
+      disclosure report check 2024年政府信息公开工作年度报告.docx
+      disclosure report check reports/ --summary audit.html --jobs 2
+      disclosure report check report.pdf --json
     """
     import json as jsonlib
 

@@ -20,7 +20,13 @@ def rules_group() -> None:
 @rules_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def rules_list(as_json: bool) -> None:
-    """List the rulesets: built in, and those installed plugins add."""
+    """List the rulesets: built in, and those installed plugins add.
+
+    \b
+    Examples:
+      disclosure rules list
+      disclosure rules list --json
+    """
     from disclosure.cli._engine import make_engine
     from disclosure.rules.load import builtin_rulesets, load_ruleset
 
@@ -61,6 +67,11 @@ def rules_show(name: str, as_json: bool) -> None:
 
     NAME is an installed ruleset's name (with the outcome codes plugins add)
     or a path to a ruleset file.
+
+    \b
+    Examples:
+      disclosure rules show cn-ogi-2019
+      disclosure rules show my-regime.yaml --json
     """
     from disclosure.rules.model import ruleset_to_dict
 
@@ -130,7 +141,13 @@ def rules_show(name: str, as_json: bool) -> None:
 @rules_group.command("lint")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def rules_lint(files: tuple[str, ...]) -> None:
-    """Check ruleset files; print file:line:col for each problem, exit 1 if any."""
+    """Check ruleset files; print file:line:col for each problem, exit 1 if any.
+
+    \b
+    Examples:
+      disclosure rules lint my-regime.yaml
+      disclosure rules lint rulesets/*.yaml
+    """
     from disclosure.rules.load import lint_ruleset
 
     failed = False
@@ -152,7 +169,13 @@ def rules_lint(files: tuple[str, ...]) -> None:
     "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
 )
 def rules_graph(name: str, fmt: str) -> None:
-    """Print the lifecycle diagram of ruleset NAME (Mermaid or Graphviz dot)."""
+    """Print the lifecycle diagram of ruleset NAME (Mermaid or Graphviz dot).
+
+    \b
+    Examples:
+      disclosure rules graph cn-ogi-2019
+      disclosure rules graph us-foia --format dot | dot -Tsvg -o foia.svg
+    """
     from disclosure.rules.graph import lifecycle_graph
 
     echo(lifecycle_graph(_ruleset(name), fmt), nl=False)

@@ -26,7 +26,13 @@ def _where() -> Path:
 @settings_group.command("show")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def settings_show(as_json: bool) -> None:
-    """Print the settings in use and where they come from."""
+    """Print the settings in use and where they come from.
+
+    \b
+    Examples:
+      disclosure settings show
+      disclosure --config /etc/disclosure/agency.toml settings show --json
+    """
     from disclosure.cli._engine import agency_settings
     from disclosure.settings import AGENCY_KEYS
 
