@@ -263,3 +263,31 @@ def test_every_command_shows_examples_in_its_help(path: tuple[str, ...]) -> None
     if path in _NO_EXAMPLES_YET:
         pytest.skip("examples still to write")
     assert "Examples:" in result.output and "  disclosure " in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "incomplete", "expected"),
+    [
+        (["rules", "show"], "cn", {"cn-ogi-2019"}),
+        (["rules", "graph"], "us", {"us-foia"}),
+        (["report", "annual", "--format"], "m", {"markdown"}),
+        (["calendar", "show", "2025-10", "--calendar"], "us", {"us-federal"}),
+        (["case", "replay", "x.yaml", "--ruleset"], "", {"cn-ogi-2019", "us-foia"}),
+    ],
+)
+def test_completion_offers_what_is_installed(
+    args: list[str], incomplete: str, expected: set[str]
+) -> None:
+    from click.shell_completion import ShellComplete
+
+    from disclosure.cli import cli as root
+
+    done = ShellComplete(root, {}, "disclosure", "_DISCLOSURE_COMPLETE")
+    offered = {c.value for c in done.get_completions(args, incomplete)}
+    assert expected <= offered
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_a_script_for_each_shell(shell: str) -> None:
+    result = CliRunner().invoke(cli, ["completion", shell])
+    assert result.exit_code == 0 and "_DISCLOSURE_COMPLETE" in result.output

@@ -15,6 +15,7 @@ import click
 from disclosure.cli import stored_cases
 from disclosure.cli.calendars import calendar_group
 from disclosure.cli.cases import case_group
+from disclosure.cli.completion import completion_cmd
 from disclosure.cli.due import advance_cmd, due_cmd
 from disclosure.cli.plugin_cmd import plugins_cmd
 from disclosure.cli.reports import report_group
@@ -71,6 +72,7 @@ cli.add_command(advance_cmd)
 cli.add_command(store_group)
 cli.add_command(plugins_cmd)
 cli.add_command(settings_group)
+cli.add_command(completion_cmd)
 stored_cases.register(case_group)
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from disclosure.cli.completion import complete_rulesets
+
 if TYPE_CHECKING:
     from disclosure.engine import Engine
     from disclosure.plugins.manager import Plugins
@@ -31,6 +33,7 @@ ruleset_option = click.option(
     "ruleset",
     default=None,
     metavar="NAME_OR_FILE",
+    shell_complete=complete_rulesets,
     help="Ruleset for cases that name none: an installed name or a ruleset file.",
 )
 

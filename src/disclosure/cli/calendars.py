@@ -14,11 +14,13 @@ if TYPE_CHECKING:
     from disclosure.calendars.calendar import WorkingCalendar
 
 from disclosure.cli._out import DATE, clean, console, echo, print_json
+from disclosure.cli.completion import complete_calendars
 
 _calendar_opt = click.option(
     "--calendar",
     "calendar_id",
     default=None,
+    shell_complete=complete_calendars,
     help="Calendar id (default: the one cases use: cn, or an installed regional plugin's).",
 )
 

@@ -9,6 +9,7 @@ import click
 
 from disclosure.cli._engine import agency_settings, ruleset_option
 from disclosure.cli._out import echo, print_json
+from disclosure.cli.completion import complete_formats
 
 if TYPE_CHECKING:
     from disclosure.reports.audit import Check, Outcome
@@ -44,6 +45,7 @@ def report_group() -> None:
     "--format",
     "fmt",
     default="text",
+    shell_complete=complete_formats,
     show_default=True,
     help="Output format, built in or added by a plugin; a name that does not exist "
     "lists those that do.",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from disclosure.cli._out import console, echo, esc, print_json
+from disclosure.cli.completion import complete_rulesets
 
 if TYPE_CHECKING:
     from disclosure.rules.model import Ruleset
@@ -60,7 +61,7 @@ def rules_list(as_json: bool) -> None:
 
 
 @rules_group.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_rulesets)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def rules_show(name: str, as_json: bool) -> None:
     """Show a ruleset's states, events, clocks, outcomes and parameters.
@@ -164,7 +165,7 @@ def rules_lint(files: tuple[str, ...]) -> None:
 
 
 @rules_group.command("graph")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_rulesets)
 @click.option(
     "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
 )
