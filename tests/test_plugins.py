@@ -717,6 +717,7 @@ def test_cli_plugins_command_rejects_a_misspelled_hook(monkeypatch: pytest.Monke
         "hooks": [],
         "builtin": False,
         "broken": reason,
+        "provides": {},
     }
 
 
@@ -812,3 +813,23 @@ def test_rules_commands_see_the_rulesets_and_outcomes_plugins_add(
     assert "unavailable.destroyed" in json.loads(out)["outcomes"]
     code, out, _, _ = _cli_with(monkeypatch, plugin, "rules", "graph", "toy-foi")
     assert code == 0 and out.startswith("stateDiagram-v2")
+
+
+def test_plugins_json_says_what_each_plugin_provides(monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = Obj(
+        disclosure_resources=lambda: Resources(
+            rulesets=[DATA / "rulesets" / "toy-foi.yaml"], calendars=[GUANGXI]
+        ),
+        disclosure_report_renderers=lambda: [RendererSpec("yaml", lambda r: "x: 1\n")],
+        disclosure_deadline_policy=lambda case, clock, ruleset: None,
+    )
+    code, out, _, _ = _cli_with(monkeypatch, plugin, "plugins", "--json")
+    assert code == 0
+    rows = {p["name"]: p["provides"] for p in json.loads(out)}
+    assert rows["fake"] == {
+        "rulesets": ["toy-foi"],
+        "calendars": ["cn-guangxi"],
+        "renderers": ["yaml"],
+        "hooks": ["deadline_policy"],
+    }
+    assert "us-foia" in rows["disclosure.builtin"]["rulesets"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from contextvars import ContextVar
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, cast
@@ -58,6 +58,8 @@ class PluginInfo:
     builtin: bool
     #: Why an installed plugin was left out ("" when it is loaded).
     broken: str = ""
+    #: What it adds, by kind (rulesets, templates, calendars, renderers, hooks).
+    provides: Mapping[str, list[str]] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class PluginInfo:
             "hooks": list(self.hooks),
             "builtin": self.builtin,
             "broken": self.broken or None,
+            "provides": {k: list(v) for k, v in self.provides.items()},
         }
 
 
@@ -294,14 +297,59 @@ class Plugins:
         )
 
     def info(self) -> list[PluginInfo]:
+        provided = self.provides()
         out = []
         for name, plugin in self.pm.list_name_plugin():
             callers = self.pm.get_hookcallers(plugin) or []
             hooks = sorted(h.name for h in callers if h.has_spec())
             out.append(
-                PluginInfo(name, self._versions.get(name, "?"), tuple(hooks), name == BUILTIN)
+                PluginInfo(
+                    name,
+                    self._versions.get(name, "?"),
+                    tuple(hooks),
+                    name == BUILTIN,
+                    provides=provided.get(name, {}),
+                )
             )
         out.extend(PluginInfo(name, "?", (), False, why) for name, why in self.broken.items())
+        return out
+
+    def provides(self) -> dict[str, dict[str, list[str]]]:
+        """What each plugin adds, by kind: the files it ships, its renderers, its hooks.
+
+        Rulesets, templates and calendars are named by file (a directory by
+        its files); a hook that answers per case (a deadline policy) or per
+        calendar is listed as a hook.
+        """
+        from disclosure.documents.builtin import document_files
+
+        out: dict[str, dict[str, list[str]]] = {}
+
+        def add(plugin: str, kind: str, names: Iterable[str]) -> None:
+            listed = list(names)
+            if listed:
+                out.setdefault(plugin, {}).setdefault(kind, []).extend(listed)
+
+        for plugin, res in self.resources():
+            for kind, places in (
+                ("rulesets", res.rulesets),
+                ("templates", res.templates),
+                ("calendars", res.calendars),
+            ):
+                add(plugin, kind, (p.stem for p in document_files(places)))
+        for plugin, spec in self._named(
+            self.pm.hook.disclosure_report_renderers, RendererSpec, "report renderer", "name"
+        ):
+            add(plugin, "renderers", [spec.name])
+        for hook, kind in (
+            ("disclosure_deadline_policy", "deadline_policy"),
+            ("disclosure_calendar_adjustments", "calendar_adjustments"),
+            ("disclosure_outcome_codes", "outcome_codes"),
+            ("disclosure_event_applied", "event_applied"),
+        ):
+            caller: pluggy.HookCaller = getattr(self.pm.hook, hook)
+            for impl in caller.get_hookimpls():
+                add(impl.plugin_name, "hooks", [kind])
         return out
 
 
