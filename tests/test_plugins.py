@@ -833,3 +833,32 @@ def test_plugins_json_says_what_each_plugin_provides(monkeypatch: pytest.MonkeyP
         "hooks": ["deadline_policy"],
     }
     assert "us-foia" in rows["disclosure.builtin"]["rulesets"]
+
+
+def test_a_machine_with_an_installed_plugins_policy_pickles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pickle
+
+    import disclosure.plugins.manager as plugins_mod
+
+    promise = Obj(
+        disclosure_deadline_policy=lambda case, clock, ruleset: (
+            DeadlinePolicy(limit=3) if clock == "reply" else None
+        )
+    )
+    monkeypatch.setattr(
+        plugins_mod, "_entry_points", lambda: [_FakeEntryPoint("promise", plugin=promise)]
+    )
+    monkeypatch.delenv("DISCLOSURE_LOAD_PLUGINS", raising=False)
+    machine = Engine(plugins=Plugins.load()).machine()
+    again = pickle.loads(pickle.dumps(machine))  # the plugins are loaded again, not copied
+    case = make_case("2024-03-01")
+    assert (
+        again.fold(case).deadlines["reply"].limit
+        == 3
+        == machine.fold(case).deadlines["reply"].limit
+    )
+    local = Engine(plugins=Plugins([("promise", promise)])).machine()
+    with pytest.raises(TypeError, match="Plugins built from plugin objects do not pickle"):
+        pickle.dumps(local)

@@ -86,7 +86,8 @@ class Engine:
         machine = self._machines.get(key)
         if machine is None:
             rs = self._with_plugin_outcomes(load_ruleset(key, self.ruleset_dirs))
-            policy = self._policy if self.plugins.has("disclosure_deadline_policy") else None
+            has_policy = self.plugins.has("disclosure_deadline_policy")
+            policy = PluginPolicy(self.plugins) if has_policy else None
             machine = Machine(
                 rs,
                 calendars=self.calendars,
@@ -136,10 +137,6 @@ class Engine:
             )
         return attrs.evolve(rs, outcomes=outcomes)
 
-    def _policy(
-        self, case: Case, clock: str, ruleset: Ruleset
-    ) -> tuple[str, DeadlinePolicy] | None:
-        return self.plugins.deadline_policy(case=case, clock=clock, ruleset=ruleset)
 
     def machine_for(self, case: Case) -> Machine:
         if (
@@ -231,3 +228,15 @@ class Engine:
 
     def advance(self, case: Case, today: dt.date) -> list[Event]:
         return self.machine_for(case).advance(case, today)
+
+
+class PluginPolicy:
+    """The plugins' deadline policies as the machine calls them; pickles with the plugins."""
+
+    def __init__(self, plugins: Plugins) -> None:
+        self.plugins = plugins
+
+    def __call__(
+        self, case: Case, clock: str, ruleset: Ruleset
+    ) -> tuple[str, DeadlinePolicy] | None:
+        return self.plugins.deadline_policy(case=case, clock=clock, ruleset=ruleset)

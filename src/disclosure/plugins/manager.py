@@ -119,8 +119,24 @@ class Plugins:
                         raise
                     self.broken[ep.name] = str(exc)
                     warnings.warn(f"{exc}; it is left out", PluginWarning, stacklevel=2)
+        extra = tuple(extra)
         for name, plugin in extra:
             self._register(plugin, name, "local")
+        #: How to load the same plugins again in another process (see __reduce__).
+        self._recipe = (entry_points, allowed, strict, bool(extra))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Installed plugins pickle as "load them again" (a worker process imports its own).
+
+        Plugin objects handed to the constructor are code, not data: they do not pickle.
+        """
+        entry_points, allowed, strict, has_extra = self._recipe
+        if has_extra:
+            raise TypeError(
+                "Plugins built from plugin objects do not pickle; in another process, "
+                "build them again (or use installed plugins, which do)"
+            )
+        return (_load_again, (entry_points, allowed, strict))
 
     def _load_entry_point(self, ep: metadata.EntryPoint) -> None:
         """Import and register one installed plugin, or leave no trace of it."""
@@ -497,6 +513,12 @@ def _checked_renderer(plugin: str, spec: RendererSpec) -> Callable[[Report], str
         return out
 
     return checked
+
+
+def _load_again(entry_points: bool, allowed: set[str] | None, strict: bool) -> Plugins:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the parent process said it once
+        return Plugins(entry_points=entry_points, allow=allowed, strict=strict)
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
