@@ -19,8 +19,11 @@ GUANGXI = ROOT / "plugins" / "disclosure-guangxi" / "src" / "disclosure_guangxi"
 
 @pytest.fixture(autouse=True)
 def _no_outside_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Core tests see the core only, whatever plugins are installed."""
+    """Core tests see the core only, whatever plugins are installed; output width and the
+    agency's settings do not depend on the terminal or folder the tests run from."""
     monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", "")
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("DISCLOSURE_CONFIG", raising=False)
 
 
 def case_open(case_id: str, *extra: str, received: str = "2024-03-01") -> list[str]:

@@ -378,3 +378,12 @@ def test_json_output_is_exact_and_has_no_raw_control_bytes(db: str) -> None:
     assert code == 0, out
     assert_safe(out)
     assert json.loads(out)["case"]["subject"] == HOSTILE
+
+
+def test_tables_follow_columns_when_piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = CliRunner().invoke(cli, ["--no-plugins", "rules", "list"])
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    monkeypatch.delenv("COLUMNS")
+    wide = CliRunner().invoke(cli, ["--no-plugins", "rules", "list"])
+    assert max(len(line) for line in wide.output.splitlines()) > 80

@@ -73,7 +73,6 @@ def console() -> Console:
     passes ``markup=True`` and wraps every data value in ``esc``; a styled
     table cell is a ``rich.text.Text``.
     """
-    import sys
 
     from rich.console import Console
 
@@ -81,13 +80,22 @@ def console() -> Console:
         def render_str(self, text: str, **kwargs: Any) -> Any:
             return super().render_str(clean(text), **kwargs)
 
-    # Piped output (files, pagers, CI logs) gets room for wide tables instead of 80 columns.
-    return _SafeConsole(
-        highlight=False,
-        emoji=False,
-        markup=False,
-        width=None if sys.stdout.isatty() else 160,
-    )
+    return _SafeConsole(highlight=False, emoji=False, markup=False, width=_width())
+
+
+def _width() -> int | None:
+    """The terminal's width; ``$COLUMNS`` when set; 160 for other piped output.
+
+    Piped output (files, pagers, CI logs) gets room for wide tables instead of
+    rich's 80 columns, unless the caller says how wide its screen is.
+    """
+    import os
+    import sys
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and 20 <= int(columns) <= 1000:
+        return int(columns)
+    return None if sys.stdout.isatty() else 160
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
