@@ -137,7 +137,6 @@ class Engine:
             )
         return attrs.evolve(rs, outcomes=outcomes)
 
-
     def machine_for(self, case: Case) -> Machine:
         if (
             case.ruleset
