@@ -16,6 +16,7 @@ from disclosure import Engine, Event
 from disclosure.cli import cli
 from disclosure.plugins import Plugins
 from disclosure.store import Store, StoreError
+from disclosure.store.schema import SCHEMA_VERSION
 
 
 def engine() -> Engine:
@@ -180,7 +181,7 @@ def test_a_version_2_store_migrates_and_gets_its_chains(db: Path) -> None:
     con.commit()
     con.close()
     with Store(db, engine()) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
         assert store.verify() == []
 
 
@@ -191,7 +192,7 @@ def test_a_version_3_store_gains_case_fields_and_its_chains_stay_valid(db: Path)
     con.commit()
     con.close()
     with Store(db, engine()) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
         assert store.verify() == []
 
 

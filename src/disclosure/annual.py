@@ -7,18 +7,31 @@ ties the engine (rulesets, calendars, plugins) and the store to a year.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 from disclosure.documents.source import ReadError, read_limited
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError, NotFoundError
 from disclosure.lifecycle.case import Case, load_cases
 from disclosure.reports.build import build_report
-from disclosure.reports.inputs import load_agency_data, read_narrative
+from disclosure.reports.inputs import AgencyData, load_agency_data, read_narrative
 from disclosure.reports.model import Report
 from disclosure.reports.statistics.model import StatisticsReport
+
+if TYPE_CHECKING:
+    from disclosure.reports.build import CaseSummary
+    from disclosure.reports.template import ReportTemplate
+
+#: Given how many cases a report reads, a context manager yielding ``advance(n)``.
+ProgressFactory = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+def _ignore(n: int) -> None:
+    del n
 
 
 class AnnualReportJob:
@@ -47,7 +60,14 @@ class AnnualReportJob:
         agency_data: str | None = None,
         narrative: str | None = None,
         previous: str | None = None,
+        progress: ProgressFactory | None = None,
     ) -> Report:
+        """The annual report for ``year`` from case files or the store ``db``.
+
+        From a store, only the cases the year needs are read, through its
+        indexes, and streamed into the builder. ``progress``, given how many
+        cases that is, returns a context manager yielding an ``advance(n)``.
+        """
         machine = self.engine.machine()
         tpl = self.engine.template(template, year=year)
         if not tpl.covers(year):
@@ -60,17 +80,12 @@ class AnnualReportJob:
         texts = read_narrative(narrative, tpl) if narrative else None
         last = _read_previous(previous) if previous else None
         if db is not None:  # the store validated every event when it was appended
-            from disclosure.reports.build import CaseSummary, report_event_types
-            from disclosure.store.sqlite import Store
-
-            with Store.open_existing(db, self.engine) as store:
-                source: list[Case] | list[CaseSummary] = list(
-                    store.summaries(report_event_types(tpl))
-                )
-        else:
-            source = list(self.cases(case_files))
-            for case in source:  # full validation: a report is only as good as its logs
-                self.engine.fold(case)
+            return self._build_from_store(
+                db, year, tpl, agency, texts, narrative or "", last, progress
+            )
+        source = list(self.cases(case_files))
+        for case in source:  # full validation: a report is only as good as its logs
+            self.engine.fold(case)
         return build_report(
             source,
             year,
@@ -81,6 +96,45 @@ class AnnualReportJob:
             narrative_source=narrative or "",
             previous=last,
         )
+
+    def _build_from_store(
+        self,
+        db: str,
+        year: int,
+        tpl: ReportTemplate,
+        agency: AgencyData | None,
+        texts: Mapping[str, tuple[str, int]] | None,
+        narrative: str,
+        last: dict[str, Any] | None,
+        progress: ProgressFactory | None,
+    ) -> Report:
+        """Stream the cases the year needs from the store into the builder (never a list)."""
+        from disclosure.reports.build import report_event_types
+        from disclosure.store.sqlite import Store
+
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        pending = [(g.filed, g.decided) for g in tpl.table4.groups]
+        with Store.open_existing(db, self.engine) as store:
+            found = store.period_summaries(report_event_types(tpl), start, end, pending=pending)
+            with progress(found.total) if progress else nullcontext(_ignore) as advance:
+
+                def counted() -> Iterator[CaseSummary]:
+                    for n, summary in enumerate(found, 1):
+                        yield summary
+                        if n % 1000 == 0:
+                            advance(1000)
+                    advance(found.total % 1000)
+
+                return build_report(
+                    counted(),
+                    year,
+                    tpl,
+                    self.engine.machine(),
+                    agency=agency,
+                    narrative=texts,
+                    narrative_source=narrative,
+                    previous=last,
+                )
 
     def build_statistics(
         self,

@@ -8,6 +8,7 @@ import click
 
 from disclosure.cli._db import db_option, open_store
 from disclosure.cli._out import clean, print_json
+from disclosure.cli._progress import progress
 from disclosure.errors import StoreError
 
 
@@ -36,15 +37,22 @@ def store_group() -> None:
 
 @store_group.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to check cases with (default: every core on a large store).",
+)
 @db_option
-def store_verify(as_json: bool, db: str) -> None:
+def store_verify(as_json: bool, workers: int | None, db: str) -> None:
     """Replay every case and compare with the stored projection; exit 1 on differences."""
     with open_store(db) as store:
-        problems = store.verify()
         try:
             count = store.count()
-        except StoreError:  # an unreadable store: already among the problems
+        except StoreError:  # an unreadable store: verify reports it
             count = 0
+        with progress("verifying", count or None) as advance:
+            problems = store.verify(workers=workers, progress=advance)
     if as_json:
         print_json({"cases": count, "ok": not problems, "problems": problems})
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +17,22 @@ import click
 
 from disclosure.cli._db import db_option, open_store
 from disclosure.cli._out import DATE, console, days_after, echo, esc, print_json
-from disclosure.errors import DisclosureError, StoreError
+from disclosure.cli._progress import progress
+from disclosure.cli._stream import (
+    MASKED_KEY,
+    export_target,
+    write_csv,
+    write_export,
+    write_json_array,
+    write_jsonl,
+)
+from disclosure.errors import DisclosureError
 
 if TYPE_CHECKING:
     from disclosure.engine import Engine
     from disclosure.lifecycle.case import Case
     from disclosure.privacy import Masker
+    from disclosure.store.projection import Projection
 
 _personal_opt = click.option(
     "--show-personal-data",
@@ -52,10 +62,6 @@ class _Masks:
 
     def note(self, case: Case, text: str) -> str:
         return text if self.show else self.masker(case.ruleset).mask_text(text)
-
-
-#: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
-MASKED_KEY = "masked"
 
 
 def _is_masked_export(path: str) -> bool:
@@ -311,6 +317,11 @@ def case_show(
         out.print("  next events: " + ", ".join(state.next_events))
 
 
+#: Rows ``case list`` prints as a table unless ``--limit`` says otherwise.
+LIST_LIMIT = 50
+_LIST_COLUMNS = ("case", "state", "waiting on", "next due", "applicant", "received", "outcome")
+
+
 @click.command("list")
 @click.option("--state", default=None, help="Only cases in this state.")
 @click.option("--waiting-on", default=None, help="Only open cases waiting on this party.")
@@ -324,8 +335,19 @@ def case_show(
 )
 @click.option("--received-in", type=click.IntRange(1990, 2100), default=None, metavar="YEAR")
 @click.option("--as-of", type=DATE, default=None, help="Day for --overdue/--due-within.")
-@click.option("--limit", type=click.IntRange(min=1), default=None)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"At most this many rows; 0 for all (default: {LIST_LIMIT} in the table, "
+    "all with --json/--jsonl/--csv).",
+)
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows (paging)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (an array).")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON object per line.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")
 @db_option
 def case_list(
     state: str | None,
@@ -335,40 +357,76 @@ def case_list(
     received_in: int | None,
     as_of: dt.date | None,
     limit: int | None,
+    offset: int,
     as_json: bool,
+    as_jsonl: bool,
+    as_csv: bool,
     db: str,
 ) -> None:
-    """List cases from the store's projection (fast on large stores)."""
-    import attrs
+    """List cases from the store's projection (fast on large stores).
 
+    The table shows the first rows and how many more there are; --json,
+    --jsonl and --csv stream every row (or --limit of them) in flat memory.
+    """
+    if as_json + as_jsonl + as_csv > 1:
+        raise click.UsageError("choose one of --json, --jsonl and --csv")
+    machine = as_json or as_jsonl or as_csv
     today = as_of or dt.date.today()
+    filters: dict[str, Any] = {
+        "state": state,
+        "waiting_on": waiting_on,
+        "overdue_as_of": today if overdue else None,
+        "due_by": days_after(today, due_within) if due_within is not None else None,
+        "received_in": received_in,
+        "open_only": due_within is not None,
+    }
+    shown = (None if machine else LIST_LIMIT) if limit is None else (limit or None)
     with open_store(db) as store:
-        rows = store.query(
-            state=state,
-            waiting_on=waiting_on,
-            overdue_as_of=today if overdue else None,
-            due_by=days_after(today, due_within) if due_within is not None else None,
-            received_in=received_in,
-            limit=limit,
-            open_only=due_within is not None,
+        rows = store.iter_query(limit=shown, offset=offset, **filters)
+        if as_json:
+            write_json_array(rows)
+            return
+        if as_jsonl:
+            write_jsonl(rows)
+            return
+        if as_csv:
+            write_csv(rows)
+            return
+        page = list(rows)
+        total = (
+            store.count_query(**filters)
+            if (shown is not None and len(page) == shown) or offset
+            else len(page)
         )
-    if as_json:
-        print_json([attrs.asdict(r) for r in rows])
-        return
+    _print_table(page, total, offset, today, db)
+
+
+def _print_table(page: list[Projection], total: int, offset: int, today: dt.date, db: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(rows)} case(s)", title_justify="left")
-    for col in ("case", "state", "waiting on", "next due", "applicant", "received", "outcome"):
+    title = f"{len(page)} case(s)"
+    if total != len(page):
+        title = f"{len(page)} of {total} case(s)" + (f", from row {offset + 1}" if offset else "")
+    table = Table(title=title, title_justify="left")
+    for col in _LIST_COLUMNS:
         table.add_column(col)
-    for r in rows:
+    for r in page:
         due: str | Text = r.next_due or ""
         if r.next_due and r.next_due < today.isoformat():
             due = Text(f"{due} overdue", style="bold red")
         table.add_row(
             r.case_id, r.state, r.waiting_on, due, r.applicant, r.received, r.outcome or ""
         )
-    console().print(table)
+    out = console()
+    out.print(table)
+    rest = total - offset - len(page)
+    if rest > 0:
+        out.print(
+            f"… and {rest} more (--offset {offset + len(page)} for the next page, "
+            "--limit 0 for all, --jsonl or --csv to stream them)",
+            highlight=False,
+        )
 
 
 @click.command("import")
@@ -376,15 +434,20 @@ def case_list(
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=1000,
+    default=2000,
     show_default=True,
     help="Cases per transaction: each batch lands whole or not at all.",
 )
 @click.option("--replace", is_flag=True, help="Replace cases whose id already exists.")
 @db_option
 def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str) -> None:
-    """Import case files (YAML, JSON or JSON Lines) into the store."""
-    from disclosure.lifecycle.case import load_cases
+    """Import case files (YAML, JSON or JSON Lines) into the store.
+
+    Files are read case by case (JSON Lines line by line, in flat memory) and
+    written batch by batch. If a batch fails, the earlier ones stay and the
+    error says how many cases they held.
+    """
+    from disclosure.lifecycle.case import iter_cases
 
     for f in files:
         if _is_masked_export(f):
@@ -393,18 +456,15 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
                 " export with --show-personal-data for a lossless backup"
             )
     total = 0
-    with open_store(db) as store:
+    with open_store(db) as store, progress("importing", None) as advance:
         for f in files:
-            cases = load_cases(f)
-            for i in range(0, len(cases), batch_size):
-                try:
-                    store.import_cases(cases[i : i + batch_size], replace=replace)
-                except StoreError as exc:
-                    raise StoreError(
-                        f"{exc} ({total} case(s) from earlier batches were imported and stay; "
-                        f"this batch started at case {i + 1} of {f})"
-                    ) from None
-                total += len(cases[i : i + batch_size])
+            total += store.import_stream(
+                iter_cases(f),
+                batch_size=batch_size,
+                replace=replace,
+                progress=advance,
+                earlier=total,
+            )
     echo(f"imported {total} case(s) into {db}")
 
 
@@ -428,10 +488,10 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
 def case_export(output: str | None, fmt: str | None, show_personal_data: bool, db: str) -> None:
     """Export every case with its events (import reads it back exactly).
 
-    Personal data is exported unmasked only with --show-personal-data.
+    Personal data is exported unmasked only with --show-personal-data. Cases
+    are written one by one, in flat memory; a file is replaced only when
+    complete.
     """
-    from disclosure.lifecycle.case import dump_cases_yaml
-
     kind = fmt or (Path(output).suffix.lstrip(".") if output else "yaml")
     if kind == "yml":
         kind = "yaml"
@@ -439,33 +499,17 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
         raise click.BadParameter(
             f"cannot tell the format from '{output}'; use --format", param_hint="--format"
         )
+    masked = not show_personal_data
     with open_store(db) as store:
         masks = _Masks(store.engine, show_personal_data)
-        docs = [masks.case(c) for c in store.iter_cases()]
-    masked = not show_personal_data
-    if kind == "jsonl":
-        text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)
-        if masked:
-            text = json.dumps({MASKED_KEY: True}) + "\n" + text
-    elif kind == "json":
-        doc: dict[str, Any] = {MASKED_KEY: True} if masked else {}
-        text = json.dumps({**doc, "cases": docs}, ensure_ascii=False, indent=2) + "\n"
-    if kind in ("json", "jsonl"):
-        # DEL and C1 only occur inside JSON strings; escaped, the loader reads them back.
-        text = re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
-    else:
-        text = dump_cases_yaml(docs)
-        if masked:
-            text = (
-                "# Masked export: personal data is masked, so this file cannot be imported.\n"
-                "# For a lossless backup: disclosure case export --show-personal-data\n"
-                f"{MASKED_KEY}: true\n" + text
-            )
+        total = store.count()
+        with progress("exporting", total) as advance, export_target(output) as out:
+
+            def docs() -> Iterator[dict[str, Any]]:
+                for case in store.iter_cases():
+                    yield masks.case(case)
+                    advance(1)
+
+            write_export(out, kind, docs(), masked)
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise DisclosureError(f"cannot write {output}: {exc.strerror or exc}") from None
-        echo(f"exported {len(docs)} case(s) to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+        echo(f"exported {total} case(s) to {output}", err=True)

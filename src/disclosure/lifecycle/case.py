@@ -10,18 +10,22 @@ not here, so a case file is independent of any one regime.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+import os
+import re
+import stat
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 import yaml
 
 from disclosure.documents.source import (
+    MAX_BYTES,
     Positions,
     load_file,
     load_text,
-    read_limited,
     reads_as_text,
 )
 from disclosure.documents.structure import kind_of, parse_date
@@ -360,39 +364,139 @@ def cases_from_document(data: Any, pos: Positions) -> list[Case]:
 
 
 def load_cases(path: str | Path) -> list[Case]:
-    """Read every case of a YAML/JSON case file (or ``.jsonl``: one case per line)."""
+    """Read every case of a YAML/JSON case file (or ``.jsonl``: one case per line).
+
+    Every problem of the file is reported at once, and nothing is returned
+    unless all of it reads.
+    """
+    return list(iter_cases(path, scan_after_problem=None))
+
+
+def iter_cases(path: str | Path, *, scan_after_problem: int | None = 1000) -> Iterator[Case]:
+    """The cases of a case file one by one, so that a caller can keep memory flat.
+
+    JSON Lines are read line by line, however long the file (each line at most
+    ``MAX_BYTES``); a YAML or JSON document (at most ``MAX_BYTES``) is read
+    whole and checked before its first case is given. When a line has
+    problems, the reader goes on for at most ``scan_after_problem`` lines (None:
+    to the end) to report more of them together, gives no further case, and
+    raises :class:`CaseFileError` naming each problem's ``file:line``.
+    """
     p = Path(path)
     if p.suffix == ".jsonl":
-        return _load_jsonl(p)
+        yield from _iter_jsonl(p, scan_after_problem)
+        return
     try:
         doc = load_file(p, "case file")
     except DocumentError as exc:
         raise CaseFileError(exc.problems, f"case file {path}") from None
-    return cases_from_document(doc.data, doc.positions)
+    yield from cases_from_document(doc.data, doc.positions)
 
 
-def _load_jsonl(p: Path) -> list[Case]:
+#: Characters the YAML reader refuses (C0 and C1 controls, DEL, surrogates,
+#: non-characters, escaped surrogates): a line holding one is read by the YAML
+#: reader, so that it is refused as before, with its position. NEL, U+2028 and
+#: U+2029 inside a string are plain JSON and read as such (a line ends at
+#: ``\n`` only).
+_NOT_PLAIN_JSON = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\ufeff]"
+    r"|\\u[dD][89a-fA-F]"
+)
+#: Longer lines go through the YAML reader, which enforces its size limits.
+_FAST_LINE = 100_000
+
+
+class _NotPlain(ValueError):
+    """A JSON line the fast reader leaves to the YAML reader."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _NotPlain("duplicate key")
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotPlain(name)
+
+
+def _fast_case(line: str, source: str) -> Case | None:
+    """The case on a plain JSON line, or None when the YAML reader must decide."""
+    if len(line) > _FAST_LINE or _NOT_PLAIN_JSON.search(line):
+        return None
     try:
-        lines = read_limited(p).decode("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError([Problem(f"cannot read file: {exc}", str(p))], str(p)) from None
-    cases: list[Case] = []
+        data = json.loads(line, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+    case, problems = case_from_data(data, Positions(source))
+    return None if problems else case
+
+
+def _open_regular(p: Path) -> IO[bytes]:
+    """Open a regular file for reading; devices, pipes and directories are refused."""
+    try:
+        info = os.stat(p)
+        if stat.S_ISDIR(info.st_mode):
+            raise CaseFileError([Problem("is a directory, not a file", str(p))], str(p))
+        if not stat.S_ISREG(info.st_mode):
+            raise CaseFileError(
+                [Problem("is not a regular file (a device, pipe or socket)", str(p))], str(p)
+            )
+        return p.open("rb")
+    except FileNotFoundError:
+        raise CaseFileError([Problem("file not found", str(p))], str(p)) from None
+    except OSError as exc:
+        raise CaseFileError(
+            [Problem(f"cannot read file: {exc.strerror}", str(p))], str(p)
+        ) from None
+
+
+def _iter_jsonl(p: Path, scan_after_problem: int | None) -> Iterator[Case]:
     problems: list[Problem] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            doc = load_text(line, f"{p}:{n}", "case")
-        except DocumentError as exc:
-            problems.extend(exc.problems)
-            continue
-        case, probs = case_from_data(doc.data, doc.positions)
-        problems.extend(probs)
-        if case is not None:
-            cases.append(attrs.evolve(case, where=f"{p}:{n}"))
+    scanned = 0
+    with _open_regular(p) as fh:
+        for n, raw in enumerate(fh, 1):
+            if problems and scan_after_problem is not None:
+                scanned += 1
+                if scanned > scan_after_problem:
+                    break
+            source = f"{p}:{n}"
+            if len(raw) > MAX_BYTES:
+                problems.append(
+                    Problem(f"line is longer than {MAX_BYTES // (1024 * 1024)} MiB", str(p), n)
+                )
+                continue
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                problems.append(
+                    Problem(
+                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                        str(p),
+                        n,
+                        hint="save the file as UTF-8",
+                    )
+                )
+                continue
+            if not line.strip():
+                continue
+            case = _fast_case(line, source)
+            if case is None:
+                try:
+                    doc = load_text(line, source, "case")
+                except DocumentError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                found, probs = case_from_data(doc.data, doc.positions)
+                problems.extend(probs)
+                if found is None:
+                    continue
+                case = attrs.evolve(found, where=source)
+            if not problems:
+                yield case
     if problems:
         raise CaseFileError(problems, f"case file {p}")
-    return cases
 
 
 class _CaseDumper(yaml.SafeDumper):
@@ -413,3 +517,8 @@ def dump_cases_yaml(cases: list[dict[str, Any]]) -> str:
     return yaml.dump(
         {"cases": cases}, Dumper=_CaseDumper, allow_unicode=True, sort_keys=False, width=100
     )
+
+
+def dump_case_yaml(case: dict[str, Any]) -> str:
+    """One item of the ``cases:`` list of :func:`dump_cases_yaml`, for writing case by case."""
+    return yaml.dump([case], Dumper=_CaseDumper, allow_unicode=True, sort_keys=False, width=100)

@@ -2,18 +2,21 @@
 
 Cases and their events are the truth; a projection table (state, outcome,
 next due date, who must act, ...) is kept in the same transaction as every
-append so that dashboards never fold a million cases. Appends carry the
+write so that dashboards never fold a million cases. Appends carry the
 expected sequence number: a concurrent writer gets a :class:`ConflictError`
-and nothing is lost or duplicated. ``verify`` replays every case and compares
-it with the projection.
+and nothing is lost or duplicated. Imports write whole batches with one
+statement per table. ``verify`` replays every case and compares it with the
+projection (:mod:`.verify`); reports read the cases a period needs
+(:mod:`.period`). Rows and hashes are built in :mod:`.chain`, independent of
+SQLite.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import inspect
+import itertools
 import json
 import math
 import os
@@ -26,6 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
+import disclosure.store.period as period
+import disclosure.store.verify as verify
 from disclosure.engine import Engine
 from disclosure.errors import (
     ConflictError,
@@ -35,101 +40,31 @@ from disclosure.errors import (
     did_you_mean,
 )
 from disclosure.lifecycle.case import Case, Event
-from disclosure.lifecycle.clocks import RUNNING
 from disclosure.lifecycle.state import CaseState
+from disclosure.store.chain import (
+    case_from_rows,
+    case_hash,
+    chained_rows,
+    event_hash,
+    event_values,
+    now_text,
+)
+from disclosure.store.port import PeriodCases
+from disclosure.store.projection import DueCounts, Projection, project, projection_from_row
+from disclosure.store.schema import (
+    CASE_COLUMNS,
+    EVENT_COLUMNS,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+)
 
 if TYPE_CHECKING:
     from disclosure.reports.build import CaseSummary
 
-SCHEMA_VERSION = 4
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE cases (
-        id TEXT PRIMARY KEY,
-        ruleset TEXT,
-        calendar TEXT,
-        applicant TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        received TEXT NOT NULL,
-        subject TEXT NOT NULL DEFAULT '',
-        applicant_name TEXT NOT NULL DEFAULT '',
-        id_number TEXT NOT NULL DEFAULT '',
-        contact TEXT NOT NULL DEFAULT '',
-        seq INTEGER NOT NULL DEFAULT 0
-    ) WITHOUT ROWID;
-    CREATE TABLE events (
-        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        on_date TEXT NOT NULL,
-        data TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        by TEXT NOT NULL DEFAULT '',
-        recorded_at TEXT NOT NULL,
-        PRIMARY KEY (case_id, seq)
-    ) WITHOUT ROWID;
-    CREATE TABLE projection (
-        case_id TEXT PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
-        ruleset TEXT NOT NULL,
-        state TEXT NOT NULL,
-        waiting_on TEXT NOT NULL,
-        closed INTEGER NOT NULL,
-        outcome TEXT,
-        closed_on TEXT,
-        applicant TEXT NOT NULL,
-        received TEXT NOT NULL,
-        next_due TEXT,
-        next_due_clock TEXT,
-        next_lapse TEXT,
-        next_lapse_event TEXT,
-        provisional INTEGER NOT NULL DEFAULT 0,
-        findings INTEGER NOT NULL DEFAULT 0
-    ) WITHOUT ROWID;
-    CREATE INDEX projection_state ON projection(state);
-    CREATE INDEX projection_waiting ON projection(waiting_on, closed);
-    CREATE INDEX projection_due ON projection(next_due) WHERE next_due IS NOT NULL;
-    CREATE INDEX projection_lapse ON projection(next_lapse) WHERE next_lapse IS NOT NULL;
-    CREATE INDEX projection_received ON projection(received);
-    CREATE INDEX projection_closed_on ON projection(closed_on);
-    """,
-    # 2: dashboards read due and lapse lists in order without sorting, and count
-    # open cases by party from an index.
-    2: """
-    DROP INDEX projection_due;
-    DROP INDEX projection_lapse;
-    DROP INDEX projection_waiting;
-    CREATE INDEX projection_due ON projection(next_due, case_id) WHERE next_due IS NOT NULL;
-    CREATE INDEX projection_lapse ON projection(next_lapse, case_id)
-        WHERE next_lapse IS NOT NULL;
-    CREATE INDEX projection_open ON projection(closed, waiting_on);
-    """,
-    # 3: the tamper-evident log. ``genesis`` hashes the case row, each event's
-    # ``hash`` chains the previous hash with every column of the event, and
-    # ``head`` is the last hash (so a removed last event is noticed too). The
-    # chains of existing cases are computed once, in the migration.
-    3: """
-    ALTER TABLE cases ADD COLUMN genesis TEXT NOT NULL DEFAULT '';
-    ALTER TABLE cases ADD COLUMN head TEXT NOT NULL DEFAULT '';
-    ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
-    """,
-    # 4: fields a ruleset declares for its cases (the FOIA ``component``), as
-    # JSON; '' for none, which keeps the hashes of existing rows valid.
-    4: """
-    ALTER TABLE cases ADD COLUMN fields TEXT NOT NULL DEFAULT '';
-    """,
-}
-
-_CASE_COLUMNS = (
-    "id, ruleset, calendar, applicant, channel, received, subject, applicant_name, "
-    "id_number, contact, fields"
-)
-#: How many columns ``_CASE_COLUMNS`` names (the hashed part of a case row).
-_CASE_WIDTH = 11
-_EVENT_COLUMNS = "case_id, seq, type, on_date, data, note, by, recorded_at"
-
+__all__ = ["DueCounts", "Projection", "Store", "case_hash", "event_hash", "project"]
 
 _R = TypeVar("_R")
+_T = TypeVar("_T")
 
 
 def _reading(method: Callable[..., _R]) -> Callable[..., _R]:
@@ -155,101 +90,6 @@ def _guarded(store: Store, items: Iterator[Any]) -> Iterator[Any]:
         raise store._damaged(exc) from None
 
 
-def _digest(kind: str, prev: str, values: Sequence[Any]) -> str:
-    text = json.dumps([kind, prev, *values], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def case_hash(values: Sequence[Any]) -> str:
-    """The chain's genesis: a hash of every column of the case row (personal data too).
-
-    A case without declared fields hashes as it did before the column existed.
-    """
-    if len(values) == _CASE_WIDTH and values[-1] == "":
-        values = values[:-1]
-    return _digest("case", "", values)
-
-
-def event_hash(prev: str, values: Sequence[Any]) -> str:
-    """An event's link: the previous hash and every column of the event row."""
-    return _digest("event", prev, values)
-
-
-@attrs.frozen
-class Projection:
-    """What the store keeps about each case for queries (derived, rebuildable)."""
-
-    case_id: str
-    ruleset: str
-    state: str
-    waiting_on: str
-    closed: bool
-    outcome: str | None
-    closed_on: str | None
-    applicant: str
-    received: str
-    next_due: str | None
-    next_due_clock: str | None
-    next_lapse: str | None
-    next_lapse_event: str | None
-    provisional: bool
-    findings: int
-
-
-@attrs.frozen
-class DueCounts:
-    """How many cases fall under each heading of the morning dashboard (``due_counts``)."""
-
-    overdue: int  # an agency deadline passed before the day
-    due_soon: int  # an agency deadline from the day to ``due_by``, both included
-    lapsed: int  # someone else's window ended before the day: a lapse event is due
-    waiting: int  # a window for the applicant, a third party or another agency still open
-
-
-def project(state: CaseState, engine: Engine) -> Projection:
-    """The projection row of a folded case (independent of the as-of day)."""
-    rs = engine.ruleset(state.ruleset)
-    due: tuple[dt.date, str] | None = None
-    lapse: tuple[dt.date, str] | None = None
-    provisional = False
-    for name, d in state.deadlines.items():
-        spec = rs.clocks[name]
-        if d.status != RUNNING or d.due is None:
-            continue
-        provisional = provisional or d.provisional
-        if spec.compliance and not spec.optional and (due is None or d.due < due[0]):
-            due = (d.due, name)
-        if (
-            spec.lapse_event
-            and spec.lapse_event in state.next_events
-            and (lapse is None or d.due < lapse[0])
-        ):
-            lapse = (d.due, spec.lapse_event)
-    return Projection(
-        state.case_id,
-        state.ruleset,
-        state.state,
-        state.waiting_on,
-        state.closed,
-        state.outcome,
-        state.closed_on.isoformat() if state.closed_on else None,
-        state.applicant,
-        state.received.isoformat(),
-        due[0].isoformat() if due else None,
-        due[1] if due else None,
-        lapse[0].isoformat() if lapse else None,
-        lapse[1] if lapse else None,
-        provisional,
-        sum(1 for f in state.findings if f.code != "overdue"),
-    )
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
 class Store:
     """A case store in one SQLite file (WAL mode, foreign keys on)."""
 
@@ -264,6 +104,7 @@ class Store:
     ) -> None:
         self.path = Path(path)
         self.engine = engine or Engine()
+        self._temp = 0  # numbers the temporary tables of period queries
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
             raise StoreError(f"busy timeout must be a number of seconds >= 0, not {timeout!r}")
         exists = self.path.exists()
@@ -282,8 +123,10 @@ class Store:
                 if not os.access(self.path.resolve().parent, os.W_OK) and not wal.exists():
                     uri += "&immutable=1"  # nobody can write it; no -shm can be created
                 self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+                self._reader_uri = uri
             else:
                 self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+                self._reader_uri = self.path.resolve().as_uri() + "?mode=ro"
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
         try:
@@ -375,7 +218,7 @@ class Store:
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._write():
-                for statement in _MIGRATIONS[target].split(";"):
+                for statement in MIGRATIONS[target].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 if target == 3:
@@ -387,12 +230,12 @@ class Store:
     def _rechain(self, db: sqlite3.Connection) -> None:
         """Compute every case's hash chain from its rows as they are now (migration)."""
         # the columns as of schema 3 (``fields`` comes in 4; an empty one hashes as absent)
-        columns = _CASE_COLUMNS.removesuffix(", fields")
+        columns = CASE_COLUMNS.removesuffix(", fields")
         for row in db.execute(f"SELECT {columns} FROM cases").fetchall():
             head = case_hash(row)
             db.execute("UPDATE cases SET genesis = ? WHERE id = ?", (head, row[0]))
             for ev in db.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE case_id = ? ORDER BY seq", (row[0],)
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE case_id = ? ORDER BY seq", (row[0],)
             ).fetchall():
                 head = event_hash(head, ev)
                 db.execute(
@@ -439,28 +282,106 @@ class Store:
         """Add a new case (its events too, if any); the id must be new."""
         return self.import_cases([case])[0]
 
-    def import_cases(self, cases: Sequence[Case], *, replace: bool = False) -> list[CaseState]:
+    def import_cases(self, cases: Iterable[Case], *, replace: bool = False) -> list[CaseState]:
         """Add cases in one transaction: every case lands, or none does.
 
-        Each case is folded first, so a bad log is refused with its error.
+        Each case is folded once, before the write lock is taken, so a bad log
+        is refused with its error and position and nothing is written. The
+        rows go in with one statement per table, and which ids exist already
+        is one query. With ``replace`` an existing case (its events and
+        projection) is replaced; of an id given twice the last one counts.
         """
-        cases = [self.engine.normalize(c) for c in cases]
-        states = [self.engine.fold(c) for c in cases]
+        batch: dict[str, Case] = {}
+        for c in cases:
+            case = self.engine.normalize(c)
+            if case.id in batch and not replace:
+                places = ", ".join(w for w in (batch[case.id].where, case.where) if w)
+                raise StoreError(
+                    f"case {case.id} is given twice"
+                    + (f" ({places})" if places else "")
+                    + "; nothing of this batch was written"
+                )
+            batch[case.id] = case
+        states = [self.engine.fold(c) for c in batch.values()]
+        recorded = now_text()
+        case_rows: list[tuple[Any, ...]] = []
+        event_rows: list[tuple[Any, ...]] = []
+        for case in batch.values():
+            row, events = chained_rows(case, recorded)
+            case_rows.append(row)
+            event_rows.extend(events)
+        projections = [attrs.astuple(project(st, self.engine)) for st in states]
+        ids = json.dumps(list(batch), ensure_ascii=False)
         try:
             with self._write() as db:
-                for case, state in zip(cases, states, strict=True):
-                    if replace:
-                        db.execute("DELETE FROM cases WHERE id = ?", (case.id,))
-                    elif db.execute("SELECT 1 FROM cases WHERE id = ?", (case.id,)).fetchone():
-                        raise StoreError(f"case {case.id} already exists in {self.path}")
-                    head = self._insert_case(db, case)
-                    for seq, event in enumerate(case.events, 1):
-                        head = self._insert_event(db, case.id, seq, event, head)
-                    db.execute("UPDATE cases SET head = ? WHERE id = ?", (head, case.id))
-                    self._write_projection(db, project(state, self.engine))
+                if replace:
+                    db.execute(
+                        "DELETE FROM cases WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+                    )
+                else:
+                    found = db.execute(
+                        "SELECT id FROM cases WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
+                        (ids,),
+                    ).fetchone()
+                    if found is not None:
+                        where = batch[found[0]].where
+                        raise StoreError(
+                            f"case {found[0]} already exists in {self.path}"
+                            + (f" ({where})" if where else "")
+                            + "; nothing of this batch was written (--replace replaces it)"
+                        )
+                db.executemany(
+                    f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    case_rows,
+                )
+                db.executemany(
+                    f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+                    event_rows,
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    projections,
+                )
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
         return states
+
+    def import_stream(
+        self,
+        cases: Iterable[Case],
+        *,
+        batch_size: int = 2000,
+        replace: bool = False,
+        progress: Callable[[int], None] | None = None,
+        earlier: int = 0,
+    ) -> int:
+        """Import any number of cases, ``batch_size`` to a transaction; return how many.
+
+        Memory stays flat in the number of cases. Each batch lands whole or not
+        at all; when one fails (or ``cases`` raises while it is read), the
+        earlier ones stay and the error says how many there are, counting
+        ``earlier`` cases the caller imported before. ``progress`` is told the
+        size of each batch that landed.
+        """
+        done = 0
+        items = iter(cases)
+        while True:
+            try:
+                batch = list(itertools.islice(items, batch_size))
+                if not batch:
+                    return done
+                self.import_cases(batch, replace=replace)
+            except DisclosureError as exc:
+                if not done + earlier:
+                    raise
+                raise StoreError(
+                    f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
+                    f"stay; this batch started at case {done + 1})"
+                ) from None
+            done += len(batch)
+            if progress is not None:
+                progress(len(batch))
 
     def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:
         """Append one event after checking it against the case's log; return the new state.
@@ -501,7 +422,7 @@ class Store:
         if seqs != list(range(1, n + 1)) or row is None or row[0] != n:
             raise StoreError(
                 f"case {case_id}: the event log is damaged (sequence numbers "
-                f"{_ranges(seqs)}, case header says {row[0] if row else '?'}); nothing was "
+                f"{verify.ranges(seqs)}, case header says {row[0] if row else '?'}); nothing was "
                 f"written — run 'disclosure store verify --db {self.path}'"
             )
         if expected_seq is not None and expected_seq != n:
@@ -522,9 +443,17 @@ class Store:
                         f"case {case_id}: another writer appended event {n + 1} first; "
                         "reload and retry"
                     )
-                head = self._insert_event(db, case_id, seq, state.case.events[-1], now[1])
+                values = event_values(case_id, seq, state.case.events[-1], now_text())
+                head = event_hash(now[1], values)
+                db.execute(
+                    f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (*values, head),
+                )
                 db.execute("UPDATE cases SET seq = ?, head = ? WHERE id = ?", (seq, head, case_id))
-                self._write_projection(db, project(state, self.engine))
+                db.execute(
+                    "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    attrs.astuple(project(state, self.engine)),
+                )
         except sqlite3.IntegrityError:
             raise StoreError(
                 f"case {case_id}: event {seq} already exists although the case header "
@@ -536,61 +465,9 @@ class Store:
         self.engine.notify(state)
         return state
 
-    def _insert_case(self, db: sqlite3.Connection, case: Case) -> str:
-        """Insert the case row; return its genesis hash."""
-        values = (
-            case.id,
-            case.ruleset,
-            case.calendar,
-            case.applicant,
-            case.channel,
-            case.received.isoformat(),
-            case.subject,
-            case.applicant_name,
-            case.id_number,
-            case.contact,
-            json.dumps(dict(case.fields), ensure_ascii=False, sort_keys=True)
-            if case.fields
-            else "",
-        )
-        genesis = case_hash(values)
-        db.execute(
-            f"INSERT INTO cases ({_CASE_COLUMNS}, seq, genesis, head) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*values, len(case.events), genesis, genesis),
-        )
-        return genesis
-
-    def _insert_event(
-        self, db: sqlite3.Connection, case_id: str, seq: int, event: Event, prev: str
-    ) -> str:
-        """Insert one event chained to ``prev``; return its hash."""
-        values = (
-            case_id,
-            seq,
-            event.type,
-            event.on.isoformat(),
-            json.dumps(dict(event.data), default=_json_default, ensure_ascii=False, sort_keys=True),
-            event.note,
-            event.by,
-            dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        )
-        digest = event_hash(prev, values)
-        db.execute(
-            f"INSERT INTO events ({_EVENT_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-            (*values, digest),
-        )
-        return digest
-
-    def _write_projection(self, db: sqlite3.Connection, p: Projection) -> None:
-        db.execute(
-            "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            attrs.astuple(p),
-        )
-
     # -- reading ----------------------------------------------------------------------
     def _load(self, db: sqlite3.Connection, case_id: str) -> Case:
-        row = db.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)).fetchone()
+        row = db.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)).fetchone()
         if row is None:
             raise NotFoundError(self._unknown(case_id))
         events = db.execute(
@@ -600,27 +477,7 @@ class Store:
         return self._case(row, events)
 
     def _case(self, row: Sequence[Any], events: Iterable[Sequence[Any]]) -> Case:
-        cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row[:10]
-        fields = json.loads(row[10]) if row[10] else {}
-        evs = tuple(
-            Event(etype, dt.date.fromisoformat(on), MappingProxyType(json.loads(data)), note, by)
-            for etype, on, data, note, by in events
-        )
-        case = Case(
-            cid,
-            applicant,
-            channel,
-            dt.date.fromisoformat(received),
-            evs,
-            ruleset=ruleset,
-            calendar=calendar,
-            subject=subject,
-            applicant_name=name,
-            id_number=idn,
-            contact=contact,
-            fields=fields,
-        )
-        return self.engine.normalize(case)
+        return case_from_rows(row, events, self.engine)
 
     def _unknown(self, case_id: str) -> str:
         like = [
@@ -634,7 +491,7 @@ class Store:
 
     def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
         return StoreError(
-            f"{self.path}: cannot read the store: {_one_line(exc)}; "
+            f"{self.path}: cannot read the store: {verify.one_line(exc)}; "
             "run 'disclosure store verify' to see what is damaged"
         )
 
@@ -648,7 +505,7 @@ class Store:
         last = ""
         while True:
             rows = self.db.execute(
-                f"SELECT {_CASE_COLUMNS} FROM cases WHERE id > ? ORDER BY id LIMIT ?",
+                f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
@@ -711,18 +568,19 @@ class Store:
         try:
             return int(self.db.execute("SELECT count(*) FROM cases").fetchone()[0])
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot count the cases: {_one_line(exc)}") from None
+            raise StoreError(
+                f"{self.path}: cannot count the cases: {verify.one_line(exc)}"
+            ) from None
 
     @_reading
     def projection(self, case_id: str) -> Projection:
         row = self.db.execute("SELECT * FROM projection WHERE case_id = ?", (case_id,)).fetchone()
         if row is None:
             raise NotFoundError(self._unknown(case_id))
-        return _projection(row)
+        return projection_from_row(row)
 
-    @_reading
-    def query(
-        self,
+    @staticmethod
+    def _filters(
         *,
         state: str | None = None,
         waiting_on: str | None = None,
@@ -732,10 +590,10 @@ class Store:
         lapsed_as_of: dt.date | None = None,
         window_open_on: dt.date | None = None,
         open_only: bool = False,
-        limit: int | None = None,
-    ) -> list[Projection]:
-        """Cases matching every given filter, by next due date then id."""
-        where, args = [], []
+    ) -> tuple[str, list[Any], str]:
+        """(WHERE clause, its arguments, ORDER BY clause) of a projection query."""
+        where: list[str] = []
+        args: list[Any] = []
         if state is not None:
             where.append("state = ?")
             args.append(state)
@@ -759,18 +617,93 @@ class Store:
             args += [f"{received_in}-01-01", f"{received_in}-12-31"]
         if open_only:
             where.append("closed = 0")
-        sql = "SELECT * FROM projection"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        clause = " WHERE " + " AND ".join(where) if where else ""
         if lapsed_as_of is not None or window_open_on is not None:
-            sql += " ORDER BY next_lapse, case_id"  # index order: no sorting
+            order = " ORDER BY next_lapse, case_id"  # index order: no sorting
         elif overdue_as_of is not None or due_by is not None:
-            sql += " ORDER BY next_due, case_id"
+            order = " ORDER BY next_due, case_id"
         else:
-            sql += " ORDER BY next_due IS NULL, next_due, case_id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [_projection(r) for r in self.db.execute(sql, args)]
+            order = " ORDER BY next_due IS NULL, next_due, case_id"
+        return clause, args, order
+
+    @_reading
+    def iter_query(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> Iterator[Projection]:
+        """Cases matching every filter (see :meth:`query`), by next due date then id, streamed.
+
+        ``offset`` skips that many rows of the same order (paging).
+        """
+        where, args, order = self._filters(**filters)
+        sql = f"SELECT * FROM projection{where}{order} LIMIT ? OFFSET ?"
+        cursor = self.db.execute(sql, [*args, -1 if limit is None else limit, offset])
+        for row in cursor:
+            yield projection_from_row(row)
+
+    @_reading
+    def count_query(self, **filters: Any) -> int:
+        """How many cases match the filters of :meth:`query` (an index count where one fits)."""
+        where, args, _ = self._filters(**filters)
+        return int(self.db.execute(f"SELECT count(*) FROM projection{where}", args).fetchone()[0])
+
+    def query(
+        self,
+        *,
+        state: str | None = None,
+        waiting_on: str | None = None,
+        overdue_as_of: dt.date | None = None,
+        due_by: dt.date | None = None,
+        received_in: int | None = None,
+        lapsed_as_of: dt.date | None = None,
+        window_open_on: dt.date | None = None,
+        open_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Projection]:
+        """Cases matching every given filter, by next due date then id."""
+        return list(
+            self.iter_query(
+                state=state,
+                waiting_on=waiting_on,
+                overdue_as_of=overdue_as_of,
+                due_by=due_by,
+                received_in=received_in,
+                lapsed_as_of=lapsed_as_of,
+                window_open_on=window_open_on,
+                open_only=open_only,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    @_reading
+    def period_summaries(
+        self,
+        event_types: Iterable[str],
+        start: dt.date,
+        end: dt.date,
+        *,
+        pending: Sequence[tuple[str, str]] = (),
+    ) -> PeriodCases:
+        """The cases a report for ``start``..``end`` needs, streamed in id order.
+
+        Found through indexes (:mod:`.period`): received or closed in the period,
+        open at its start or end, or with events of ``event_types`` in it, or
+        pending at its end (``pending``: pairs of filing and deciding events).
+        The result knows how many cases it will give (``total``).
+        """
+        self._temp += 1
+        table = f"temp.period_{self._temp}"
+        total = period.select_period(self.db, table, start, end, event_types, pending)
+        rows = period.summaries_of(self.db, table, event_types)
+        return PeriodCases(total, _guarded(self, self._drop_after(table, rows)))
+
+    def _drop_after(self, table: str, items: Iterator[_T]) -> Iterator[_T]:
+        try:
+            yield from items
+        finally:
+            with suppress(sqlite3.Error):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
     @_reading
     def open_by_party(self) -> dict[str, int]:
@@ -801,168 +734,36 @@ class Store:
             waiting=count("next_lapse >= ?", day),
         )
 
-    def verify(self) -> list[str]:
+    def verify(
+        self, *, workers: int | None = None, progress: Callable[[int], None] | None = None
+    ) -> list[str]:
         """Check the file, every case's log and its projection; one line per problem.
 
-        Never raises on a damaged store: an unreadable file, a missing table or
-        a row that no longer parses is reported as a problem.
+        Cases are checked in chunks, on every core when the store is large
+        (``workers`` processes; 1 for none). ``progress`` is told how many
+        cases each finished chunk held. Never raises on a damaged store: an
+        unreadable file, a missing table or a row that no longer parses is
+        reported as a problem.
         """
         problems: list[str] = []
         try:
-            self._verify(problems)
-        except (sqlite3.Error, DisclosureError, ValueError, TypeError, KeyError) as exc:
-            problems.append(f"the store cannot be read any further: {_one_line(exc)}")
-        return problems
-
-    def _verify(self, problems: list[str]) -> None:
-        try:
-            checks = [r[0] for r in self.db.execute("PRAGMA integrity_check(20)")]
-        except sqlite3.DatabaseError as exc:
-            problems.append(f"{self.path}: not a readable SQLite database: {_one_line(exc)}")
-            return
-        if checks != ["ok"]:
-            problems.extend(f"SQLite integrity check: {_one_line(c)}" for c in checks)
-        tables = {
-            r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        missing = [t for t in ("meta", "cases", "events", "projection") if t not in tables]
-        if missing:
-            problems.append(f"missing table(s): {', '.join(missing)}")
-            if "cases" in missing or "events" in missing:
-                return
-        try:
-            fk = self.db.execute("PRAGMA foreign_key_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            fk = []
-            problems.append(f"foreign-key check failed: {_one_line(exc)}")
-        for table, rowid, parent, _ in fk[:20]:
-            problems.append(f"a row of {table} ({rowid}) points to a missing {parent} row")
-        ids = [r[0] for r in self.db.execute("SELECT id FROM cases ORDER BY id")]
-        for cid in ids:
-            try:
-                self._verify_case(cid, "projection" not in missing, problems)
-            except (sqlite3.Error, DisclosureError, ValueError, TypeError, KeyError) as exc:
-                problems.append(f"case {cid}: cannot be read: {_one_line(exc)}")
-        if "projection" not in missing:
-            extra = self.db.execute(
-                "SELECT count(*) FROM projection WHERE case_id NOT IN (SELECT id FROM cases)"
-            ).fetchone()[0]
-            if extra:
-                problems.append(f"{extra} projection row(s) without a case")
-
-    def _verify_case(self, cid: str, with_projection: bool, problems: list[str]) -> None:
-        row = self.db.execute(
-            f"SELECT {_CASE_COLUMNS}, seq, genesis, head FROM cases WHERE id = ?", (cid,)
-        ).fetchone()
-        full = self.db.execute(
-            f"SELECT {_EVENT_COLUMNS}, hash FROM events WHERE case_id = ? ORDER BY seq", (cid,)
-        ).fetchall()
-        width = _CASE_WIDTH
-        if case_hash(row[:width]) != row[width + 1]:
-            problems.append(
-                f"case {cid}: the case row (header or personal data) does not match its "
-                "hash: edited outside disclosure"
-            )
-        link = row[width + 1]
-        for ev in full:
-            if event_hash(link, ev[:8]) != ev[8]:
-                problems.append(
-                    f"case {cid}: seq {ev[1]}: the event row does not match its hash "
-                    "(type, on_date, data, note, by or recorded_at edited outside disclosure)"
+            go_on, with_projection = verify.check_file(self.db, self.path, problems)
+            if go_on:
+                problems += verify.check_cases(
+                    self.db,
+                    self._reader_uri,
+                    self.engine,
+                    with_projection,
+                    workers=workers,
+                    progress=progress,
                 )
-            link = ev[8]
-        if link != row[width + 2]:
-            problems.append(
-                f"case {cid}: the chain ends at a different hash than the case records "
-                "(events removed or the chain rewritten)"
-            )
-        rows = [ev[1:7] for ev in full]
-        seqs = [r[0] for r in rows]
-        if seqs != list(range(1, len(seqs) + 1)):
-            problems.append(
-                f"case {cid}: event sequence numbers are {_ranges(seqs)}, not 1-{len(seqs)}"
-                " (an event is missing, duplicated or renumbered)"
-            )
-        if row[width] != len(rows):
-            problems.append(
-                f"case {cid}: the case header says {row[width]} events, the log has {len(rows)}"
-            )
-        bad = False
-        for seq, etype, on, data, _note, _by in rows:
-            try:
-                dt.date.fromisoformat(on)
-            except (TypeError, ValueError):
-                problems.append(f"case {cid}: seq {seq}: on_date {on!r} is not a date")
-                bad = True
-            try:
-                if not isinstance(json.loads(data), dict):
-                    raise ValueError("not an object")
-            except (TypeError, ValueError) as exc:
-                problems.append(f"case {cid}: seq {seq}: data is not valid JSON ({_one_line(exc)})")
-                bad = True
-            del etype
-        try:
-            dt.date.fromisoformat(row[5])
-        except (TypeError, ValueError):
-            problems.append(f"case {cid}: received {row[5]!r} is not a date")
-            bad = True
-        try:
-            if row[10] and not isinstance(json.loads(row[10]), dict):
-                raise ValueError("not an object")
-        except (TypeError, ValueError) as exc:
-            problems.append(f"case {cid}: fields are not valid JSON ({_one_line(exc)})")
-            bad = True
-        if bad:
-            return
-        case = self._case(row[:width], [r[1:] for r in rows])
-        try:
-            state = self.engine.fold(case)
-        except DisclosureError as exc:
-            problems.append(f"case {cid}: its log no longer folds: {_one_line(exc)}")
-            return
-        if not with_projection:
-            return
-        found = self.db.execute("SELECT * FROM projection WHERE case_id = ?", (cid,)).fetchone()
-        if found is None:
-            problems.append(f"case {cid}: no projection row")
-            return
-        stored, expected = _projection(found), project(state, self.engine)
-        if stored != expected:
-            diff = [
-                f"{f.name} {getattr(stored, f.name)!r} != {getattr(expected, f.name)!r}"
-                for f in attrs.fields(Projection)
-                if getattr(stored, f.name) != getattr(expected, f.name)
-            ]
-            problems.append(f"case {cid}: projection differs: {'; '.join(diff)}")
-
-
-def _one_line(exc: object) -> str:
-    return " ".join(str(exc).split())
+                if with_projection:
+                    verify.check_orphans(self.db, problems)
+        except verify.READ_ERRORS as exc:
+            problems.append(f"the store cannot be read any further: {verify.one_line(exc)}")
+        return problems
 
 
 def _writable(path: Path) -> bool:
     """Can this process write the store file and create its -wal and -shm files?"""
     return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
-
-
-def _ranges(seqs: Sequence[int]) -> str:
-    """``1-3, 5`` for [1, 2, 3, 5]; duplicates show as repeated numbers."""
-    if not seqs:
-        return "none"
-    parts: list[str] = []
-    start = prev = seqs[0]
-    for s in [*seqs[1:], None]:
-        if s is not None and s == prev + 1:
-            prev = s
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if s is not None:
-            start = prev = s
-    return ", ".join(parts)
-
-
-def _projection(row: Sequence[Any]) -> Projection:
-    values = list(row)
-    values[4] = bool(values[4])
-    values[13] = bool(values[13])
-    return Projection(*values)

@@ -1030,7 +1030,7 @@ CLI = [
     (["report", "check"], "Missing argument"),
     (["report", "check", "missing-report.txt"], "unreadable"),
     (["case", "list", "--received-in", "1800"], "1800"),
-    (["case", "list", "--limit", "0"], "0"),
+    (["case", "list", "--limit", "-1"], "-1"),
     (["case", "event", "A", "decide", "outcome"], "is not KEY=VALUE"),
     (["frobnicate"], "No such command 'frobnicate'"),
     (["case", "replay", "examples/cases/worked-examples.yaml", "--bogus"], "No such option"),

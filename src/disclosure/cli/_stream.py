@@ -1,0 +1,141 @@
+"""Output written row by row: lists and exports of any size in flat memory.
+
+Each writer produces exactly what the whole-document form produced before
+(``json.dumps(..., indent=2)`` of the list, the YAML case file), one item at
+a time. Text from cases is escaped as :func:`disclosure.cli._out.print_json`
+escapes it: DEL, C1 and bidi controls as ``\\uXXXX``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from disclosure.cli._out import _JSON_UNSAFE, _default, clean
+from disclosure.errors import DisclosureError
+from disclosure.store.projection import Projection
+
+#: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
+MASKED_KEY = "masked"
+
+
+def _safe(text: str) -> str:
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _out() -> IO[str]:
+    return sys.stdout
+
+
+def _indented(doc: Any, by: str) -> str:
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=_default)
+    return "\n".join(by + line for line in text.splitlines())
+
+
+def _json_items(out: IO[str], docs: Iterable[Any], by: str, safe: Any) -> bool:
+    """Write the items of a JSON array in ``indent=2`` style; whether there was one."""
+    first = True
+    for doc in docs:
+        out.write(("\n" if first else ",\n") + safe(_indented(doc, by)))
+        first = False
+    return not first
+
+
+def write_json_array(rows: Iterable[Projection]) -> None:
+    """``[...]`` of the rows, as ``print_json`` of the whole list would print it."""
+    out = _out()
+    out.write("[")
+    any_row = _json_items(out, (attrs.asdict(r) for r in rows), "  ", _safe)
+    out.write("\n]\n" if any_row else "]\n")
+
+
+def write_jsonl(rows: Iterable[Projection]) -> None:
+    """One JSON object per row and line."""
+    out = _out()
+    for r in rows:
+        out.write(_safe(json.dumps(attrs.asdict(r), ensure_ascii=False)) + "\n")
+
+
+def write_csv(rows: Iterable[Projection]) -> None:
+    """A header row, then one row per case; text cleaned of control characters."""
+    out = _out()
+    writer = csv.writer(out, lineterminator="\n")
+    names = [f.name for f in attrs.fields(Projection)]
+    writer.writerow(names)
+    for r in rows:
+        writer.writerow(
+            [
+                "" if v is None else clean(int(v) if isinstance(v, bool) else v)
+                for v in attrs.astuple(r)
+            ]
+        )
+
+
+@contextmanager
+def export_target(output: str | None) -> Iterator[IO[str]]:
+    """stdout, or a file that replaces ``output`` only once it is complete."""
+    if output is None:
+        yield _out()
+        return
+    path = Path(output)
+    part = path.with_name(path.name + ".part")
+    try:
+        fh = part.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise DisclosureError(f"cannot write {output}: {exc.strerror or exc}") from None
+    try:
+        with fh:
+            yield fh
+        os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise DisclosureError(f"cannot write {output}: {exc.strerror or exc}") from None
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+#: What a JSON export escapes: DEL and C1, which occur only inside strings.
+_EXPORT_UNSAFE = re.compile("[\x7f-\x9f]")
+
+
+def _export_safe(text: str) -> str:
+    return _EXPORT_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write_export(out: IO[str], kind: str, docs: Iterable[dict[str, Any]], masked: bool) -> None:
+    """A case export (yaml, json or jsonl) of ``docs``, written case by case."""
+    if kind == "jsonl":
+        if masked:
+            out.write(json.dumps({MASKED_KEY: True}) + "\n")
+        for d in docs:
+            out.write(_export_safe(json.dumps(d, ensure_ascii=False)) + "\n")
+    elif kind == "json":
+        out.write("{\n" + (f'  "{MASKED_KEY}": true,\n' if masked else "") + '  "cases": [')
+        any_case = _json_items(out, docs, "    ", _export_safe)
+        out.write("\n  ]\n}\n" if any_case else "]\n}\n")
+    else:
+        from disclosure.lifecycle.case import dump_case_yaml
+
+        if masked:
+            out.write(
+                "# Masked export: personal data is masked, so this file cannot be imported.\n"
+                "# For a lossless backup: disclosure case export --show-personal-data\n"
+                f"{MASKED_KEY}: true\n"
+            )
+        out.write("cases:")
+        empty = True
+        for d in docs:
+            out.write(("\n" if empty else "") + dump_case_yaml(d))
+            empty = False
+        if empty:
+            out.write(" []\n")

@@ -1,0 +1,119 @@
+"""The rows a case is stored as, and the hash chain that makes edits evident.
+
+Independent of the database: any adapter writes these tuples as they are, so
+a chain written by one verifies in another. ``genesis`` hashes the case row,
+each event's hash chains the previous one with every column of the event, and
+``head`` is the chain's last hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from disclosure.engine import Engine
+from disclosure.lifecycle.case import Case, Event
+from disclosure.store.schema import CASE_WIDTH
+
+
+def _digest(kind: str, prev: str, values: Sequence[Any]) -> str:
+    text = json.dumps([kind, prev, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def case_hash(values: Sequence[Any]) -> str:
+    """The chain's genesis: a hash of every column of the case row (personal data too).
+
+    A case without declared fields hashes as it did before the column existed.
+    """
+    if len(values) == CASE_WIDTH and values[-1] == "":
+        values = values[:-1]
+    return _digest("case", "", values)
+
+
+def event_hash(prev: str, values: Sequence[Any]) -> str:
+    """An event's link: the previous hash and every column of the event row."""
+    return _digest("event", prev, values)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def case_values(case: Case) -> tuple[Any, ...]:
+    """The hashed columns of a case row (``CASE_COLUMNS``)."""
+    return (
+        case.id,
+        case.ruleset,
+        case.calendar,
+        case.applicant,
+        case.channel,
+        case.received.isoformat(),
+        case.subject,
+        case.applicant_name,
+        case.id_number,
+        case.contact,
+        json.dumps(dict(case.fields), ensure_ascii=False, sort_keys=True) if case.fields else "",
+    )
+
+
+def event_values(case_id: str, seq: int, event: Event, recorded_at: str) -> tuple[Any, ...]:
+    """The hashed columns of an event row (``EVENT_COLUMNS``)."""
+    return (
+        case_id,
+        seq,
+        event.type,
+        event.on.isoformat(),
+        json.dumps(dict(event.data), default=_json_default, ensure_ascii=False, sort_keys=True),
+        event.note,
+        event.by,
+        recorded_at,
+    )
+
+
+def now_text() -> str:
+    """When rows are recorded (UTC, to the second), as stored in ``recorded_at``."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def chained_rows(case: Case, recorded_at: str) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """A new case as rows: the case row (columns, seq, genesis, head) and its chained events."""
+    values = case_values(case)
+    head = genesis = case_hash(values)
+    events: list[tuple[Any, ...]] = []
+    for seq, event in enumerate(case.events, 1):
+        ev = event_values(case.id, seq, event, recorded_at)
+        head = event_hash(head, ev)
+        events.append((*ev, head))
+    return (*values, len(case.events), genesis, head), events
+
+
+def case_from_rows(row: Sequence[Any], events: Iterable[Sequence[Any]], engine: Engine) -> Case:
+    """The case a stored row and its events (``type, on_date, data, note, by``) hold."""
+    cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row[:10]
+    fields = json.loads(row[10]) if row[10] else {}
+    evs = tuple(
+        Event(etype, dt.date.fromisoformat(on), MappingProxyType(json.loads(data)), note, by)
+        for etype, on, data, note, by in events
+    )
+    case = Case(
+        cid,
+        applicant,
+        channel,
+        dt.date.fromisoformat(received),
+        evs,
+        ruleset=ruleset,
+        calendar=calendar,
+        subject=subject,
+        applicant_name=name,
+        id_number=idn,
+        contact=contact,
+        fields=fields,
+    )
+    return engine.normalize(case)

@@ -1,0 +1,94 @@
+"""The projection: what the store keeps about each case for queries.
+
+Derived from a fold and rewritten in the same transaction as every write, so
+dashboards and lists never fold; it can always be rebuilt from the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from disclosure.engine import Engine
+from disclosure.lifecycle.clocks import RUNNING
+from disclosure.lifecycle.state import CaseState
+
+
+@attrs.frozen
+class Projection:
+    """What the store keeps about each case for queries (derived, rebuildable)."""
+
+    case_id: str
+    ruleset: str
+    state: str
+    waiting_on: str
+    closed: bool
+    outcome: str | None
+    closed_on: str | None
+    applicant: str
+    received: str
+    next_due: str | None
+    next_due_clock: str | None
+    next_lapse: str | None
+    next_lapse_event: str | None
+    provisional: bool
+    findings: int
+
+
+@attrs.frozen
+class DueCounts:
+    """How many cases fall under each heading of the morning dashboard (``due_counts``)."""
+
+    overdue: int  # an agency deadline passed before the day
+    due_soon: int  # an agency deadline from the day to ``due_by``, both included
+    lapsed: int  # someone else's window ended before the day: a lapse event is due
+    waiting: int  # a window for the applicant, a third party or another agency still open
+
+
+def project(state: CaseState, engine: Engine) -> Projection:
+    """The projection row of a folded case (independent of the as-of day)."""
+    rs = engine.ruleset(state.ruleset)
+    due: tuple[dt.date, str] | None = None
+    lapse: tuple[dt.date, str] | None = None
+    provisional = False
+    for name, d in state.deadlines.items():
+        spec = rs.clocks[name]
+        if d.status != RUNNING or d.due is None:
+            continue
+        provisional = provisional or d.provisional
+        if spec.compliance and not spec.optional and (due is None or d.due < due[0]):
+            due = (d.due, name)
+        if (
+            spec.lapse_event
+            and spec.lapse_event in state.next_events
+            and (lapse is None or d.due < lapse[0])
+        ):
+            lapse = (d.due, spec.lapse_event)
+    return Projection(
+        state.case_id,
+        state.ruleset,
+        state.state,
+        state.waiting_on,
+        state.closed,
+        state.outcome,
+        state.closed_on.isoformat() if state.closed_on else None,
+        state.applicant,
+        state.received.isoformat(),
+        due[0].isoformat() if due else None,
+        due[1] if due else None,
+        lapse[0].isoformat() if lapse else None,
+        lapse[1] if lapse else None,
+        provisional,
+        sum(1 for f in state.findings if f.code != "overdue"),
+    )
+
+
+def projection_from_row(row: Sequence[Any]) -> Projection:
+    """A ``projection`` table row as a :class:`Projection`."""
+    values = list(row)
+    values[4] = bool(values[4])
+    values[13] = bool(values[13])
+    return Projection(*values)

@@ -1,0 +1,321 @@
+"""Checking a SQLite store: the file, each case's chain and sequence, a replay of each log.
+
+Cases are independent, so they are checked in chunks of ids; on a large store
+the chunks run on every core, each worker process reading the file through
+its own read-only connection. Problems come back in id order either way.
+Nothing here raises on a damaged store: what cannot be read is a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from disclosure.engine import Engine
+from disclosure.errors import DisclosureError
+from disclosure.store.chain import case_from_rows, case_hash, event_hash
+from disclosure.store.projection import Projection, project, projection_from_row
+from disclosure.store.schema import CASE_COLUMNS, CASE_WIDTH, EVENT_COLUMNS
+
+#: Cases per chunk (one task of a worker, one progress step).
+CHUNK = 2000
+#: Below this many cases one process is faster than starting workers.
+PARALLEL_FROM = 20_000
+
+#: What a failed read or a row that no longer parses raises.
+READ_ERRORS = (sqlite3.Error, DisclosureError, ValueError, TypeError, KeyError)
+
+Progress = Callable[[int], None]
+
+
+def one_line(exc: object) -> str:
+    return " ".join(str(exc).split())
+
+
+def ranges(seqs: Sequence[int]) -> str:
+    """``1-3, 5`` for [1, 2, 3, 5]; duplicates show as repeated numbers."""
+    if not seqs:
+        return "none"
+    parts: list[str] = []
+    start = prev = seqs[0]
+    for s in [*seqs[1:], None]:
+        if s is not None and s == prev + 1:
+            prev = s
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if s is not None:
+            start = prev = s
+    return ", ".join(parts)
+
+
+def check_file(db: sqlite3.Connection, path: Path, problems: list[str]) -> tuple[bool, bool]:
+    """SQLite's own checks and the tables; (cases can be checked, projection exists)."""
+    try:
+        checks = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"{path}: not a readable SQLite database: {one_line(exc)}")
+        return False, False
+    if checks != ["ok"]:
+        problems.extend(f"SQLite integrity check: {one_line(c)}" for c in checks)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = [t for t in ("meta", "cases", "events", "projection") if t not in tables]
+    if missing:
+        problems.append(f"missing table(s): {', '.join(missing)}")
+        if "cases" in missing or "events" in missing:
+            return False, False
+    try:
+        fk = db.execute("PRAGMA foreign_key_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        fk = []
+        problems.append(f"foreign-key check failed: {one_line(exc)}")
+    for table, rowid, parent, _ in fk[:20]:
+        problems.append(f"a row of {table} ({rowid}) points to a missing {parent} row")
+    return True, "projection" not in missing
+
+
+def check_orphans(db: sqlite3.Connection, problems: list[str]) -> None:
+    extra = db.execute(
+        "SELECT count(*) FROM projection WHERE case_id NOT IN (SELECT id FROM cases)"
+    ).fetchone()[0]
+    if extra:
+        problems.append(f"{extra} projection row(s) without a case")
+
+
+def chunks(db: sqlite3.Connection, size: int = CHUNK) -> Iterator[tuple[str, str]]:
+    """(first id, last id) of each run of ``size`` cases, in id order."""
+    first = last = ""
+    n = 0
+    for (cid,) in db.execute("SELECT id FROM cases ORDER BY id"):
+        if n % size == 0:
+            first = cid
+        last = cid
+        n += 1
+        if n % size == 0:
+            yield first, last
+    if n % size:
+        yield first, last
+
+
+def check_chunk(
+    db: sqlite3.Connection, bounds: tuple[str, str], engine: Engine, with_projection: bool
+) -> tuple[int, list[str]]:
+    """Check every case with an id in ``bounds`` (inclusive): (cases, problems)."""
+    lo, hi = bounds
+    try:
+        rows = db.execute(
+            f"SELECT {CASE_COLUMNS}, seq, genesis, head FROM cases WHERE id BETWEEN ? AND ? "
+            "ORDER BY id",
+            bounds,
+        ).fetchall()
+        events: dict[str, list[Any]] = {r[0]: [] for r in rows}
+        for ev in db.execute(
+            f"SELECT {EVENT_COLUMNS}, hash FROM events WHERE case_id BETWEEN ? AND ? "
+            "ORDER BY case_id, seq",
+            bounds,
+        ):
+            events.setdefault(ev[0], []).append(ev)
+        stored = (
+            {
+                r[0]: r
+                for r in db.execute(
+                    "SELECT * FROM projection WHERE case_id BETWEEN ? AND ?", bounds
+                )
+            }
+            if with_projection
+            else {}
+        )
+    except READ_ERRORS:
+        return _case_by_case(db, lo, hi, engine, with_projection)
+    problems: list[str] = []
+    for row in rows:
+        cid = row[0]
+        try:
+            check_case(row, events[cid], stored.get(cid), engine, with_projection, problems)
+        except READ_ERRORS as exc:
+            problems.append(f"case {cid}: cannot be read: {one_line(exc)}")
+    return len(rows), problems
+
+
+def _case_by_case(
+    db: sqlite3.Connection, lo: str, hi: str, engine: Engine, with_projection: bool
+) -> tuple[int, list[str]]:
+    """The slow way, for a chunk whose bulk read failed: each case read alone."""
+    ids = [r[0] for r in db.execute("SELECT id FROM cases WHERE id BETWEEN ? AND ?", (lo, hi))]
+    problems: list[str] = []
+    for cid in ids:
+        try:
+            row = db.execute(
+                f"SELECT {CASE_COLUMNS}, seq, genesis, head FROM cases WHERE id = ?", (cid,)
+            ).fetchone()
+            full = db.execute(
+                f"SELECT {EVENT_COLUMNS}, hash FROM events WHERE case_id = ? ORDER BY seq", (cid,)
+            ).fetchall()
+            found = (
+                db.execute("SELECT * FROM projection WHERE case_id = ?", (cid,)).fetchone()
+                if with_projection
+                else None
+            )
+            check_case(row, full, found, engine, with_projection, problems)
+        except READ_ERRORS as exc:
+            problems.append(f"case {cid}: cannot be read: {one_line(exc)}")
+    return len(ids), problems
+
+
+def check_case(
+    row: Sequence[Any],
+    full: Sequence[Sequence[Any]],
+    found: Sequence[Any] | None,
+    engine: Engine,
+    with_projection: bool,
+    problems: list[str],
+) -> None:
+    """One case: its row and events against their hashes, sequence, parse, replay."""
+    cid = row[0]
+    width = CASE_WIDTH
+    if case_hash(row[:width]) != row[width + 1]:
+        problems.append(
+            f"case {cid}: the case row (header or personal data) does not match its "
+            "hash: edited outside disclosure"
+        )
+    link = row[width + 1]
+    for ev in full:
+        if event_hash(link, ev[:8]) != ev[8]:
+            problems.append(
+                f"case {cid}: seq {ev[1]}: the event row does not match its hash "
+                "(type, on_date, data, note, by or recorded_at edited outside disclosure)"
+            )
+        link = ev[8]
+    if link != row[width + 2]:
+        problems.append(
+            f"case {cid}: the chain ends at a different hash than the case records "
+            "(events removed or the chain rewritten)"
+        )
+    rows = [ev[1:7] for ev in full]
+    seqs = [r[0] for r in rows]
+    if seqs != list(range(1, len(seqs) + 1)):
+        problems.append(
+            f"case {cid}: event sequence numbers are {ranges(seqs)}, not 1-{len(seqs)}"
+            " (an event is missing, duplicated or renumbered)"
+        )
+    if row[width] != len(rows):
+        problems.append(
+            f"case {cid}: the case header says {row[width]} events, the log has {len(rows)}"
+        )
+    bad = False
+    for seq, _etype, on, data, _note, _by in rows:
+        try:
+            dt.date.fromisoformat(on)
+        except (TypeError, ValueError):
+            problems.append(f"case {cid}: seq {seq}: on_date {on!r} is not a date")
+            bad = True
+        try:
+            if not isinstance(json.loads(data), dict):
+                raise ValueError("not an object")
+        except (TypeError, ValueError) as exc:
+            problems.append(f"case {cid}: seq {seq}: data is not valid JSON ({one_line(exc)})")
+            bad = True
+    try:
+        dt.date.fromisoformat(row[5])
+    except (TypeError, ValueError):
+        problems.append(f"case {cid}: received {row[5]!r} is not a date")
+        bad = True
+    try:
+        if row[10] and not isinstance(json.loads(row[10]), dict):
+            raise ValueError("not an object")
+    except (TypeError, ValueError) as exc:
+        problems.append(f"case {cid}: fields are not valid JSON ({one_line(exc)})")
+        bad = True
+    if bad:
+        return
+    case = case_from_rows(row[:width], [r[1:] for r in rows], engine)
+    try:
+        state = engine.fold(case)
+    except DisclosureError as exc:
+        problems.append(f"case {cid}: its log no longer folds: {one_line(exc)}")
+        return
+    if not with_projection:
+        return
+    if found is None:
+        problems.append(f"case {cid}: no projection row")
+        return
+    stored, expected = projection_from_row(found), project(state, engine)
+    if stored != expected:
+        diff = [
+            f"{f.name} {getattr(stored, f.name)!r} != {getattr(expected, f.name)!r}"
+            for f in attrs.fields(Projection)
+            if getattr(stored, f.name) != getattr(expected, f.name)
+        ]
+        problems.append(f"case {cid}: projection differs: {'; '.join(diff)}")
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
+def check_cases(
+    db: sqlite3.Connection,
+    uri: str,
+    engine: Engine,
+    with_projection: bool,
+    *,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+) -> list[str]:
+    """Every case, in chunks; on ``workers`` processes (default: every core) when large.
+
+    Workers open ``uri`` (a read-only SQLite URI of the same file).
+    """
+    bounds = list(chunks(db, chunk))
+    large = len(bounds) * chunk >= PARALLEL_FROM
+    n = workers if workers is not None else (cores() if large else 1)
+    problems: list[str] = []
+    if n <= 1 or len(bounds) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for b in bounds:
+            done, found = check_chunk(db, b, engine, with_projection)
+            problems.extend(found)
+            if progress is not None:
+                progress(done)
+        return problems
+    global _WORKER
+    _WORKER = _Worker(uri, engine, with_projection)  # inherited by the forked workers
+    try:
+        with multiprocessing.get_context("fork").Pool(min(n, len(bounds))) as pool:
+            for done, found in pool.imap(_check_in_worker, bounds):
+                problems.extend(found)
+                if progress is not None:
+                    progress(done)
+    finally:
+        _WORKER = None
+    return problems
+
+
+@attrs.define
+class _Worker:
+    """What a forked worker needs: the file, the engine, and its own connection."""
+
+    uri: str
+    engine: Engine
+    with_projection: bool
+    db: sqlite3.Connection | None = None
+
+
+_WORKER: _Worker | None = None
+
+
+def _check_in_worker(bounds: tuple[str, str]) -> tuple[int, list[str]]:
+    worker = _WORKER
+    assert worker is not None, "verify workers are forked from check_cases"
+    if worker.db is None:
+        worker.db = sqlite3.connect(worker.uri, uri=True, timeout=10.0)
+    return check_chunk(worker.db, bounds, worker.engine, worker.with_projection)
