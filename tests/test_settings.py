@@ -124,3 +124,14 @@ def test_the_statistics_report_takes_the_agency_name_from_the_settings(here: Pat
     )
     assert code == 0, err
     assert json.loads(out)["agency"] == "Department of Settings"
+
+
+def test_init_writes_the_agency_settings_after_checking_them(here: Path) -> None:
+    code, _, err = run("init", "--calendar", "cn-atlantis")
+    assert code == 1 and "cn-atlantis" in err
+    assert not (here / "disclosure.db").exists() and not (here / "disclosure.toml").exists()
+    code, out, err = run("init", "--agency", "某市人民政府办公室", "--ruleset", "us-foia")
+    assert code == 0, err
+    assert "agency settings written to" in out and (here / "disclosure.db").exists()
+    settings = load_settings()
+    assert (settings.name, settings.ruleset) == ("某市人民政府办公室", "us-foia")

@@ -24,7 +24,13 @@ SHOWN = 20
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @db_option
 def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
-    """The morning dashboard: overdue, due this week, waiting, lapsed windows."""
+    """The morning dashboard: overdue, due this week, waiting, lapsed windows.
+
+    \b
+    Examples:
+      disclosure due
+      disclosure due --as-of 2025-01-13 --json
+    """
     today = as_of or dt.date.today()
     week = min(today, dt.date.max - dt.timedelta(days=7)) + dt.timedelta(days=7)
     t = today.isoformat()
@@ -141,7 +147,15 @@ def _day_after(day: str | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @db_option
 def advance_cmd(as_of: dt.date | None, apply_: bool, as_json: bool, db: str) -> None:
-    """The events that time alone has produced (lapsed correction, fee, consultation windows)."""
+    """The events that time alone has produced (lapsed correction, fee, consultation windows).
+
+    For the store; 'disclosure case advance' does the same for case files.
+
+    \b
+    Examples:
+      disclosure advance
+      disclosure advance --apply
+    """
     today = as_of or dt.date.today()
     found: list[dict[str, Any]] = []
     with open_store(db) as store:

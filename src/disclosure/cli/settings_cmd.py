@@ -72,18 +72,28 @@ def settings_set(key: str, value: str) -> None:
       disclosure settings set agency.calendar cn-guangxi
       disclosure settings set parameters.cn-ogi-2019.correction_period 15
     """
+    save_checked({key: value})
+    echo(f"{key} = {value} (in {_where()})")
+
+
+def save_checked(values: dict[str, str]) -> Path:
+    """Set settings in the file in use, after checking them as the engine would use them.
+
+    An unknown calendar, ruleset or parameter (or one that does not fit) is
+    refused, and nothing is written.
+    """
     from disclosure.cli._engine import load_plugins
     from disclosure.engine import Engine
     from disclosure.settings import Settings, load_settings, save_settings
 
     path = _where()
-    current = load_settings(path) if path.exists() else Settings()  # set creates the file
-    settings = current.with_value(key, value)
-    # refuse what the engine would refuse: an unknown calendar, ruleset or parameter
+    settings = load_settings(path) if path.exists() else Settings()  # set creates the file
+    for key, value in values.items():
+        settings = settings.with_value(key, value)
     engine = Engine(plugins=load_plugins(), **settings.engine_options())
     machine = engine.machine()
     engine.calendars.get(machine.default_calendar)
     for rs in settings.parameters:
         engine.machine(rs)
     save_settings(settings, path)
-    echo(f"{key} = {value} (in {path})")
+    return path

@@ -14,11 +14,37 @@ from disclosure.errors import StoreError
 
 @click.command("init")
 @click.option("--force", is_flag=True, help="Delete an existing store file first.")
+@click.option("--agency", default=None, help="The agency's name (written to its settings).")
+@click.option(
+    "--calendar",
+    default=None,
+    help="The agency's calendar for cases that name none, e.g. a regional one a plugin offers.",
+)
+@click.option("--ruleset", default=None, help="The agency's ruleset for cases that name none.")
 @db_option
-def init_cmd(force: bool, db: str) -> None:
-    """Create an empty case store."""
+def init_cmd(
+    force: bool, agency: str | None, calendar: str | None, ruleset: str | None, db: str
+) -> None:
+    """Create an empty case store; with --agency/--calendar/--ruleset, the agency's settings.
+
+    The settings go to the settings file in use (--config, or disclosure.toml
+    here or in a parent folder; a new ./disclosure.toml otherwise) and are
+    checked before anything is created.
+
+    \b
+    Examples:
+      disclosure init
+      disclosure init --db /srv/foi/cases.db --agency "某市人民政府办公室" --calendar cn-guangxi
+    """
     from disclosure.errors import StoreError
     from disclosure.store.sqlite import Store
+
+    chosen = {"agency.name": agency, "agency.calendar": calendar, "agency.ruleset": ruleset}
+    if any(v is not None for v in chosen.values()):
+        from disclosure.cli.settings_cmd import save_checked
+
+        where = save_checked({k: v for k, v in chosen.items() if v is not None})
+        click.echo(f"agency settings written to {where}")
 
     path = Path(db)
     if path.exists():
@@ -45,7 +71,13 @@ def store_group() -> None:
 )
 @db_option
 def store_verify(as_json: bool, workers: int | None, db: str) -> None:
-    """Replay every case and compare with the stored projection; exit 1 on differences."""
+    """Replay every case and compare with the stored projection; exit 1 on differences.
+
+    \b
+    Examples:
+      disclosure store verify
+      disclosure store verify --db cases.db --workers 2 --json
+    """
     with open_store(db) as store:
         try:
             count = store.count()

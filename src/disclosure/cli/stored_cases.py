@@ -119,7 +119,15 @@ def case_open(
     contact: str,
     db: str,
 ) -> None:
-    """Register a new application CASE_ID in the store."""
+    """Register a new application CASE_ID in the store.
+
+    \b
+    Examples:
+      disclosure case open 2024-0042 --applicant natural_person --channel online \\
+          --received 2024-09-10
+      disclosure case open F-1 --ruleset us-foia --applicant news_media \\
+          --channel email --received 2025-01-06
+    """
     from disclosure.lifecycle.case import Case
 
     with open_store(db) as store:
@@ -197,7 +205,14 @@ def case_event(
     expect_seq: int | None,
     db: str,
 ) -> None:
-    """Record EVENT_TYPE on CASE_ID (rejected events change nothing)."""
+    """Record EVENT_TYPE on CASE_ID (rejected events change nothing).
+
+    \b
+    Examples:
+      disclosure case event 2024-0042 request_correction --on 2024-09-13 correction_period=10
+      disclosure case event 2024-0042 decide --on 2024-10-08 outcome=disclosed
+      disclosure case event F-1 respond --on 2025-01-20 disposition=partial_grant exemptions=b5,b6
+    """
     from disclosure.lifecycle.case import Event
 
     for item in fields:
@@ -224,7 +239,13 @@ def case_event(
 def case_show(
     case_id: str, as_of: dt.date | None, show_personal_data: bool, as_json: bool, db: str
 ) -> None:
-    """Show one case: state, who must act, deadlines with explanations, timeline."""
+    """Show one case: state, who must act, deadlines with explanations, timeline.
+
+    \b
+    Examples:
+      disclosure case show 2024-0042
+      disclosure case show 2024-0042 --as-of 2024-10-01 --json
+    """
     with open_store(db) as store:
         case = store.get(case_id)
         state = store.engine.fold(case, as_of or dt.date.today())
@@ -367,6 +388,12 @@ def case_list(
 
     The table shows the first rows and how many more there are; --json,
     --jsonl and --csv stream every row (or --limit of them) in flat memory.
+
+    \b
+    Examples:
+      disclosure case list --overdue
+      disclosure case list --state under_review --limit 0 --csv > review.csv
+      disclosure case list --received-in 2024 --jsonl
     """
     if as_json + as_jsonl + as_csv > 1:
         raise click.UsageError("choose one of --json, --jsonl and --csv")
@@ -446,6 +473,11 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
     Files are read case by case (JSON Lines line by line, in flat memory) and
     written batch by batch. If a batch fails, the earlier ones stay and the
     error says how many cases they held.
+
+    \b
+    Examples:
+      disclosure case import cases.yaml
+      disclosure case import year-2024.jsonl --batch-size 5000
     """
     from disclosure.lifecycle.case import iter_cases
 
@@ -491,6 +523,11 @@ def case_export(output: str | None, fmt: str | None, show_personal_data: bool, d
     Personal data is exported unmasked only with --show-personal-data. Cases
     are written one by one, in flat memory; a file is replaced only when
     complete.
+
+    \b
+    Examples:
+      disclosure case export -o masked.yaml
+      disclosure case export --show-personal-data -o backup.jsonl
     """
     kind = fmt or (Path(output).suffix.lstrip(".") if output else "yaml")
     if kind == "yml":
