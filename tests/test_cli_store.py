@@ -307,3 +307,11 @@ def test_rules_graph() -> None:
     assert out.startswith("stateDiagram-v2") and "awaiting_correction --> concluded" in out
     _, out, _ = run("rules", "graph", "cn-ogi-2019", "--format", "dot")
     assert out.startswith('digraph "cn-ogi-2019"')
+
+
+def test_list_filters_are_checked_against_the_rulesets(db: str) -> None:
+    code, _, err = run("case", "list", "--state", "under_reveiw", "--db", db)
+    assert code == 1 and "did you mean 'under_review'" in err
+    code, _, err = run("case", "list", "--waiting-on", "requestr", "--db", db)
+    assert code == 1 and "did you mean 'requester'" in err  # a party of us-foia
+    assert run("case", "list", "--state", "awaiting_clarification", "--db", db)[0] == 0

@@ -56,7 +56,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         }
         waiting = store.open_by_party()
         open_total = sum(waiting.values())
-        # cases waiting on someone else's window (applicant, third party, other agency)
+        # cases waiting on someone else's window (the requester, a third party, ...)
         sections["waiting"] = (
             counts.waiting,
             store.query(window_open_on=today, limit=SHOWN),
@@ -102,7 +102,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         "overdue": ("OVERDUE — past an agency deadline", "bold red"),
         "due_this_week": ("Due within 7 days", "yellow"),
         "lapsed": ("Lapsed windows that need an event (or: disclosure advance --apply)", "cyan"),
-        "waiting": ("Waiting on applicants, third parties and other agencies", "blue"),
+        "waiting": ("Waiting on others (their windows are running)", "blue"),
     }
     for key, (count, rows) in sections.items():
         text, style = titles[key]
@@ -126,7 +126,11 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
                 "overdue": "case list --overdue",
                 "due_this_week": "case list --due-within 7",
                 "lapsed": f"advance --as-of {t}",
-                "waiting": "case list --waiting-on applicant",
+                # the parties these cases wait on, as the ruleset names them
+                "waiting": " / ".join(
+                    f"case list --waiting-on {shlex.quote(party)}"
+                    for party in sorted({p.waiting_on for p in rows})
+                ),
             }
             out.print(
                 f"  … and {count - len(rows)} more (disclosure {more[key]} --db {shlex.quote(db)})"

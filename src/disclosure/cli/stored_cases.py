@@ -409,6 +409,7 @@ def case_list(
     }
     shown = (None if machine else LIST_LIMIT) if limit is None else (limit or None)
     with open_store(db) as store:
+        _check_names(store.engine, state, waiting_on)
         rows = store.iter_query(limit=shown, offset=offset, **filters)
         if as_json:
             write_json_array(rows)
@@ -426,6 +427,31 @@ def case_list(
             else len(page)
         )
     _print_table(page, total, offset, today, db)
+
+
+def _check_names(engine: Engine, state: str | None, waiting_on: str | None) -> None:
+    """A state or party no installed ruleset has is a typo, not an empty result."""
+    if state is None and waiting_on is None:
+        return
+    from disclosure.errors import NotFoundError, did_you_mean
+    from disclosure.rules.load import builtin_rulesets
+    from disclosure.rules.model import NOBODY
+
+    states: set[str] = set()
+    parties: set[str] = {NOBODY}
+    for name in builtin_rulesets(engine.ruleset_dirs):
+        try:
+            rs = engine.ruleset(name)
+        except DisclosureError:
+            continue  # a broken file elsewhere does not decide this filter
+        states.update(rs.states)
+        parties.update(rs.parties)
+    if state is not None and state not in states:
+        raise NotFoundError(f"no ruleset has a state '{state}' ({did_you_mean(state, states)})")
+    if waiting_on is not None and waiting_on not in parties:
+        raise NotFoundError(
+            f"no ruleset has a party '{waiting_on}' ({did_you_mean(waiting_on, parties)})"
+        )
 
 
 def _print_table(page: list[Projection], total: int, offset: int, today: dt.date, db: str) -> None:
