@@ -274,3 +274,27 @@ def test_completion_offers_what_is_installed(
 def test_completion_prints_a_script_for_each_shell(shell: str) -> None:
     result = CliRunner().invoke(cli, ["completion", shell])
     assert result.exit_code == 0 and "_DISCLOSURE_COMPLETE" in result.output
+
+
+def test_completion_offers_case_ids_event_types_and_the_rulesets_kinds(tmp_path: Path) -> None:
+    from click.shell_completion import ShellComplete
+
+    from conftest import case_open
+    from disclosure.cli import cli as root
+
+    db = str(tmp_path / "c.db")
+    runner = CliRunner()
+    assert runner.invoke(root, ["init", "--db", db]).exit_code == 0
+    for case_id in ("2024-0041", "2024-0042", "2025-0001"):
+        assert runner.invoke(root, [*case_open(case_id), "--db", db]).exit_code == 0
+    done = ShellComplete(root, {}, "disclosure", "_DISCLOSURE_COMPLETE")
+
+    def offered(args: list[str], incomplete: str) -> set[str]:
+        return {c.value for c in done.get_completions(args, incomplete)}
+
+    assert offered(["case", "show", "--db", db], "2024") == {"2024-0041", "2024-0042"}
+    assert "request_correction" in offered(["case", "event", "--db", db, "2024-0041"], "req")
+    assert offered(["case", "open", "X", "--applicant"], "nat") == {"natural_person"}
+    foia = offered(["case", "open", "X", "--ruleset", "us-foia", "--channel"], "")
+    assert foia == {"online", "email", "mail", "fax", "in_person"}
+    assert offered(["case", "show", "--db", str(tmp_path / "none.db")], "") == set()

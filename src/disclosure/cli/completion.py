@@ -50,6 +50,47 @@ def _completer(kind: str) -> Completer:
     return complete
 
 
+def _ruleset_names(ctx: click.Context, kind: str) -> list[str]:
+    """Applicant kinds, channels or event types of the ruleset the command line names."""
+    import warnings
+
+    from disclosure.errors import DisclosureError
+
+    try:
+        from disclosure.engine import Engine
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rs = Engine().ruleset(ctx.params.get("ruleset") or None)
+    except DisclosureError:
+        return []
+    return sorted(getattr(rs, kind))
+
+
+def _from_ruleset(kind: str) -> Completer:
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return [CompletionItem(n) for n in _ruleset_names(ctx, kind) if n.startswith(incomplete)]
+
+    return complete
+
+
+def complete_case_ids(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Ids of stored cases that start with what is typed (the store named by --db)."""
+    import os
+
+    from disclosure.store.sqlite import stored_case_ids
+
+    db = ctx.params.get("db") or os.environ.get("DISCLOSURE_DB") or "disclosure.db"
+    return [CompletionItem(i) for i in stored_case_ids(db, incomplete)]
+
+
+complete_applicant_kinds = _from_ruleset("applicant_kinds")
+complete_channels = _from_ruleset("channels")
+complete_event_types = _from_ruleset("events")
 complete_rulesets = _completer("rulesets")
 complete_calendars = _completer("calendars")
 complete_formats = _completer("formats")

@@ -26,6 +26,12 @@ from disclosure.cli._stream import (
     write_json_array,
     write_jsonl,
 )
+from disclosure.cli.completion import (
+    complete_applicant_kinds,
+    complete_case_ids,
+    complete_channels,
+    complete_event_types,
+)
 from disclosure.errors import DisclosureError
 
 if TYPE_CHECKING:
@@ -96,8 +102,18 @@ def register(group: click.Group) -> None:
 
 @click.command("open")
 @click.argument("case_id")
-@click.option("--applicant", required=True, help="Applicant kind (e.g. natural_person).")
-@click.option("--channel", required=True, help="Channel (e.g. online, in_person).")
+@click.option(
+    "--applicant",
+    required=True,
+    help="Applicant kind (e.g. natural_person).",
+    shell_complete=complete_applicant_kinds,
+)
+@click.option(
+    "--channel",
+    required=True,
+    help="Channel (e.g. online, in_person).",
+    shell_complete=complete_channels,
+)
 @click.option("--received", type=DATE, required=True, help="Receipt date (YYYY-MM-DD).")
 @click.option("--ruleset", default=None, help="Ruleset name (default cn-ogi-2019).")
 @click.option("--calendar", default=None, help="Calendar id (default: the ruleset's).")
@@ -182,8 +198,8 @@ def _parse_fields(items: tuple[str, ...], event_type: str, ruleset: Any) -> dict
 
 
 @click.command("event")
-@click.argument("case_id")
-@click.argument("event_type")
+@click.argument("case_id", shell_complete=complete_case_ids)
+@click.argument("event_type", shell_complete=complete_event_types)
 @click.argument("fields", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option("--on", "on", type=DATE, default=None, help="Event date (default today).")
 @click.option("--note", default="", help="Free-text note kept with the event.")
@@ -231,7 +247,7 @@ def case_event(
 
 
 @click.command("show")
-@click.argument("case_id")
+@click.argument("case_id", shell_complete=complete_case_ids)
 @click.option("--as-of", type=DATE, default=None, help="Day for remaining days (default today).")
 @_personal_opt
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")

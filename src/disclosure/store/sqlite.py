@@ -764,6 +764,28 @@ class Store:
         return problems
 
 
+def stored_case_ids(path: str | Path, prefix: str = "", limit: int = 50) -> list[str]:
+    """Ids of a store's cases that start with ``prefix``, read without opening a Store.
+
+    For shell completion, which must be quick and must never fail: a missing
+    or unreadable file gives no ids.
+    """
+    if not Path(path).is_file():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            rows = con.execute(
+                "SELECT id FROM cases WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                (prefix, prefix + "\U0010ffff", limit),
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+    return [str(r[0]) for r in rows]
+
+
 def _writable(path: Path) -> bool:
     """Can this process write the store file and create its -wal and -shm files?"""
     return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
