@@ -255,3 +255,44 @@ def test_future_events_are_refused(store) -> None:
     with pytest.raises(StoreError, match="is in the future"):
         store.append("A", Event("extend", future))
     assert store.get("A").events == ()
+
+
+def test_one_store_is_shared_by_the_threads_of_a_web_server(tmp_path: Path) -> None:
+    """Each thread gets its own connection; appends from many threads all land once."""
+    import threading
+
+    from disclosure import Engine
+    from disclosure.plugins import Plugins
+
+    store = Store(tmp_path / "threads.db", Engine(plugins=Plugins.builtin_only()))
+    for i in range(8):
+        store.open_case(make_case("2024-03-01", case_id=f"T-{i}"))
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for n in range(5):
+                case_id = f"T-{(i + n) % 8}"
+                for _ in range(20):
+                    seq = len(store.get(case_id).events)
+                    try:
+                        store.append(
+                            case_id,
+                            Event("set_reply_date", D("2024-03-02"), {"due": "2024-12-31"}),
+                            expected_seq=seq,
+                        )
+                        break
+                    except ConflictError:
+                        continue
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(len(store.get(f"T-{i}").events) for i in range(8)) == 40
+    assert store.verify() == []
+    store.close()

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -116,23 +117,28 @@ class Store:
         # A file on read-only media, or one we may not write, is opened read-only:
         # reading commands work, writing ones say why they cannot.
         self.read_only = read_only or (exists and not _writable(self.path))
+        # One connection per thread (SQLite's own rule): a Store can be shared by the
+        # threads of a web server; each opens its connection on first use.
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._timeout = timeout
+        if self.read_only:
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            wal = Path(str(self.path) + "-wal")
+            if not os.access(self.path.resolve().parent, os.W_OK) and not wal.exists():
+                uri += "&immutable=1"  # nobody can write it; no -shm can be created
+            self._target, self._uri = uri, True
+            self._reader_uri = uri
+        else:
+            self._target, self._uri = str(self.path), False
+            self._reader_uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
-            if self.read_only:
-                uri = self.path.resolve().as_uri() + "?mode=ro"
-                wal = Path(str(self.path) + "-wal")
-                if not os.access(self.path.resolve().parent, os.W_OK) and not wal.exists():
-                    uri += "&immutable=1"  # nobody can write it; no -shm can be created
-                self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-                self._reader_uri = uri
-            else:
-                self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
-                self._reader_uri = self.path.resolve().as_uri() + "?mode=ro"
+            self._local.db = self._connect()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
         try:
-            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._check_is_store(exists and not create)
-            self.db.execute("PRAGMA foreign_keys = ON")
             if self.read_only:
                 version = self._version()
                 if version != SCHEMA_VERSION:
@@ -148,11 +154,38 @@ class Store:
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
         except (sqlite3.DatabaseError, ValueError) as exc:
-            self.db.close()
+            self.close()
             raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
         except BaseException:
-            self.db.close()
+            self.close()
             raise
+
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection to the store with its settings (busy timeout, foreign keys)."""
+        # each connection is used by the thread that opened it; close() may end them all
+        con = sqlite3.connect(
+            self._target,
+            uri=self._uri,
+            timeout=self._timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        con.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        con.execute("PRAGMA foreign_keys = ON")
+        with self._connections_lock:
+            self._connections.append(con)
+        return con
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection, opened on its first use."""
+        con: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if con is None:
+            try:
+                con = self._local.db = self._connect()
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
+        return con
 
     def _check_is_store(self, must_exist: bool) -> None:
         """Refuse a SQLite file that belongs to something else (never add tables to it)."""
@@ -198,7 +231,12 @@ class Store:
         return cls(path, engine, create=False)
 
     def close(self) -> None:
-        self.db.close()
+        """Close every thread's connection (call it once, when all threads are done)."""
+        with self._connections_lock:
+            for con in self._connections:
+                con.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     def __enter__(self) -> Store:
         return self
