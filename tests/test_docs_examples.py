@@ -72,3 +72,19 @@ def test_the_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert len(codes) >= 3
     run_blocks(codes, tmp_path, monkeypatch)
     assert (tmp_path / "cases.db").exists()  # the store example wrote its store
+
+
+def test_the_worked_renderer_in_docs_plugins_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = text[text.index("#### The report a renderer receives") :]
+    (code,) = blocks_of(section, "python")[:1]
+    monkeypatch.chdir(ROOT)
+    printed = io.StringIO()
+    namespace: dict[str, object] = {}
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "<docs/plugins.md>", "exec"), namespace)
+    assert printed.getvalue().splitlines() == expected_prints(code)
+    render = namespace["render_tsv"]
+    assert callable(render)
+    with pytest.raises(TypeError):
+        render(object())
