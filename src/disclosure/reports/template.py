@@ -37,6 +37,15 @@ class TemplateMeta:
     last_year: int | None = None
     period: str = ""
     empty_section: str = ""
+    # Typography, as the report's own convention prints it (a Chinese report:
+    # "{agency}{year}年{title}", "一、总体情况", full-width indents and colons).
+    heading: str = "{agency} {year} {title}"
+    section_heading: str = "{number}. {title}"
+    indent: str = "  "
+    label_join: str = ": "
+    lang: str = "en"
+    body_fonts: str = "serif"
+    heading_fonts: str = "sans-serif"
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ from disclosure.reports.render.layout import (
     label_levels,
     number,
     period,
+    section_heading,
     table3_rows,
     title,
 )
@@ -169,7 +170,13 @@ def render_docx(report: Report) -> bytes:
         _para(doc, period(report))
     tables = {"table2": _table2, "table3": _table3, "table4": _table4}
     for sec in report.template.sections:
-        _para(doc, f"{sec.number}、{sec.title}", font=HEADING_FONT, size=16, indent=False)
+        _para(
+            doc,
+            section_heading(report, sec.number, sec.title),
+            font=HEADING_FONT,
+            size=16,
+            indent=False,
+        )
         if sec.table:
             tables[sec.table](doc, report)
         if sec.key in report.narrative:

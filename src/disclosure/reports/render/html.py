@@ -10,18 +10,18 @@ from disclosure.reports.render.layout import (
     label_levels,
     number,
     period,
+    section_heading,
     table3_rows,
     title,
 )
 
-CSS = """
+_CSS = """
 @page { size: A4; margin: 20mm 18mm; }
-body { font-family: "FangSong", "STFangsong", "Noto Serif CJK SC", "Source Han Serif SC",
-       "Songti SC", "SimSun", serif; font-size: 12pt; line-height: 1.6; color: #000;
+body { font-family: {body_fonts}; font-size: 12pt; line-height: 1.6; color: #000;
        max-width: 190mm; margin: 0 auto; padding: 12mm 0; }
-h1 { font-family: "SimHei", "Heiti SC", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif;
+h1 { font-family: {heading_fonts};
      font-size: 18pt; text-align: center; font-weight: bold; margin-bottom: 1.2em; }
-h2 { font-family: "SimHei", "Heiti SC", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif;
+h2 { font-family: {heading_fonts};
      font-size: 14pt; font-weight: bold; margin: 1.4em 0 0.6em; }
 p { text-indent: 2em; margin: 0.4em 0; }
 table { border-collapse: collapse; width: 100%; margin: 0.6em 0 1em; font-size: 10.5pt;
@@ -31,6 +31,14 @@ td.label { text-align: left; }
 td.num { text-align: center; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; font-weight: bold; padding: 4px; }
 """
+
+
+def css(report: Report) -> str:
+    """The page style with the template's fonts (Chinese official documents: 仿宋, 黑体)."""
+    meta = report.template.template
+    return _CSS.replace("{body_fonts}", meta.body_fonts).replace(
+        "{heading_fonts}", meta.heading_fonts
+    )
 
 
 def _cell(tag: str, text: str, cls: str = "", rowspan: int = 1, colspan: int = 1) -> str:
@@ -149,7 +157,7 @@ def render_html(report: Report) -> str:
     if period(report):
         body.append(f"<p>{escape(period(report))}</p>")
     for sec in report.template.sections:
-        body.append(f"<h2>{escape(sec.number)}、{escape(sec.title)}</h2>")
+        body.append(f"<h2>{escape(section_heading(report, sec.number, sec.title))}</h2>")
         if sec.table:
             body.append(tables[sec.table](report))
         if sec.key in report.narrative:
@@ -157,8 +165,9 @@ def render_html(report: Report) -> str:
                 _paragraphs(report.narrative[sec.key], report.template.template.empty_section)
             )
     return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title(report))}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f'<!DOCTYPE html>\n<html lang="{escape(report.template.template.lang)}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        f"<title>{escape(title(report))}</title>\n<style>{css(report)}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )

@@ -54,7 +54,17 @@ def number(value: object) -> str:
 
 
 def title(report: Report) -> str:
-    return f"{report.agency}{report.year}年{report.template.template.title}"
+    meta = report.template.template
+    return meta.heading.format(agency=report.agency, year=report.year, title=meta.title)
+
+
+def section_heading(report: Report, number: str, title: str) -> str:
+    return report.template.template.section_heading.format(number=number, title=title)
+
+
+def joined(report: Report, parent: str | None, label: str) -> str:
+    """A label under its merged header ("法人或其他组织：商业企业")."""
+    return f"{parent}{report.template.template.label_join}{label}" if parent else label
 
 
 def period(report: Report) -> str:

@@ -12,10 +12,14 @@ from __future__ import annotations
 import re
 
 from disclosure.reports.model import Report
-from disclosure.reports.render.layout import number, period, table3_rows, title
-
-NBSP_INDENT = "\u3000"
-
+from disclosure.reports.render.layout import (
+    joined,
+    number,
+    period,
+    section_heading,
+    table3_rows,
+    title,
+)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 
@@ -40,7 +44,7 @@ def render_markdown(report: Report) -> str:
     if period(report):
         out += [inline(period(report)), ""]
     for sec in tpl.sections:
-        out += [f"## {sec.number}、{sec.title}", ""]
+        out += [f"## {section_heading(report, sec.number, sec.title)}", ""]
         if sec.table == "table2":
             for sub in tpl.table2.subtables:
                 out += [f"**{sub.title}**", ""]
@@ -55,12 +59,10 @@ def render_markdown(report: Report) -> str:
         elif sec.table == "table3":
             t3 = tpl.table3
             out += [t3.caption, ""]
-            header = [t3.header] + [
-                f"{c.group}：{c.label}" if c.group else c.label for c in t3.columns
-            ]
+            header = [t3.header] + [joined(report, c.group, c.label) for c in t3.columns]
             rows = []
             for lr in table3_rows(t3):
-                label = NBSP_INDENT * lr.depth + lr.row.label
+                label = tpl.template.indent * lr.depth + lr.row.label
                 if lr.row.heading:
                     rows.append([f"**{label}**", *([""] * len(t3.columns))])
                 else:
@@ -70,7 +72,7 @@ def render_markdown(report: Report) -> str:
             t4 = tpl.table4
             rows = [
                 [
-                    f"{g.parent}：{g.label}" if g.parent else g.label,
+                    joined(report, g.parent, g.label),
                     *(str(v) for v in report.table4.rows[g.key]),
                 ]
                 for g in t4.groups

@@ -5,9 +5,14 @@ from __future__ import annotations
 from rich.cells import cell_len
 
 from disclosure.reports.model import Report
-from disclosure.reports.render.layout import number, period, table3_rows, title
-
-INDENT = "\u3000"  # full-width space: nests labels the way Chinese documents do
+from disclosure.reports.render.layout import (
+    joined,
+    number,
+    period,
+    section_heading,
+    table3_rows,
+    title,
+)
 
 
 def _pad(text: str, width: int, right: bool = False) -> str:
@@ -65,7 +70,7 @@ def table3_lines(report: Report) -> list[str]:
     header = [["", *(c.label for c in t3.columns)]]
     rows = []
     for lr in table3_rows(t3):
-        label = INDENT * lr.depth + lr.row.label
+        label = report.template.template.indent * lr.depth + lr.row.label
         if lr.row.heading:
             rows.append([label, *([""] * len(t3.columns))])
         else:
@@ -78,7 +83,7 @@ def table4_lines(report: Report) -> list[str]:
     header = [["", *(c.label for c in t4.results)]]
     rows = []
     for g in t4.groups:
-        label = f"{g.parent}：{g.label}" if g.parent else g.label
+        label = joined(report, g.parent, g.label)
         rows.append([label, *(str(v) for v in report.table4.rows[g.key])])
     return grid(header, rows)
 
@@ -89,7 +94,7 @@ def render_text(report: Report) -> str:
         out += [period(report), ""]
     tables = {"table2": table2_lines, "table3": table3_lines, "table4": table4_lines}
     for sec in report.template.sections:
-        out.append(f"{sec.number}、{sec.title}")
+        out.append(section_heading(report, sec.number, sec.title))
         if sec.table:
             out.extend(tables[sec.table](report))
         if sec.key in report.narrative:
