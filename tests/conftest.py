@@ -104,3 +104,73 @@ def event_data(draw: Any, ruleset: Any, etype: str, on: dt.date) -> dict[str, An
         else:
             data[name] = "x"
     return data
+
+
+# -- a PostgreSQL server for the store's contract and tenancy tests ------------------
+
+
+@pytest.fixture(scope="session")
+def pg_url():  # type: ignore[no-untyped-def]
+    """The test server's URL: $DISCLOSURE_TEST_POSTGRES, or a throwaway server it starts.
+
+    Skips when the variable is unset (or psycopg is missing), so the suite
+    passes on a machine without PostgreSQL.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    wanted = os.environ.get("DISCLOSURE_TEST_POSTGRES", "")
+    if not wanted:
+        pytest.skip("DISCLOSURE_TEST_POSTGRES is not set (a postgresql:// URL, or 'start')")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install '.[postgres]')")
+    if wanted != "start":
+        yield wanted
+        return
+    script = [sys.executable, str(ROOT / "scripts" / "pg-test-server")]
+    root = tempfile.mkdtemp(prefix="disclosure-pg-")
+    done = subprocess.run([*script, "start", root], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"scripts/pg-test-server start failed: {done.stderr.strip()}")
+    try:
+        yield done.stdout.strip()
+    finally:
+        subprocess.run([*script, "stop", root], capture_output=True, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def pg_database(url: str, name: str) -> str:
+    """``url`` with its database replaced by ``name``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture
+def pg_fresh(pg_url: str):  # type: ignore[no-untyped-def]
+    """A new, empty database on the test server (dropped afterwards) and a role prefix
+    unique to it (roles are global to the server); yields (url, prefix)."""
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield pg_database(pg_url, name), name
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            roles = [
+                r[0]
+                for r in admin.execute(
+                    "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (name + "%",)
+                )
+            ]
+            for role in roles:
+                admin.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -92,3 +92,55 @@ def projection_from_row(row: Sequence[Any]) -> Projection:
     values[4] = bool(values[4])
     values[13] = bool(values[13])
     return Projection(*values)
+
+
+def query_clauses(
+    mark: str,
+    *,
+    state: str | None = None,
+    waiting_on: str | None = None,
+    overdue_as_of: dt.date | None = None,
+    due_by: dt.date | None = None,
+    received_in: int | None = None,
+    lapsed_as_of: dt.date | None = None,
+    window_open_on: dt.date | None = None,
+    open_only: bool = False,
+) -> tuple[str, list[Any], str]:
+    """(WHERE clause, its arguments, ORDER BY clause) of a projection query.
+
+    Shared by the adapters so that a filter means the same on every database;
+    ``mark`` is the driver's placeholder (``?`` for sqlite3, ``%s`` for psycopg).
+    """
+    where: list[str] = []
+    args: list[Any] = []
+    if state is not None:
+        where.append(f"state = {mark}")
+        args.append(state)
+    if waiting_on is not None:
+        where.append(f"waiting_on = {mark} AND closed = 0")
+        args.append(waiting_on)
+    if overdue_as_of is not None:
+        where.append(f"next_due < {mark}")
+        args.append(overdue_as_of.isoformat())
+    if due_by is not None:
+        where.append(f"next_due <= {mark}")
+        args.append(due_by.isoformat())
+    if lapsed_as_of is not None:
+        where.append(f"next_lapse < {mark}")
+        args.append(lapsed_as_of.isoformat())
+    if window_open_on is not None:
+        where.append(f"next_lapse >= {mark}")
+        args.append(window_open_on.isoformat())
+    if received_in is not None:
+        where.append(f"received BETWEEN {mark} AND {mark}")
+        args += [f"{received_in}-01-01", f"{received_in}-12-31"]
+    if open_only:
+        where.append("closed = 0")
+    clause = " WHERE " + " AND ".join(where) if where else ""
+    if lapsed_as_of is not None or window_open_on is not None:
+        order = " ORDER BY next_lapse, case_id"  # index order: no sorting
+    elif overdue_as_of is not None or due_by is not None:
+        order = " ORDER BY next_due, case_id"
+    else:
+        order = " ORDER BY next_due IS NULL, next_due, case_id"
+    return clause, args, order

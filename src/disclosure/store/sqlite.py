@@ -51,7 +51,13 @@ from disclosure.store.chain import (
     now_text,
 )
 from disclosure.store.port import PeriodCases
-from disclosure.store.projection import DueCounts, Projection, project, projection_from_row
+from disclosure.store.projection import (
+    DueCounts,
+    Projection,
+    project,
+    projection_from_row,
+    query_clauses,
+)
 from disclosure.store.schema import (
     CASE_COLUMNS,
     EVENT_COLUMNS,
@@ -618,51 +624,9 @@ class Store:
         return projection_from_row(row)
 
     @staticmethod
-    def _filters(
-        *,
-        state: str | None = None,
-        waiting_on: str | None = None,
-        overdue_as_of: dt.date | None = None,
-        due_by: dt.date | None = None,
-        received_in: int | None = None,
-        lapsed_as_of: dt.date | None = None,
-        window_open_on: dt.date | None = None,
-        open_only: bool = False,
-    ) -> tuple[str, list[Any], str]:
+    def _filters(**filters: Any) -> tuple[str, list[Any], str]:
         """(WHERE clause, its arguments, ORDER BY clause) of a projection query."""
-        where: list[str] = []
-        args: list[Any] = []
-        if state is not None:
-            where.append("state = ?")
-            args.append(state)
-        if waiting_on is not None:
-            where.append("waiting_on = ? AND closed = 0")
-            args.append(waiting_on)
-        if overdue_as_of is not None:
-            where.append("next_due < ?")
-            args.append(overdue_as_of.isoformat())
-        if due_by is not None:
-            where.append("next_due <= ?")
-            args.append(due_by.isoformat())
-        if lapsed_as_of is not None:
-            where.append("next_lapse < ?")
-            args.append(lapsed_as_of.isoformat())
-        if window_open_on is not None:
-            where.append("next_lapse >= ?")
-            args.append(window_open_on.isoformat())
-        if received_in is not None:
-            where.append("received BETWEEN ? AND ?")
-            args += [f"{received_in}-01-01", f"{received_in}-12-31"]
-        if open_only:
-            where.append("closed = 0")
-        clause = " WHERE " + " AND ".join(where) if where else ""
-        if lapsed_as_of is not None or window_open_on is not None:
-            order = " ORDER BY next_lapse, case_id"  # index order: no sorting
-        elif overdue_as_of is not None or due_by is not None:
-            order = " ORDER BY next_due, case_id"
-        else:
-            order = " ORDER BY next_due IS NULL, next_due, case_id"
-        return clause, args, order
+        return query_clauses("?", **filters)
 
     @_reading
     def iter_query(

@@ -1,0 +1,893 @@
+"""The case store on PostgreSQL: many agencies on one server, isolated by the database.
+
+The same contract as the SQLite adapter (:class:`~disclosure.store.port.CaseStore`)
+with the same rows: the columns, the hash chain (:mod:`.chain`) and the
+projection (:mod:`.projection`) are shared, and dates stay ISO text, so a case
+copied from one adapter to the other verifies the same way.
+
+Tenancy: every row carries ``agency``. Row-level security policies let a
+database role see and write only the rows of the agencies it is a member of
+(``agencies`` maps each agency to its role). A store opened for an agency
+``SET ROLE``\\ s to that role, so even a bug in this module cannot reach
+another agency's rows; the table owner (the platform's administrator, who
+runs the migrations) bypasses the policies. Why roles and not a session
+setting such as ``current_setting('disclosure.agency')``: any session may
+change a setting, so it only separates agencies whose clients are all trusted;
+a role is granted by the administrator and checked by the server.
+
+Appends race the database's way: the case row is locked (``FOR UPDATE``, a
+row lock, never a table lock) while its sequence number is checked against
+the one the writer folded, and ``(agency, case_id, seq)`` is unique.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "the PostgreSQL case store needs psycopg 3: pip install 'disclosure[postgres]'"
+    ) from exc
+
+import disclosure.store.verify as verify
+from disclosure.engine import Engine
+from disclosure.errors import ConflictError, DisclosureError, NotFoundError, StoreError
+from disclosure.lifecycle.case import Case, Event
+from disclosure.lifecycle.state import CaseState
+from disclosure.store.chain import (
+    case_from_rows,
+    chained_rows,
+    event_hash,
+    event_values,
+    now_text,
+)
+from disclosure.store.port import PeriodCases
+from disclosure.store.projection import (
+    DueCounts,
+    Projection,
+    project,
+    projection_from_row,
+    query_clauses,
+)
+from disclosure.store.schema import CASE_COLUMNS, EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    from disclosure.reports.build import CaseSummary
+
+__all__ = ["PG_SCHEMA_VERSION", "PostgresStore"]
+
+PROJECTION_COLUMNS = (
+    "case_id, ruleset, state, waiting_on, closed, outcome, closed_on, applicant, received, "
+    "next_due, next_due_clock, next_lapse, next_lapse_event, provisional, findings"
+)
+
+#: Who may act for which agency: the policies below read it.
+_SCOPE = (
+    "agency IN (SELECT a.agency FROM agencies a JOIN pg_roles r ON r.rolname = a.role_name "
+    "WHERE pg_has_role(current_user, r.oid, 'USAGE'))"
+)
+
+PG_SCHEMA_VERSION = 1
+
+#: The PostgreSQL schema, one migration per version (its own numbering: the
+#: SQLite history of ALTERs is not replayed; version 1 is SQLite's schema 5
+#: plus ``agency`` and the policies). Table names in the policies are bound
+#: when they are created, so a temporary table cannot stand in for ``agencies``.
+PG_MIGRATIONS: dict[int, str] = {
+    1: f"""
+    CREATE TABLE agencies (
+        agency TEXT PRIMARY KEY,
+        role_name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE cases (
+        agency TEXT NOT NULL REFERENCES agencies(agency),
+        id TEXT NOT NULL,
+        ruleset TEXT,
+        calendar TEXT,
+        applicant TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        received TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        applicant_name TEXT NOT NULL DEFAULT '',
+        id_number TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        fields TEXT NOT NULL DEFAULT '',
+        seq INTEGER NOT NULL DEFAULT 0,
+        genesis TEXT NOT NULL,
+        head TEXT NOT NULL,
+        PRIMARY KEY (agency, id)
+    );
+    CREATE INDEX cases_id ON cases(id);
+    CREATE TABLE events (
+        agency TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        on_date TEXT NOT NULL,
+        data TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        by TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (agency, case_id, seq),
+        FOREIGN KEY (agency, case_id) REFERENCES cases(agency, id) ON DELETE CASCADE
+    );
+    CREATE INDEX events_type_on ON events(type, on_date);
+    CREATE TABLE projection (
+        case_id TEXT NOT NULL,
+        ruleset TEXT NOT NULL,
+        state TEXT NOT NULL,
+        waiting_on TEXT NOT NULL,
+        closed INTEGER NOT NULL,
+        outcome TEXT,
+        closed_on TEXT,
+        applicant TEXT NOT NULL,
+        received TEXT NOT NULL,
+        next_due TEXT,
+        next_due_clock TEXT,
+        next_lapse TEXT,
+        next_lapse_event TEXT,
+        provisional INTEGER NOT NULL DEFAULT 0,
+        findings INTEGER NOT NULL DEFAULT 0,
+        agency TEXT NOT NULL,
+        PRIMARY KEY (agency, case_id),
+        FOREIGN KEY (agency, case_id) REFERENCES cases(agency, id) ON DELETE CASCADE
+    );
+    CREATE INDEX projection_due ON projection(agency, next_due, case_id)
+        WHERE next_due IS NOT NULL;
+    CREATE INDEX projection_lapse ON projection(agency, next_lapse, case_id)
+        WHERE next_lapse IS NOT NULL;
+    CREATE INDEX projection_open ON projection(agency, closed, waiting_on);
+    CREATE INDEX projection_state ON projection(agency, state);
+    CREATE INDEX projection_received_closed ON projection(agency, received, closed_on);
+    CREATE INDEX projection_closed_received ON projection(agency, closed_on, received);
+    ALTER TABLE cases ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE projection ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY agency_rows ON cases USING ({_SCOPE}) WITH CHECK ({_SCOPE});
+    CREATE POLICY agency_rows ON events USING ({_SCOPE}) WITH CHECK ({_SCOPE});
+    CREATE POLICY agency_rows ON projection USING ({_SCOPE}) WITH CHECK ({_SCOPE});
+    """,
+}
+
+#: What an agency's role may do: events are insert-only (the log is append-only
+#: for clerks), the case row's hashed columns cannot be updated.
+_GRANTS = """
+GRANT USAGE ON SCHEMA {schema} TO {role};
+GRANT SELECT ON meta, agencies TO {role};
+GRANT SELECT, INSERT, DELETE ON cases TO {role};
+GRANT UPDATE (seq, head) ON cases TO {role};
+GRANT SELECT, INSERT ON events TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON projection TO {role};
+"""
+
+Progress = Callable[[int], None]
+
+
+def _one_line(exc: BaseException) -> str:
+    return verify.one_line(exc)
+
+
+def redacted(url: str) -> str:
+    """The server and database a URL names, without its password (for messages)."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.Error:
+        return "the PostgreSQL server"
+    user = parts.get("user")
+    host = parts.get("host") or "localhost"
+    port = f":{parts['port']}" if parts.get("port") else ""
+    db = parts.get("dbname") or user or ""
+    return f"postgresql://{f'{user}@' if user else ''}{host}{port}/{db}"
+
+
+class PostgresStore:
+    """A case store in a PostgreSQL database, scoped to one agency or to what the role sees."""
+
+    def __init__(
+        self,
+        url: str,
+        engine: Engine | None = None,
+        *,
+        agency: str | None = None,
+        create: bool = True,
+    ) -> None:
+        self.url = url
+        self.where = redacted(url)
+        self.engine = engine or Engine()
+        self._role: str | None = None
+        try:
+            self.db = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.where}: cannot connect: {_one_line(exc)}") from None
+        try:
+            self._open(create)
+            self.agency = self._become(agency)
+        except psycopg.Error as exc:
+            self.close()
+            raise StoreError(
+                f"{self.where}: cannot open the case store: {_one_line(exc)}"
+            ) from None
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening ------------------------------------------------------------------
+    def _open(self, create: bool) -> None:
+        version = self._version()
+        if version == PG_SCHEMA_VERSION:
+            return
+        if version > PG_SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.where}: written by a newer disclosure (schema {version}, this one "
+                f"knows {PG_SCHEMA_VERSION}); upgrade disclosure"
+            )
+        if version == 0 and not create:
+            raise StoreError(
+                f"{self.where}: no case store in this database (create one with "
+                f"'disclosure init --db {self.where}')"
+            )
+        if version == 0 and self._has_foreign_tables():
+            raise StoreError(
+                f"{self.where}: not a disclosure case store (the schema has other tables); "
+                "refusing to touch it — use an empty database"
+            )
+        self._migrate()
+
+    def _version(self) -> int:
+        found = self.db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+        if not found or not found[0]:
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return 0
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"{self.where}: the schema version in the meta table is {row[0]!r}, not a number"
+            ) from None
+
+    def _has_foreign_tables(self) -> bool:
+        row = self.db.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename <> 'meta'"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _migrate(self) -> None:
+        """Bring the schema to ``PG_SCHEMA_VERSION``; concurrent openers wait for each other."""
+        try:
+            with self.db.transaction():
+                self.db.execute("SELECT pg_advisory_xact_lock(hashtext('disclosure-migrate'))")
+                self.db.execute(
+                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                version = self._version()
+                for target in range(version + 1, PG_SCHEMA_VERSION + 1):
+                    self.db.execute(PG_MIGRATIONS[target].encode())
+                    self.db.execute(
+                        "INSERT INTO meta VALUES ('schema_version', %s) "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                        (str(target),),
+                    )
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise StoreError(
+                f"{self.where}: the schema needs creating or upgrading to {PG_SCHEMA_VERSION}, "
+                f"which this role may not do ({_one_line(exc)}); open it once as the "
+                "database's owner"
+            ) from None
+
+    @property
+    def schema_version(self) -> int:
+        return self._version()
+
+    def _become(self, agency: str | None) -> str | None:
+        """Act as ``agency``'s role (SET ROLE); without one, the login role's only agency."""
+        if agency is not None:
+            row = self.db.execute(
+                "SELECT role_name FROM agencies WHERE agency = %s", (agency,)
+            ).fetchone()
+            if row is None:
+                known = [r[0] for r in self.db.execute("SELECT agency FROM agencies ORDER BY 1")]
+                raise StoreError(
+                    f"{self.where}: no agency '{agency}' (known: "
+                    f"{', '.join(known[:20]) or 'none'}; add one with PostgresStore.add_agency)"
+                )
+            try:
+                self.db.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(row[0])))
+            except psycopg.errors.InsufficientPrivilege:
+                user = self.db.execute("SELECT session_user").fetchone()
+                raise StoreError(
+                    f"{self.where}: role {user[0] if user else '?'} may not act for agency "
+                    f"'{agency}' (GRANT {row[0]} TO it)"
+                ) from None
+            self._role = row[0]
+            return agency
+        mine = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT a.agency FROM agencies a JOIN pg_roles r ON r.rolname = a.role_name "
+                "WHERE pg_has_role(current_user, r.oid, 'USAGE') "
+                "AND NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles "
+                "WHERE rolname = current_user) ORDER BY 1"
+            )
+        ]
+        return mine[0] if len(mine) == 1 else None
+
+    @classmethod
+    def open_existing(
+        cls, url: str, engine: Engine | None = None, *, agency: str | None = None
+    ) -> PostgresStore:
+        return cls(url, engine, agency=agency, create=False)
+
+    def add_agency(self, agency: str, role: str | None = None) -> str:
+        """Register an agency and its role (created NOLOGIN if missing); return the role.
+
+        Needs the owner's rights. The role gets exactly what a clerk needs;
+        clerks log in as their own roles, granted this one.
+        """
+        role = role or "disclosure_" + re.sub(r"[^a-z0-9_]", "_", agency.lower())
+        try:
+            with self.db.transaction():
+                exists = self.db.execute(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+                ).fetchone()
+                if not exists:
+                    self.db.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+                # the owner may SET ROLE to it (needed unless the owner is a superuser)
+                self.db.execute(
+                    sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.SQL("CURRENT_USER"))
+                )
+                schema = self.db.execute("SELECT current_schema()").fetchone()
+                assert schema is not None
+                self.db.execute(
+                    sql.SQL(_GRANTS).format(
+                        schema=sql.Identifier(schema[0]), role=sql.Identifier(role)
+                    )
+                )
+                self.db.execute(
+                    "INSERT INTO agencies VALUES (%s, %s) "
+                    "ON CONFLICT (agency) DO UPDATE SET role_name = EXCLUDED.role_name",
+                    (agency, role),
+                )
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self.where}: cannot add agency '{agency}' (role {role}): {_one_line(exc)}"
+            ) from None
+        return role
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- scope --------------------------------------------------------------------
+    def _scope(self, column: str = "agency") -> tuple[str, list[Any]]:
+        """The agency condition every statement adds (the policies enforce it anyway;
+        this lets the planner use the agency-first indexes)."""
+        if self.agency is None:
+            return "TRUE", []
+        return f"{column} = %s", [self.agency]
+
+    def _writer_agency(self) -> str:
+        if self.agency is None:
+            raise StoreError(
+                f"{self.where}: writing needs an agency: open the store for one "
+                "(agency=..., or log in as a role of exactly one agency)"
+            )
+        return self.agency
+
+    # -- writing ------------------------------------------------------------------
+    def open_case(self, case: Case) -> CaseState:
+        """Add a new case (its events too, if any); the id must be new in the agency."""
+        return self.import_cases([case])[0]
+
+    def import_cases(self, cases: Iterable[Case], *, replace: bool = False) -> list[CaseState]:
+        """One batch in one transaction: every case lands, or none does (``executemany``)."""
+        agency = self._writer_agency()
+        batch: dict[str, Case] = {}
+        for c in cases:
+            case = self.engine.normalize(c)
+            if case.id in batch and not replace:
+                places = ", ".join(w for w in (batch[case.id].where, case.where) if w)
+                raise StoreError(
+                    f"case {case.id} is given twice"
+                    + (f" ({places})" if places else "")
+                    + "; nothing of this batch was written"
+                )
+            batch[case.id] = case
+        states = [self.engine.fold(c) for c in batch.values()]
+        recorded = now_text()
+        case_rows: list[tuple[Any, ...]] = []
+        event_rows: list[tuple[Any, ...]] = []
+        for case in batch.values():
+            row, events = chained_rows(case, recorded)
+            case_rows.append((*row, agency))
+            event_rows.extend((*ev, agency) for ev in events)
+        projections = [self._projection_row(st, agency) for st in states]
+        ids = list(batch)
+        try:
+            with self.db.transaction(), self.db.cursor() as cur:
+                if replace:
+                    cur.execute(
+                        "DELETE FROM cases WHERE agency = %s AND id = ANY(%s)", (agency, ids)
+                    )
+                else:
+                    found = cur.execute(
+                        "SELECT id FROM cases WHERE agency = %s AND id = ANY(%s) LIMIT 1",
+                        (agency, ids),
+                    ).fetchone()
+                    if found is not None:
+                        where = batch[found[0]].where
+                        raise StoreError(
+                            f"case {found[0]} already exists in {self.where} (agency {agency})"
+                            + (f" ({where})" if where else "")
+                            + "; nothing of this batch was written (--replace replaces it)"
+                        )
+                cur.executemany(
+                    f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head, agency) "
+                    f"VALUES ({', '.join(['%s'] * 15)})",
+                    case_rows,
+                )
+                cur.executemany(
+                    f"INSERT INTO events ({EVENT_COLUMNS}, hash, agency) "
+                    f"VALUES ({', '.join(['%s'] * 10)})",
+                    event_rows,
+                )
+                cur.executemany(
+                    f"INSERT INTO projection ({PROJECTION_COLUMNS}, agency) "
+                    f"VALUES ({', '.join(['%s'] * 16)})",
+                    projections,
+                )
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self.where}: import failed, nothing was written: {_one_line(exc)}"
+            ) from None
+        return states
+
+    def import_stream(
+        self,
+        cases: Iterable[Case],
+        *,
+        batch_size: int = 2000,
+        replace: bool = False,
+        progress: Progress | None = None,
+        earlier: int = 0,
+    ) -> int:
+        """Any number of cases, ``batch_size`` to a transaction, in flat memory."""
+        done = 0
+        items = iter(cases)
+        while True:
+            try:
+                batch = list(itertools.islice(items, batch_size))
+                if not batch:
+                    return done
+                self.import_cases(batch, replace=replace)
+            except DisclosureError as exc:
+                if not done + earlier:
+                    raise
+                raise StoreError(
+                    f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
+                    f"stay; this batch started at case {done + 1})"
+                ) from None
+            done += len(batch)
+            if progress is not None:
+                progress(len(batch))
+
+    def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:
+        """One event; :class:`ConflictError` if the log is not ``expected_seq`` long.
+
+        The case is read and folded outside the write transaction (plugins may
+        be slow); the transaction locks the case row, checks that its sequence
+        number is still the one folded, and inserts the event and projection.
+        """
+        agency = self._writer_agency()
+        tomorrow = dt.date.today() + dt.timedelta(days=1)  # a day of slack for time zones
+        if event.on > tomorrow:
+            raise StoreError(
+                f"case {case_id}: event '{event.type}' on {event.on} is in the "
+                f"future (today is {dt.date.today()}); record events when they "
+                "happen — is the year mistyped?"
+            )
+        try:
+            with self.db.transaction():  # one snapshot for the row and its log
+                self.db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                case, seqs, header = self._load(case_id, agency, with_seqs=True)
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self.where}: cannot read case {case_id}: {_one_line(exc)}"
+            ) from None
+        n = len(case.events)
+        if seqs != list(range(1, n + 1)) or header != n:
+            raise StoreError(
+                f"case {case_id}: the event log is damaged (sequence numbers "
+                f"{verify.ranges(seqs)}, case header says {header}); nothing was written — "
+                f"run 'disclosure store verify --db {self.where}'"
+            )
+        if expected_seq is not None and expected_seq != n:
+            raise ConflictError(
+                f"case {case_id}: expected {expected_seq} events but the store has "
+                f"{n}; someone else changed it — reload and retry"
+            )
+        event = attrs.evolve(event, data=MappingProxyType(dict(event.data)))
+        state = self.engine.append(case, event, notify=False)
+        seq = len(state.case.events)
+        try:
+            with self.db.transaction():
+                now = self.db.execute(
+                    "SELECT seq, head FROM cases WHERE agency = %s AND id = %s FOR UPDATE",
+                    (agency, case_id),
+                ).fetchone()
+                if now is None or now[0] != n:
+                    raise ConflictError(
+                        f"case {case_id}: another writer appended event {n + 1} first; "
+                        "reload and retry"
+                    )
+                values = event_values(case_id, seq, state.case.events[-1], now_text())
+                head = event_hash(now[1], values)
+                self.db.execute(
+                    f"INSERT INTO events ({EVENT_COLUMNS}, hash, agency) "
+                    f"VALUES ({', '.join(['%s'] * 10)})",
+                    (*values, head, agency),
+                )
+                self.db.execute(
+                    "UPDATE cases SET seq = %s, head = %s WHERE agency = %s AND id = %s",
+                    (seq, head, agency, case_id),
+                )
+                self.db.execute(
+                    f"INSERT INTO projection ({PROJECTION_COLUMNS}, agency) "
+                    f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (agency, case_id) DO UPDATE "
+                    "SET "
+                    + ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECTION_COLUMNS.split(", ")[1:]),
+                    self._projection_row(state, agency),
+                )
+        except psycopg.errors.UniqueViolation:
+            raise StoreError(
+                f"case {case_id}: event {seq} already exists although the case header "
+                f"says {n} events: the event log is damaged; nothing was written — run "
+                f"'disclosure store verify --db {self.where}'"
+            ) from None
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self.where}: append failed, nothing was written: {_one_line(exc)}"
+            ) from None
+        self.engine.notify(state)
+        return state
+
+    def _projection_row(self, state: CaseState, agency: str) -> tuple[Any, ...]:
+        """The projection as stored: flags as 0/1, as in the SQLite file (so rows compare)."""
+        values = list(attrs.astuple(project(state, self.engine)))
+        values[4], values[13] = int(values[4]), int(values[13])
+        return (*values, agency)
+
+    # -- reading ------------------------------------------------------------------
+    def _load(
+        self, case_id: str, agency: str | None, *, with_seqs: bool = False
+    ) -> tuple[Case, list[int], int]:
+        """The case, its events' sequence numbers and the header's count."""
+        if agency is None:
+            rows = self.db.execute(
+                f"SELECT {CASE_COLUMNS}, seq, agency FROM cases WHERE id = %s LIMIT 2", (case_id,)
+            ).fetchall()
+        else:
+            rows = self.db.execute(
+                f"SELECT {CASE_COLUMNS}, seq, agency FROM cases WHERE agency = %s AND id = %s",
+                (agency, case_id),
+            ).fetchall()
+        if not rows:
+            raise NotFoundError(self._unknown(case_id))
+        if len(rows) > 1:
+            raise StoreError(
+                f"{self.where}: case {case_id} exists in several agencies; open the store "
+                "for one agency"
+            )
+        row = rows[0]
+        events = self.db.execute(
+            "SELECT seq, type, on_date, data, note, by FROM events "
+            "WHERE agency = %s AND case_id = %s ORDER BY seq",
+            (row[-1], case_id),
+        ).fetchall()
+        case = case_from_rows(row[:11], [e[1:] for e in events], self.engine)
+        return case, [e[0] for e in events], int(row[11])
+
+    def _unknown(self, case_id: str) -> str:
+        scope, args = self._scope()
+        like = [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT id FROM cases WHERE {scope} AND id LIKE %s LIMIT 50",
+                [*args, case_id[:4].replace("%", r"\%").replace("_", r"\_") + "%"],
+            )
+        ]
+        from disclosure.errors import did_you_mean
+
+        hint = did_you_mean(case_id, like) if like else ""
+        return f"no case '{case_id}' in {self.where}" + (f" ({hint})" if hint else "")
+
+    def _read(self, what: str, exc: psycopg.Error) -> StoreError:
+        return StoreError(f"{self.where}: cannot {what}: {_one_line(exc)}")
+
+    def get(self, case_id: str) -> Case:
+        try:
+            return self._load(case_id, self.agency)[0]
+        except psycopg.Error as exc:
+            raise self._read(f"read case {case_id}", exc) from None
+
+    def projection(self, case_id: str) -> Projection:
+        scope, args = self._scope()
+        try:
+            row = self.db.execute(
+                f"SELECT {PROJECTION_COLUMNS} FROM projection WHERE {scope} AND case_id = %s",
+                [*args, case_id],
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise self._read(f"read the projection of case {case_id}", exc) from None
+        if row is None:
+            raise NotFoundError(self._unknown(case_id))
+        return projection_from_row(row)
+
+    def iter_cases(self, batch: int = 2000) -> Iterator[Case]:
+        """Every case this store sees with its events, in id order, streamed (keyset pages)."""
+        scope, args = self._scope()
+        last: tuple[str, str] = ("", "")
+        try:
+            while True:
+                rows = self.db.execute(
+                    f"SELECT {CASE_COLUMNS}, agency FROM cases WHERE {scope} "
+                    "AND (id, agency) > (%s, %s) ORDER BY id, agency LIMIT %s",
+                    [*args, *last, batch],
+                ).fetchall()
+                if not rows:
+                    return
+                keys = [(r[0], r[-1]) for r in rows]
+                by_case: dict[tuple[str, str], list[Any]] = {k: [] for k in keys}
+                for ev in self.db.execute(
+                    "SELECT case_id, agency, type, on_date, data, note, by FROM events "
+                    "WHERE (case_id, agency) IN (SELECT * FROM unnest(%s::text[], %s::text[])) "
+                    "ORDER BY case_id, agency, seq",
+                    ([k[0] for k in keys], [k[1] for k in keys]),
+                ):
+                    by_case[(ev[0], ev[1])].append(ev[2:])
+                for r, k in zip(rows, keys, strict=True):
+                    yield case_from_rows(r[:11], by_case[k], self.engine)
+                last = keys[-1]
+        except psycopg.Error as exc:
+            raise self._read("read the cases", exc) from None
+
+    def count(self) -> int:
+        scope, args = self._scope()
+        try:
+            row = self.db.execute(f"SELECT count(*) FROM cases WHERE {scope}", args).fetchone()
+        except psycopg.Error as exc:
+            raise self._read("count the cases", exc) from None
+        return int(row[0]) if row else 0
+
+    def iter_query(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> Iterator[Projection]:
+        """Cases matching every filter, by next due date then id (as on SQLite)."""
+        where, args, order = self._where(**filters)
+        try:
+            cursor = self.db.execute(
+                f"SELECT {PROJECTION_COLUMNS} FROM projection{where}{order} LIMIT %s OFFSET %s",
+                [*args, limit, offset],
+            )
+            for row in cursor:
+                yield projection_from_row(row)
+        except psycopg.Error as exc:
+            raise self._read("query the cases", exc) from None
+
+    def _where(self, **filters: Any) -> tuple[str, list[Any], str]:
+        where, args, order = query_clauses("%s", **filters)
+        scope, scope_args = self._scope()
+        if scope_args:
+            where = (where + " AND " if where else " WHERE ") + scope
+            args = [*args, *scope_args]
+        return where, args, order
+
+    def query(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> list[Projection]:
+        return list(self.iter_query(limit=limit, offset=offset, **filters))
+
+    def count_query(self, **filters: Any) -> int:
+        where, args, _ = self._where(**filters)
+        try:
+            row = self.db.execute(f"SELECT count(*) FROM projection{where}", args).fetchone()
+        except psycopg.Error as exc:
+            raise self._read("count the cases", exc) from None
+        return int(row[0]) if row else 0
+
+    def open_by_party(self) -> dict[str, int]:
+        """Open cases by who must act next."""
+        scope, args = self._scope()
+        rows = self.db.execute(
+            f"SELECT waiting_on, count(*) FROM projection WHERE {scope} AND closed = 0 "
+            "GROUP BY waiting_on",
+            args,
+        )
+        return {party: int(n) for party, n in rows}
+
+    def due_counts(self, as_of: dt.date, due_by: dt.date) -> DueCounts:
+        """The dashboard's four counts, with the conditions of the SQLite adapter, in one scan."""
+        scope, args = self._scope()
+        day, until = as_of.isoformat(), due_by.isoformat()
+        try:
+            row = self.db.execute(
+                "SELECT count(*) FILTER (WHERE next_due < %s), "
+                "count(*) FILTER (WHERE next_due >= %s AND next_due <= %s), "
+                "count(*) FILTER (WHERE next_lapse < %s), "
+                "count(*) FILTER (WHERE next_lapse >= %s) "
+                f"FROM projection WHERE {scope} "
+                "AND (next_due IS NOT NULL OR next_lapse IS NOT NULL)",
+                [day, day, until, day, day, *args],
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise self._read("count the dashboard", exc) from None
+        assert row is not None
+        return DueCounts(*(int(v) for v in row))
+
+    def period_summaries(
+        self,
+        event_types: Iterable[str],
+        start: dt.date,
+        end: dt.date,
+        *,
+        pending: Sequence[tuple[str, str]] = (),
+    ) -> PeriodCases:
+        """The cases a report for ``start``..``end`` needs (the rule of :mod:`.period`).
+
+        Received in the period, open at its start (received before it and not
+        closed before it), with events of ``event_types`` in it, or with more
+        filings than decisions of a ``pending`` pair by its end. Streamed in id
+        order through a server-side cursor on a connection of its own.
+        """
+        kinds = sorted(set(event_types))
+        s, e = start.isoformat(), end.isoformat()
+        scope, scope_args = self._scope("p.agency")
+        escope, escope_args = self._scope("e.agency")
+        parts = [
+            f"SELECT p.agency, p.case_id FROM projection p WHERE {scope} "
+            "AND p.received BETWEEN %s AND %s",
+            f"SELECT p.agency, p.case_id FROM projection p WHERE {scope} AND p.received < %s "
+            "AND (p.closed_on IS NULL OR p.closed_on >= %s)",
+            f"SELECT e.agency, e.case_id FROM events e WHERE {escope} AND e.type = ANY(%s) "
+            "AND e.on_date BETWEEN %s AND %s",
+        ]
+        args: list[Any] = [*scope_args, s, e, *scope_args, s, s, *escope_args, kinds, s, e]
+        if pending:
+            both = sorted({t for pair in pending for t in pair})
+            open_at_end = " OR ".join(
+                "count(*) FILTER (WHERE e.type = %s AND e.on_date <= %s) > "
+                "count(*) FILTER (WHERE e.type = %s AND e.on_date <= %s)"
+                for _ in pending
+            )
+            parts.append(
+                f"SELECT e.agency, e.case_id FROM events e WHERE {escope} AND e.type = ANY(%s) "
+                f"GROUP BY e.agency, e.case_id HAVING {open_at_end}"
+            )
+            args += [*escope_args, both, *(v for f, d in pending for v in (f, e, d, e))]
+        wanted = " UNION ".join(parts)
+        try:
+            row = self.db.execute(f"SELECT count(*) FROM ({wanted}) w", args).fetchone()
+        except psycopg.Error as exc:
+            raise self._read("select the period's cases", exc) from None
+        total = int(row[0]) if row else 0
+        select = (
+            "SELECT p.case_id, p.applicant, p.received, p.outcome, p.closed_on, "
+            "(SELECT coalesce(json_agg(json_build_array(e.type, e.on_date, e.data) "
+            "ORDER BY e.seq), '[]'::json) FROM events e WHERE e.agency = p.agency "
+            "AND e.case_id = p.case_id AND e.type = ANY(%s)) "
+            f"FROM ({wanted}) w JOIN projection p ON p.agency = w.agency AND p.case_id = w.case_id "
+            "ORDER BY p.case_id, p.agency"
+        )
+        return PeriodCases(total, self._stream_summaries(select, [kinds, *args]))
+
+    def _stream_summaries(self, select: str, args: list[Any]) -> Iterator[CaseSummary]:
+        from disclosure.reports.build import CaseSummary
+
+        try:
+            with self._reader() as con, con.transaction(), con.cursor(name="period") as cur:
+                cur.itersize = 2000
+                cur.execute(select, args)
+                for cid, applicant, received, outcome, closed_on, evs in cur:
+                    yield CaseSummary(
+                        cid,
+                        applicant,
+                        dt.date.fromisoformat(received),
+                        outcome,
+                        dt.date.fromisoformat(closed_on) if closed_on else None,
+                        tuple(
+                            Event(t, dt.date.fromisoformat(on), json.loads(data))
+                            for t, on, data in evs
+                        ),
+                    )
+        except psycopg.Error as exc:
+            raise self._read("read the period's cases", exc) from None
+
+    def _reader(self) -> psycopg.Connection[Any]:
+        """A second connection with this store's role, for a stream read while it is used."""
+        con = psycopg.connect(self.url)
+        if self._role is not None:
+            con.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self._role)))
+        return con
+
+    def verify(self, *, workers: int | None = None, progress: Progress | None = None) -> list[str]:
+        """Every case's rows against their hashes and sequence, and a replay against the
+        projection (:func:`.verify.check_case`, as on SQLite); one line per problem.
+
+        Checks what this store's role can see, in chunks of ids, in this process
+        (``workers`` is accepted for the contract; the folds run here). Never
+        raises on a damaged store.
+        """
+        problems: list[str] = []
+        scope, args = self._scope()
+        try:
+            last: tuple[str, str] = ("", "")
+            while True:
+                rows = self.db.execute(
+                    f"SELECT {CASE_COLUMNS}, seq, genesis, head, agency FROM cases "
+                    f"WHERE {scope} AND (id, agency) > (%s, %s) ORDER BY id, agency LIMIT %s",
+                    [*args, *last, verify.CHUNK],
+                ).fetchall()
+                if not rows:
+                    break
+                last = (rows[-1][0], rows[-1][-1])
+                ids = sorted({r[0] for r in rows})
+                events: dict[tuple[str, str], list[Any]] = {}
+                for ev in self.db.execute(
+                    f"SELECT {EVENT_COLUMNS}, hash, agency FROM events WHERE {scope} "
+                    "AND case_id = ANY(%s) ORDER BY case_id, agency, seq",
+                    [*args, ids],
+                ):
+                    events.setdefault((ev[0], ev[-1]), []).append(ev[:-1])
+                stored = {
+                    (r[0], r[-1]): r[:-1]
+                    for r in self.db.execute(
+                        f"SELECT {PROJECTION_COLUMNS}, agency FROM projection WHERE {scope} "
+                        "AND case_id = ANY(%s)",
+                        [*args, ids],
+                    )
+                }
+                for row in rows:
+                    key = (row[0], row[-1])
+                    try:
+                        verify.check_case(
+                            row[:-1],
+                            events.get(key, []),
+                            stored.get(key),
+                            self.engine,
+                            True,
+                            problems,
+                        )
+                    except verify.READ_ERRORS as exc:
+                        problems.append(f"case {row[0]}: cannot be read: {_one_line(exc)}")
+                if progress is not None:
+                    progress(len(rows))
+            extra = self.db.execute(
+                f"SELECT count(*) FROM projection p WHERE {scope} AND NOT EXISTS "
+                "(SELECT 1 FROM cases c WHERE c.agency = p.agency AND c.id = p.case_id)",
+                args,
+            ).fetchone()
+            if extra and extra[0]:
+                problems.append(f"{extra[0]} projection row(s) without a case")
+        except (psycopg.Error, *verify.READ_ERRORS) as exc:
+            problems.append(f"the store cannot be read any further: {_one_line(exc)}")
+        return problems

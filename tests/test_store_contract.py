@@ -1,0 +1,310 @@
+"""The store's contract (``disclosure.store.port.CaseStore``), run against every adapter.
+
+SQLite always; PostgreSQL when ``DISCLOSURE_TEST_POSTGRES`` is set (a URL, or
+``start`` for a throwaway server from ``scripts/pg-test-server``). The
+PostgreSQL store under test is scoped to an agency, so every test also runs
+through the row-level security policies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from conftest import EXAMPLES, D, make_case
+from disclosure import Engine, Event, load_cases
+from disclosure.plugins import Plugins
+from disclosure.reports.build import build_report, report_event_types
+from disclosure.store import ConflictError, StoreError, project
+from disclosure.store.open import open_store
+from disclosure.store.port import CaseStore
+
+AGENCY_CASES = EXAMPLES / "agency-2024" / "cases.yaml"
+
+
+@attrs.define
+class Backend:
+    """Where a store lives, how to open it again, and a back door for tampering."""
+
+    kind: str
+    target: str
+    agency: str | None
+
+    def open(self, engine: Engine, *, create: bool = False) -> CaseStore:
+        return open_store(self.target, engine, create=create, agency=self.agency)
+
+    def tamper(self, sql_sqlite: str, sql_pg: str, *args: Any) -> int:
+        """Run an UPDATE as the owner, outside disclosure; return the rows it changed."""
+        if self.kind == "sqlite":
+            con = sqlite3.connect(self.target)
+            try:
+                n = con.execute(sql_sqlite, args).rowcount
+                con.commit()
+            finally:
+                con.close()
+            return n
+        import psycopg
+
+        with psycopg.connect(self.target, autocommit=True) as con:
+            return con.execute(sql_pg, args).rowcount
+
+    def seqs(self, case_id: str) -> list[int]:
+        """The sequence numbers of a case's event rows, read past the store's code."""
+        if self.kind == "sqlite":
+            con = sqlite3.connect(self.target)
+            try:
+                rows = con.execute(
+                    "SELECT seq FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
+                ).fetchall()
+            finally:
+                con.close()
+            return [r[0] for r in rows]
+        import psycopg
+
+        with psycopg.connect(self.target) as con:
+            rows = con.execute(
+                "SELECT seq FROM events WHERE case_id = %s AND agency = %s ORDER BY seq",
+                (case_id, self.agency),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path, engine: Engine) -> Backend:
+    if request.param == "sqlite":
+        path = tmp_path / "contract.db"
+        open_store(path, engine, create=True).close()  # type: ignore[attr-defined]
+        return Backend("sqlite", str(path), None)
+    url, prefix = request.getfixturevalue("pg_fresh")
+    from disclosure.store.postgres import PostgresStore
+
+    with PostgresStore(url, engine) as owner:
+        owner.add_agency("agency-1", f"{prefix}_agency_1")
+    return Backend("postgres", url, "agency-1")
+
+
+@pytest.fixture
+def store(backend: Backend, engine: Engine) -> Iterator[CaseStore]:
+    s = backend.open(engine)
+    try:
+        yield s
+    finally:
+        s.close()  # type: ignore[attr-defined]
+
+
+def _consistent(store: CaseStore, engine: Engine) -> None:
+    """Every stored projection is the projection of its case's log, replayed."""
+    for case in store.iter_cases():
+        expected = project(engine.fold(case), engine)
+        assert store.projection(case.id) == expected, case.id  # type: ignore[attr-defined]
+
+
+def test_open_import_get_round_trip(store: CaseStore, engine: Engine) -> None:
+    cases = load_cases(AGENCY_CASES)
+    states = store.import_cases(cases)
+    assert len(states) == len(cases) == store.count()
+    for case in cases:
+        assert store.get(case.id) == engine.normalize(case)
+    assert [c.id for c in store.iter_cases(batch=7)] == sorted(c.id for c in cases)
+    with pytest.raises(StoreError, match="already exists"):
+        store.import_cases([cases[0]])
+    assert store.count() == len(cases)
+
+
+def test_an_import_batch_is_atomic(store: CaseStore) -> None:
+    store.import_cases([make_case("2024-03-01", case_id="OLD")])
+    with pytest.raises(StoreError, match="case OLD already exists"):
+        store.import_cases(
+            [make_case("2024-03-01", case_id="NEW"), make_case("2024-03-01", case_id="OLD")]
+        )
+    assert store.count() == 1
+    assert (
+        store.import_stream(
+            (make_case("2024-03-01", case_id=f"S-{i}") for i in range(25)), batch_size=10
+        )
+        == 25
+    )
+    assert store.count() == 26
+
+
+def test_reopening_an_existing_store_migrates_nothing(backend: Backend, engine: Engine) -> None:
+    first = backend.open(engine)
+    first.import_cases([make_case("2024-03-01", case_id="KEEP")])
+    version = first.schema_version  # type: ignore[attr-defined]
+    first.close()  # type: ignore[attr-defined]
+    again = backend.open(engine)
+    try:
+        assert again.schema_version == version  # type: ignore[attr-defined]
+        assert again.get("KEEP").id == "KEEP"
+    finally:
+        again.close()  # type: ignore[attr-defined]
+
+
+def test_append_with_expected_sequence_and_the_conflict(store: CaseStore, backend: Backend) -> None:
+    store.import_cases([make_case("2024-09-10", case_id="A")])
+    state = store.append("A", Event("request_correction", D("2024-09-13")), expected_seq=0)
+    assert state.state == "awaiting_correction"
+    with pytest.raises(ConflictError, match="expected 0 events but the store has 1"):
+        store.append("A", Event("correction_received", D("2024-09-20")), expected_seq=0)
+    assert backend.seqs("A") == [1]
+    store.append("A", Event("correction_received", D("2024-09-20")), expected_seq=1)
+    assert backend.seqs("A") == [1, 2]
+    assert store.verify() == []
+
+
+def _hammer(
+    kind: str, target: str, agency: str | None, case_id: str, attempts: int, worker: int
+) -> tuple[int, int]:
+    os.environ["DISCLOSURE_LOAD_PLUGINS"] = ""
+    store = open_store(target, Engine(plugins=Plugins.builtin_only()), agency=agency, timeout=30)
+    ok = conflicts = 0
+    try:
+        for i in range(attempts):
+            seq = len(store.get(case_id).events)
+            try:
+                store.append(
+                    case_id,
+                    Event(
+                        "set_reply_date",
+                        D("2024-03-02"),
+                        {"due": "2024-12-31"},
+                        note=f"w{worker}-{i}",
+                    ),
+                    expected_seq=seq,
+                )
+                ok += 1
+            except ConflictError:
+                conflicts += 1
+    finally:
+        store.close()  # type: ignore[attr-defined]
+    return ok, conflicts
+
+
+def test_concurrent_appends_on_one_case_lose_and_duplicate_nothing(
+    store: CaseStore, backend: Backend, engine: Engine
+) -> None:
+    store.import_cases([make_case("2024-03-01", case_id="SHARED")])
+    writers, attempts = 4, 15
+    jobs = [
+        (backend.kind, backend.target, backend.agency, "SHARED", attempts, w)
+        for w in range(writers)
+    ]
+    with multiprocessing.get_context("spawn").Pool(writers) as pool:
+        results = pool.starmap(_hammer, jobs)
+    appended = sum(ok for ok, _ in results)
+    assert appended + sum(c for _, c in results) == writers * attempts
+    assert appended > 0
+    events = store.get("SHARED").events
+    assert len(events) == appended  # none lost, none duplicated
+    assert backend.seqs("SHARED") == list(range(1, appended + 1))
+    assert sorted(e.note for e in events) == sorted({e.note for e in events})
+    _consistent(store, engine)
+    assert store.verify() == []
+
+
+def test_projection_matches_a_replay_and_queries_agree(store: CaseStore, engine: Engine) -> None:
+    store.import_cases(load_cases(AGENCY_CASES))
+    store.import_cases([make_case("2024-09-10", case_id="Z-OPEN")])
+    store.append("Z-OPEN", Event("request_correction", D("2024-09-13")), expected_seq=0)
+    _consistent(store, engine)
+    rows = list(store.iter_query())
+    assert len(rows) == store.count_query() == store.count()
+    keys = [(r.next_due is None, r.next_due or "", r.case_id) for r in rows]
+    assert keys == sorted(keys)  # by next due date, then id
+    as_of, due_by = D("2024-10-01"), D("2024-10-08")
+    counts = store.due_counts(as_of, due_by)
+    assert counts.overdue == store.count_query(overdue_as_of=as_of)
+    assert counts.lapsed == store.count_query(lapsed_as_of=as_of)
+    assert counts.waiting == store.count_query(window_open_on=as_of)
+    assert counts.due_soon == sum(
+        1
+        for r in rows
+        if r.next_due is not None and as_of.isoformat() <= r.next_due <= due_by.isoformat()
+    )
+    page = list(store.iter_query(limit=3, offset=2))
+    assert page == rows[2:5]
+    assert [r.case_id for r in store.iter_query(state="awaiting_correction")] == [
+        r.case_id for r in rows if r.state == "awaiting_correction"
+    ]
+
+
+def test_verify_is_clean_and_finds_a_tampered_row(store: CaseStore, backend: Backend) -> None:
+    store.import_cases(load_cases(AGENCY_CASES))
+    assert store.verify() == []
+    victim = next(c for c in store.iter_cases() if c.events)
+    changed = backend.tamper(
+        "UPDATE events SET note = 'edited' WHERE case_id = ? AND seq = 1",
+        "UPDATE events SET note = 'edited' WHERE case_id = %s AND seq = 1",
+        victim.id,
+    )
+    assert changed == 1
+    problems = store.verify()
+    assert problems == [
+        f"case {victim.id}: seq 1: the event row does not match its hash "
+        "(type, on_date, data, note, by or recorded_at edited outside disclosure)"
+    ]
+
+
+def test_verify_finds_a_tampered_projection(store: CaseStore, backend: Backend) -> None:
+    store.import_cases([make_case("2024-09-10", case_id="P")])
+    backend.tamper(
+        "UPDATE projection SET state = 'concluded' WHERE case_id = ?",
+        "UPDATE projection SET state = 'concluded' WHERE case_id = %s",
+        "P",
+    )
+    (problem,) = store.verify()
+    assert problem.startswith("case P: projection differs: state 'concluded' != 'received'")
+
+
+@pytest.mark.parametrize("year", [2019, 2023, 2024])
+def test_period_summaries_equal_a_full_scan(store: CaseStore, engine: Engine, year: int) -> None:
+    store.import_cases(load_cases(AGENCY_CASES))
+    extra = [
+        make_case("2023-11-20", case_id="X-OPEN-ACROSS"),
+        make_case(
+            "2023-12-01",
+            ("decide", "2023-12-20", {"outcome": "withheld.state_secret"}),
+            ("review_filed", "2024-01-10"),
+            case_id="X-REVIEW",
+        ),
+        make_case(
+            "2024-12-30", ("decide", "2025-01-06", {"outcome": "disclosed"}), case_id="X-LATE"
+        ),
+    ]
+    store.import_cases(extra)
+    tpl = engine.template(year=year)
+    kinds = report_event_types(tpl)
+    pending = [(g.filed, g.decided) for g in tpl.table4.groups]
+    found = store.period_summaries(
+        kinds, dt.date(year, 1, 1), dt.date(year, 12, 31), pending=pending
+    )
+    total = found.total
+    period = build_report(found, year, tpl, engine.machine())
+    everything = build_report(list(store.iter_cases()), year, tpl, engine.machine())
+    assert period.table3 == everything.table3 and period.table4 == everything.table4
+    assert period.fees == everything.fees and period.sources == everything.sources
+    assert total <= store.count()
+    if year == 2019:
+        assert total == 0
+    else:
+        assert total > 0
+
+
+def test_open_store_picks_the_adapter_from_the_target(tmp_path: Path, engine: Engine) -> None:
+    from disclosure.store.open import is_server_url
+
+    assert is_server_url("postgresql://u@h/db") and is_server_url("postgres://h/db")
+    assert is_server_url("host=/tmp/pg dbname=d")
+    assert not is_server_url("disclosure.db") and not is_server_url(tmp_path / "postgresql:")
+    with pytest.raises(StoreError, match="no case store here"):
+        open_store(tmp_path / "missing.db", engine)
+    with pytest.raises(StoreError, match="--agency needs a postgresql:// store"):
+        open_store(tmp_path / "s.db", engine, create=True, agency="A")
