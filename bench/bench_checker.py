@@ -7,7 +7,7 @@ Two measurements:
 - the real published reports in tests/data/published, by form: page text
   (plain, Markdown, web-page text), HTML and PDF; each file is checked
   repeatedly and the CPU time (``time.process_time``, so one core) is
-  divided by the number of checks;
+  divided by the number of checks, best of three runs;
 - N synthetic reports (text, HTML, one-line web copy with glued cells in
   turn) generated from seeded case populations, timed with ``check_file``.
 """
@@ -48,19 +48,28 @@ def corpus_forms() -> dict[str, list[Path]]:
     return forms
 
 
-def run_corpus(seconds: float = 3.0) -> dict[str, float]:
-    """Reports per CPU-second for each form of the real corpus (file read included)."""
+#: Issue 13's goals, reports per CPU-second on one core.
+GOALS = {"page text": 200.0, "html": 100.0}
+
+
+def run_corpus(seconds: float = 3.0, repeats: int = 3) -> dict[str, float]:
+    """Reports per CPU-second for each form of the real corpus (file read included).
+
+    Each form is measured ``repeats`` times and the best is kept: on a shared
+    machine the other load only ever slows a run down.
+    """
     out: dict[str, float] = {}
     for form, files in corpus_forms().items():
         if not files:
             continue
-        done = 0
-        t0 = time.process_time()
-        while time.process_time() - t0 < seconds:
-            for f in files:
-                check_file(f)
-                done += 1
-        out[form] = done / (time.process_time() - t0)
+        for _ in range(repeats):
+            done = 0
+            t0 = time.process_time()
+            while time.process_time() - t0 < seconds:
+                for f in files:
+                    check_file(f)
+                    done += 1
+            out[form] = max(out.get(form, 0.0), done / (time.process_time() - t0))
     return out
 
 
@@ -128,7 +137,8 @@ def run(n: int = 1000) -> dict[str, float]:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     for form, rate in run_corpus().items():
-        print(f"published corpus, {form}: {rate:,.0f} reports/s per core")
+        goal = f" (goal {GOALS[form]:,.0f}/s)" if form in GOALS else ""
+        print(f"published corpus, {form}: {rate:,.0f} reports/s per core{goal}")
     print(f"HTML: {run_parse_share():.0%} of the time is parsing (once per file)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -20,11 +20,12 @@ import attrs
 
 from disclosure.reports.checker.extract import Budget, TableRead, Walker, core, read_table2
 from disclosure.reports.checker.findings import CheckFinding
+from disclosure.reports.checker.labels import core_of_flat, label_core
 from disclosure.reports.checker.sources import Unreadable, read_source
 from disclosure.reports.checker.table3 import expand, read_rows
 from disclosure.reports.checker.table4 import read_groups
 from disclosure.reports.checker.text_rules import text_findings
-from disclosure.reports.checker.tokens import normalize, tokenize_text
+from disclosure.reports.checker.tokens import nfkc, normal_lines, tokenize_text
 from disclosure.reports.checker.verdict import (
     as_json,
     previous_grids,
@@ -109,12 +110,13 @@ def _title(lines: list[str], end: str) -> str:
     return title
 
 
-def _detect_format(cores: set[str], year: int | None) -> tuple[ReportTemplate, str]:
-    """The format whose own labels the report uses, else the one for its year."""
-    hits = {
-        tid: sum(1 for c in labels if any(c in x for x in cores))
-        for tid, labels in _distinctive().items()
-    }
+def _detect_format(cores: str, year: int | None) -> tuple[ReportTemplate, str]:
+    """The format whose own labels the report uses, else the one for its year.
+
+    ``cores`` are the cores of the report's text tokens, one per line: a label
+    (never empty, never with a line break) is in one of them if it is in this text.
+    """
+    hits = {tid: sum(1 for c in labels if c in cores) for tid, labels in _distinctive().items()}
     best = max(hits, key=lambda k: hits[k])
     by_id = {t.id: t for t in _templates()}
     if hits[best] > 0 and list(hits.values()).count(hits[best]) == 1:
@@ -156,13 +158,13 @@ def check_text(
 ) -> CheckedReport:
     """Check a report given as text (Word, PDF or web-page text, Markdown, or HTML as text)."""
     findings: list[CheckFinding] = []
-    raw_lines = text.splitlines()
-    lines = [normalize(line).lstrip("#*>") for line in raw_lines]
-    long_lines = {n for n, line in enumerate(raw_lines, 1) if len(line) > 300}
+    long_lines = {n for n, line in enumerate(text.splitlines(), 1) if len(line) > 300}
+    text_nfkc = nfkc(text)
+    lines = [line.lstrip("#*>") for line in normal_lines(text_nfkc)]
     newest = _templates()[0]
     base = newest.recognize
-    walker = Walker(tokenize_text(text, _numbering(newest)), _numbering(newest), _all_labels())
-    cores = {c for c in walker._cores if c}
+    walker = Walker(tokenize_text(text_nfkc, _numbering(newest)), _numbering(newest), _all_labels())
+    cores = walker._joined
 
     m = re.search(base.title, _title(lines, base.title_end)) if base.title else None
     title_year = int(m.group(2)) if m else None
@@ -295,15 +297,18 @@ def _regions(walker: Walker, template: ReportTemplate) -> tuple[int, int, int]:
 
 def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckFinding]:
     out: list[CheckFinding] = []
-    headings = [
-        (n, line, core(line))
+    headings = [  # the lines are normalized already: only their core is taken
+        (n, line, core_of_flat(line, None))
         for n, raw in enumerate(lines, 1)
         for line in [raw.lstrip("#*> ")]
         if 0 < len(line) <= 40 and not line.endswith("。")
     ]
     for sec in template.sections:
-        keys = template.recognize.sections.get(sec.key, (core(sec.title),))
-        candidates = [(n, line) for n, line, c in headings if all(k in c for k in keys)]
+        keys = template.recognize.sections.get(sec.key, (label_core(sec.title),))
+        first = keys[0]
+        candidates = [
+            (n, line) for n, line, c in headings if first in c and all(k in c for k in keys)
+        ]
         numbered = [c for c in candidates if c[1].startswith((sec.number, f"({sec.number})"))]
         if numbered:
             continue

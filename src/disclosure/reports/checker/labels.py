@@ -11,9 +11,12 @@ a label of fewer than four characters must carry its template numbering.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import itertools
 import re
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
 from disclosure.reports.checker.tokens import Token, fold, normalize
 
@@ -27,7 +30,13 @@ MAX_PIECES = 4
 
 def core(label: str, numbering: re.Pattern[str] | None = None) -> str:
     """A label without its numbering (the template's pattern), notes, spaces or punctuation."""
-    return _core_of_flat(normalize(label), numbering)
+    return core_of_flat(normalize(label), numbering)
+
+
+@lru_cache(maxsize=1024)
+def label_core(label: str, numbering: re.Pattern[str] | None = None) -> str:
+    """:func:`core` of a template label, computed once per label."""
+    return core(label, numbering)
 
 
 def fold_label(label: str) -> str:
@@ -35,11 +44,13 @@ def fold_label(label: str) -> str:
     return _PUNCT.sub("", normalize(label))
 
 
-def _core_of_flat(text: str, numbering: re.Pattern[str] | None) -> str:
+def core_of_flat(text: str, numbering: re.Pattern[str] | None) -> str:
+    """:func:`core` of text that is normalized already."""
     text = text.lstrip("#*> ")
     if numbering is not None:
         text = numbering.sub("", text)
-    text = _NOTE.sub("", text)
+    if "(" in text or "（" in text:
+        text = _NOTE.sub("", text)
     return _PUNCT.sub("", text)
 
 
@@ -53,10 +64,15 @@ class Walker:
         labels: Sequence[str] = (),
     ) -> None:
         self.numbering = numbering
-        self.tokens = _resolve_numbered(list(tokens), labels, numbering)
-        self._flat = [fold(t.text) if not t.is_number else "" for t in self.tokens]
-        self._cores = [_core_of_flat(f, numbering) if f else "" for f in self._flat]
-        self._label_cores = [core(label, numbering) for label in labels]
+        self.tokens = _resolve_numbered(list(tokens), tuple(labels), numbering)
+        self._flat = [fold(t.text) if t.number is None else "" for t in self.tokens]
+        self._cores = [core_of_flat(f, numbering) if f else "" for f in self._flat]
+        self._label_cores = [label_core(label, numbering) for label in labels]
+        # every core, each followed by a line break (no token holds one): a label
+        # that ends a core is found by one search of this text, not token by token
+        self._joined = "".join(c + "\n" for c in self._cores)
+        self._starts = list(itertools.accumulate((len(c) + 1 for c in self._cores), initial=0))
+        self._chars: list[frozenset[str] | None] = [None] * len(self._cores)  # when needed
 
     def find(
         self,
@@ -67,36 +83,52 @@ class Walker:
         avoid: Collection[int] = (),
     ) -> tuple[int, int, int] | None:
         """(first label token, index after the label, its line), searching from ``start``."""
-        want = core(label, self.numbering)
+        want = label_core(label, self.numbering)
         if not want:
             return None
         short = len(want) < 4
         numbered = _numbering_of(label)
         end = len(self.tokens) if stop is None else min(stop, len(self.tokens))
-        if not short:  # the common case first: the label whole in one token
-            for i in range(start, end):
-                c = self._cores[i]
-                if c and c.endswith(want) and i not in avoid:
+        if not short and start < end:  # the common case first: the label whole in one token
+            target, at, limit = want + "\n", self._starts[start], self._starts[end]
+            while (at := self._joined.find(target, at, limit)) >= 0:
+                i = bisect.bisect_right(self._starts, at) - 1
+                if i not in avoid:
                     return i, i + 1, self.tokens[i].line
+                at = self._starts[i + 1]
         best: tuple[float, int, int, int] | None = None
+        tokens, cores, chars = self.tokens, self._cores, self._chars
+        want_chars = frozenset(want)
+        need = self._need(want, want_chars, exact)
         for i in range(start, end):
-            if self.tokens[i].is_number or not self._cores[i] or i in avoid:
+            if not cores[i] or i in avoid:  # a number's core is empty
                 continue
             if short:
                 flat = _PUNCT.sub("", self._flat[i])
-                if self._cores[i] == want and (not numbered or flat.startswith(numbered)):
-                    return i, i + 1, self.tokens[i].line
+                if cores[i] == want and (not numbered or flat.startswith(numbered)):
+                    return i, i + 1, tokens[i].line
+                continue
+            last = min(i + MAX_PIECES, end)
+            # how many of the label's characters the pieces could hold: fewer than
+            # any score needs, and no piece from here can be (the start of) the label
+            have = 0
+            for j in range(i, last):
+                got = chars[j]
+                if got is None:
+                    got = chars[j] = frozenset(cores[j])
+                have += len(want_chars & got)
+            if have < need:
                 continue
             joined = ""
-            for j in range(i, min(i + MAX_PIECES, end)):  # labels broken across cells or lines
-                if self.tokens[j].is_number or j in avoid:
+            for j in range(i, last):  # labels broken across cells or lines
+                if tokens[j].number is not None or j in avoid:
                     break
-                joined += self._cores[j]
-                score = _score(want, joined, exact) or self._prefix(want, joined, exact)
+                joined += cores[j]
+                score = _score(want, joined, exact, want_chars) or self._prefix(want, joined, exact)
                 if score >= 1.0:
-                    return i, j + 1, self.tokens[j].line
+                    return i, j + 1, tokens[j].line
                 if score and (best is None or score > best[0]):
-                    best = (score, i, j + 1, self.tokens[j].line)
+                    best = (score, i, j + 1, tokens[j].line)
                 if len(joined) > len(want) + 8:
                     break
             if best is not None and best[0] >= 0.9 and i > best[2] + MAX_PIECES:
@@ -104,6 +136,17 @@ class Walker:
         if best is not None and best[0] >= 0.82:
             return best[1], best[2], best[3]
         return None
+
+    @staticmethod
+    def _need(want: str, want_chars: frozenset[str], exact: bool) -> float:
+        """The fewest of ``want``'s distinct characters that text scoring above 0 holds:
+        all of them for the label itself, three quarters for a typo (:func:`_score`),
+        those of its first ``max(8, len // 3)`` characters for a cut-off start."""
+        if exact:
+            return len(want_chars)
+        least = 0.75 * len(want_chars)
+        cut = max(8, len(want) // 3)
+        return min(least, len(set(want[:cut]))) if cut <= len(want) else least
 
     def _prefix(self, want: str, got: str, exact: bool) -> float:
         """A label cut off by a line break: the start of it that no other label shares."""
@@ -115,8 +158,8 @@ class Walker:
     def numbers_at(self, index: int, limit: int | None = None) -> list[Token]:
         """The run of numbers that starts at ``index`` (at most ``limit``)."""
         out: list[Token] = []
-        for tok in self.tokens[index:]:
-            if not tok.is_number or (limit is not None and len(out) >= limit):
+        for tok in itertools.islice(self.tokens, index, None):
+            if tok.number is None or (limit is not None and len(out) >= limit):
                 break
             out.append(tok)
         return out
@@ -127,7 +170,8 @@ class Walker:
         return bool(flat) and all(w in flat for w in words)
 
 
-def _score(want: str, got: str, exact: bool) -> float:
+def _score(want: str, got: str, exact: bool, want_chars: frozenset[str]) -> float:
+    """How well ``got`` (text ending in the label, perhaps mistyped) matches ``want``."""
     if got == want:
         return 1.0
     if exact:
@@ -137,8 +181,8 @@ def _score(want: str, got: str, exact: bool) -> float:
     tail = got[-len(want) - 2 :] if len(got) > len(want) + 2 else got
     if abs(len(tail) - len(want)) > max(2, len(want) // 4):
         return 0.0
-    shared = len(set(want) & set(tail))
-    if shared < 0.75 * len(set(want)):
+    shared = len(want_chars.intersection(tail))
+    if shared < 0.75 * len(want_chars):
         return 0.0  # cheap rejection before the exact ratio
     return difflib.SequenceMatcher(None, want, tail).ratio()
 
@@ -150,7 +194,7 @@ def _numbering_of(label: str) -> str:
 
 
 def _resolve_numbered(
-    tokens: list[Token], labels: Sequence[str], numbering: re.Pattern[str] | None
+    tokens: list[Token], labels: tuple[str, ...], numbering: re.Pattern[str] | None
 ) -> list[Token]:
     """Give a label back the number glued to the digits before it.
 
@@ -159,17 +203,15 @@ def _resolve_numbered(
     labels) says its number is 2, so the cells are ``0000000``. Digits before
     text that begins no label stay text, as they were written.
     """
-    numbered = [(core(label, numbering), _numbering_of(label)) for label in labels]
-    numbered = [(c, d) for c, d in numbered if c and d]
+    numbered = _numbered_labels(labels, numbering)
     out: list[Token] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if not tok.numbered or nxt is None or nxt.is_number:
-            out.append(tok)
-            i += 1
-            continue
+    done = 0  # tokens before this one are in ``out``
+    for i, tok in enumerate(tokens):
+        if not tok.numbered or i + 1 >= len(tokens) or tokens[i + 1].number is not None:
+            continue  # (the text token after a numbered one is never numbered itself)
+        nxt = tokens[i + 1]
+        out.extend(tokens[done:i])
+        done = i + 2
         text = core(nxt.text, numbering)
         digits = _label_number(text, numbered)
         if digits and tok.text.endswith(digits) and len(tok.text) > len(digits):
@@ -178,20 +220,40 @@ def _resolve_numbered(
         out.append(
             Token(tok.text[-len(digits) :] + nxt.text if digits else tok.text + nxt.text, nxt.line)
         )
-        i += 2
+    out.extend(tokens[done:])
     return out
 
 
-def _label_number(text: str, numbered: Sequence[tuple[str, str]]) -> str:
+#: A label's first characters (all of a label shorter than that) that text
+#: must begin with for the label to be what the text begins.
+_PREFIX = 4
+
+
+@lru_cache(maxsize=16)
+def _numbered_labels(
+    labels: tuple[str, ...], numbering: re.Pattern[str] | None
+) -> dict[str, tuple[tuple[int, str, str], ...]]:
+    """(order, core, number) of each numbered label, by the core's first characters."""
+    found = [(label_core(label, numbering), _numbering_of(label)) for label in labels]
+    index: dict[str, list[tuple[int, str, str]]] = {}
+    for k, (c, d) in enumerate((c, d) for c, d in found if c and d):
+        index.setdefault(c[:_PREFIX], []).append((k, c, d))
+    return {key: tuple(v) for key, v in index.items()}
+
+
+def _label_number(text: str, numbered: dict[str, tuple[tuple[int, str, str], ...]]) -> str:
     """The number of the template label that ``text`` begins with, or ""."""
+    candidates = sorted(
+        x for n in range(1, _PREFIX + 1) for x in numbered.get(text[:n], ()) if len(x[1]) >= n
+    )
     best, best_len = "", 0
-    for label, digits in numbered:
+    for _, label, digits in candidates:
         n = len(label)
         if text.startswith(label):
             size = n + 1000  # a whole label beats any prefix
         else:
             size = len(_common_prefix(text, label))
-            if size < min(4, n):
+            if size < min(_PREFIX, n):
                 continue
         if size > best_len:
             best, best_len = digits, size

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import zipfile
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
@@ -91,10 +92,79 @@ class _HtmlCells(HTMLParser):
 def html_to_text(html: str) -> str:
     """One line per paragraph and per table row (cells tab-separated), parsed once."""
     parser = _HtmlCells()
-    parser.feed(html.replace('\\"', '"'))  # pages stored inside a script string
+    rest = _scan(parser, html.replace('\\"', '"'))  # pages stored inside a script string
+    if rest:
+        parser.feed(rest)
     parser.close()
     parser._flush_text()
     return "\n".join(parser.lines)
+
+
+_WS = "[ \t\n\r\f]"
+#: The markup of nearly every page, in the forms whose reading by
+#: :class:`html.parser.HTMLParser` is plain: a start tag with simple attributes,
+#: an end tag, a comment without ``--`` in it, a doctype.
+_PLAIN_MARKUP = re.compile(
+    rf"""<(?:
+    ([a-zA-Z][a-zA-Z0-9]*)                          # 1: start tag
+    (?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*             # attribute
+       (?:{_WS}*={_WS}*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`/]+(?=[ \t\n\r\f>])))?
+    )*{_WS}*(/?)>                                   # 2: "/" of <br/>
+  | /([a-zA-Z][a-zA-Z0-9]*){_WS}*>                  # 3: end tag
+  | !--(?![->])(?:[^-]|-(?!-))*-->                  # comment
+  | ![dD][oO][cC][tT][yY][pP][eE][^<>"']*>          # doctype
+)""",
+    re.VERBOSE,
+)
+_RAW_TEXT_END = {
+    tag: re.compile(rf"</(?i:{tag}){_WS}*>") for tag in HTMLParser.CDATA_CONTENT_ELEMENTS
+}
+
+
+def _scan(parser: HTMLParser, html: str) -> str:
+    """Give ``parser`` the events of ``html`` that html.parser would, for plain markup.
+
+    html.parser's own scanner costs most of the time of an HTML report, for
+    attributes that are not read and positions that are not used. Plain
+    markup (:data:`_PLAIN_MARKUP`), the text between it (with character
+    references converted, as html.parser does) and script or style content
+    without ``</`` or ``<!--`` in it are scanned here with one expression;
+    from the first markup that is anything else, the rest is returned for the
+    parser itself, which has no other state between two pieces of markup.
+    """
+    pos, size = 0, len(html)
+    while pos < size:
+        lt = html.find("<", pos)
+        if lt < 0:
+            parser.handle_data(unescape(html[pos:]))
+            return ""
+        if lt > pos:
+            parser.handle_data(unescape(html[pos:lt]))
+        m = _PLAIN_MARKUP.match(html, lt)
+        if m is None:
+            return html[lt:]
+        pos = m.end()
+        name, closing, end_name = m.groups()
+        if end_name:
+            parser.handle_endtag(end_name.lower())
+        elif name:
+            tag = name.lower()
+            if closing:
+                parser.handle_starttag(tag, [])
+                parser.handle_endtag(tag)
+            elif tag in _RAW_TEXT_END:  # script or style: text up to its end tag
+                close = html.find("</", pos)
+                end = _RAW_TEXT_END[tag].match(html, close) if close >= 0 else None
+                if end is None or "<!--" in html[pos:close]:
+                    return html[lt:]
+                parser.handle_starttag(tag, [])
+                if close > pos:
+                    parser.handle_data(html[pos:close])
+                parser.handle_endtag(tag)
+                pos = end.end()
+            else:
+                parser.handle_starttag(tag, [])
+    return ""
 
 
 def docx_to_text(path: Path | BinaryIO) -> str:

@@ -21,6 +21,7 @@ not become errors:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -31,7 +32,6 @@ from disclosure.reports.template import TextCheck
 
 Equation = tuple[Sequence[str], Sequence[str]]
 _END = re.compile(r"[。；;!！?？]")
-_SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 _TABLE_ROW = re.compile(r"^\s*\|")
 
@@ -48,31 +48,49 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def sentences(text: str) -> Iterator[tuple[str, list[int]]]:
+class Lines:
+    """The source line of each character of a sentence (``lines[i]``), kept as
+    the line of each piece the sentence was joined from."""
+
+    __slots__ = ("lines", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.lines: list[int] = []
+
+    def __getitem__(self, index: int) -> int:
+        return self.lines[bisect.bisect_right(self.starts, index) - 1]
+
+
+def sentences(text: str) -> Iterator[tuple[str, Lines]]:
     """Sentences without spaces, each with the source line of every character.
 
     A line that does not end a sentence runs on into the next one (PDF and
     narrow web pages wrap mid-sentence); table rows and blank lines do not.
     """
     chars: list[str] = []
-    where: list[int] = []
+    where = Lines()
+    size = 0
     for n, raw in enumerate(text.splitlines(), 1):
-        line = _SPACE.sub("", raw)
-        if not line or _TABLE_ROW.match(raw) or line.isdigit():
+        line = "".join(raw.split())
+        if not line or line.isdigit() or _TABLE_ROW.match(raw):
             if chars:
                 yield "".join(chars), where
-                chars, where = [], []
+                chars, where, size = [], Lines(), 0
             continue
         pos = 0
         for m in _END.finditer(line):
             chars.append(line[pos : m.end()])
-            where.extend([n] * (m.end() - pos))
+            where.starts.append(size)
+            where.lines.append(n)
             yield "".join(chars), where
-            chars, where = [], []
+            chars, where, size = [], Lines(), 0
             pos = m.end()
         if pos < len(line):
             chars.append(line[pos:])
-            where.extend([n] * (len(line) - pos))
+            where.starts.append(size)
+            where.lines.append(n)
+            size += len(line) - pos
     if chars:
         yield "".join(chars), where
 
@@ -106,14 +124,15 @@ def text_findings(
                 if set(check.rows) <= set(side) and (s := _sum(grid, side)) is not None:
                     ok.add(s)
         accepted[check.id] = (table, ok)
+    active = [c for c in checks if c.breakdown or c.id in accepted]
+    if not active:  # no table was read and no figure checks itself: nothing to compare
+        return out
     for sentence, where in sentences(text):
         has_digit = _DIGIT.search(sentence) is not None
-        for check in checks:
+        for check in active:
             if check.breakdown:
                 if has_digit:
                     out.extend(_breakdown(check, sentence, where))
-                continue
-            if check.id not in accepted:
                 continue
             table, ok = accepted[check.id]
             row = check.rows[0] if len(check.rows) == 1 else None
@@ -170,7 +189,7 @@ def _about_a_result(
     return any(after & set(word) for word in (column_words or {}).get(table, ()))
 
 
-def _breakdown(check: TextCheck, sentence: str, where: list[int]) -> list[CheckFinding]:
+def _breakdown(check: TextCheck, sentence: str, where: Lines) -> list[CheckFinding]:
     m = _compiled(check.breakdown).search(sentence)
     if not m:
         return []

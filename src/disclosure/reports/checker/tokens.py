@@ -15,8 +15,8 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
-
-import attrs
+from functools import lru_cache
+from typing import NamedTuple
 
 #: An empty table cell, as :mod:`.sources` writes it for HTML and .docx tables.
 BLANK = "\ue000"
@@ -34,9 +34,24 @@ _TRADITIONAL = str.maketrans(
 )
 
 
-@attrs.frozen
-class Token:
-    """A cell's text or number and the source line it came from."""
+#: Finds a character that :data:`_TRADITIONAL` changes (most texts have none,
+#: and ``str.translate`` is slow on CJK text).
+_TRADITIONAL_CHAR = re.compile(
+    "[" + "".join(chr(k) for k, v in _TRADITIONAL.items() if k != v) + "]"
+)
+
+
+def simplified(text: str) -> str:
+    """``text`` with the traditional characters of labels simplified."""
+    return text.translate(_TRADITIONAL) if _TRADITIONAL_CHAR.search(text) else text
+
+
+class Token(NamedTuple):
+    """A cell's text or number and the source line it came from.
+
+    A named tuple: reports have hundreds of tokens, and a tuple is made
+    several times faster than a frozen class.
+    """
 
     text: str
     line: int
@@ -49,15 +64,52 @@ class Token:
         return self.number is not None
 
 
+#: Characters that NFKC leaves as they are and that never combine with the
+#: character before them (ASCII, CJK unified ideographs): a text can be cut
+#: before any of them and its pieces normalized apart.
+_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]+")
+
+
+def nfkc(text: str) -> str:
+    """``text`` in NFKC (half-width digits and punctuation).
+
+    Only the runs of other characters are normalized (each with the character
+    before it, which may combine with them): most of a Chinese report is
+    ideographs and ASCII, which NFKC keeps. NFKC never joins or makes line
+    breaks, so a whole text normalized at once splits into the same lines as
+    its lines normalized one by one.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _UNSTABLE.finditer(text):
+        at = max(m.start() - 1, 0)
+        out.append(text[pos:at])
+        out.append(unicodedata.normalize("NFKC", text[at : m.end()]))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def normalize(text: str) -> str:
     """Half-width punctuation and digits, simplified characters, no spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
-    return re.sub(r"\s+", "", text)
+    return "".join(simplified(nfkc(text)).split())
+
+
+def normal_lines(text: str) -> list[str]:
+    """:func:`normalize` of each line of ``text`` (the whole text normalized once)."""
+    return ["".join(line.split()) for line in simplified(nfkc(text)).splitlines()]
 
 
 def fold(text: str) -> str:
     """:func:`normalize` for text that is already NFKC (every token's text is)."""
-    return "".join(text.split()).translate(_TRADITIONAL)
+    return simplified("".join(text.split()))
+
+
+_CELL_BREAK = re.compile(r"\t+|\s{2,}|\u3000+")
+_ALIGNMENT = re.compile(r":?-{2,}:?|")
+_NOTHING = re.compile(r"[\s:\-\t]*")
 
 
 def _cells_of_line(line: str) -> Iterable[str]:
@@ -69,7 +121,7 @@ def _cells_of_line(line: str) -> Iterable[str]:
             elif part:
                 yield from _cells_of_line(part.replace(BLANK, ""))
         return
-    for part in re.split(r"\t+|\s{2,}|\u3000+", line):
+    for part in _CELL_BREAK.split(line):
         part = part.strip()
         if part:
             yield from (p for p in part.split(" ") if p)
@@ -81,7 +133,7 @@ def _markdown_cells(line: str) -> list[str] | None:
     if not (stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1):
         return None
     cells = [c.strip() for c in stripped[1:-1].split("|")]
-    if all(re.fullmatch(r":?-{2,}:?|", c) for c in cells):
+    if all(_ALIGNMENT.fullmatch(c) for c in cells):
         return []  # the alignment row
     return [c if c else BLANK for c in cells]
 
@@ -92,52 +144,73 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
     ``numbering`` (the template's label numbering) splits text where a
     numbered label starts in the middle of it, as it does on one-line pages.
     """
-    inner = re.compile(numbering.pattern.lstrip("^")) if numbering is not None else None
+    inner = _inner(numbering.pattern) if numbering is not None else None
     tokens: list[Token] = []
-    for n, raw in enumerate(text.splitlines(), 1):
-        line = _ARTEFACT.sub("", unicodedata.normalize("NFKC", raw)).replace("**", "")
-        if _PAGE_NUMBER.fullmatch(line.strip()):
+    for n, line in enumerate(nfkc(text).splitlines(), 1):
+        if "[" in line:
+            line = _ARTEFACT.sub("", line)
+        if "**" in line:
+            line = line.replace("**", "")
+        stripped = line.strip()
+        if not stripped or _PAGE_NUMBER.fullmatch(stripped):
             continue
-        cells = _markdown_cells(line)
-        if cells is None:
-            if re.fullmatch(r"[\s:\-\t]*", line):
-                continue
-            cells = list(_cells_of_line(line.replace("|", "\t")))
+        markdown = _markdown_cells(line) if stripped[0] == "|" else None
+        cells: Iterable[str]
+        if markdown is not None:
+            cells = markdown
+        elif _NOTHING.fullmatch(line):
+            continue
+        else:
+            cells = _cells_of_line(line.replace("|", "\t") if "|" in line else line)
         for cell in cells:
             if cell == BLANK:
                 tokens.append(Token("", n, 0.0, blank=True))
+            elif cell.isdecimal():  # the common case: one number (\d is a decimal digit)
+                tokens.append(Token(cell, n, float(cell)))
             else:
-                tokens.extend(_split_cell(cell, n, inner))
+                _split_cell(tokens, cell, n, inner)
     return tokens
+
+
+@lru_cache(maxsize=16)
+def _inner(pattern: str) -> re.Pattern[str]:
+    """A label numbering pattern that also matches inside a text."""
+    return re.compile(pattern.lstrip("^"))
 
 
 _SIGNED = re.compile(r"[-−－+]\d+(?:\.\d+)?")
 
 
-def _split_cell(cell: str, line: int, inner: re.Pattern[str] | None) -> list[Token]:
+def _split_cell(out: list[Token], cell: str, line: int, inner: re.Pattern[str] | None) -> None:
+    """Add the tokens of one cell to ``out``: its numbers, and the text between them."""
     if cell in _ZERO_MARKS:
-        return [Token(cell, line, 0.0)]
-    if _SIGNED.fullmatch(cell):  # 本年增/减 in the 2019 format: "-8"
-        return [Token(cell, line, float(cell.replace("−", "-").replace("－", "-")))]
-    out: list[Token] = []
+        out.append(Token(cell, line, 0.0))
+        return
+    if cell[0] in "-−－+" and _SIGNED.fullmatch(cell):  # 本年增/减 in the 2019 format: "-8"
+        out.append(Token(cell, line, float(cell.replace("−", "-").replace("－", "-"))))
+        return
     pos = 0
     for m in _NUMBER.finditer(cell):
         if m.start() > pos:
-            out.extend(_texts(cell[pos : m.start()], line, inner))
+            _texts(out, cell[pos : m.start()], line, inner)
         digits = m.group()
         numbered = "." not in digits and bool(_NUMBERING_AFTER.match(cell, m.end()))
         out.append(Token(digits, line, float(digits), numbered=numbered))
         pos = m.end()
     if pos < len(cell):
-        out.extend(_texts(cell[pos:], line, inner))
-    return out
+        _texts(out, cell[pos:], line, inner)
 
 
-def _texts(text: str, line: int, inner: re.Pattern[str] | None) -> list[Token]:
+def _texts(out: list[Token], text: str, line: int, inner: re.Pattern[str] | None) -> None:
     """Text, cut before each label numbering that starts inside it."""
     text = text.strip()
     if not text:
-        return []
+        return
     cuts = [m.start() for m in inner.finditer(text) if m.start() > 0] if inner else []
+    if not cuts:
+        out.append(Token(text, line))
+        return
     bounds = [0, *cuts, len(text)]
-    return [Token(part, line) for a, b in itertools.pairwise(bounds) if (part := text[a:b].strip())]
+    out.extend(
+        Token(part, line) for a, b in itertools.pairwise(bounds) if (part := text[a:b].strip())
+    )
