@@ -135,3 +135,13 @@ def test_init_writes_the_agency_settings_after_checking_them(here: Path) -> None
     assert "agency settings written to" in out and (here / "disclosure.db").exists()
     settings = load_settings()
     assert (settings.name, settings.ruleset) == ("某市人民政府办公室", "us-foia")
+
+
+def test_settings_show_prints_values_as_text(here: Path) -> None:
+    (here / "disclosure.toml").write_text(
+        '[agency]\nname = "[bold]X[/bold] \\u001b[2J"\n', encoding="utf-8"
+    )
+    code, out, _ = run("settings", "show")
+    assert code == 0
+    assert "agency.name = [bold]X[/bold] \\x1b[2J" in out  # markup and ESC shown as text
+    assert "[dim]" not in out and "\x1b" not in out

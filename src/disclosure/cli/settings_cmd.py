@@ -47,15 +47,14 @@ def settings_show(as_json: bool) -> None:
         )
         return
     out = console()
-    out.print(f"settings: {esc(settings.source or 'none (built-in defaults)')}")
+    out.print(f"settings: {esc(settings.source or 'none (built-in defaults)')}", markup=True)
     for key, meaning in AGENCY_KEYS.items():
         value = getattr(settings, key)
-        out.print(
-            f"  agency.{key} = {esc(value) if value else '(default)'}  [dim]# {meaning}[/dim]"
-        )
+        shown = esc(value) if value else "(default)"
+        out.print(f"  agency.{key} = {shown}  [dim]# {esc(meaning)}[/dim]", markup=True)
     for rs, values in settings.parameters.items():
         for name, value in values.items():
-            out.print(f"  parameters.{esc(rs)}.{esc(name)} = {esc(repr(value))}")
+            out.print(f"  parameters.{esc(rs)}.{esc(name)} = {esc(repr(value))}", markup=True)
 
 
 @settings_group.command("set")

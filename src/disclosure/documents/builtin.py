@@ -7,7 +7,7 @@ ruleset authors look for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 
@@ -40,3 +40,31 @@ def document_files(
         elif place.suffix in suffixes and place.is_file():
             found.append(place)
     return found
+
+
+def documents_by_name(
+    places: Iterable[Path], suffixes: tuple[str, ...] = DOCUMENT_SUFFIXES
+) -> dict[str, Path]:
+    """Name (file stem) to path over ``places``; the first place to name a document wins."""
+    found: dict[str, Path] = {}
+    for path in document_files(places, suffixes):
+        found.setdefault(path.stem, path)
+    return found
+
+
+def template_path(
+    name_or_path: str | Path, known: Callable[[], Mapping[str, Path]], what: str
+) -> Path:
+    """A template's file: the path given, or the registered one of that name.
+
+    ``known`` is asked only for a name, so a path costs no directory scan.
+    """
+    from disclosure.errors import NotFoundError, did_you_mean
+
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or "/" in text or text.endswith((".yaml", ".yml")):
+        return Path(text)
+    names = known()
+    if text not in names:
+        raise NotFoundError(f"no {what} '{text}' ({did_you_mean(text, names)})")
+    return names[text]

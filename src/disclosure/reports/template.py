@@ -235,12 +235,9 @@ def templates_dir() -> Path:
 
 
 def builtin_templates(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
-    from disclosure.documents.builtin import document_files
+    from disclosure.documents.builtin import documents_by_name
 
-    found: dict[str, Path] = {}
-    for path in document_files((templates_dir(), *extra_dirs), (".yaml",)):
-        found.setdefault(path.stem, path)
-    return found
+    return documents_by_name((templates_dir(), *extra_dirs), (".yaml",))
 
 
 @lru_cache(maxsize=1)
@@ -266,14 +263,9 @@ def load_template(
     ``extra_mapping`` (outcome code -> row) places outcome codes that plugins
     add; the coverage check then includes them.
     """
-    text = str(name_or_path)
-    if isinstance(name_or_path, Path) or "/" in text or text.endswith((".yaml", ".yml")):
-        path = Path(text)
-    else:
-        known = builtin_templates(extra_dirs)
-        if text not in known:
-            raise NotFoundError(f"no report template '{text}' ({did_you_mean(text, known)})")
-        path = known[text]
+    from disclosure.documents.builtin import template_path
+
+    path = template_path(name_or_path, lambda: builtin_templates(extra_dirs), "report template")
 
     def add_mapping(tpl: ReportTemplate) -> ReportTemplate:
         if not extra_mapping:

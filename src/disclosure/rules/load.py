@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 import cattrs
 
-from disclosure.documents.builtin import builtin_dir, document_files
+from disclosure.documents.builtin import builtin_dir, documents_by_name
 from disclosure.documents.structure import load_checked, make_converter, rename_hook
 from disclosure.errors import NotFoundError, Problem, RulesetError, did_you_mean
 from disclosure.rules.lint import check_ruleset
@@ -41,10 +41,7 @@ def _converter() -> cattrs.Converter:
 
 def builtin_rulesets(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
     """Ruleset name (file stem) to path: built-in ones, then each extra file or directory."""
-    found: dict[str, Path] = {}
-    for path in document_files((builtin_dir(), *extra_dirs), _SUFFIXES):
-        found.setdefault(path.stem, path)
-    return found
+    return documents_by_name((builtin_dir(), *extra_dirs), _SUFFIXES)
 
 
 def is_ruleset_path(text: str) -> bool:

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from disclosure.lifecycle.case import Event
 
@@ -106,8 +106,6 @@ def summaries_of(
     db: sqlite3.Connection, table: str, event_types: Iterable[str]
 ) -> Iterator[CaseSummary]:
     """The cases whose ids are in ``table``, in id order, as a report reads them (streamed)."""
-    from disclosure.reports.build import CaseSummary
-
     kinds = json.dumps(sorted(set(event_types)))
     events = db.execute(
         "SELECT case_id, type, on_date, data FROM events INDEXED BY events_type_on "
@@ -115,18 +113,33 @@ def summaries_of(
         "ORDER BY case_id, seq",
         (kinds,),
     )
-    pending = next(events, None)
-    for cid, applicant, received, outcome, closed_on in db.execute(
+    rows = db.execute(
         "SELECT p.case_id, p.applicant, p.received, p.outcome, p.closed_on "
         f"FROM {table} AS w CROSS JOIN projection AS p ON p.case_id = w.id ORDER BY w.id"
-    ):
+    )
+    return merge_summaries(rows, events)
+
+
+def merge_summaries(
+    rows: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]
+) -> Iterator[CaseSummary]:
+    """Projection rows and event rows, both sorted by case id, merged into summaries.
+
+    ``rows``: (case_id, applicant, received, outcome, closed_on); ``events``:
+    (case_id, type, on_date, data JSON). Two sorted scans, no case log folded.
+    """
+    from disclosure.reports.build import CaseSummary
+
+    stream = iter(events)
+    pending = next(stream, None)
+    for cid, applicant, received, outcome, closed_on in rows:
         evs: list[Event] = []
         while pending is not None and pending[0] <= cid:
             if pending[0] == cid:
                 evs.append(
                     Event(pending[1], dt.date.fromisoformat(pending[2]), json.loads(pending[3]))
                 )
-            pending = next(events, None)
+            pending = next(stream, None)
         yield CaseSummary(
             cid,
             applicant,

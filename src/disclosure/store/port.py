@@ -9,11 +9,13 @@ verify the same way.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from disclosure.errors import DisclosureError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.store.projection import DueCounts, Projection
@@ -85,3 +87,38 @@ class CaseStore(Protocol):
     def verify(
         self, *, workers: int | None = None, progress: Progress | None = None
     ) -> list[str]: ...
+
+
+def import_in_batches(
+    import_cases: Callable[..., list[CaseState]],
+    cases: Iterable[Case],
+    *,
+    batch_size: int,
+    replace: bool,
+    progress: Progress | None,
+    earlier: int,
+) -> int:
+    """Every adapter's ``import_stream``: ``import_cases`` a batch at a time, in flat memory.
+
+    Each batch lands whole or not at all; when one fails (or ``cases`` raises
+    while it is read), the earlier ones stay and the error says how many there
+    are, counting ``earlier`` cases the caller imported before.
+    """
+    done = 0
+    items = iter(cases)
+    while True:
+        try:
+            batch = list(itertools.islice(items, batch_size))
+            if not batch:
+                return done
+            import_cases(batch, replace=replace)
+        except DisclosureError as exc:
+            if not done + earlier:
+                raise
+            raise StoreError(
+                f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
+                f"stay; this batch started at case {done + 1})"
+            ) from None
+        done += len(batch)
+        if progress is not None:
+            progress(len(batch))

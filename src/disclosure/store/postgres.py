@@ -23,7 +23,6 @@ the one the writer folded, and ``(agency, case_id, seq)`` is unique.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,7 +42,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 import disclosure.store.verify as verify
 from disclosure.engine import Engine
-from disclosure.errors import ConflictError, DisclosureError, NotFoundError, StoreError
+from disclosure.errors import ConflictError, NotFoundError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.store.chain import (
@@ -53,7 +52,7 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.port import PeriodCases
+from disclosure.store.port import PeriodCases, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -472,24 +471,14 @@ class PostgresStore:
         earlier: int = 0,
     ) -> int:
         """Any number of cases, ``batch_size`` to a transaction, in flat memory."""
-        done = 0
-        items = iter(cases)
-        while True:
-            try:
-                batch = list(itertools.islice(items, batch_size))
-                if not batch:
-                    return done
-                self.import_cases(batch, replace=replace)
-            except DisclosureError as exc:
-                if not done + earlier:
-                    raise
-                raise StoreError(
-                    f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
-                    f"stay; this batch started at case {done + 1})"
-                ) from None
-            done += len(batch)
-            if progress is not None:
-                progress(len(batch))
+        return import_in_batches(
+            self.import_cases,
+            cases,
+            batch_size=batch_size,
+            replace=replace,
+            progress=progress,
+            earlier=earlier,
+        )
 
     def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:
         """One event; :class:`ConflictError` if the log is not ``expected_seq`` long.

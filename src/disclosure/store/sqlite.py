@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import itertools
 import json
 import math
 import os
@@ -35,7 +34,6 @@ import disclosure.store.verify as verify
 from disclosure.engine import Engine
 from disclosure.errors import (
     ConflictError,
-    DisclosureError,
     NotFoundError,
     StoreError,
     did_you_mean,
@@ -50,7 +48,7 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.port import PeriodCases
+from disclosure.store.port import PeriodCases, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -408,24 +406,14 @@ class Store:
         ``earlier`` cases the caller imported before. ``progress`` is told the
         size of each batch that landed.
         """
-        done = 0
-        items = iter(cases)
-        while True:
-            try:
-                batch = list(itertools.islice(items, batch_size))
-                if not batch:
-                    return done
-                self.import_cases(batch, replace=replace)
-            except DisclosureError as exc:
-                if not done + earlier:
-                    raise
-                raise StoreError(
-                    f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
-                    f"stay; this batch started at case {done + 1})"
-                ) from None
-            done += len(batch)
-            if progress is not None:
-                progress(len(batch))
+        return import_in_batches(
+            self.import_cases,
+            cases,
+            batch_size=batch_size,
+            replace=replace,
+            progress=progress,
+            earlier=earlier,
+        )
 
     def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:
         """Append one event after checking it against the case's log; return the new state.
@@ -574,8 +562,6 @@ class Store:
         Streams in id order without folding, so a report over a million cases
         reads two sorted scans instead of a million logs.
         """
-        from disclosure.reports.build import CaseSummary
-
         kinds = sorted(set(event_types))
         marks = ",".join("?" * len(kinds))
         events = (
@@ -587,26 +573,11 @@ class Store:
             if kinds
             else iter(())
         )
-        pending = next(events, None)
-        for cid, applicant, received, outcome, closed_on in self.db.execute(
+        rows = self.db.execute(
             "SELECT case_id, applicant, received, outcome, closed_on FROM projection "
             "ORDER BY case_id"
-        ):
-            evs: list[Event] = []
-            while pending is not None and pending[0] <= cid:
-                if pending[0] == cid:
-                    evs.append(
-                        Event(pending[1], dt.date.fromisoformat(pending[2]), json.loads(pending[3]))
-                    )
-                pending = next(events, None)
-            yield CaseSummary(
-                cid,
-                applicant,
-                dt.date.fromisoformat(received),
-                outcome,
-                dt.date.fromisoformat(closed_on) if closed_on else None,
-                tuple(evs),
-            )
+        )
+        yield from period.merge_summaries(rows, events)
 
     def count(self) -> int:
         try:

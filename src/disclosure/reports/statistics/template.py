@@ -21,7 +21,7 @@ import attrs
 
 from disclosure.documents.source import Positions
 from disclosure.documents.structure import load_checked, make_converter
-from disclosure.errors import NotFoundError, Problem, TemplateError, did_you_mean
+from disclosure.errors import Problem, TemplateError, did_you_mean
 from disclosure.reports.period import POSITIONS
 from disclosure.reports.template import Check, check_checks
 from disclosure.rules.model import Ruleset
@@ -140,12 +140,9 @@ def statistics_dir() -> Path:
 
 def builtin_statistics(extra: Iterable[Path] = ()) -> dict[str, Path]:
     """Statistics template name (file stem) to path: built-in ones, then extra files or dirs."""
-    from disclosure.documents.builtin import document_files
+    from disclosure.documents.builtin import documents_by_name
 
-    found: dict[str, Path] = {}
-    for path in document_files((statistics_dir(), *extra), (".yaml",)):
-        found.setdefault(path.stem, path)
-    return found
+    return documents_by_name((statistics_dir(), *extra), (".yaml",))
 
 
 @lru_cache(maxsize=1)
@@ -164,14 +161,9 @@ def load_statistics_template(
     name_or_path: str | Path, ruleset: Ruleset | None = None, extra: Iterable[Path] = ()
 ) -> StatisticsTemplate:
     """Load a statistics template and check it (against ``ruleset`` when given)."""
-    text = str(name_or_path)
-    if isinstance(name_or_path, Path) or "/" in text or text.endswith((".yaml", ".yml")):
-        path = Path(text)
-    else:
-        known = builtin_statistics(extra)
-        if text not in known:
-            raise NotFoundError(f"no statistics template '{text}' ({did_you_mean(text, known)})")
-        path = known[text]
+    from disclosure.documents.builtin import template_path
+
+    path = template_path(name_or_path, lambda: builtin_statistics(extra), "statistics template")
     tpl, _ = load_checked(
         path,
         StatisticsTemplate,
