@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, GUANGXI, D
+from conftest import DATA, GUANGXI, ROOT, D
 from disclosure import (
     CalendarError,
     CalendarRangeError,
@@ -219,7 +219,7 @@ def test_a_calendar_names_its_days_in_its_own_language_and_inherits_it() -> None
     assert reg.display("cn-guangxi").holiday_mark == "休"  # from the calendar it extends
     us = reg.display("us-federal")
     assert (us.language, us.holiday_mark, us.makeup_mark) == ("en_US", "*", "+")
-    assert reg.get("us-federal").day_info(D("2025-11-11")).source == "us-federal.yaml"
+    assert reg.get("us-federal").day_info(D("2025-11-11")).source == "holidays.US"
 
 
 def test_an_unsupported_holiday_language_is_named(tmp_path: Path) -> None:
@@ -232,3 +232,144 @@ def test_an_unsupported_holiday_language_is_named(tmp_path: Path) -> None:
     reg = CalendarRegistry.default([f])
     with pytest.raises(NotFoundError, match=r"names China's holidays in .*zh_CN.*not 'fr'"):
         reg.get("cn-fr")
+
+
+# -- any country of the holidays package --------------------------------------------
+
+#: The federal holidays as rulesets/calendars/us-federal.yaml listed them by hand
+#: (observed days, weekdays only) before it took them from the holidays package:
+#: the oracle for fiscal years 2024 to 2026.
+HAND_LISTED_FY2024_FY2026 = [
+    "2023-10-09",
+    "2023-11-10",
+    "2023-11-23",
+    "2023-12-25",
+    "2024-01-01",
+    "2024-01-15",
+    "2024-02-19",
+    "2024-05-27",
+    "2024-06-19",
+    "2024-07-04",
+    "2024-09-02",
+    "2024-10-14",
+    "2024-11-11",
+    "2024-11-28",
+    "2024-12-25",
+    "2025-01-01",
+    "2025-01-20",
+    "2025-02-17",
+    "2025-05-26",
+    "2025-06-19",
+    "2025-07-04",
+    "2025-09-01",
+    "2025-10-13",
+    "2025-11-11",
+    "2025-11-27",
+    "2025-12-25",
+    "2026-01-01",
+    "2026-01-19",
+    "2026-02-16",
+    "2026-05-25",
+    "2026-06-19",
+    "2026-07-03",
+    "2026-09-07",
+]
+
+
+def test_the_federal_calendar_from_the_package_equals_the_old_hand_list() -> None:
+    cal = CalendarRegistry.default().get("us-federal")
+    hand = {D(d) for d in HAND_LISTED_FY2024_FY2026}
+    day, last = D("2023-10-01"), D("2026-09-30")
+    differ = []
+    while day <= last:
+        if cal.is_working_day(day) != (day.weekday() < 5 and day not in hand):
+            differ.append(day)
+        day += dt.timedelta(days=1)
+    assert differ == []
+    # the observance rules: Saturday to Friday, Sunday to Monday
+    assert cal.day_info(D("2026-07-03")).name == "Independence Day (observed)"
+    assert cal.day_info(D("2023-11-10")).name == "Veterans Day (observed)"
+    # and the file no longer lists holidays by hand
+    assert read_calendar_file(ROOT / "rulesets/calendars/us-federal.yaml").holidays == ()
+
+
+def _calendar(tmp_path: Path, text: str, name: str = "cal.yaml") -> Path:
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+def test_any_country_subdivision_and_category_can_be_named(tmp_path: Path) -> None:
+    files = [
+        _calendar(
+            tmp_path, "calendar: {id: de, national: DE, first_year: 2025, last_year: 2025}\n"
+        ),
+        _calendar(
+            tmp_path,
+            "calendar: {id: us-dc, national: {country: UnitedStates, subdiv: DC},"
+            " first_year: 2021, last_year: 2021}\n",
+            "dc.yaml",
+        ),
+        # executive-order closures: the package's government category, on top of us-federal
+        _calendar(
+            tmp_path,
+            "calendar: {id: us-closures, extends: us-federal,"
+            " national: {country: US, categories: [government]}}\n",
+            "closures.yaml",
+        ),
+    ]
+    reg = CalendarRegistry.default(files)
+    german = reg.get("de").day_info(D("2025-10-03"))
+    assert (german.working, german.source) == (False, "holidays.DE")
+    assert not reg.get("us-dc").is_working_day(D("2021-01-20"))  # Inauguration Day in DC
+    assert reg.get("us-dc").day_info(D("2021-01-20")).source == "holidays.UnitedStates-DC"
+    federal, closures = reg.get("us-federal"), reg.get("us-closures")
+    for closed in ("2024-12-24", "2025-01-09", "2025-12-26"):
+        assert federal.is_working_day(D(closed)) and not closures.is_working_day(D(closed))
+    assert closures.is_working_day(D("2021-01-20"))
+
+
+@pytest.mark.parametrize(
+    ("national", "message"),
+    [
+        ("Germny", r"'Germny' is not a country name.*did you mean 'Germany'"),
+        ("{country: US, subdiv: XX}", r"'XX' is not a subdivision of US"),
+        ("{country: US, categories: [Public Holidays]}", r"is not a holiday category"),
+        ("{country: US, state: DC}", r"unknown key 'state'"),
+        ("[US]", r"expected a country name or a mapping"),
+        ("country_holidays", r"known national calendars: China \(CN\)"),
+    ],
+)
+def test_a_national_source_the_package_does_not_know_is_refused_in_place(
+    tmp_path: Path, national: str, message: str
+) -> None:
+    f = _calendar(tmp_path, f"calendar: {{id: x, national: {national}}}\n")
+    with pytest.raises(CalendarError, match=message) as caught:
+        read_calendar_file(f)
+    assert ":1:" in str(caught.value)
+
+
+def test_a_category_the_country_lacks_is_named_when_built(tmp_path: Path) -> None:
+    f = _calendar(
+        tmp_path,
+        "calendar: {id: x, national: {country: CN, categories: [goverment]},"
+        " first_year: 2025, last_year: 2025}\n",
+    )
+    with pytest.raises(NotFoundError, match="no category 'goverment' for CN"):
+        CalendarRegistry.default([f]).get("x")
+
+
+def test_the_country_catalogue_is_cached_per_package_version(tmp_path, monkeypatch) -> None:
+    from disclosure.calendars import registry as calendar_load
+
+    monkeypatch.setenv("DISCLOSURE_CACHE_DIR", str(tmp_path))
+    calendar_load.national_catalogue.cache_clear()
+    try:
+        computed = calendar_load.national_catalogue()
+        assert computed.names["UnitedStates"] == "US" and "DC" in computed.subdivisions["US"]
+        assert "country_holidays" not in computed.names
+        assert list(tmp_path.glob("holidays-*-catalogue.json"))
+        calendar_load.national_catalogue.cache_clear()
+        assert calendar_load.national_catalogue() == computed
+    finally:
+        calendar_load.national_catalogue.cache_clear()

@@ -82,12 +82,33 @@ def test_golden_files(fmt: str) -> None:
 
 def test_the_example_year_reconciles_and_has_the_documented_keys() -> None:
     report = example()
-    assert [c.id for c in report.checks] == ["DOJ-1", "DOJ-2", "DOJ-3", "DOJ-4", "DOJ-5"]
+    assert [c.id for c in report.checks] == [f"DOJ-{n}" for n in range(1, 8)]
     assert all(c.passed for c in report.checks)
+    # the cross-year checks need last year's report
+    assert {c.id for c in report.checks if c.skipped} == {"DOJ-6", "DOJ-7"}
     doc = json.loads(render(report, "json"))
     assert doc["period"] == {"start": "2024-10-01", "end": "2025-09-30"}
     tables = doc["tables"]
-    assert list(tables) == ["V.A", "V.B.(1)", "V.B.(3)", "VI.A", "VI.B", "VII.A"]
+    assert list(tables) == [
+        "V.A",
+        "V.B.(1)",
+        "V.B.(3)",
+        "VI.A",
+        "VI.B",
+        "VI.C.(4)",
+        "VII.A",
+        "VIII.A",
+        "XII.A",
+    ]
+    assert list(doc["rankings"]) == ["VI.C.(5)", "VII.E"]
+    assert tables["XII.A"]["columns"] == ["backlogged_requests", "backlogged_appeals"]
+    assert tables["VIII.A"]["columns"] == [
+        "granted",
+        "denied",
+        "median_days",
+        "average_days",
+        "within_ten_days",
+    ]
     assert tables["V.A"]["columns"] == ["pending_start", "received", "processed", "pending_end"]
     assert tables["V.B.(1)"]["columns"][-1] == "total"
     assert tables["V.B.(3)"]["columns"][6:12] == ["b7a", "b7b", "b7c", "b7d", "b7e", "b7f"]
@@ -307,3 +328,31 @@ def test_the_report_from_a_store_equals_the_report_from_the_file(tmp_path: Path)
     from_file = runner.invoke(cli, [*args, "--cases", str(US / "cases.yaml"), "--format", "json"])
     assert from_db.exit_code == 0, from_db.output
     assert json.loads(from_db.stdout) == json.loads(from_file.stdout)
+
+
+def test_cli_runs_the_cross_year_checks_against_last_years_json(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--no-plugins", "report", "annual", "--ruleset", "us-foia"]
+    cases = ["--cases", str(US / "cases.yaml"), "--format", "json"]
+    last = tmp_path / "fy2024.json"
+    made = runner.invoke(cli, [*base, "--year", "2024", *cases, "-o", str(last)])
+    assert made.exit_code == 0, made.output
+
+    def cross_year(previous: Path) -> tuple[int, dict[str, Any]]:
+        result = runner.invoke(cli, [*base, "--year", "2025", *cases, "--previous", str(previous)])
+        doc = json.loads(result.stdout)
+        return result.exit_code, {
+            c["id"]: c for c in doc["checks"] if c["id"] in ("DOJ-6", "DOJ-7")
+        }
+
+    code, checks = cross_year(last)
+    assert code == 0 and len(checks) == 2
+    assert all(c["passed"] and not c.get("skipped") for c in checks.values())
+    edited = json.loads(last.read_text("utf-8"))
+    row = edited["tables"]["V.A"]["rows"]["agency_overall"]
+    row[-1] += 1  # last year's pending at end, changed by hand
+    last.write_text(json.dumps(edited), "utf-8")
+    code, checks = cross_year(last)
+    assert code == 1 and not checks["DOJ-6"]["passed"]
+    wrong = runner.invoke(cli, [*base, "--year", "2026", *cases, "--previous", str(last)])
+    assert wrong.exit_code != 0 and "not 2025" in wrong.output

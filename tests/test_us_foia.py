@@ -1,7 +1,8 @@
 """The US federal FOIA ruleset (rulesets/us-foia.yaml) on the federal calendar.
 
-Every expected date below is counted by hand from rulesets/calendars/us-federal.yaml
-(Saturdays, Sundays and the 5 U.S.C. 6103 legal public holidays are not working days).
+Every expected date below is counted by hand on the federal calendar
+(rulesets/calendars/us-federal.yaml: Saturdays, Sundays and the 5 U.S.C. 6103
+legal public holidays on their observed days are not working days).
 """
 
 from __future__ import annotations

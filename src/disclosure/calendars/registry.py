@@ -1,10 +1,11 @@
 """Calendar files and the registry that builds calendars by id.
 
-A calendar file names an optional national source (a country of the
-``holidays`` package), an optional parent calendar (``extends``), whole-year
-schedules that replace the parent's days for those years, and local holidays
-and working days added on top (e.g. Guangxi's 壮族三月三). Files are validated
-like rulesets, with file:line:column in every error.
+A calendar file names an optional national source (any country of the
+``holidays`` package, with a subdivision and holiday categories if wanted),
+an optional parent calendar (``extends``), whole-year schedules that replace
+the parent's days for those years, and local holidays and working days added
+on top (e.g. Guangxi's 壮族三月三). Files are validated like rulesets, with
+file:line:column in every error.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,15 +25,22 @@ import cattrs
 from disclosure.calendars.calendar import DayNote, WorkingCalendar
 from disclosure.documents.source import Positions
 from disclosure.documents.structure import load_checked, make_converter, rename_hook
-from disclosure.errors import CalendarError, NotFoundError, Problem, did_you_mean
+from disclosure.errors import CalendarError, NotFoundError, Problem, TypeMismatch, did_you_mean
 
 #: The years a calendar may cover: a calendar is for counting days of real cases.
 FIRST_YEAR, LAST_YEAR = 1949, 2100
 #: The longest range one holiday entry may give, and the most days a file may name.
 MAX_RANGE_DAYS, MAX_FILE_DAYS = 366, 20_000
-#: National calendars a file may name (``national:``), as the holidays package
-#: knows them; anything else is refused before the package is asked.
-NATIONAL_CALENDARS = ("China", "CN", "HongKong", "HK", "Macau", "MO", "Taiwan", "TW")
+#: A few of the countries a file may name (``national:``), for messages; the
+#: full list is the holidays package's own registry (:func:`national_catalogue`),
+#: and a name not in it is refused before the package is asked.
+NATIONAL_EXAMPLES = ("China (CN)", "Germany (DE)", "United States (US)")
+#: What a holiday category looks like (``public``, ``half_day``): it becomes part
+#: of a cache file name, so nothing else is let through.
+_CATEGORY = re.compile(r"[a-z][a-z_]{0,31}")
+#: What the package's country names look like (``US``, ``USA``, ``UnitedStates``):
+#: a cache file tampered with cannot smuggle ``__class__`` into ``getattr``.
+_COUNTRY = re.compile(r"[A-Z][A-Za-z0-9]{1,63}")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -55,11 +64,26 @@ class CalendarAdjustment:
 
 
 @attrs.frozen
+class National:
+    """A country of the ``holidays`` package as a calendar's source of holidays.
+
+    ``country`` is an ISO 3166-1 code or the package's class name (``US``,
+    ``China``); ``subdiv`` a subdivision it knows (``CA``, ``DC``);
+    ``categories`` the holiday categories to take (the package's default,
+    ``public``, when empty). A file may write just the country.
+    """
+
+    country: str
+    subdiv: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class CalendarMeta:
     id: str
     title: str = ""
     extends: str | None = None
-    national: str | None = None
+    national: National | None = None
     published_through: int | None = None
     first_year: int | None = None
     last_year: int | None = None
@@ -124,6 +148,18 @@ def _converter() -> cattrs.Converter:
     rename_hook(conv, DayEntry, from_="from")
     from cattrs.gen import make_dict_structure_fn, override
 
+    national = make_dict_structure_fn(National, conv)
+
+    def national_hook(value: Any, _: type) -> National:
+        # ``national: US`` is short for ``national: {country: US}``
+        if isinstance(value, str):
+            return National(value)
+        if isinstance(value, dict):
+            return national(value, National)
+        raise TypeMismatch("expected a country name or a mapping with 'country'")
+
+    conv.register_structure_hook(National, national_hook)
+
     conv.register_structure_hook(
         CalendarFile, make_dict_structure_fn(CalendarFile, conv, source=override(omit=True))
     )
@@ -152,14 +188,8 @@ def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
                 ("calendar",), "a calendar without 'extends' needs 'first_year' and 'last_year'"
             )
         )
-    if meta.national is not None and meta.national not in NATIONAL_CALENDARS:
-        problems.append(
-            pos.problem(
-                ("calendar", "national"),
-                f"'{meta.national}' is not a country name",
-                "known national calendars: " + ", ".join(NATIONAL_CALENDARS),
-            )
-        )
+    if meta.national is not None:
+        problems.extend(_check_national(meta.national, pos))
     for key in ("first_year", "last_year", "published_through"):
         year = getattr(meta, key)
         if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
@@ -246,6 +276,104 @@ def _check(cal: CalendarFile, pos: Positions) -> list[Problem]:
     return problems
 
 
+def _check_national(national: National, pos: Positions) -> list[Problem]:
+    """The country and subdivision are ones the holidays package knows; categories are words."""
+    problems: list[Problem] = []
+    where: tuple[str | int, ...] = ("calendar", "national")
+    catalogue = national_catalogue()
+    code = catalogue.names.get(national.country)
+    if code is None:
+        problems.append(
+            pos.problem(
+                where,
+                f"'{national.country}' is not a country name",
+                _unknown_country_hint(national.country, catalogue),
+            )
+        )
+    elif national.subdiv is not None:
+        known = catalogue.subdivisions.get(code, ())
+        if national.subdiv not in known:
+            problems.append(
+                pos.problem(
+                    (*where, "subdiv"),
+                    f"'{national.subdiv}' is not a subdivision of {national.country}",
+                    did_you_mean(national.subdiv, known) if known else "it has none",
+                )
+            )
+    for i, category in enumerate(national.categories):
+        if not _CATEGORY.fullmatch(category):
+            problems.append(
+                pos.problem(
+                    (*where, "categories", i),
+                    f"'{category}' is not a holiday category (lower-case words such as public)",
+                )
+            )
+    return problems
+
+
+def _unknown_country_hint(country: str, catalogue: NationalCatalogue) -> str:
+    close = did_you_mean(country, catalogue.names)
+    known = (
+        "known national calendars: "
+        + ", ".join(NATIONAL_EXAMPLES)
+        + " and every other country of the holidays package, by ISO 3166-1 code or class name"
+    )
+    return f"{close}; {known}" if close.startswith("did you mean") else known
+
+
+@attrs.frozen
+class NationalCatalogue:
+    """The countries the holidays package knows: every name of each (class name,
+    ISO codes, aliases) to its alpha-2 code, and each code's subdivisions."""
+
+    names: Mapping[str, str]
+    subdivisions: Mapping[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=1)
+def national_catalogue() -> NationalCatalogue:
+    """The holidays package's countries, read from its registry (cached on disk).
+
+    Reading the catalogue means importing the package and every country
+    module's metadata (about 0.2 s); it depends only on the package version,
+    so, like the holiday tables, it is kept in a JSON file under the cache
+    directory and a calendar file is checked against it without the import.
+    """
+    cache = _cache_path("catalogue.json")
+    if cache is not None:
+        try:
+            raw = json.loads(cache.read_text(encoding="utf-8"))
+            return NationalCatalogue(
+                {str(k): str(v) for k, v in raw["names"].items() if _COUNTRY.fullmatch(str(k))},
+                {str(k): tuple(map(str, v)) for k, v in raw["subdivisions"].items()},
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    import holidays
+
+    supported = holidays.list_supported_countries(include_aliases=False)
+    names: dict[str, str] = {code: code for code in supported}
+    registry = getattr(getattr(holidays, "registry", None), "COUNTRIES", {})
+    for entry in registry.values():
+        # (class name, alpha-2, alpha-3, more aliases...)
+        if len(entry) >= 2 and entry[1] in supported:
+            for name in entry:
+                if _COUNTRY.fullmatch(name) and hasattr(holidays, name):
+                    names[name] = entry[1]
+    catalogue = NationalCatalogue(
+        names, {code: tuple(subdivs) for code, subdivs in supported.items()}
+    )
+    if cache is not None:
+        _write_cache(
+            cache,
+            {
+                "names": dict(sorted(catalogue.names.items())),
+                "subdivisions": {k: list(v) for k, v in sorted(catalogue.subdivisions.items())},
+            },
+        )
+    return catalogue
+
+
 def read_calendar_file(path: str | Path) -> CalendarFile:
     """Read and validate one calendar file."""
     cal, _ = load_checked(path, CalendarFile, _converter(), "calendar", CalendarError, _check)
@@ -254,43 +382,68 @@ def read_calendar_file(path: str | Path) -> CalendarFile:
 
 @lru_cache(maxsize=8)
 def _national_days(
-    country: str, first: int, last: int, language: str = "en_US"
+    country: str,
+    first: int,
+    last: int,
+    language: str = "en_US",
+    subdiv: str | None = None,
+    categories: tuple[str, ...] = (),
 ) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
     """Holidays and make-up days from the holidays package (pure; cached on disk).
 
     Computing 41 years takes the package about 0.1 s, which every CLI call
     would pay; the result is a pure function of the package version, so it is
-    kept in a small JSON file under the user's cache directory.
+    kept in a small JSON file under the user's cache directory. Every name is
+    checked against the package's registry first: the package looks a
+    country up with ``getattr``, which must never see an arbitrary string.
     """
-    cache = _cache_file(country, first, last, language)
-    if cache is not None:
-        try:
-            raw = json.loads(cache.read_text(encoding="utf-8"))
-            off = {dt.date.fromisoformat(k): v for k, v in raw["off"].items()}
-            return off, frozenset(dt.date.fromisoformat(d) for d in raw["makeup"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    if country not in NATIONAL_CALENDARS:  # never look up an arbitrary attribute
+    catalogue = national_catalogue()
+    code = catalogue.names.get(country)
+    if code is None:
         raise NotFoundError(
-            f"no national calendar '{country}' (known: {', '.join(NATIONAL_CALENDARS)})"
+            f"no national calendar '{country}' ({_unknown_country_hint(country, catalogue)})"
         )
     if not FIRST_YEAR <= first <= last <= LAST_YEAR:
         raise NotFoundError(
             f"national calendar years {first}-{last} are outside {FIRST_YEAR}-{LAST_YEAR}"
         )
+    if subdiv is not None and subdiv not in catalogue.subdivisions.get(code, ()):
+        raise NotFoundError(f"'{subdiv}' is not a subdivision of {country}")
+    bad = [c for c in categories if not _CATEGORY.fullmatch(c)]
+    if bad:
+        raise NotFoundError(f"'{bad[0]}' is not a holiday category")
+    cache = _cache_file(country, first, last, language, subdiv, categories)
+    if cache is not None:
+        try:
+            raw = json.loads(cache.read_text(encoding="utf-8"))
+            off = {dt.date.fromisoformat(k): v for k, v in raw["off"].items()}
+            return off, frozenset(dt.date.fromisoformat(d) for d in raw["makeup"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
     import holidays
 
-    try:
-        languages = holidays.country_holidays(country).supported_languages
-    except NotImplementedError:
-        raise NotFoundError(f"the holidays package has no country '{country}'") from None
+    entity = getattr(holidays, country)
+    languages = entity.supported_languages
     if language not in languages:
         raise NotFoundError(
             f"the holidays package names {country}'s holidays in {', '.join(languages)}, "
             f"not '{language}' ({did_you_mean(language, languages)})"
         )
-    table = holidays.country_holidays(country, years=range(first, last + 1), language=language)
-    off = {day: str(name) for day, name in table.items()}
+    known = entity.supported_categories
+    for category in categories:
+        if category not in known:
+            raise NotFoundError(
+                f"the holidays package has no category '{category}' for {country} "
+                f"({did_you_mean(category, known)})"
+            )
+    table = holidays.country_holidays(
+        country,
+        subdiv=subdiv,
+        years=range(first, last + 1),
+        language=language,
+        categories=categories or None,
+    )
+    off = {day: str(name) for day, name in table.items() if first <= day.year <= last}
     makeup = frozenset(d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last)
     if cache is not None:
         _write_cache(
@@ -303,7 +456,21 @@ def _national_days(
     return off, makeup
 
 
-def _cache_file(country: str, first: int, last: int, language: str) -> Path | None:
+def _cache_file(
+    country: str,
+    first: int,
+    last: int,
+    language: str,
+    subdiv: str | None = None,
+    categories: tuple[str, ...] = (),
+) -> Path | None:
+    # names are checked before they get here: registry names, subdivision codes, [a-z_] words
+    where = country + (f".{subdiv}" if subdiv else "") + "".join(f"+{c}" for c in categories)
+    return _cache_path(f"{where}-{language}-{first}-{last}.json")
+
+
+def _cache_path(name: str) -> Path | None:
+    """A file in the cache directory, named for the installed holidays version."""
     from importlib import metadata
 
     base = os.environ.get("DISCLOSURE_CACHE_DIR") or os.path.join(
@@ -313,7 +480,9 @@ def _cache_file(country: str, first: int, last: int, language: str) -> Path | No
         version = metadata.version("holidays")
     except metadata.PackageNotFoundError:
         return None
-    return Path(base) / f"holidays-{version}-{country}-{language}-{first}-{last}.json"
+    if not re.fullmatch(r"[\w.+-]+", name):
+        return None  # a name that could leave the directory is never a cache file
+    return Path(base) / f"holidays-{version}-{name}"
 
 
 def _write_cache(path: Path, data: Mapping[str, object]) -> None:
@@ -445,8 +614,11 @@ class CalendarRegistry:
         if meta.national is not None:
             shown = self.display(cid)
             assert shown.language is not None and shown.makeup_word is not None
-            off, extra = _national_days(meta.national, first, last, shown.language)
-            source = f"holidays.{meta.national}"
+            nat = meta.national
+            off, extra = _national_days(
+                nat.country, first, last, shown.language, nat.subdiv, nat.categories
+            )
+            source = f"holidays.{nat.country}" + (f"-{nat.subdiv}" if nat.subdiv else "")
             holidays.update({d: DayNote(n, source) for d, n in off.items()})
             makeup.update({d: DayNote(shown.makeup_word, source) for d in extra})
         for key, sched in sorted(cal.schedules.items()):

@@ -56,7 +56,12 @@ def _run_check(
         if check.per == "column"
         else list(grid.rows)
     )
-    right_grid = other if check.per == "column" else grid
+    across_rows = check.per == "row" and bool(check.previous)
+    if across_rows:
+        # a row only one year has (a component new this year, or gone) counts as zeros
+        # in the other: it must start, or have ended, with nothing carried over
+        names += [r for r in other.rows if r not in grid.rows]
+    right_grid = other if check.per == "column" or check.previous else grid
     if check.right_table is not None:
         right_grid = grids.get(check.right_table, Grid((), {}))
     right_label = (f"{check.right_table} " if check.right_table else "") + " + ".join(right)
@@ -64,8 +69,8 @@ def _run_check(
     details: list[CheckFailure] = []
     for name in names:
         try:
-            left_sum = sum(_cells(grid, check.per, name, check.left))
-            right_sum = sum(_cells(right_grid, check.per, name, right))
+            left_sum = _sum(grid, check.per, name, check.left, across_rows)
+            right_sum = _sum(right_grid, check.per, name, right, across_rows)
         except (KeyError, ValueError):
             continue
         if left_sum != right_sum:
@@ -82,6 +87,12 @@ def _run_check(
         tuple(failures),
         details=tuple(details),
     )
+
+
+def _sum(grid: Grid, per: str, name: str, keys: Sequence[str], absent_is_zero: bool) -> Number:
+    if absent_is_zero and name not in grid.rows:
+        return 0
+    return sum(_cells(grid, per, name, keys))
 
 
 def _cells(grid: Grid, per: str, name: str, keys: Sequence[str]) -> list[Number]:

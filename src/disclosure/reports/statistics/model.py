@@ -13,6 +13,25 @@ from disclosure.reports.statistics.template import StatisticsTemplate
 
 
 @attrs.frozen
+class Pending:
+    """One place of a ranking: an item still pending at the period's end."""
+
+    received: dt.date
+    days_pending: int
+    case: str = attrs.field(eq=False, repr=False, default="")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"received": self.received.isoformat(), "days_pending": self.days_pending}
+
+
+@attrs.frozen
+class RankedRows:
+    """A ranking's rows: per row value (then the total row), its oldest items, oldest first."""
+
+    rows: Mapping[str, tuple[Pending, ...]]
+
+
+@attrs.frozen
 class StatisticsReport:
     year: int
     template: StatisticsTemplate = attrs.field(eq=False, repr=False)
@@ -28,6 +47,8 @@ class StatisticsReport:
     sources: Mapping[tuple[str, str, str], tuple[str, ...]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
+    #: Ranking key -> its rows (the oldest pending items), in template order.
+    rankings: Mapping[str, RankedRows] = attrs.field(factory=dict)
 
     @property
     def format(self) -> str:
@@ -50,7 +71,11 @@ class StatisticsReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document: ``tables.{KEY}.{columns, rows}`` as the issue's readers expect."""
+        """The JSON document: ``tables.{KEY}.{columns, rows}`` as the issue's readers expect.
+
+        ``rankings.{KEY}.rows.{ROW}`` lists the oldest pending items, oldest
+        first, each as ``{received, days_pending}``; ``places`` labels them.
+        """
         return {
             "year": self.year,
             "format": self.template.id,
@@ -62,6 +87,17 @@ class StatisticsReport:
                     "rows": {row: list(cells) for row, cells in grid.rows.items()},
                 }
                 for key, grid in self.tables.items()
+            },
+            "rankings": {
+                ranking.key: {
+                    "places": list(ranking.places),
+                    "rows": {
+                        row: [item.to_dict() for item in items]
+                        for row, items in self.rankings[ranking.key].rows.items()
+                    },
+                }
+                for ranking in self.template.rankings
+                if ranking.key in self.rankings
             },
             "checks": [c.to_dict() for c in self.checks],
         }

@@ -30,6 +30,10 @@ from disclosure.rules.model import Ruleset
 STATISTICS = ("median", "average", "lowest", "highest")
 #: What the cases themselves are, as a proceeding (received → closed).
 REQUESTS = "requests"
+#: Which clocks a statistic samples: those of requests (or proceedings)
+#: concluded in the period, or every run of the clock completed in the period
+#: (a decision inside a case, such as one on expedited processing).
+SAMPLED_WHEN = ("concluded", "clock_completed")
 
 
 @attrs.frozen
@@ -80,9 +84,25 @@ class Cites:
 
 
 @attrs.frozen
+class EventMatch:
+    """Events of one type dated in the period, optionally only those whose
+    ``field`` holds ``value`` (``decide_expedite`` with ``granted: true``)."""
+
+    event: str
+    field: str | None = None
+    value: Any = None
+
+
+@attrs.frozen
 class Measure:
     """One column: exactly one of ``count``, ``outcomes``, ``cites``, ``results``,
-    ``statistic`` or ``sum`` says what it holds."""
+    ``statistic``, ``events``, ``met`` or ``sum`` says what it holds.
+
+    ``of`` counts another kind of item than the table's (a backlog table
+    gives requests and appeals side by side); ``past_due`` narrows a count to
+    items whose clock was overdue on the period's last day; ``when`` says
+    which clock runs a statistic samples.
+    """
 
     key: str
     label: str
@@ -93,6 +113,20 @@ class Measure:
     statistic: str | None = None
     clock: str | None = None
     sum: bool = False
+    events: EventMatch | None = None
+    #: Runs of this clock completed in the period by their due day.
+    met: str | None = None
+    of: str | None = None
+    past_due: str | None = None
+    when: str = "concluded"
+
+    def case_level(self) -> bool:
+        """Whether the column reads the whole case log rather than one request or proceeding."""
+        return (
+            self.events is not None
+            or self.met is not None
+            or (self.statistic is not None and self.when == "clock_completed")
+        )
 
 
 @attrs.frozen
@@ -103,6 +137,33 @@ class StatTable:
     #: ``requests`` (the cases) or the name of a proceeding (``appeals``).
     of: str = REQUESTS
     note: str = ""
+    #: Where the table and its definitions come from (not rendered).
+    basis: str = ""
+
+
+@attrs.frozen
+class Ranking:
+    """The oldest items still pending at the period's end, per row.
+
+    ``places`` labels the places, the oldest first; there are as many places
+    as labels (ten for the DOJ report). Each place gives the day the item was
+    received and the days it had been pending, as ``clock`` counts them on the
+    period's last day.
+    """
+
+    key: str
+    title: str
+    clock: str
+    places: tuple[str, ...]
+    of: str = REQUESTS
+    #: The table it is printed after (at the end when empty).
+    after: str = ""
+    received_label: str = "Received"
+    days_label: str = "Days pending"
+    #: What an unfilled place shows.
+    empty: str = ""
+    note: str = ""
+    basis: str = ""
 
 
 @attrs.frozen
@@ -110,6 +171,7 @@ class StatisticsTemplate:
     template: StatisticsMeta
     tables: tuple[StatTable, ...]
     proceedings: Mapping[str, Proceeding] = attrs.field(factory=dict)
+    rankings: tuple[Ranking, ...] = ()
     checks: tuple[Check, ...] = ()
     source: str = attrs.field(default="", eq=False)
 
@@ -218,17 +280,20 @@ def check_statistics_template(
             raise ValueError
     except (ValueError, IndexError):
         add(("template", "year_start"), f"'{start}' is not a month-day such as 10-01")
-    keys = [t.key for t in tpl.tables]
+    keys = [t.key for t in tpl.tables] + [r.key for r in tpl.rankings]
+    kinds = [REQUESTS, *tpl.proceedings]
+
+    def known_kind(path: tuple[str | int, ...], of: str) -> bool:
+        if of in kinds:
+            return True
+        add(path, f"'{of}' is neither '{REQUESTS}' nor a proceeding", did_you_mean(of, kinds))
+        return False
+
     for i, table in enumerate(tpl.tables):
         path: tuple[str | int, ...] = ("tables", i)
         if keys.count(table.key) > 1:
             add((*path, "key"), f"table '{table.key}' is defined more than once")
-        if table.of != REQUESTS and table.of not in tpl.proceedings:
-            add(
-                (*path, "of"),
-                f"'{table.of}' is neither '{REQUESTS}' nor a proceeding",
-                did_you_mean(table.of, [REQUESTS, *tpl.proceedings]),
-            )
+        known_kind((*path, "of"), table.of)
         columns = [c.key for c in table.columns]
         for j, col in enumerate(table.columns):
             cpath = (*path, "columns", j)
@@ -242,6 +307,8 @@ def check_statistics_template(
                     ("cites", col.cites),
                     ("results", col.results),
                     ("statistic", col.statistic),
+                    ("events", col.events),
+                    ("met", col.met),
                     ("sum", col.sum),
                 )
                 if value
@@ -250,9 +317,27 @@ def check_statistics_template(
                 add(
                     cpath,
                     f"column '{col.key}' must say one thing it holds "
-                    f"(count, outcomes, cites, results, statistic or sum), not "
+                    f"(count, outcomes, cites, results, statistic, events, met or sum), not "
                     f"{', '.join(given) or 'nothing'}",
                 )
+            of = col.of if col.of is not None else table.of
+            if col.of is not None:
+                known_kind((*cpath, "of"), col.of)
+                if col.case_level() or col.sum:
+                    add((*cpath, "of"), "'of' applies to counts, outcomes, cites and results")
+            if col.past_due is not None and col.count != "open_at_end":
+                add(
+                    (*cpath, "past_due"),
+                    "'past_due' narrows 'count: open_at_end' (items overdue at the period's end)",
+                )
+            if col.when not in SAMPLED_WHEN:
+                add(
+                    (*cpath, "when"),
+                    f"unknown 'when' '{col.when}'",
+                    did_you_mean(col.when, SAMPLED_WHEN),
+                )
+            elif col.when != "concluded" and col.statistic is None:
+                add((*cpath, "when"), "'when' says which clock runs a statistic samples")
             if col.count is not None and col.count not in POSITIONS:
                 add(
                     (*cpath, "count"),
@@ -268,12 +353,31 @@ def check_statistics_template(
                     )
                 if col.clock is None:
                     add(cpath, "a statistic needs the 'clock' whose elapsed days it summarises")
-            if (col.outcomes or col.cites or col.statistic) and table.of != REQUESTS:
-                add(cpath, "outcomes, cites and statistics are of requests, not of a proceeding")
-            if col.results and table.of == REQUESTS:
+            if (col.outcomes or col.cites or col.case_level()) and of != REQUESTS:
+                add(cpath, "outcomes, cites, events and clock runs are of requests")
+            if col.results and of == REQUESTS:
                 add(cpath, "'results' counts how a proceeding ended; give the table 'of'")
             if ruleset is not None:
                 _check_names(col, ruleset, cpath, add)
+    for i, ranking in enumerate(tpl.rankings):
+        path = ("rankings", i)
+        if keys.count(ranking.key) > 1:
+            add((*path, "key"), f"table '{ranking.key}' is defined more than once")
+        known_kind((*path, "of"), ranking.of)
+        if not ranking.places:
+            add((*path, "places"), "a ranking needs at least one place")
+        if ranking.after and ranking.after not in keys:
+            add(
+                (*path, "after"),
+                f"unknown table '{ranking.after}'",
+                did_you_mean(ranking.after, keys),
+            )
+        if ruleset is not None and ranking.clock not in ruleset.clocks:
+            add(
+                (*path, "clock"),
+                f"unknown clock '{ranking.clock}'",
+                did_you_mean(ranking.clock, ruleset.clocks),
+            )
     tables: dict[str, tuple[Sequence[str] | None, Sequence[str]]] = {
         t.key: (None, [c.key for c in t.columns]) for t in tpl.tables
     }
@@ -306,12 +410,25 @@ def _check_names(col: Measure, ruleset: Ruleset, path: tuple[str | int, ...], ad
                 f"'{code}' is neither an outcome nor a group",
                 did_you_mean(code, known),
             )
-    if col.clock is not None and col.clock not in ruleset.clocks:
-        add(
-            (*path, "clock"),
-            f"unknown clock '{col.clock}'",
-            did_you_mean(col.clock, ruleset.clocks),
-        )
+    for key in ("clock", "met", "past_due"):
+        clock = getattr(col, key)
+        if clock is not None and clock not in ruleset.clocks:
+            add((*path, key), f"unknown clock '{clock}'", did_you_mean(clock, ruleset.clocks))
+    if col.events is not None:
+        match = col.events
+        event = ruleset.events.get(match.event)
+        if event is None:
+            add(
+                (*path, "events", "event"),
+                f"unknown event '{match.event}'",
+                did_you_mean(match.event, ruleset.events),
+            )
+        elif match.field is not None and match.field not in event.fields:
+            add(
+                (*path, "events", "field"),
+                f"event '{match.event}' has no field '{match.field}'",
+                did_you_mean(match.field, event.fields),
+            )
     if col.cites is not None and not any(
         col.cites.field in ev.fields for ev in ruleset.events.values()
     ):
