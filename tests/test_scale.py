@@ -229,7 +229,9 @@ def test_cli_import_of_a_bad_line_after_a_batch_says_what_landed(tmp_path: Path)
     docs = [make_case("2024-03-01", case_id=f"L-{i}").to_dict() for i in range(30)]
     docs[25] = {**docs[25], "received": "2024-02-30"}
     f = _jsonl(tmp_path, docs)
-    code, _, err = run("case", "import", str(f), "--batch-size", "10", "--db", db)
+    code, _, err = run(
+        "case", "import", str(f), "--batch-size", "10", "--max-errors", "0", "--db", db
+    )
     assert code == 1 and "Traceback" not in err
     assert f"{f}:26" in err and "(20 case(s) from earlier batches were imported" in err
     with Store(db) as s:

@@ -1,28 +1,36 @@
-"""Output written row by row: lists and exports of any size in flat memory.
+"""Cases read and written row by row: imports, lists and exports in flat memory.
 
 Each writer produces exactly what the whole-document form produced before
 (``json.dumps(..., indent=2)`` of the list, the YAML case file), one item at
 a time. Text from cases is escaped as :func:`disclosure.cli._out.print_json`
-escapes it: DEL, C1 and bidi controls as ``\\uXXXX``.
+escapes it: DEL, C1 and bidi controls as ``\\uXXXX``. The import reader
+(:func:`cases_skipping`) reads what :func:`disclosure.lifecycle.case.iter_cases`
+reads, but passes each unreadable record on and goes on.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
 from disclosure.cli._out import _JSON_UNSAFE, _default, clean
 from disclosure.errors import DisclosureError
+from disclosure.store.port import BadCase
 from disclosure.store.projection import Projection
+
+if TYPE_CHECKING:
+    from disclosure.errors import Problem
+    from disclosure.lifecycle.case import Case
 
 #: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
 MASKED_KEY = "masked"
@@ -139,3 +147,42 @@ def write_export(out: IO[str], kind: str, docs: Iterable[dict[str, Any]], masked
             empty = False
         if empty:
             out.write(" []\n")
+
+
+def _problem_text(problems: Iterable[Problem]) -> str:
+    """Problems of one record without their place (the record's ``where`` says it)."""
+    return "; ".join(
+        (f"{p.path}: " if p.path else "") + p.message + (f" ({p.hint})" if p.hint else "")
+        for p in problems
+    )
+
+
+def cases_skipping(path: str, skip: Callable[[BadCase], None]) -> Iterator[Case]:
+    """The cases of a case file; each record that cannot be read goes to ``skip``.
+
+    One bad line must not stop an import of a million good ones: the record
+    is reported with its ``file:line`` and the reader goes on. A file that
+    cannot be read at all (missing, not YAML) is one bad record. ``skip`` may
+    raise to stop the import (too many bad records).
+    """
+    from disclosure.documents.source import load_file
+    from disclosure.errors import DocumentError
+    from disclosure.lifecycle.case import CaseRecord, document_records, jsonl_records
+
+    p = Path(path)
+    records: Iterator[CaseRecord]
+    try:
+        if p.suffix == ".jsonl":
+            records = jsonl_records(p)
+        else:
+            doc = load_file(p, "case file")
+            records = document_records(doc.data, doc.positions)
+        first = next(records, None)  # a file that cannot be opened fails here
+    except DocumentError as exc:  # the file itself: missing, a directory, not YAML/JSON
+        skip(BadCase(str(p), None, "; ".join(str(q) for q in exc.problems)))
+        return
+    for record in itertools.chain([first] if first is not None else [], records):
+        if record.case is None:
+            skip(BadCase(record.where, record.case_id, _problem_text(record.problems)))
+        else:
+            yield record.case

@@ -37,7 +37,9 @@ from disclosure.errors import DisclosureError
 if TYPE_CHECKING:
     from disclosure.engine import Engine
     from disclosure.lifecycle.case import Case
+    from disclosure.lifecycle.state import CaseState
     from disclosure.privacy import Masker
+    from disclosure.store.port import BadCase, ImportLog
     from disclosure.store.projection import Projection
 
 _personal_opt = click.option(
@@ -45,6 +47,7 @@ _personal_opt = click.option(
     is_flag=True,
     help="Show applicant names, ID numbers and contacts unmasked.",
 )
+_json_opt = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 
 
 class _Masks:
@@ -121,6 +124,7 @@ def register(group: click.Group) -> None:
 @click.option("--applicant-name", default="", help="Personal data: masked in output.")
 @click.option("--id-number", default="", help="Personal data: masked in output.")
 @click.option("--contact", default="", help="Personal data: masked in output.")
+@_json_opt
 @db_option
 def case_open(
     case_id: str,
@@ -133,16 +137,19 @@ def case_open(
     applicant_name: str,
     id_number: str,
     contact: str,
+    as_json: bool,
     db: str,
 ) -> None:
     """Register a new application CASE_ID in the store.
+
+    With --json the new case is printed as ``case show --json`` prints it.
 
     \b
     Examples:
       disclosure case open 2024-0042 --applicant natural_person --channel online \\
           --received 2024-09-10
       disclosure case open F-1 --ruleset us-foia --applicant news_media \\
-          --channel email --received 2025-01-06
+          --channel email --received 2025-01-06 --json
     """
     from disclosure.lifecycle.case import Case
 
@@ -162,6 +169,9 @@ def case_open(
                 contact=contact,
             )
         )
+    if as_json:
+        print_json(_case_document(state, _Masks(store.engine, show=False)))
+        return
     primary = store.engine.ruleset(state.ruleset).primary_clock
     due = state.deadlines.get(primary)
     echo(
@@ -210,6 +220,7 @@ def _parse_fields(items: tuple[str, ...], event_type: str, ruleset: Any) -> dict
     default=None,
     help="Number of events you saw; refuse if the case changed since.",
 )
+@_json_opt
 @db_option
 def case_event(
     case_id: str,
@@ -219,15 +230,20 @@ def case_event(
     note: str,
     by: str,
     expect_seq: int | None,
+    as_json: bool,
     db: str,
 ) -> None:
     """Record EVENT_TYPE on CASE_ID (rejected events change nothing).
+
+    With --json the case is printed as ``case show --json`` prints it; its
+    ``seq`` is the new event's number (for the next --expect-seq).
 
     \b
     Examples:
       disclosure case event 2024-0042 request_correction --on 2024-09-13 correction_period=10
       disclosure case event 2024-0042 decide --on 2024-10-08 outcome=disclosed
       disclosure case event F-1 respond --on 2025-01-20 disposition=partial_grant exemptions=b5,b6
+      disclosure case event 2024-0042 extend --on 2024-10-08 --expect-seq 1 --json
     """
     from disclosure.lifecycle.case import Event
 
@@ -240,6 +256,9 @@ def case_event(
         state = store.append(
             case_id, Event(event_type, on or dt.date.today(), data, note, by), expect_seq
         )
+    if as_json:
+        print_json(_case_document(state, _Masks(store.engine, show=False)))
+        return
     echo(
         f"case {case_id}: {event_type} recorded; now {state.state} "
         f"(waiting on {state.waiting_on})" + (f", outcome {state.outcome}" if state.outcome else "")
@@ -250,7 +269,7 @@ def case_event(
 @click.argument("case_id", shell_complete=complete_case_ids)
 @click.option("--as-of", type=DATE, default=None, help="Day for remaining days (default today).")
 @_personal_opt
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@_json_opt
 @db_option
 def case_show(
     case_id: str, as_of: dt.date | None, show_personal_data: bool, as_json: bool, db: str
@@ -267,31 +286,14 @@ def case_show(
         state = store.engine.fold(case, as_of or dt.date.today())
         rs = store.engine.ruleset(state.ruleset)
     masks = _Masks(store.engine, show_personal_data)
+    if as_json:
+        print_json(_case_document(state, masks))
+        return
     info = masks.case(case)
 
     def note_of(text: str) -> str:
         return masks.note(case, text)
 
-    if as_json:
-        doc = state.to_dict()
-        doc["case"] = {k: v for k, v in info.items() if k != "events"}
-        doc["timeline"] = [
-            {
-                "on": t.on,
-                "type": t.type,
-                "from": t.from_state,
-                "to": t.to_state,
-                "data": dict(t.data),
-                "note": note_of(t.note),
-                "by": t.by,
-            }
-            for t in state.timeline
-        ]
-        doc["explanations"] = {
-            name: [s.detail for s in d.steps] for name, d in state.deadlines.items()
-        }
-        print_json(doc)
-        return
     from rich.table import Table
     from rich.text import Text
 
@@ -352,6 +354,43 @@ def case_show(
         out.print(tl)
     if state.next_events:
         out.print("  next events: " + ", ".join(state.next_events))
+
+
+#: Deadline statuses of a clock that is still counting (the ones a clerk must watch).
+_OPEN = ("running", "paused")
+
+
+def _case_document(state: CaseState, masks: _Masks) -> dict[str, Any]:
+    """One case as JSON: what ``case show``, ``case open`` and ``case event`` print.
+
+    One builder, so a script reads the answer of a write the way it reads
+    ``case show``. ``seq`` is the number of the last event (what
+    ``--expect-seq`` takes next); ``open_deadlines`` are the clocks still
+    counting, with their due dates.
+    """
+    case = state.case
+    doc = state.to_dict()
+    doc["seq"] = len(case.events)
+    doc["open_deadlines"] = [
+        {"clock": name, "due": d.due, "status": d.status}
+        for name, d in state.deadlines.items()
+        if d.status in _OPEN
+    ]
+    doc["case"] = {k: v for k, v in masks.case(case).items() if k != "events"}
+    doc["timeline"] = [
+        {
+            "on": t.on,
+            "type": t.type,
+            "from": t.from_state,
+            "to": t.to_state,
+            "data": dict(t.data),
+            "note": masks.note(case, t.note),
+            "by": t.by,
+        }
+        for t in state.timeline
+    ]
+    doc["explanations"] = {name: [s.detail for s in d.steps] for name, d in state.deadlines.items()}
+    return doc
 
 
 #: Rows ``case list`` prints as a table unless ``--limit`` says otherwise.
@@ -505,23 +544,46 @@ def _print_table(page: list[Projection], total: int, offset: int, today: dt.date
     type=click.IntRange(min=1),
     default=2000,
     show_default=True,
-    help="Cases per transaction: each batch lands whole or not at all.",
+    help="Cases per transaction: a batch lands together, less its bad cases.",
 )
 @click.option("--replace", is_flag=True, help="Replace cases whose id already exists.")
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    metavar="N",
+    help="Skip at most N bad cases (each reported), then stop; 0 stops at the first, "
+    "writing nothing of its batch.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document: cases imported, cases skipped and why.",
+)
 @db_option
-def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str) -> None:
+def case_import(
+    files: tuple[str, ...], batch_size: int, replace: bool, max_errors: int, as_json: bool, db: str
+) -> None:
     """Import case files (YAML, JSON or JSON Lines) into the store.
 
     Files are read case by case (JSON Lines line by line, in flat memory) and
-    written batch by batch. If a batch fails, the earlier ones stay and the
-    error says how many cases they held.
+    written batch by batch. A bad case — a record that cannot be read, an
+    event the rules reject, an id that exists (without --replace) — is
+    reported with its file:line and skipped; the other cases of its batch
+    still land. After --max-errors bad cases the import stops; what landed
+    stays. The exit status is 1 when any case was skipped.
 
     \b
     Examples:
       disclosure case import cases.yaml
       disclosure case import year-2024.jsonl --batch-size 5000
+      disclosure case import year-2024.jsonl --max-errors 0   # stop at the first bad case
+      disclosure case import year-2024.jsonl --json > import-report.json
     """
-    from disclosure.lifecycle.case import iter_cases
+    from disclosure.cli._stream import cases_skipping
+    from disclosure.store.port import ImportLog, import_in_batches
 
     for f in files:
         if _is_masked_export(f):
@@ -529,17 +591,75 @@ def case_import(files: tuple[str, ...], batch_size: int, replace: bool, db: str)
                 f"{f} is a masked export (personal data replaced by ***) and cannot be imported;"
                 " export with --show-personal-data for a lossless backup"
             )
-    total = 0
+    log = ImportLog(max_errors)
+    failure: DisclosureError | None = None
     with open_store(db) as store, progress("importing", None) as advance:
-        for f in files:
-            total += store.import_stream(
-                iter_cases(f),
-                batch_size=batch_size,
-                replace=replace,
-                progress=advance,
-                earlier=total,
-            )
-    echo(f"imported {total} case(s) into {db}")
+        try:
+            for f in files:
+                # the shared loop of every adapter, told to skip bad cases into ``log``
+                import_in_batches(
+                    store.import_cases,
+                    cases_skipping(f, log.skip),
+                    batch_size=batch_size,
+                    replace=replace,
+                    progress=advance,
+                    earlier=0,
+                    log=log,
+                )
+        except DisclosureError as exc:  # too many bad cases, or the store refused to write
+            failure = exc
+    _report_import(log, failure, db, as_json)
+
+
+def _in_file_order(skipped: list[BadCase]) -> list[BadCase]:
+    """Bad cases by file (in the order read) and line: the store finds some after the reader."""
+    rank: dict[str, int] = {}
+
+    def key(bad: BadCase) -> tuple[int, int]:
+        file, _, line = bad.where.rpartition(":")
+        if not (file and line.isdigit()):
+            file, line = bad.where, "0"
+        return rank.setdefault(file, len(rank)), int(line)
+
+    return sorted(skipped, key=key)
+
+
+def _report_import(log: ImportLog, failure: DisclosureError | None, db: str, as_json: bool) -> None:
+    """Each skipped case on stderr (or in the JSON document), the counts, and the exit status."""
+    skipped = _in_file_order(log.skipped)
+    if as_json:
+        print_json(
+            {
+                "imported": log.imported,
+                "skipped": [b.to_dict() for b in skipped],
+                "stopped": None if log.stopped is None else log.stopped.to_dict(),
+                "error": None if failure is None else str(failure),
+                "max_errors": log.max_errors,
+            }
+        )
+    else:
+        for bad in skipped:
+            echo(f"skipped {bad}", err=True)
+    if failure is not None:
+        echo(f"error: {failure}", err=True)
+    if not as_json:
+        from disclosure.store.open import is_server_url
+
+        if is_server_url(db):
+            from disclosure.store.postgres import redacted
+
+            db = redacted(db)
+        if log.stopped is not None:
+            end = f"; stopped at one bad case too many (--max-errors {log.max_errors})"
+        else:
+            end = "; stopped by the error above" if failure is not None else ""
+        echo(
+            f"imported {log.imported} case(s) into {db}"
+            + (f"; skipped {len(skipped)} bad case(s)" if skipped else "")
+            + end
+        )
+    if failure is not None or skipped:
+        click.get_current_context().exit(1)
 
 
 @click.command("export")

@@ -331,8 +331,24 @@ def event_from_data(
     return Event(etype, when, data, str(note), str(by), _where(pos, path)), []
 
 
-def cases_from_document(data: Any, pos: Positions) -> list[Case]:
-    """A document holds one case, a list of cases, or ``{cases: [...]}``."""
+@attrs.frozen
+class CaseRecord:
+    """One record of a case file, read or not: what a tolerant import skips and reports."""
+
+    where: str
+    case: Case | None
+    problems: tuple[Problem, ...] = ()
+    #: The id the record names, when it names one (for reporting a bad record).
+    case_id: str | None = None
+
+
+def _named_id(data: Any) -> str | None:
+    value = data.get("id") if isinstance(data, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def document_records(data: Any, pos: Positions) -> Iterator[CaseRecord]:
+    """The records of one document: one case, a list of cases, or ``{cases: [...]}``."""
     base: tuple[str, ...] | None
     if isinstance(data, dict) and "cases" in data and "id" not in data:
         items, base = data["cases"], ("cases",)
@@ -342,22 +358,29 @@ def cases_from_document(data: Any, pos: Positions) -> list[Case]:
         items, base = [data], None
     if not isinstance(items, list):
         raise CaseFileError([pos.problem(("cases",), "'cases' must be a list")], pos.source)
-    cases: list[Case] = []
-    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         path: tuple[str | int, ...] = () if base is None else (*base, i)
-        case, probs = case_from_data(item, pos, path)
-        problems.extend(probs)
+        line, _ = pos.locate(path)
+        where = pos.source if line is None else f"{pos.source}:{line}"
+        case, problems = case_from_data(item, pos, path)
+        if case is not None and case.id in seen:
+            message = f"duplicate case id '{case.id}' (also item {seen[case.id]})"
+            yield CaseRecord(where, None, (pos.problem((*path, "id"), message),), case.id)
+            continue
         if case is not None:
-            if case.id in seen:
-                problems.append(
-                    pos.problem(
-                        (*path, "id"), f"duplicate case id '{case.id}' (also item {seen[case.id]})"
-                    )
-                )
             seen[case.id] = i
-            cases.append(case)
+        yield CaseRecord(where, case, tuple(problems), _named_id(item))
+
+
+def cases_from_document(data: Any, pos: Positions) -> list[Case]:
+    """Every case of one document, or :class:`CaseFileError` with every problem in it."""
+    cases: list[Case] = []
+    problems: list[Problem] = []
+    for record in document_records(data, pos):
+        problems.extend(record.problems)
+        if record.case is not None:
+            cases.append(record.case)
     if problems:
         raise CaseFileError(problems, f"case file {pos.source}")
     return cases
@@ -452,49 +475,59 @@ def _open_regular(p: Path) -> IO[bytes]:
         ) from None
 
 
-def _iter_jsonl(p: Path, scan_after_problem: int | None) -> Iterator[Case]:
-    problems: list[Problem] = []
-    scanned = 0
+def jsonl_records(p: Path) -> Iterator[CaseRecord]:
+    """The records of a JSON Lines file, line by line (blank lines are none).
+
+    Plain JSON lines take the fast path; anything else goes through the YAML
+    reader, so both read exactly the same cases and refuse the same lines.
+    """
     with _open_regular(p) as fh:
         for n, raw in enumerate(fh, 1):
-            if problems and scan_after_problem is not None:
-                scanned += 1
-                if scanned > scan_after_problem:
-                    break
-            source = f"{p}:{n}"
+            where = f"{p}:{n}"
             if len(raw) > MAX_BYTES:
-                problems.append(
-                    Problem(f"line is longer than {MAX_BYTES // (1024 * 1024)} MiB", str(p), n)
-                )
+                message = f"line is longer than {MAX_BYTES // (1024 * 1024)} MiB"
+                yield CaseRecord(where, None, (Problem(message, str(p), n),))
                 continue
             try:
                 line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
-                problems.append(
-                    Problem(
-                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                        str(p),
-                        n,
-                        hint="save the file as UTF-8",
-                    )
+                problem = Problem(
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    str(p),
+                    n,
+                    hint="save the file as UTF-8",
                 )
+                yield CaseRecord(where, None, (problem,))
                 continue
             if not line.strip():
                 continue
-            case = _fast_case(line, source)
-            if case is None:
-                try:
-                    doc = load_text(line, source, "case")
-                except DocumentError as exc:
-                    problems.extend(exc.problems)
-                    continue
-                found, probs = case_from_data(doc.data, doc.positions)
-                problems.extend(probs)
-                if found is None:
-                    continue
-                case = attrs.evolve(found, where=source)
-            if not problems:
-                yield case
+            case = _fast_case(line, where)
+            if case is not None:
+                yield CaseRecord(where, case)
+                continue
+            try:
+                doc = load_text(line, where, "case")
+            except DocumentError as exc:
+                yield CaseRecord(where, None, tuple(exc.problems))
+                continue
+            found, problems = case_from_data(doc.data, doc.positions)
+            if found is None:
+                yield CaseRecord(where, None, tuple(problems), _named_id(doc.data))
+            else:
+                yield CaseRecord(where, attrs.evolve(found, where=where))
+
+
+def _iter_jsonl(p: Path, scan_after_problem: int | None) -> Iterator[Case]:
+    problems: list[Problem] = []
+    scanned = 0
+    for record in jsonl_records(p):
+        if problems and scan_after_problem is not None:
+            scanned += 1
+            if scanned > scan_after_problem:
+                break
+        problems.extend(record.problems)
+        if not problems and record.case is not None:
+            yield record.case
     if problems:
         raise CaseFileError(problems, f"case file {p}")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
@@ -21,7 +21,11 @@ from disclosure.lifecycle.state import CaseState
 from disclosure.store.projection import DueCounts, Projection
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from disclosure.engine import Engine
     from disclosure.reports.build import CaseSummary
+    from disclosure.settings import Settings
 
 #: Told how many more cases are done (a progress bar's ``advance``).
 Progress = Callable[[int], None]
@@ -40,6 +44,27 @@ class PeriodCases:
 
 class CaseStore(Protocol):
     """The store's contract: append with an expected sequence, import in batches, query."""
+
+    #: The rulesets, calendars and plugins cases are folded with.
+    engine: Engine
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def close(self) -> None: ...
+
+    def stored_settings(self) -> Settings | None:
+        """The agency's settings the store holds (None when it holds none)."""
+        ...
+
+    def store_settings(self, settings: Settings) -> None:
+        """Keep the agency's settings with its cases; later folds use them."""
+        ...
+
+    def open_case(self, case: Case) -> CaseState:
+        """A new case (its events too, if any): its id must be new."""
+        ...
 
     def import_cases(self, cases: Iterable[Case], *, replace: bool = False) -> list[CaseState]:
         """One batch in one transaction: every case lands, or none does."""
@@ -73,6 +98,29 @@ class CaseStore(Protocol):
 
     def count_query(self, **filters: Any) -> int: ...
 
+    def query(
+        self,
+        *,
+        state: str | None = None,
+        waiting_on: str | None = None,
+        overdue_as_of: dt.date | None = None,
+        due_by: dt.date | None = None,
+        received_in: int | None = None,
+        lapsed_as_of: dt.date | None = None,
+        window_open_on: dt.date | None = None,
+        open_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Projection]:
+        """One page of cases matching every given filter, by next due date then id."""
+        ...
+
+    def projection(self, case_id: str) -> Projection: ...
+
+    def open_by_party(self) -> dict[str, int]:
+        """Open cases by whom they wait on."""
+        ...
+
     def due_counts(self, as_of: dt.date, due_by: dt.date) -> DueCounts: ...
 
     def period_summaries(
@@ -89,6 +137,165 @@ class CaseStore(Protocol):
     ) -> list[str]: ...
 
 
+#: The attribute on an ``import_cases`` error that names each case it refused.
+_REFUSED = "refused_cases"
+
+_E = TypeVar("_E", bound=DisclosureError)
+
+
+def refusing(exc: _E, refused: Mapping[int, DisclosureError]) -> _E:
+    """``exc``, naming the cases of the batch that cannot land (by place in the batch).
+
+    The error an adapter's ``import_cases`` raises keeps its type and message
+    for its callers; the cases it names let :func:`import_in_batches` skip
+    just those and import the rest of the batch in one more try.
+    """
+    setattr(exc, _REFUSED, dict(refused))
+    return exc
+
+
+def refused_cases(exc: BaseException) -> dict[int, DisclosureError]:
+    """The cases ``exc`` names as refused (see :func:`refusing`), by place in the batch."""
+    found = getattr(exc, _REFUSED, None)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+@attrs.frozen
+class FoldedBatch:
+    """A batch checked before it is written: the cases by id, their states, their places."""
+
+    cases: dict[str, Case]
+    states: list[CaseState]
+    #: Each id's place in the batch as given (of an id given twice, the one kept).
+    places: dict[str, int]
+
+    def refuse_existing(self, found: Iterable[str], store: str) -> StoreError:
+        """The error for ids already in ``store``: each such case named, in batch order."""
+        ids = sorted(set(found), key=self.places.__getitem__)
+        first = self.cases[ids[0]].where
+        return refusing(
+            StoreError(
+                f"case {ids[0]} already exists in {store}"
+                + (f" ({first})" if first else "")
+                + "; nothing of this batch was written (--replace replaces it)"
+            ),
+            {
+                self.places[i]: StoreError(
+                    f"case {i} already exists in {store} (--replace replaces it)"
+                )
+                for i in ids
+            },
+        )
+
+
+def fold_batch(engine: Engine, cases: Iterable[Case], *, replace: bool) -> FoldedBatch:
+    """Normalize and fold a batch once; every case that cannot land is found in this pass.
+
+    An id given twice is refused (without ``replace``; with it the last one
+    counts). The error raised is the one a caller met before (the first
+    problem, its type and message), naming every refused case (see
+    :func:`refusing`), so a batch with bad cases costs one more try, not one
+    per bad case.
+    """
+    batch: dict[str, Case] = {}
+    places: dict[str, int] = {}
+    refused: dict[int, DisclosureError] = {}
+    first: DisclosureError | None = None
+    for i, given in enumerate(cases):
+        try:
+            case = engine.normalize(given)
+        except DisclosureError as exc:
+            refused[i] = exc
+            first = first or exc
+            continue
+        if case.id in batch and not replace:
+            where = ", ".join(w for w in (batch[case.id].where, case.where) if w)
+            refused[i] = StoreError(
+                f"case {case.id} is given twice" + (f" ({where})" if where else "")
+            )
+            first = first or StoreError(f"{refused[i]}; nothing of this batch was written")
+            continue
+        batch[case.id] = case
+        places[case.id] = i
+    states: list[CaseState] = []
+    for case_id, case in batch.items():
+        try:
+            states.append(engine.fold(case))
+        except DisclosureError as exc:
+            refused[places[case_id]] = exc
+            first = first or exc
+    if first is not None:
+        raise refusing(first, refused)
+    return FoldedBatch(batch, states, places)
+
+
+@attrs.frozen
+class BadCase:
+    """A case (or a record of a case file) an import skipped, and why."""
+
+    #: ``file:line`` of the case or record (a file alone when all of it is unreadable).
+    where: str
+    #: The case's id, when it could be read.
+    case: str | None
+    error: str
+    #: For a rejected event: its type and ``file:line``.
+    event: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, case: Case, exc: DisclosureError) -> BadCase:
+        """``case``, refused by the store with ``exc``."""
+        from disclosure.errors import EventRejected
+
+        event = None
+        if isinstance(exc, EventRejected):
+            event = {"type": exc.event_type, "where": exc.where}
+        return cls(case.where, case.id, str(exc), event)
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    def __str__(self) -> str:
+        file = self.where.rstrip("0123456789").removesuffix(":") or self.where
+        named = not self.where or self.error.startswith(file + ":")
+        return self.error if named else f"{self.where}: {self.error}"
+
+
+class ImportStopped(StoreError):
+    """An import met more bad cases than it may skip; what landed before stays."""
+
+    def __init__(self, bad: BadCase, log: ImportLog) -> None:
+        self.bad = bad
+        if not log.max_errors:  # nothing of the failing batch was written, as without a log
+            why = f"{log.imported} case(s) from earlier batches were imported and stay"
+        else:
+            why = (
+                f"more than {log.max_errors} bad case(s), so the import stopped; "
+                f"{log.imported} case(s) were imported and stay"
+            )
+        super().__init__(f"{bad} ({why})")
+
+
+@attrs.define
+class ImportLog:
+    """What an import did: how many cases landed, which bad ones it skipped.
+
+    Up to ``max_errors`` bad cases are skipped; the next one stops the import
+    with :class:`ImportStopped` (0: the first one does).
+    """
+
+    max_errors: int
+    imported: int = 0
+    skipped: list[BadCase] = attrs.field(factory=list)
+    stopped: BadCase | None = None
+
+    def skip(self, bad: BadCase) -> None:
+        """Note ``bad`` as skipped, or stop the import when it is one too many."""
+        if len(self.skipped) >= self.max_errors:
+            self.stopped = bad
+            raise ImportStopped(bad, self)
+        self.skipped.append(bad)
+
+
 def import_in_batches(
     import_cases: Callable[..., list[CaseState]],
     cases: Iterable[Case],
@@ -97,12 +304,17 @@ def import_in_batches(
     replace: bool,
     progress: Progress | None,
     earlier: int,
+    log: ImportLog | None = None,
 ) -> int:
     """Every adapter's ``import_stream``: ``import_cases`` a batch at a time, in flat memory.
 
     Each batch lands whole or not at all; when one fails (or ``cases`` raises
     while it is read), the earlier ones stay and the error says how many there
     are, counting ``earlier`` cases the caller imported before.
+
+    With a ``log``, a bad case does not stop the import: it is skipped (see
+    :func:`_land`) and the rest of its batch lands, until ``log`` says too
+    many were skipped. Only a batch holding a bad case is tried again.
     """
     done = 0
     items = iter(cases)
@@ -111,8 +323,15 @@ def import_in_batches(
             batch = list(itertools.islice(items, batch_size))
             if not batch:
                 return done
+            if log is not None:
+                done += _land(import_cases, batch, replace, progress, log)
+                continue
             import_cases(batch, replace=replace)
+        except ImportStopped:
+            raise
         except DisclosureError as exc:
+            if log is not None:
+                raise StoreError(f"{exc} ({log.imported} case(s) were imported and stay)") from None
             if not done + earlier:
                 raise
             raise StoreError(
@@ -122,3 +341,52 @@ def import_in_batches(
         done += len(batch)
         if progress is not None:
             progress(len(batch))
+
+
+def _land(
+    import_cases: Callable[..., list[CaseState]],
+    batch: list[Case],
+    replace: bool,
+    progress: Progress | None,
+    log: ImportLog,
+) -> int:
+    """Import ``batch``, skipping its bad cases into ``log``; how many landed.
+
+    A failed try is narrowed by what its error says: the cases it names
+    (:func:`refusing`) are dropped and the rest tried at once; a case named
+    only by id (``EventRejected.case_id``) is dropped and the cases before
+    and after it are tried apart; any other error about the cases (not a
+    ``StoreError``, which is about the store) halves the batch until the case
+    it concerns is alone. A ``StoreError`` naming no case stops the import.
+    """
+    landed = 0
+    pending = [batch]
+    while pending:
+        chunk = pending.pop()
+        try:
+            import_cases(chunk, replace=replace)
+        except DisclosureError as exc:
+            refused = {i: e for i, e in refused_cases(exc).items() if 0 <= i < len(chunk)}
+            named = getattr(exc, "case_id", None)
+            at = [i for i, c in enumerate(chunk) if c.id == named]
+            if refused:
+                for i, err in sorted(refused.items()):
+                    log.skip(BadCase.of(chunk[i], err))
+                rest = [c for i, c in enumerate(chunk) if i not in refused]
+                pending.extend([rest] if rest else [])
+            elif at:
+                log.skip(BadCase.of(chunk[at[-1]], exc))
+                pending.extend(p for p in (chunk[at[-1] + 1 :], chunk[: at[-1]]) if p)
+            elif isinstance(exc, StoreError):
+                raise
+            elif len(chunk) == 1:
+                log.skip(BadCase.of(chunk[0], exc))
+            else:
+                half = len(chunk) // 2
+                pending.extend((chunk[half:], chunk[:half]))
+            continue
+        landed += len(chunk)
+        log.imported += len(chunk)
+        if progress is not None:
+            progress(len(chunk))
+    return landed

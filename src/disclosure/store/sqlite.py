@@ -40,6 +40,7 @@ from disclosure.errors import (
 )
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
+from disclosure.settings import Settings, parse_settings
 from disclosure.store.chain import (
     case_from_rows,
     case_hash,
@@ -48,7 +49,7 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.port import PeriodCases, import_in_batches
+from disclosure.store.port import PeriodCases, fold_batch, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -157,6 +158,9 @@ class Store:
                 self.db.execute("PRAGMA journal_mode = WAL").fetchone()
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
+            stored = self.stored_settings()
+            if stored is not None:  # the agency's own choices travel with its cases
+                self.engine = self.engine.configured(stored)
         except (sqlite3.DatabaseError, ValueError) as exc:
             self.close()
             raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
@@ -289,6 +293,19 @@ class Store:
     def schema_version(self) -> int:
         return self._version()
 
+    # -- the agency's settings ------------------------------------------------------
+    def stored_settings(self) -> Settings | None:
+        """The agency settings this store holds (None when it holds none)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+        return None if row is None else parse_settings(row[0], f"{self.path} (stored settings)")
+
+    def store_settings(self, settings: Settings) -> None:
+        """Keep ``settings`` with the cases and fold with them from now on (unchecked:
+        :func:`disclosure.engine.check_settings` first)."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings.to_toml(),))
+        self.engine = self.engine.configured(settings)
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it lands, or none of it."""
@@ -332,19 +349,12 @@ class Store:
         rows go in with one statement per table, and which ids exist already
         is one query. With ``replace`` an existing case (its events and
         projection) is replaced; of an id given twice the last one counts.
+        The error names every case of the batch that cannot land
+        (:func:`~disclosure.store.port.refusing`), so that an import can skip
+        them.
         """
-        batch: dict[str, Case] = {}
-        for c in cases:
-            case = self.engine.normalize(c)
-            if case.id in batch and not replace:
-                places = ", ".join(w for w in (batch[case.id].where, case.where) if w)
-                raise StoreError(
-                    f"case {case.id} is given twice"
-                    + (f" ({places})" if places else "")
-                    + "; nothing of this batch was written"
-                )
-            batch[case.id] = case
-        states = [self.engine.fold(c) for c in batch.values()]
+        folded = fold_batch(self.engine, cases, replace=replace)
+        batch, states = folded.cases, folded.states
         recorded = now_text()
         case_rows: list[tuple[Any, ...]] = []
         event_rows: list[tuple[Any, ...]] = []
@@ -362,16 +372,11 @@ class Store:
                     )
                 else:
                     found = db.execute(
-                        "SELECT id FROM cases WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
+                        "SELECT id FROM cases WHERE id IN (SELECT value FROM json_each(?))",
                         (ids,),
-                    ).fetchone()
-                    if found is not None:
-                        where = batch[found[0]].where
-                        raise StoreError(
-                            f"case {found[0]} already exists in {self.path}"
-                            + (f" ({where})" if where else "")
-                            + "; nothing of this batch was written (--replace replaces it)"
-                        )
+                    ).fetchall()
+                    if found:
+                        raise folded.refuse_existing((r[0] for r in found), str(self.path))
                 db.executemany(
                     f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
