@@ -12,6 +12,8 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from disclosure.rules.model import Labelled, Ruleset
+
 
 def print_json(doc: Any) -> None:
     """Print exactly one JSON document (UTF-8, no colour codes).
@@ -130,3 +132,16 @@ def print_lapses(found: list[dict[str, Any]], today: dt.date, verb: str = "") ->
         click.echo(f"nothing has lapsed as of {today}")
     for item in found:
         echo(f"{item['case']}: {item['type']} on {item['on']}" + (f" ({verb})" if verb else ""))
+
+
+def name_of(thing: Labelled, ruleset: Ruleset) -> str:
+    """A state's, clock's or outcome's name in the reader's language.
+
+    ``$DISCLOSURE_LANG`` (a language tag) if set, else the ruleset's own
+    ``language``; the closest name the ruleset gives otherwise.
+    """
+    import os
+
+    from disclosure.rules.model import label_of
+
+    return label_of(thing, os.environ.get("DISCLOSURE_LANG") or ruleset.ruleset.language)

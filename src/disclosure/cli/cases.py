@@ -10,7 +10,7 @@ import click
 
 from disclosure.cli._db import db_option, open_store
 from disclosure.cli._engine import calendar_files_option, ruleset_option
-from disclosure.cli._out import DATE, console, esc, print_json, print_lapses
+from disclosure.cli._out import DATE, console, esc, name_of, print_json, print_lapses
 
 if TYPE_CHECKING:
     from disclosure.engine import Engine
@@ -107,11 +107,11 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
         markup=True,
     )
     line = (
-        f"  State: [bold]{esc(state.state)}[/bold] {esc(st.zh)}"
+        f"  State: [bold]{esc(state.state)}[/bold] {esc(name_of(st, rs))}"
         f"  waiting on: {esc(state.waiting_on)}"
     )
     if state.outcome:
-        label = rs.outcomes[state.outcome].zh
+        label = name_of(rs.outcomes[state.outcome], rs)
         line += f"  outcome: [bold]{esc(state.outcome)}[/bold] {esc(label)} on {state.closed_on}"
     out.print(line, markup=True)
     if state.deadlines:
@@ -222,11 +222,12 @@ def case_explain(
         return
     from rich.table import Table
 
-    spec = engine.ruleset(state.ruleset).clocks[clock]
+    rs = engine.ruleset(state.ruleset)
+    spec = rs.clocks[clock]
     out = console()
     unit = "working days" if spec.unit == "working_days" else "days"
     out.print(
-        f"[bold]{esc(clock)}[/bold] — {esc(spec.en)} {esc(spec.zh)}: {spec.limit} {unit}, "
+        f"[bold]{esc(clock)}[/bold] — {esc(name_of(spec, rs))}: {spec.limit} {unit}, "
         f"binds {esc(spec.binds)}, calendar {esc(d.calendar)}"
         + (f"; basis: {esc(spec.basis)}" if spec.basis else ""),
         markup=True,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from disclosure.cli._out import console, echo, esc, print_json
+from disclosure.cli._out import console, echo, esc, name_of, print_json
 from disclosure.cli.completion import complete_rulesets
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def rules_show(name: str, as_json: bool) -> None:
             )
             or "open"
         )
-        states.add_row(sname, st.waiting_on, kind, f"{st.zh} {st.en}".strip())
+        states.add_row(sname, st.waiting_on, kind, name_of(st, rs))
     out.print(states)
     events = Table(title="Events")
     for col in ("event", "from", "to", "fields", "outcome"):
@@ -128,14 +128,14 @@ def rules_show(name: str, as_json: bool) -> None:
     for col in ("code", "group", "label", "basis"):
         outcomes.add_column(col)
     for code, o in rs.outcomes.items():
-        outcomes.add_row(code, o.group, o.zh or o.en, o.basis)
+        outcomes.add_row(code, o.group, name_of(o, rs), o.basis)
     out.print(outcomes)
     if rs.parameters:
         params = Table(title="Parameters (the agency's choices)")
         for col in ("parameter", "default", "meaning"):
             params.add_column(col)
         for pname, p in rs.parameters.items():
-            params.add_row(pname, str(p.default), p.en or p.description)
+            params.add_row(pname, str(p.default), name_of(p, rs) or p.description)
         out.print(params)
 
 

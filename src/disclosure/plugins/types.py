@@ -51,6 +51,8 @@ class OutcomeCode:
     zh: str = ""
     en: str = ""
     basis: str = ""
+    #: Names in other languages, by language tag.
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     report_row: str | None = None
     report_rows: Mapping[str, str] = attrs.field(factory=dict)
 

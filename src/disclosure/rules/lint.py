@@ -22,11 +22,13 @@ from disclosure.rules.model import (
     CLOCK_UNITS,
     FIELD_MASKS,
     FIELD_TYPES,
+    LANGUAGE_TAG,
     NOBODY,
     PATTERN_MASKS,
     PAUSE_CONVENTIONS,
     RECEIPT,
     FieldSpec,
+    Labelled,
     Parameter,
     Ruleset,
 )
@@ -82,6 +84,7 @@ class _Checker:
         self.check_clocks()
         self.check_graph()
         self.check_personal_data()
+        self.check_labels()
         for name, spec in self.rs.case_fields.items():
             self.check_field(("case_fields", name), spec)
             if spec.type in ("outcome", "date") or spec.required_for or spec.forbidden_for:
@@ -94,6 +97,32 @@ class _Checker:
                 ("ruleset", "primary_clock"), self.rs.ruleset.primary_clock, self.rs.clocks, "clock"
             )
         return self.problems
+
+    def check_labels(self) -> None:
+        """``labels`` keys are language tags, so a reader's language can find them."""
+        sections: dict[str, Mapping[str, Labelled]] = {
+            "states": self.rs.states,
+            "events": self.rs.events,
+            "clocks": self.rs.clocks,
+            "outcomes": self.rs.outcomes,
+            "parameters": self.rs.parameters,
+        }
+        for section, things in sections.items():
+            for name, thing in things.items():
+                for tag in thing.labels:
+                    if not LANGUAGE_TAG.match(tag):
+                        self.add(
+                            (section, name, "labels", tag),
+                            f"'{tag}' is not a language tag",
+                            "use a BCP 47 tag such as zh, zh-Hans, en or es",
+                        )
+        language = self.rs.ruleset.language
+        if language and not LANGUAGE_TAG.match(language):
+            self.add(
+                ("ruleset", "language"),
+                f"'{language}' is not a language tag",
+                "use a BCP 47 tag such as zh, zh-Hans, en or es",
+            )
 
     def check_personal_data(self) -> None:
         """Masks must be known kinds and patterns valid, bounded regular expressions."""

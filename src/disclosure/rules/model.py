@@ -8,8 +8,9 @@ Regulations live in ``rulesets/cn-ogi-2019.yaml``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -29,12 +30,52 @@ CLOCK_ACTIONS = ("complete", "stop", "pause", "resume", "restart", "start", "ext
 PAUSE_CONVENTIONS = ("(pause, resume]", "[pause, resume)")
 
 
+#: A language tag as BCP 47 spells it (``zh``, ``zh-Hans``, ``en-US``, ``es``).
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+class Labelled(Protocol):
+    """Something with names for people: ``zh``/``en`` shorthands and ``labels`` by tag."""
+
+    @property
+    def zh(self) -> str: ...
+
+    @property
+    def en(self) -> str: ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+
+def label_of(thing: Labelled, language: str = "") -> str:
+    """``thing``'s name in ``language`` (a language tag), or the closest one it has.
+
+    The exact tag wins, then any tag of the same language (``zh-Hans`` for
+    ``zh``), then the first name given (``zh``, ``en``, then ``labels`` in
+    order), so a ruleset written in one language still shows its names.
+    """
+    names = [(tag, text) for tag, text in (("zh", thing.zh), ("en", thing.en)) if text]
+    names += [(tag, text) for tag, text in thing.labels.items() if text]
+    if not names:
+        return ""
+    wanted = language.lower()
+    for tag, text in names:
+        if tag.lower() == wanted:
+            return text
+    primary = wanted.split("-")[0]
+    for tag, text in names:
+        if tag.lower().split("-")[0] == primary:
+            return text
+    return names[0][1]
+
+
 @attrs.frozen
 class Label:
     """A thing's names for people."""
 
     zh: str = ""
     en: str = ""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     description: str = ""
 
 
@@ -49,6 +90,8 @@ class Meta:
     effective_to: dt.date | None = None
     default_calendar: str = "cn"
     jurisdiction: str = ""
+    #: The language tag names are shown in unless the reader asks for another.
+    language: str = ""
     #: The clock a clerk means by "the deadline" (shown by ``case open``,
     #: explained by ``case explain`` unless ``--clock`` says otherwise);
     #: empty means the first clock declared.
@@ -67,6 +110,7 @@ class State:
     waiting_on: str = NOBODY
     zh: str = ""
     en: str = ""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     initial: bool = False
     closed: bool = False
     final: bool = False
@@ -100,6 +144,7 @@ class EventSpec:
     to: str | None = None
     zh: str = ""
     en: str = ""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     fields: Mapping[str, FieldSpec] = attrs.field(factory=dict)
     outcome: str | None = None
     on_receipt_day: bool = False
@@ -166,6 +211,7 @@ class ClockSpec:
     optional: bool = False
     zh: str = ""
     en: str = ""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     lapse_event: str | None = None
     start: Trigger | None = None
     restart: Trigger | None = None
@@ -190,6 +236,7 @@ class Outcome:
     group: str
     zh: str = ""
     en: str = ""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     basis: str = ""
     description: str = ""
 
@@ -205,6 +252,7 @@ class Parameter:
     max: float | None = None
     zh: str = ""
     en: str = ""
+    labels: Mapping[str, str] = attrs.field(factory=dict)
     description: str = ""
     basis: str = ""
 
