@@ -26,8 +26,9 @@ ALLOWED: dict[str, set[str]] = {
     "lifecycle": {"errors", "documents", "rules", "calendars"},
     "reports": CORE,
     "plugins": CORE | {"reports"},
-    "engine": CORE | {"reports", "plugins"},
-    "store": CORE | {"reports", "engine"},
+    # an agency's settings configure the engine; a store keeps its agency's settings
+    "engine": CORE | {"reports", "plugins", "settings"},
+    "store": CORE | {"reports", "engine", "settings"},
     "annual": CORE | {"reports", "engine", "store"},
     "cli": CORE | {"reports", "plugins", "engine", "store", "annual", "privacy", "settings"},
     "__init__": CORE | {"reports", "plugins", "engine", "store", "annual", "settings"},

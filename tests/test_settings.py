@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import make_case
+from conftest import case_open, make_case
 from disclosure import Engine
 from disclosure.cli import cli
 from disclosure.plugins import Plugins
 from disclosure.settings import Settings, SettingsError, find_settings, load_settings
+from disclosure.store.sqlite import Store
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -126,15 +127,51 @@ def test_the_statistics_report_takes_the_agency_name_from_the_settings(here: Pat
     assert json.loads(out)["agency"] == "Department of Settings"
 
 
-def test_init_writes_the_agency_settings_after_checking_them(here: Path) -> None:
+def test_init_stores_the_agency_settings_after_checking_them(here: Path) -> None:
     code, _, err = run("init", "--calendar", "cn-atlantis")
     assert code == 1 and "cn-atlantis" in err
     assert not (here / "disclosure.db").exists() and not (here / "disclosure.toml").exists()
     code, out, err = run("init", "--agency", "某市人民政府办公室", "--ruleset", "us-foia")
     assert code == 0, err
-    assert "agency settings written to" in out and (here / "disclosure.db").exists()
-    settings = load_settings()
-    assert (settings.name, settings.ruleset) == ("某市人民政府办公室", "us-foia")
+    assert "agency settings stored in disclosure.db" in out
+    assert not (here / "disclosure.toml").exists()  # they travel with the cases
+    with Store.open_existing(here / "disclosure.db", Engine(plugins=Plugins.builtin_only())) as s:
+        stored = s.stored_settings()
+        assert stored is not None
+        assert (stored.name, stored.ruleset) == ("某市人民政府办公室", "us-foia")
+        assert s.engine.default_ruleset == "us-foia"  # opening the store applies them
+    code, out, _ = run("settings", "show", "--json")
+    doc = json.loads(out)
+    assert doc["agency"]["ruleset"] == "us-foia" and doc["source"].endswith("stored settings)")
+
+
+def test_store_settings_win_over_the_file_key_by_key(here: Path) -> None:
+    (here / "disclosure.toml").write_text(
+        '[agency]\nname = "File Office"\n\n[parameters.cn-ogi-2019]\ncorrection_period = 12\n',
+        "utf-8",
+    )
+    assert run("init")[0] == 0
+    code, out, err = run("settings", "set", "parameters.cn-ogi-2019.correction_period", "15")
+    assert code == 0 and "(in disclosure.db (stored settings))" in out, err
+    assert "correction_period = 12" in (here / "disclosure.toml").read_text("utf-8")
+    code, out, _ = run("settings", "show", "--json")
+    doc = json.loads(out)
+    assert doc["agency"]["name"] == "File Office"  # the store sets no name: the file's stays
+    assert doc["parameters"] == {"cn-ogi-2019": {"correction_period": 15}}
+    # the store's parameter is the one its cases are folded with
+    assert run(*case_open("A", received="2024-09-10"))[0] == 0
+    code, _, err = run("case", "event", "A", "request_correction", "--on", "2024-09-11")
+    assert code == 0, err
+    code, out, _ = run("case", "show", "A", "--json")
+    assert json.loads(out)["deadlines"]["correction"]["limit"] == 15
+    # --file writes the file even when there is a store; a bad value changes neither
+    assert run("settings", "set", "agency.name", "New Name", "--file")[0] == 0
+    assert load_settings().name == "New Name"
+    code, _, err = run("settings", "set", "agency.calendar", "cn-atlantis")
+    assert code == 1 and "cn-atlantis" in err
+    with Store.open_existing(here / "disclosure.db", Engine(plugins=Plugins.builtin_only())) as s:
+        stored = s.stored_settings()
+        assert stored is not None and stored.calendar == ""
 
 
 def test_settings_show_prints_values_as_text(here: Path) -> None:

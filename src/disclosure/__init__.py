@@ -76,6 +76,9 @@ _EXPORTS: dict[str, str] = {
     "Settings": "settings",
     "SettingsError": "settings",
     "load_settings": "settings",
+    "check_settings": "engine",
+    "CaseStore": "store.port",
+    "open_store": "store.open",
     "PluginWarning": "errors",
     "StatisticsReport": "reports.statistics.model",
     "build_statistics": "reports.statistics.build",
@@ -86,7 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from disclosure.annual import AnnualReportJob
     from disclosure.calendars.calendar import DayInfo, WorkingCalendar
     from disclosure.calendars.registry import CalendarRegistry, read_calendar_file
-    from disclosure.engine import DEFAULT_RULESET, Engine
+    from disclosure.engine import DEFAULT_RULESET, Engine, check_settings
     from disclosure.errors import (
         CalendarError,
         CalendarRangeError,
@@ -123,6 +126,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from disclosure.rules.model import Ruleset, ruleset_to_dict
     from disclosure.settings import Settings, SettingsError, load_settings
     from disclosure.store import DueCounts, Projection, Store
+    from disclosure.store.open import open_store
+    from disclosure.store.port import CaseStore
 
 __version__ = "0.1.0"
 
@@ -136,6 +141,7 @@ __all__ = [
     "Case",
     "CaseFileError",
     "CaseState",
+    "CaseStore",
     "CheckResult",
     "ClockStep",
     "ConflictError",
@@ -173,6 +179,7 @@ __all__ = [
     "build_report",
     "build_statistics",
     "builtin_rulesets",
+    "check_settings",
     "drill_down",
     "lint_ruleset",
     "load_agency_data",
@@ -181,6 +188,7 @@ __all__ = [
     "load_settings",
     "load_statistics_template",
     "load_template",
+    "open_store",
     "read_calendar_file",
     "read_narrative",
     "render",

@@ -25,6 +25,7 @@ from disclosure.reports.statistics.model import StatisticsReport
 if TYPE_CHECKING:
     from disclosure.reports.build import CaseSummary
     from disclosure.reports.template import ReportTemplate
+    from disclosure.store.port import CaseStore
 
 #: Given how many cases a report reads, a context manager yielding ``advance(n)``.
 ProgressFactory = Callable[[int], AbstractContextManager[Callable[[int], None]]]
@@ -35,20 +36,33 @@ def _ignore(n: int) -> None:
 
 
 class AnnualReportJob:
-    """Build and render annual reports with one engine's rulesets and renderers."""
+    """Build and render annual reports with one engine's rulesets and renderers.
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    ``store_agency`` is the agency whose cases a PostgreSQL store gives
+    (a SQLite store holds one agency and needs none).
+    """
+
+    def __init__(self, engine: Engine | None = None, *, store_agency: str | None = None) -> None:
         self.engine = engine or Engine()
+        self.store_agency = store_agency
+
+    def open_store(self, db: str) -> CaseStore:
+        """The existing store ``db`` names (a SQLite path or a PostgreSQL URL)."""
+        from disclosure.store.open import open_store
+
+        return open_store(db, self.engine, agency=self.store_agency)
 
     def cases(self, case_files: Iterable[str] = (), db: str | None = None) -> Iterable[Case]:
         if db is not None:
-            from disclosure.store.sqlite import Store
-
-            return Store.open_existing(db, self.engine).iter_cases()
+            return self._stored_cases(db)
         out: list[Case] = []
         for f in case_files:
             out.extend(load_cases(f))
         return out
+
+    def _stored_cases(self, db: str) -> Iterator[Case]:
+        with self.open_store(db) as store:
+            yield from store.iter_cases()
 
     def build(
         self,
@@ -110,11 +124,10 @@ class AnnualReportJob:
     ) -> Report:
         """Stream the cases the year needs from the store into the builder (never a list)."""
         from disclosure.reports.build import report_event_types
-        from disclosure.store.sqlite import Store
 
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         pending = [(g.filed, g.decided) for g in tpl.table4.groups]
-        with Store.open_existing(db, self.engine) as store:
+        with self.open_store(db) as store:
             found = store.period_summaries(report_event_types(tpl), start, end, pending=pending)
             with progress(found.total) if progress else nullcontext(_ignore) as advance:
 
@@ -145,12 +158,14 @@ class AnnualReportJob:
         template: str | None = None,
         ruleset: str | None = None,
         agency: str = "",
+        previous: str | None = None,
     ) -> StatisticsReport:
         """A statistics report (such as the DOJ Annual FOIA Report) for reporting year ``year``.
 
         The template is ``template`` or the one installed for ``ruleset`` (by
         default the engine's) that covers the year; it names its own ruleset.
         Every case is folded, so a bad log is refused with its error.
+        ``previous`` is last year's report as JSON, for the cross-year checks.
         """
         from disclosure.reports.statistics import (
             build_statistics,
@@ -173,7 +188,18 @@ class AnnualReportJob:
                 f"template {tpl.id} is for the years {meta.first_year or ''}-"
                 f"{meta.last_year or ''}, not {year}"
             )
-        return build_statistics(self.cases(case_files, db), year, tpl, machine, agency=agency)
+        last = _read_previous(previous) if previous else None
+        report = build_statistics(self.cases(case_files, db), year, tpl, machine, agency=agency)
+        if last is None:
+            return report
+        from disclosure.reports.statistics.build import tables_from_dict, with_previous_tables
+
+        try:
+            return with_previous_tables(report, int(last["year"]), tables_from_dict(last))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise DisclosureError(
+                f"{previous}: not a statistics report JSON document (no year or tables)"
+            ) from None
 
     def render(self, report: Report | StatisticsReport, fmt: str) -> str | bytes:
         from disclosure.reports.render import render

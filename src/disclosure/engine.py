@@ -9,6 +9,7 @@ different rulesets, calendars or plugins can live in one process.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from disclosure.plugins.manager import Plugins
 from disclosure.plugins.types import RendererSpec
 from disclosure.rules.load import is_ruleset_path, load_ruleset
 from disclosure.rules.model import Outcome, Ruleset
+from disclosure.settings import Settings
 
 if TYPE_CHECKING:  # report templates load only when a report is made
     from disclosure.reports.template import ReportTemplate
@@ -76,6 +78,23 @@ class Engine:
         self.parameters = dict(parameters or {})
         self._machines: dict[str, Machine] = {}
         self._renderers: dict[str, RendererSpec] | None = None
+
+    def configured(self, settings: Settings) -> Engine:
+        """This engine (same plugins and calendars) with an agency's settings applied.
+
+        What ``settings`` leave unset stays as it is here. Checks nothing:
+        :func:`check_settings` does, before settings are saved.
+        """
+        options = settings.engine_options()
+        other = copy.copy(self)
+        other.default_ruleset = options.get("default_ruleset", self.default_ruleset)
+        other.default_calendar = options.get("default_calendar", self.default_calendar)
+        merged = {k: dict(v) for k, v in self.parameters.items()}
+        for rs, params in options.get("parameters", {}).items():
+            merged.setdefault(rs, {}).update(params)
+        other.parameters = dict(merged)
+        other._machines = {}
+        return other
 
     # -- rulesets and machines -----------------------------------------------------
     def ruleset(self, name: str | None = None) -> Ruleset:
@@ -133,7 +152,12 @@ class Engine:
                     f"(groups: {', '.join(rs.outcome_groups)})"
                 )
             outcomes[code.code] = Outcome(
-                code.group, code.zh, code.en, code.basis, f"added by plugin {plugin}"
+                code.group,
+                code.zh,
+                code.en,
+                labels=dict(code.labels),
+                basis=code.basis,
+                description=f"added by plugin {plugin}",
             )
         return attrs.evolve(rs, outcomes=outcomes)
 
@@ -239,3 +263,17 @@ class PluginPolicy:
         self, case: Case, clock: str, ruleset: Ruleset
     ) -> tuple[str, DeadlinePolicy] | None:
         return self.plugins.deadline_policy(case=case, clock=clock, ruleset=ruleset)
+
+
+def check_settings(engine: Engine, settings: Settings) -> Engine:
+    """``engine`` with ``settings`` applied, after checking it can use them.
+
+    An unknown calendar or ruleset, or a parameter that is not declared or
+    does not fit, raises here, so nothing unusable is ever saved.
+    """
+    configured = engine.configured(settings)
+    machine = configured.machine()
+    configured.calendars.get(machine.default_calendar)
+    for rs in settings.parameters:
+        configured.machine(rs)
+    return configured

@@ -70,6 +70,22 @@ class Settings:
             out["parameters"] = {k: dict(v) for k, v in self.parameters.items()}
         return out
 
+    def overlaid(self, other: Settings) -> Settings:
+        """These settings with ``other``'s on top: each value ``other`` sets wins.
+
+        The settings file is the base and a store's own settings the layer on
+        top, so an agency's choices travel with its cases.
+        """
+        values = {k: getattr(other, k) or getattr(self, k) for k in AGENCY_KEYS}
+        merged = {k: dict(v) for k, v in self.parameters.items()}
+        for rs, params in other.parameters.items():
+            merged.setdefault(rs, {}).update(params)
+        sources = " + ".join(s for s in (self.source, other.source) if s)
+        return Settings(**values, parameters=merged, source=sources)
+
+    def is_empty(self) -> bool:
+        return not (any(getattr(self, k) for k in AGENCY_KEYS) or self.parameters)
+
     def with_value(self, key: str, value: str) -> Settings:
         """A copy with ``agency.KEY`` or ``parameters.RULESET.NAME`` set (values typed as TOML)."""
         parts = key.split(".")
@@ -114,14 +130,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
         return Settings()
     try:
         raw = read_limited(found, cap=1024 * 1024).decode("utf-8")
-        doc = tomllib.loads(raw)
     except ReadError as exc:
         raise SettingsError(f"{found}: {exc.reason}") from None
     except UnicodeDecodeError:
         raise SettingsError(f"{found}: not UTF-8 text") from None
+    return parse_settings(raw, str(found))
+
+
+def parse_settings(text: str, source: str) -> Settings:
+    """Settings from their TOML text (a file's, or the copy a store holds)."""
+    try:
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{found}: not valid TOML: {exc}") from None
-    return _settings(doc, str(found))
+        raise SettingsError(f"{source}: not valid TOML: {exc}") from None
+    return _settings(doc, source)
 
 
 def save_settings(settings: Settings, path: str | Path) -> None:

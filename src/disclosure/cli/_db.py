@@ -1,43 +1,97 @@
-"""The ``--db`` option shared by every command that uses the case store."""
+"""The ``--db`` and ``--agency`` options shared by every command that uses the case store.
+
+``--db`` names a SQLite file or a PostgreSQL server (``postgresql://…``); which
+adapter opens it is decided in one place, :func:`disclosure.store.open.open_store`.
+``--agency`` chooses whose cases a server store shows and takes writes for;
+it is kept on the click context so every command gets it without a parameter
+of its own.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import shlex
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
-    from disclosure.store.sqlite import Store
+    from disclosure.store.port import CaseStore
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+_AGENCY_KEY = "disclosure.agency"
 
-db_option = click.option(
+db_only_option = click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False),
     default="disclosure.db",
     show_default=True,
     envvar="DISCLOSURE_DB",
-    help="Case store file (also $DISCLOSURE_DB).",
+    metavar="PATH|URL",
+    help="Case store: a SQLite file or a postgresql:// URL (also $DISCLOSURE_DB).",
 )
 
 
-def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> Store:
-    import os
+def _remember_agency(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    del param
+    if value is not None:
+        ctx.meta[_AGENCY_KEY] = value
 
-    from disclosure.cli._engine import make_engine
-    from disclosure.store.sqlite import Store
 
-    # How long to wait for another writer before giving up (seconds).
+agency_option = click.option(
+    "--agency",
+    default=None,
+    envvar="DISCLOSURE_AGENCY",
+    expose_value=False,
+    callback=_remember_agency,
+    help="On a PostgreSQL store: the agency whose cases to use (also $DISCLOSURE_AGENCY).",
+)
+
+
+def db_option(f: _F) -> _F:
+    """``--db`` and ``--agency``: the store a command reads or writes."""
+    return db_only_option(agency_option(f))
+
+
+def chosen_agency() -> str | None:
+    """The ``--agency`` of the running command, if any."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get(_AGENCY_KEY)
+
+
+def busy_timeout() -> float:
+    """How long SQLite waits for another writer ($DISCLOSURE_BUSY_TIMEOUT seconds)."""
+    from disclosure.errors import StoreError
+
     raw = os.environ.get("DISCLOSURE_BUSY_TIMEOUT", "10")
     try:
         timeout = float(raw)
     except ValueError:
         timeout = float("nan")
     if not (0 <= timeout < 86_400):  # nan, inf and negatives fail this too
-        from disclosure.errors import StoreError
-
         raise StoreError(
             f"DISCLOSURE_BUSY_TIMEOUT must be a number of seconds from 0 to 86400, not {raw!r}"
         )
-    engine = make_engine(calendar_files)
-    return Store(db, engine, create=False, timeout=timeout)
+    return timeout
+
+
+def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> CaseStore:
+    """The existing store ``--db`` names, scoped to ``--agency`` on a server."""
+    from disclosure.cli._engine import make_engine
+    from disclosure.store.open import open_store as open_target
+
+    timeout = busy_timeout()
+    return open_target(db, make_engine(calendar_files), agency=chosen_agency(), timeout=timeout)
+
+
+def shown_db(db: str) -> str:
+    """``--db X`` as a command to suggest: a server URL without its password."""
+    from disclosure.store.open import is_server_url
+
+    if is_server_url(db):
+        from disclosure.store.postgres import redacted
+
+        db = redacted(db)
+    agency = chosen_agency()
+    return f"--db {shlex.quote(db)}" + (f" --agency {shlex.quote(agency)}" if agency else "")

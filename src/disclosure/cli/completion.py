@@ -82,9 +82,12 @@ def complete_case_ids(
     """Ids of stored cases that start with what is typed (the store named by --db)."""
     import os
 
+    from disclosure.store.open import is_server_url
     from disclosure.store.sqlite import stored_case_ids
 
     db = ctx.params.get("db") or os.environ.get("DISCLOSURE_DB") or "disclosure.db"
+    if is_server_url(db):  # no round trip to a server on every TAB
+        return []
     return [CompletionItem(i) for i in stored_case_ids(db, incomplete)]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from disclosure.cli._db import db_option, open_store
+from disclosure.cli._db import db_option, open_store, shown_db
 from disclosure.cli._out import DATE, console, echo, esc, print_json, print_lapses
 
 SHOWN = 20
@@ -62,14 +62,15 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
             store.query(window_open_on=today, limit=SHOWN),
         )
     q = shlex.quote
+    store_args = shown_db(db)
     commands = {
-        "overdue": lambda p: f"disclosure case show {q(p.case_id)} --db {q(db)}",
-        "due_this_week": lambda p: f"disclosure case show {q(p.case_id)} --db {q(db)}",
+        "overdue": lambda p: f"disclosure case show {q(p.case_id)} {store_args}",
+        "due_this_week": lambda p: f"disclosure case show {q(p.case_id)} {store_args}",
         "lapsed": lambda p: (
             f"disclosure case event {q(p.case_id)} {q(p.next_lapse_event or '')} --on "
-            f"{_day_after(p.next_lapse)} --db {q(db)}"
+            f"{_day_after(p.next_lapse)} {store_args}"
         ),
-        "waiting": lambda p: f"disclosure case show {q(p.case_id)} --db {q(db)}",
+        "waiting": lambda p: f"disclosure case show {q(p.case_id)} {store_args}",
     }
     if as_json:
         doc: dict[str, Any] = {"as_of": t, "open": open_total, "waiting_on": waiting}
@@ -132,9 +133,7 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
                     for party in sorted({p.waiting_on for p in rows})
                 ),
             }
-            out.print(
-                f"  … and {count - len(rows)} more (disclosure {more[key]} --db {shlex.quote(db)})"
-            )
+            out.print(f"  … and {count - len(rows)} more (disclosure {more[key]} {shown_db(db)})")
 
 
 def _day_after(day: str | None) -> str:

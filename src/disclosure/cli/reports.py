@@ -35,11 +35,12 @@ def report_group() -> None:
 @click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False),
     default="disclosure.db",
     show_default=True,
     envvar="DISCLOSURE_DB",
-    help="Case store to read the cases from when no --cases is given (also $DISCLOSURE_DB).",
+    metavar="PATH|URL",
+    help="Case store (SQLite file or postgresql:// URL) to read the cases from when no "
+    "--cases is given (also $DISCLOSURE_DB).",
 )
 @click.option(
     "--format",
@@ -69,7 +70,7 @@ def report_group() -> None:
     "--previous",
     type=click.Path(),
     default=None,
-    help="Last year's report as JSON, for the cross-year check (RC-7).",
+    help="Last year's report as JSON, for the cross-year checks (RC-7; DOJ-6 and DOJ-7).",
 )
 @click.option("-o", "--output", type=click.Path(), default=None, help="Write to this file.")
 @click.option(
@@ -91,8 +92,10 @@ def report_group() -> None:
 @click.option(
     "--agency",
     default="",
-    help="Agency name for a statistics report (default: agency.name in the settings; "
-    "the national report reads it from --agency-data).",
+    envvar="DISCLOSURE_AGENCY",
+    help="On a PostgreSQL store, the agency whose cases to report; also the agency name "
+    "on a statistics report (default: agency.name in the settings; the national report "
+    "prints the name from --agency-data). Also $DISCLOSURE_AGENCY.",
 )
 def report_annual(
     year: int,
@@ -132,7 +135,7 @@ def report_annual(
         from disclosure.reports.render import check_format
 
         check_format(fmt, engine.renderers())
-    job = AnnualReportJob(engine)
+    job = AnnualReportJob(engine, store_agency=agency or None)
     report: Report | StatisticsReport
     if _wants_statistics(template, ruleset, engine.default_ruleset, year):
         given = [
@@ -140,7 +143,6 @@ def report_annual(
             for name, value in (
                 ("--agency-data", agency_data),
                 ("--narrative", narrative),
-                ("--previous", previous),
                 ("--explain", explain),
             )
             if value
@@ -155,6 +157,7 @@ def report_annual(
             db=db if not case_files else None,
             template=template,
             agency=agency or agency_settings().name,
+            previous=previous,
         )
     else:
         report = job.build(

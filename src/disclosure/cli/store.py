@@ -3,48 +3,83 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from disclosure.cli._db import db_option, open_store
+from disclosure.cli._db import db_only_option, db_option, open_store
+from disclosure.cli._engine import make_engine
 from disclosure.cli._out import clean, print_json
 from disclosure.cli._progress import progress
 from disclosure.errors import StoreError
 
+if TYPE_CHECKING:
+    from disclosure.settings import Settings
+
 
 @click.command("init")
-@click.option("--force", is_flag=True, help="Delete an existing store file first.")
-@click.option("--agency", default=None, help="The agency's name (written to its settings).")
+@click.option("--force", is_flag=True, help="Delete an existing store file first (SQLite only).")
+@click.option(
+    "--agency",
+    default=None,
+    help="The agency's name (written to its settings); on a PostgreSQL store, also "
+    "registered there with its own database role.",
+)
+@click.option(
+    "--role",
+    default=None,
+    help="On a PostgreSQL store: the database role of --agency (default: derived from it).",
+)
 @click.option(
     "--calendar",
     default=None,
     help="The agency's calendar for cases that name none, e.g. a regional one a plugin offers.",
 )
 @click.option("--ruleset", default=None, help="The agency's ruleset for cases that name none.")
-@db_option
+@db_only_option
 def init_cmd(
-    force: bool, agency: str | None, calendar: str | None, ruleset: str | None, db: str
+    force: bool,
+    agency: str | None,
+    role: str | None,
+    calendar: str | None,
+    ruleset: str | None,
+    db: str,
 ) -> None:
     """Create an empty case store; with --agency/--calendar/--ruleset, the agency's settings.
 
-    The settings go to the settings file in use (--config, or disclosure.toml
-    here or in a parent folder; a new ./disclosure.toml otherwise) and are
-    checked before anything is created.
+    The settings are checked before anything is created, and kept in the new
+    store, so they travel with its cases (see 'disclosure settings').
+
+    On a PostgreSQL store (--db postgresql://...) init creates the schema if
+    the database has none, and --agency adds an agency to it with its own
+    database role and settings; run it as the database's owner, once per
+    agency.
 
     \b
     Examples:
       disclosure init
       disclosure init --db /srv/foi/cases.db --agency "某市人民政府办公室" --calendar cn-guangxi
+      disclosure init --db postgresql://admin@db.example/foi --agency city-office
     """
-    from disclosure.errors import StoreError
-    from disclosure.store.sqlite import Store
+    from disclosure.store.open import is_server_url
 
+    server = is_server_url(db)
+    if role is not None and not server:
+        raise click.UsageError("--role: only for a postgresql:// store")
+    if force and server:
+        raise click.UsageError(
+            "--force: only for a SQLite file; to start a PostgreSQL store over, drop its "
+            "tables (or the database) yourself"
+        )
     chosen = {"agency.name": agency, "agency.calendar": calendar, "agency.ruleset": ruleset}
-    if any(v is not None for v in chosen.values()):
-        from disclosure.cli.settings_cmd import save_checked
-
-        where = save_checked({k: v for k, v in chosen.items() if v is not None})
-        click.echo(f"agency settings written to {where}")
+    values = {k: v for k, v in chosen.items() if v is not None}
+    if server and values and agency is None:
+        raise click.UsageError("--calendar/--ruleset on a PostgreSQL store need --agency")
+    settings = _checked_settings(values)
+    if server:
+        _init_server(db, agency, role, settings)
+        return
+    from disclosure.store.sqlite import Store
 
     path = Path(db)
     if path.exists():
@@ -52,8 +87,45 @@ def init_cmd(
             raise StoreError(f"{db} already exists (use --force to start over)")
         for suffix in ("", "-wal", "-shm"):
             Path(db + suffix).unlink(missing_ok=True)
-    with Store(path) as store:
+    with Store(path, make_engine()) as store:
         click.echo(f"created case store {db} (schema {store.schema_version})")
+        if settings is not None:
+            store.store_settings(settings)
+            click.echo(f"agency settings stored in {db}")
+
+
+def _checked_settings(values: dict[str, str]) -> Settings | None:
+    """The settings init was given, checked before any store is created."""
+    if not values:
+        return None
+    from disclosure.engine import check_settings
+    from disclosure.settings import Settings
+
+    settings = Settings()
+    for key, value in values.items():
+        settings = settings.with_value(key, value)
+    check_settings(make_engine(), settings)  # over the settings file's, as a store applies them
+    return settings
+
+
+def _init_server(url: str, agency: str | None, role: str | None, settings: Settings | None) -> None:
+    """Create (or upgrade) the schema on a server and register ``agency`` with its settings."""
+    from disclosure.store.postgres import PostgresStore
+
+    engine = make_engine()
+    with PostgresStore(url, engine, create=True) as store:
+        click.echo(f"case store ready at {store.where} (schema {store.schema_version})")
+        if agency is None:
+            return
+        made = store.add_agency(agency, role)
+        click.echo(
+            f"agency '{agency}' registered with role {made}; let its clerks in with "
+            f"GRANT {made} TO <login role>"
+        )
+    if settings is not None:
+        with PostgresStore(url, engine, agency=agency, create=False) as scoped:
+            scoped.store_settings(settings)
+        click.echo(f"agency settings stored for '{agency}'")
 
 
 @click.group("store")

@@ -1,0 +1,147 @@
+"""The CLI on a PostgreSQL store: every store command takes a ``postgresql://`` --db.
+
+Two agencies share one server; each command runs for one of them (--agency
+or $DISCLOSURE_AGENCY) and sees only its cases. Skipped unless
+``DISCLOSURE_TEST_POSTGRES`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import case_open
+from disclosure.cli import cli
+
+pytest.importorskip("psycopg")
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENCY = ROOT / "examples" / "agency-2024"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def server(
+    pg_fresh: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, str]:
+    """A store with agencies A (holding the 2024 example year) and B (empty)."""
+    url, prefix = pg_fresh
+    monkeypatch.chdir(tmp_path)  # no settings file: the agency's settings go to the server
+    monkeypatch.delenv("DISCLOSURE_CONFIG", raising=False)
+    monkeypatch.delenv("DISCLOSURE_AGENCY", raising=False)
+    code, out, err = run("init", "--db", url, "--agency", "A", "--role", f"{prefix}_a")
+    assert code == 0, err
+    assert f"role {prefix}_a" in out
+    code, out, err = run(
+        "init", "--db", url, "--agency", "B", "--role", f"{prefix}_b", "--calendar", "cn"
+    )
+    assert code == 0 and "agency settings stored for 'B'" in out, err
+    code, out, err = run("case", "import", str(AGENCY / "cases.yaml"), "--db", url, "--agency", "A")
+    assert code == 0, err
+    return url, prefix
+
+
+def test_report_from_a_server_equals_report_from_a_file(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    url, _ = server
+    sqlite_db = str(tmp_path / "cases.db")
+    assert run("init", "--db", sqlite_db)[0] == 0
+    assert run("case", "import", str(AGENCY / "cases.yaml"), "--db", sqlite_db)[0] == 0
+    args = ["report", "annual", "--year", "2024", "--format", "json"]
+    code, from_server, err = run(*args, "--db", url, "--agency", "A")
+    assert code == 0, err
+    code, from_file, err = run(*args, "--db", sqlite_db)
+    assert code == 0, err
+    tables = ("table3", "table4", "fees")
+    server_report, file_report = json.loads(from_server), json.loads(from_file)
+    assert [server_report[t] for t in tables] == [file_report[t] for t in tables]
+    assert server_report["table3"]["rows"]["new"][-1] > 0
+    # agency B's report counts none of A's cases
+    code, empty, err = run(*args, "--db", url, "--agency", "B")
+    assert code == 0, err
+    assert json.loads(empty)["table3"]["rows"]["new"][-1] == 0
+
+
+def test_agencies_see_only_their_own_cases(server: tuple[str, str]) -> None:
+    url, _ = server
+    code, out, _ = run("case", "list", "--db", url, "--agency", "A", "--json")
+    assert code == 0
+    ids = [row["case_id"] for row in json.loads(out)]
+    assert ids
+    some = ids[0]
+    code, out, _ = run("case", "list", "--db", url, "--agency", "B", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = run("case", "show", some, "--db", url, "--agency", "B")
+    assert code != 0 and some in err
+    code, out, err = run("case", "show", some, "--db", url, env={"DISCLOSURE_AGENCY": "A"})
+    assert code == 0, err
+    assert some in out
+
+
+def test_write_verify_due_and_export_on_a_server(server: tuple[str, str], tmp_path: Path) -> None:
+    url, _ = server
+    b = ["--db", url, "--agency", "B"]
+    code, _, err = run(*case_open("B-1", received="2024-09-10"), *b)
+    assert code == 0, err
+    code, _, err = run("case", "event", "B-1", "correction_received", "--on", "2024-09-12", *b)
+    assert code == 1 and "not allowed in state 'received'" in err
+    code, _, err = run("case", "event", "B-1", "extend", "--on", "2024-09-20", *b)
+    assert code == 0, err
+    code, out, err = run("case", "show", "B-1", "--json", *b)
+    assert code == 0, err
+    assert [e["type"] for e in json.loads(out)["timeline"]] == ["extend"]
+    code, out, err = run("store", "verify", "--json", *b)
+    assert code == 0, err
+    assert json.loads(out) == {"cases": 1, "ok": True, "problems": []}
+    code, out, err = run("due", "--as-of", "2024-12-20", *b)
+    assert code == 0, err
+    assert "B-1" in out
+    assert "--agency B" in out  # suggested commands keep the agency
+    exported = tmp_path / "b.json"
+    code, _, err = run("case", "export", "-o", str(exported), "--show-personal-data", *b)
+    assert code == 0, err
+    assert [c["id"] for c in json.loads(exported.read_text("utf-8"))["cases"]] == ["B-1"]
+
+
+def test_server_errors_are_one_line(server: tuple[str, str]) -> None:
+    url, _ = server
+    # the owner without --agency sees every agency but may not write
+    code, _, err = run(*case_open("X-1"), "--db", url)
+    assert code != 0 and "writing needs an agency" in err and "Traceback" not in err
+    code, _, err = run("due", "--db", url, "--agency", "nobody")
+    assert code != 0 and "no agency 'nobody'" in err and "A, B" in err
+    code, _, err = run("init", "--db", url, "--force")
+    assert code != 0 and "only for a SQLite file" in err
+
+
+def test_sqlite_store_refuses_an_agency(tmp_path: Path) -> None:
+    db = str(tmp_path / "one.db")
+    assert run("init", "--db", db)[0] == 0
+    code, _, err = run("due", "--db", db, "--agency", "A")
+    assert code != 0 and "needs a postgresql:// store" in err
+    code, _, err = run("init", "--db", str(tmp_path / "two.db"), "--role", "r")
+    assert code != 0 and "--role" in err
+
+
+def test_each_agency_keeps_its_own_settings_on_the_server(server: tuple[str, str]) -> None:
+    url, _ = server
+    a, b = ["--db", url, "--agency", "A"], ["--db", url, "--agency", "B"]
+    code, out, err = run("settings", "set", "parameters.cn-ogi-2019.correction_period", "15", *a)
+    assert code == 0 and "agency 'A' (stored settings)" in out, err
+    code, out, _ = run("settings", "show", "--json", *a)
+    assert json.loads(out)["parameters"] == {"cn-ogi-2019": {"correction_period": 15}}
+    code, out, _ = run("settings", "show", "--json", *b)
+    doc = json.loads(out)
+    assert doc["parameters"] == {} and doc["agency"]["calendar"] == "cn"  # B's, from init
+    code, _, err = run("settings", "set", "agency.calendar", "cn-atlantis", *b)
+    assert code == 1 and "cn-atlantis" in err  # checked before anything is written
