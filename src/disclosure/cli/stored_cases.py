@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from disclosure.cli._db import db_option, open_store
-from disclosure.cli._out import DATE, console, days_after, echo, esc, print_json
+from disclosure.cli._out import DATE, console, days_after, echo, esc, name_of, print_json
 from disclosure.cli._progress import progress
 from disclosure.cli._stream import (
     MASKED_KEY,
@@ -311,14 +311,12 @@ def case_show(
             out.print(f"  {key.replace('_', ' ')}: {info[key]}")
     st = rs.states[state.state]
     line = (
-        f"  State: [bold]{esc(state.state)}[/bold] {esc(st.zh)}"
+        f"  State: [bold]{esc(state.state)}[/bold] {esc(name_of(st, rs))}"
         f"  — waiting on [bold]{esc(state.waiting_on)}[/bold]"
     )
     if state.outcome:
-        line += (
-            f"  outcome [bold]{esc(state.outcome)}[/bold] {esc(rs.outcomes[state.outcome].zh)} "
-            f"on {state.closed_on}"
-        )
+        outcome = name_of(rs.outcomes[state.outcome], rs)
+        line += f"  outcome [bold]{esc(state.outcome)}[/bold] {esc(outcome)} on {state.closed_on}"
     out.print(line, markup=True)
     if state.deadlines:
         table = Table(title=f"Deadlines as of {state.as_of}", title_justify="left")

@@ -101,6 +101,10 @@ class _Checker:
     def check_labels(self) -> None:
         """``labels`` keys are language tags, so a reader's language can find them."""
         sections: dict[str, Mapping[str, Labelled]] = {
+            "parties": self.rs.parties,
+            "applicant_kinds": self.rs.applicant_kinds,
+            "channels": self.rs.channels,
+            "outcome_groups": self.rs.outcome_groups,
             "states": self.rs.states,
             "events": self.rs.events,
             "clocks": self.rs.clocks,
