@@ -252,6 +252,21 @@ def test_fiscal_and_calendar_years(engine: Engine) -> None:
         (("outcomes: [other.duplicate]", "outcomes: [other.dupe]"), "did you mean"),
         (('year_start: "10-01"', 'year_start: "13-01"'), "not a month-day"),
         (("decided: appeal_decided", "decided: decide_appeal"), "unknown event 'decide_appeal'"),
+        # the sections added for issue 14's second part
+        (
+            ("count: open_at_end, past_due: response}", "count: received, past_due: response}"),
+            "'past_due' narrows",
+        ),
+        (
+            ("event: decide_expedite, field: granted, value: true", "event: decide_expedited"),
+            "unknown event 'decide_expedited'",
+        ),
+        (("field: granted, value: false", "field: grant, value: false"), "has no field 'grant'"),
+        (("after: VII.A", "after: VII.Z"), "unknown table 'VII.Z'"),
+        (('clock: response\n    title: "VII.E', 'clock: reply\n    title: "VII.E'), "'reply'"),
+        (("when: clock_completed}", "when: sometimes}"), "unknown 'when' 'sometimes'"),
+        (("met: expedite_decision}", "met: expedite_decision, of: appeals}"), "'of' applies"),
+        (("of: appeals}", "of: appeal}"), "'appeal' is neither"),
     ],
 )
 def test_template_mistakes_are_named(

@@ -8,7 +8,6 @@ Birthday (2025-02-17) are the holidays these scenarios cross.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -16,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLES, D
 from disclosure import Case, Engine, Event
-from disclosure.errors import DisclosureError, TemplateError
+from disclosure.errors import DisclosureError
 from disclosure.plugins import Plugins
 from disclosure.reports.model import Grid
 from disclosure.reports.render import render
@@ -229,38 +228,6 @@ def test_published_json_reports_can_be_checked_across_years(engine: Engine) -> N
 
 
 # -- template mistakes --------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("edit", "message"),
-    [
-        (
-            ("count: open_at_end, past_due: response}", "count: received, past_due: response}"),
-            "'past_due' narrows",
-        ),
-        (
-            ("event: decide_expedite, field: granted, value: true", "event: decide_expedited"),
-            "unknown event 'decide_expedited'",
-        ),
-        (("field: granted, value: false", "field: grant, value: false"), "has no field 'grant'"),
-        (("after: VII.A", "after: VII.Z"), "unknown table 'VII.Z'"),
-        (('clock: response\n    title: "VII.E', 'clock: reply\n    title: "VII.E'), "'reply'"),
-        (("when: clock_completed}", "when: sometimes}"), "unknown 'when' 'sometimes'"),
-        (("met: expedite_decision}", "met: expedite_decision, of: appeals}"), "'of' applies"),
-        (("of: appeals}", "of: appeal}"), "'appeal' is neither"),
-    ],
-)
-def test_mistakes_in_the_new_sections_are_named(
-    engine: Engine, tmp_path: Path, edit: tuple[str, str], message: str
-) -> None:
-    from disclosure.documents.builtin import builtin_dir
-
-    text = (builtin_dir() / "statistics" / "us-doj-annual.yaml").read_text(encoding="utf-8")
-    assert edit[0] in text
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
-    with pytest.raises(TemplateError, match=message):
-        load_statistics_template(bad, engine.ruleset("us-foia"))
 
 
 def test_every_format_prints_the_rankings(engine: Engine) -> None:
