@@ -145,3 +145,32 @@ def test_each_agency_keeps_its_own_settings_on_the_server(server: tuple[str, str
     assert doc["parameters"] == {} and doc["agency"]["calendar"] == "cn"  # B's, from init
     code, _, err = run("settings", "set", "agency.calendar", "cn-atlantis", *b)
     assert code == 1 and "cn-atlantis" in err  # checked before anything is written
+
+
+def test_store_copy_moves_an_agency_onto_the_server_and_back(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    url, _ = server
+    local = str(tmp_path / "local.db")
+    assert run("init", "--db", local, "--calendar", "cn")[0] == 0
+    assert run("case", "import", str(AGENCY / "cases.yaml"), "--db", local)[0] == 0
+    code, out, err = run("store", "copy", local, url, "--to-agency", "B", "--replace")
+    assert code == 0, err
+    copied = int(out.split()[1])
+    assert copied > 300 and "both stores verify" in out
+    code, out, _ = run("case", "list", "--json", "--limit", "0", "--db", url, "--agency", "B")
+    assert len(json.loads(out)) == copied
+    back = str(tmp_path / "back.db")
+    code, out, err = run("store", "copy", url, back, "--from-agency", "B")
+    assert code == 0 and f"copied {copied} case(s)" in out, err
+    # the same rows, hashes included, in both files
+    import sqlite3
+
+    def rows(db: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT * FROM events ORDER BY case_id, seq").fetchall()
+
+    assert rows(local) == rows(back)
+    code, _, err = run("store", "copy", local, url, "--to-agency", "B")
+    assert code == 1 and "already holds" in err and "--replace" in err
+    assert "Traceback" not in err

@@ -315,3 +315,23 @@ def test_list_filters_are_checked_against_the_rulesets(db: str) -> None:
     code, _, err = run("case", "list", "--waiting-on", "requestr", "--db", db)
     assert code == 1 and "did you mean 'requester'" in err  # a party of us-foia
     assert run("case", "list", "--state", "awaiting_clarification", "--db", db)[0] == 0
+
+
+def test_store_copy_between_files_is_lossless_and_refuses_a_full_target(
+    loaded: str, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    copy = str(tmp_path / "copy.db")
+    code, out, err = run("store", "copy", loaded, copy)
+    assert code == 0 and "both stores verify" in out, err
+    for table in ("cases", "events", "projection"):
+        with sqlite3.connect(loaded) as a, sqlite3.connect(copy) as b:
+            query = f"SELECT * FROM {table} ORDER BY 1, 2"
+            assert a.execute(query).fetchall() == b.execute(query).fetchall()
+    code, _, err = run("store", "copy", loaded, copy)
+    assert code == 1 and "already holds" in err
+    code, _, err = run("store", "copy", loaded, loaded)
+    assert code == 1 and "the same store" in err
+    code, _, err = run("store", "copy", str(tmp_path / "missing.db"), copy)
+    assert code == 1 and "no case store here" in err

@@ -168,3 +168,53 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
         )
     if problems:
         raise SystemExit(1)
+
+
+@store_group.command("copy")
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@click.option("--from-agency", default=None, help="On a PostgreSQL SRC: the agency to copy.")
+@click.option("--to-agency", default=None, help="On a PostgreSQL DST: the agency to copy into.")
+@click.option("--replace", is_flag=True, help="Replace the cases DST already holds.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Cases per transaction of DST.",
+)
+def store_copy(
+    source: str,
+    target: str,
+    from_agency: str | None,
+    to_agency: str | None,
+    replace: bool,
+    batch_size: int,
+) -> None:
+    """Copy every case of SRC into DST, row for row, then verify both.
+
+    SRC and DST are SQLite files or postgresql:// URLs: move an agency's
+    SQLite store onto a platform's server, or back. Rows are copied as they
+    are stored (hash chains, times recorded, personal data, the agency's
+    settings), so DST verifies exactly as SRC does. A SQLite DST is created
+    when missing; a PostgreSQL DST needs the agency registered first
+    (disclosure init --db URL --agency NAME). DST must hold no cases unless
+    --replace.
+
+    \b
+    Examples:
+      disclosure store copy cases.db postgresql://admin@db.example/foi --to-agency city-office
+      disclosure store copy postgresql://admin@db.example/foi backup.db --from-agency city-office
+    """
+    from disclosure.store.copy import copy_store
+    from disclosure.store.open import open_store as open_target
+
+    engine = make_engine()
+    with open_target(source, engine, agency=from_agency) as src:
+        count = src.count()
+        with (
+            open_target(target, engine, create=True, agency=to_agency) as dst,
+            progress("copying", count or None) as advance,
+        ):
+            copied = copy_store(src, dst, progress=advance, batch_size=batch_size, replace=replace)
+    click.echo(f"copied {copied} case(s); both stores verify")
