@@ -174,3 +174,19 @@ def test_store_copy_moves_an_agency_onto_the_server_and_back(
     code, _, err = run("store", "copy", local, url, "--to-agency", "B")
     assert code == 1 and "already holds" in err and "--replace" in err
     assert "Traceback" not in err
+
+
+def test_the_doj_report_from_a_server_equals_the_report_from_the_file(
+    server: tuple[str, str],
+) -> None:
+    url, _ = server
+    us = ROOT / "examples" / "us-agency-2025" / "cases.yaml"
+    b = ["--db", url, "--agency", "B"]
+    assert run("case", "import", str(us), *b)[0] == 0
+    args = ["report", "annual", "--ruleset", "us-foia", "--format", "json"]
+    for year in ("2024", "2025"):
+        code, from_server, err = run(*args, "--year", year, *b)
+        assert code == 0, err
+        code, from_file, err = run(*args, "--year", year, "--cases", str(us), "--agency", "B")
+        assert code == 0, err
+        assert json.loads(from_server)["tables"] == json.loads(from_file)["tables"]

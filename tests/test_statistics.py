@@ -371,3 +371,33 @@ def test_cli_runs_the_cross_year_checks_against_last_years_json(tmp_path: Path) 
     assert code == 1 and not checks["DOJ-6"]["passed"]
     wrong = runner.invoke(cli, [*base, "--year", "2026", *cases, "--previous", str(last)])
     assert wrong.exit_code != 0 and "not 2025" in wrong.output
+
+
+def test_a_store_reads_only_the_cases_a_fiscal_year_can_count(tmp_path: Path) -> None:
+    """The store hands the builder a subset (cases ended for good before the year are
+    left out), and every year's report is still the one built from all the cases."""
+    from disclosure import Store
+    from disclosure.annual import AnnualReportJob
+    from disclosure.lifecycle.case import load_cases
+    from disclosure.plugins import Plugins
+
+    engine = Engine(plugins=Plugins.builtin_only())
+    cases = load_cases(US / "cases.yaml")
+    db = tmp_path / "us.db"
+    with Store(db, engine) as store:
+        store.import_cases(cases)
+        rs = engine.ruleset("us-foia")
+        final = {f"us-foia/{n}" for n, s in rs.states.items() if s.final}
+        assert final  # the filter has something to leave out
+        job = AnnualReportJob(engine)
+        read = {}
+        for year in (2024, 2025, 2026):
+            tpl_period = (dt.date(year - 1, 10, 1), dt.date(year, 9, 30))
+            read[year] = sum(1 for _ in store.iter_cases(period=tpl_period, final_states=final))
+            from_store = job.build_statistics(year, db=str(db), ruleset="us-foia")
+            from_files = job.build_statistics(
+                year, case_files=[str(US / "cases.yaml")], ruleset="us-foia"
+            )
+            assert from_store.tables == from_files.tables, year
+            assert from_store.rankings == from_files.rankings, year
+    assert read[2026] < len(cases)  # FY2026 needs fewer cases than the store holds

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +60,14 @@ class AnnualReportJob:
             out.extend(load_cases(f))
         return out
 
-    def _stored_cases(self, db: str) -> Iterator[Case]:
+    def _stored_cases(
+        self,
+        db: str,
+        period: tuple[dt.date, dt.date] | None = None,
+        final_states: Collection[str] = (),
+    ) -> Iterator[Case]:
         with self.open_store(db) as store:
-            yield from store.iter_cases()
+            yield from store.iter_cases(period=period, final_states=final_states)
 
     def build(
         self,
@@ -189,7 +194,14 @@ class AnnualReportJob:
                 f"{meta.last_year or ''}, not {year}"
             )
         last = _read_previous(previous) if previous else None
-        report = build_statistics(self.cases(case_files, db), year, tpl, machine, agency=agency)
+        cases: Iterable[Case]
+        if db is not None:  # only the cases that can count in the year are read and folded
+            rs = machine.ruleset
+            final = {f"{rs.id}/{name}" for name, state in rs.states.items() if state.final}
+            cases = self._stored_cases(db, tpl.period(year), final)
+        else:
+            cases = self.cases(case_files)
+        report = build_statistics(cases, year, tpl, machine, agency=agency)
         if last is None:
             return report
         from disclosure.reports.statistics.build import tables_from_dict, with_previous_tables

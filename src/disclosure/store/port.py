@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -88,7 +88,15 @@ class CaseStore(Protocol):
 
     def get(self, case_id: str) -> Case: ...
 
-    def iter_cases(self, batch: int = ...) -> Iterator[Case]: ...
+    def iter_cases(
+        self,
+        batch: int = ...,
+        *,
+        period: tuple[dt.date, dt.date] | None = ...,
+        final_states: Collection[str] = ...,
+    ) -> Iterator[Case]:
+        """Every case in id order; with ``period``, those that can count in it."""
+        ...
 
     def count(self) -> int: ...
 

@@ -26,7 +26,7 @@ import datetime as dt
 import json
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,7 @@ from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_i
 from disclosure.store.projection import (
     DueCounts,
     Projection,
+    active_clause,
     project,
     projection_from_row,
     query_clauses,
@@ -753,9 +754,20 @@ class PostgresStore:
             raise NotFoundError(self._unknown(case_id))
         return projection_from_row(row)
 
-    def iter_cases(self, batch: int = 2000) -> Iterator[Case]:
-        """Every case this store sees with its events, in id order, streamed (keyset pages)."""
+    def iter_cases(
+        self,
+        batch: int = 2000,
+        *,
+        period: tuple[dt.date, dt.date] | None = None,
+        final_states: Collection[str] = (),
+    ) -> Iterator[Case]:
+        """Every case this store sees with its events, in id order, streamed (keyset pages);
+        with ``period``, only those that can count in it."""
         scope, args = self._scope()
+        if period is not None:
+            same = "{x}.case_id = cases.id AND {x}.agency = cases.agency"
+            clause, more = active_clause("%s", same, *period, final_states)
+            scope, args = f"{scope} AND {clause}", [*args, *more]
         last: tuple[str, str] = ("", "")
         try:
             while True:

@@ -7,7 +7,7 @@ dashboards and lists never fold; it can always be rebuilt from the log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import attrs
@@ -144,3 +144,31 @@ def query_clauses(
     else:
         order = " ORDER BY next_due IS NULL, next_due, case_id"
     return clause, args, order
+
+
+def active_clause(
+    mark: str, same_case: str, start: dt.date, end: dt.date, final_states: Collection[str]
+) -> tuple[str, list[Any]]:
+    """A condition on ``cases`` rows: the case can count in a period from ``start`` to ``end``.
+
+    It was received by the end, and it either is not in a final state (so it
+    may be pending) or has an event on or after the start. A case that ended
+    for good before the period has nothing in it; every other case is read
+    and the report decides what it counts for. ``same_case`` joins an alias
+    ``x`` of ``projection`` or ``events`` to the case row (``{x}`` in it);
+    ``final_states`` are ``ruleset/state`` names.
+    """
+    clause = f"received <= {mark}"
+    args: list[Any] = [end.isoformat()]
+    if not final_states:
+        return clause, args
+    marks = ", ".join([mark] * len(final_states))
+    clause += (
+        " AND (NOT EXISTS (SELECT 1 FROM projection p WHERE "
+        + same_case.format(x="p")
+        + f" AND p.ruleset || '/' || p.state IN ({marks})) OR EXISTS (SELECT 1 FROM events e "
+        + "WHERE "
+        + same_case.format(x="e")
+        + f" AND e.on_date >= {mark}))"
+    )
+    return clause, [*args, *sorted(final_states), start.isoformat()]

@@ -21,7 +21,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import MappingProxyType
@@ -53,6 +53,7 @@ from disclosure.store.port import PeriodCases, fold_batch, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
     Projection,
+    active_clause,
     project,
     projection_from_row,
     query_clauses,
@@ -537,13 +538,24 @@ class Store:
         return self._load(self.db, case_id)
 
     @_reading
-    def iter_cases(self, batch: int = 2000) -> Iterator[Case]:
-        """Every case with its events, in id order, streamed."""
+    def iter_cases(
+        self,
+        batch: int = 2000,
+        *,
+        period: tuple[dt.date, dt.date] | None = None,
+        final_states: Collection[str] = (),
+    ) -> Iterator[Case]:
+        """Every case with its events, in id order, streamed; with ``period``, only
+        those that can count in it (:func:`~disclosure.store.projection.active_clause`)."""
+        where, args = "", list[Any]()
+        if period is not None:
+            clause, args = active_clause("?", "{x}.case_id = cases.id", *period, final_states)
+            where = f" AND {clause}"
         last = ""
         while True:
             rows = self.db.execute(
-                f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ? ORDER BY id LIMIT ?",
-                (last, batch),
+                f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ?{where} ORDER BY id LIMIT ?",
+                (last, *args, batch),
             ).fetchall()
             if not rows:
                 return
