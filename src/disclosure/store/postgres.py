@@ -211,7 +211,10 @@ _PROJECTION_VALUES = operator.attrgetter(*(f.name for f in attrs.fields(Projecti
 
 
 def _one_line(exc: BaseException) -> str:
-    return verify.one_line(exc)
+    """The server's own message, without the SQL context lines psycopg adds."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    return verify.one_line(primary or str(exc).split("\n", 1)[0])
 
 
 def redacted(url: str) -> str:
@@ -278,11 +281,6 @@ class PostgresStore:
                 f"{self.where}: no case store in this database (create one with "
                 f"'disclosure init --db {self.where}')"
             )
-        if version == 0 and self._has_foreign_tables():
-            raise StoreError(
-                f"{self.where}: not a disclosure case store (the schema has other tables); "
-                "refusing to touch it — use an empty database"
-            )
         self._migrate()
 
     def _version(self) -> int:
@@ -314,7 +312,12 @@ class PostgresStore:
                 self.db.execute(
                     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
                 )
-                version = self._version()
+                version = self._version()  # again, now that no other opener migrates
+                if version == 0 and self._has_foreign_tables():
+                    raise StoreError(
+                        f"{self.where}: not a disclosure case store (the schema has other "
+                        "tables); refusing to touch it — use an empty database"
+                    )
                 for target in range(version + 1, PG_SCHEMA_VERSION + 1):
                     self.db.execute(PG_MIGRATIONS[target].encode())
                     self.db.execute(
@@ -413,9 +416,12 @@ class PostgresStore:
         """The settings of the agency the store acts for (None for none, or no agency)."""
         if self.agency is None:
             return None
-        row = self.db.execute(
-            "SELECT document FROM agency_settings WHERE agency = %s", (self.agency,)
-        ).fetchone()
+        try:
+            row = self.db.execute(
+                "SELECT document FROM agency_settings WHERE agency = %s", (self.agency,)
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise self._read("read the agency's settings", exc) from None
         if row is None:
             return None
         return parse_settings(row[0], f"{self.where} agency '{self.agency}' (stored settings)")
