@@ -190,3 +190,21 @@ def test_the_doj_report_from_a_server_equals_the_report_from_the_file(
         code, from_file, err = run(*args, "--year", year, "--cases", str(us), "--agency", "B")
         assert code == 0, err
         assert json.loads(from_server)["tables"] == json.loads(from_file)["tables"]
+
+
+def test_keyset_paging_on_a_server(server: tuple[str, str]) -> None:
+    url, _ = server
+    a = ["--db", url, "--agency", "A"]
+    code, out, _ = run("case", "list", "--json", "--limit", "0", *a)
+    everything = [row["case_id"] for row in json.loads(out)]
+    seen: list[str] = []
+    after: list[str] = []
+    while True:
+        code, out, err = run("case", "list", "--json", "--limit", "100", *after, *a)
+        assert code == 0, err
+        ids = [row["case_id"] for row in json.loads(out)]
+        if not ids:
+            break
+        seen += ids
+        after = ["--after", ids[-1]]
+    assert seen == everything and len(seen) > 300

@@ -335,3 +335,36 @@ def test_store_copy_between_files_is_lossless_and_refuses_a_full_target(
     assert code == 1 and "the same store" in err
     code, _, err = run("store", "copy", str(tmp_path / "missing.db"), copy)
     assert code == 1 and "no case store here" in err
+
+
+def test_keyset_pages_cover_the_list_once_and_do_not_shift(loaded: str) -> None:
+    """--after walks the whole list in pages; a case added before the cursor
+    moves no page boundary (an offset would repeat a row)."""
+
+    def page(*extra: str) -> list[str]:
+        code, out, err = run("case", "list", "--json", "--limit", "40", *extra, "--db", loaded)
+        assert code == 0, err
+        return [row["case_id"] for row in json.loads(out)]
+
+    code, out, _ = run("case", "list", "--json", "--limit", "0", "--db", loaded)
+    everything = [row["case_id"] for row in json.loads(out)]
+    seen: list[str] = []
+    after: list[str] = []
+    while True:
+        ids = page(*after)
+        if not ids:
+            break
+        seen += ids
+        after = ["--after", ids[-1]]
+        if len(seen) == 80:  # between pages, a case due before the cursor arrives
+            assert run(*case_open("0-EARLY", received="2023-01-02"), "--db", loaded)[0] == 0
+    assert seen == everything  # each case once, in the list's order
+    code, _, err = run("case", "list", "--after", "NOPE", "--db", loaded)
+    assert code == 1 and "no case 'NOPE'" in err
+    # the same filter and order with --overdue (the due-date index order)
+    overdue = ["--overdue", "--as-of", "2025-01-13"]
+    code, out, _ = run("case", "list", "--json", *overdue, "--limit", "0", "--db", loaded)
+    all_overdue = [row["case_id"] for row in json.loads(out)]
+    assert len(all_overdue) >= 2
+    rest = page(*overdue, "--after", all_overdue[0])
+    assert rest == all_overdue[1:41]

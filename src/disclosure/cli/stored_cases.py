@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from disclosure.cli._db import db_option, open_store
-from disclosure.cli._out import DATE, console, days_after, echo, esc, name_of, print_json
+from disclosure.cli._out import DATE, clean, console, days_after, echo, esc, name_of, print_json
 from disclosure.cli._progress import progress
 from disclosure.cli._stream import (
     MASKED_KEY,
@@ -419,6 +419,13 @@ _LIST_COLUMNS = ("case", "state", "waiting on", "next due", "applicant", "receiv
 @click.option(
     "--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows (paging)."
 )
+@click.option(
+    "--after",
+    default=None,
+    metavar="CASE_ID",
+    help="Only the rows after this case in the list's order (paging that does not shift "
+    "when cases change; give the last id of the previous page).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (an array).")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")
@@ -432,6 +439,7 @@ def case_list(
     as_of: dt.date | None,
     limit: int | None,
     offset: int,
+    after: str | None,
     as_json: bool,
     as_jsonl: bool,
     as_csv: bool,
@@ -447,6 +455,7 @@ def case_list(
       disclosure case list --overdue
       disclosure case list --state under_review --limit 0 --csv > review.csv
       disclosure case list --received-in 2024 --jsonl
+      disclosure case list --overdue --limit 100 --after 2024-0873 --json
     """
     if as_json + as_jsonl + as_csv > 1:
         raise click.UsageError("choose one of --json, --jsonl and --csv")
@@ -459,10 +468,13 @@ def case_list(
         "due_by": days_after(today, due_within) if due_within is not None else None,
         "received_in": received_in,
         "open_only": due_within is not None,
+        "after": after,
     }
     shown = (None if machine else LIST_LIMIT) if limit is None else (limit or None)
     with open_store(db) as store:
         _check_names(store.engine, state, waiting_on)
+        if after is not None:
+            store.projection(after)  # an unknown id is an error, not an empty page
         rows = store.iter_query(limit=shown, offset=offset, **filters)
         if as_json:
             write_json_array(rows)
@@ -528,8 +540,11 @@ def _print_table(page: list[Projection], total: int, offset: int, today: dt.date
     out.print(table)
     rest = total - offset - len(page)
     if rest > 0:
+        import shlex
+
+        last = clean(shlex.quote(page[-1].case_id))
         out.print(
-            f"… and {rest} more (--offset {offset + len(page)} for the next page, "
+            f"… and {rest} more (--after {last} for the next page, "
             "--limit 0 for all, --jsonl or --csv to stream them)",
             highlight=False,
         )

@@ -117,6 +117,7 @@ class CaseStore(Protocol):
         lapsed_as_of: dt.date | None = None,
         window_open_on: dt.date | None = None,
         open_only: bool = False,
+        after: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Projection]:

@@ -105,11 +105,15 @@ def query_clauses(
     lapsed_as_of: dt.date | None = None,
     window_open_on: dt.date | None = None,
     open_only: bool = False,
+    after: str | None = None,
 ) -> tuple[str, list[Any], str]:
     """(WHERE clause, its arguments, ORDER BY clause) of a projection query.
 
     Shared by the adapters so that a filter means the same on every database;
     ``mark`` is the driver's placeholder (``?`` for sqlite3, ``%s`` for psycopg).
+    ``after`` is a case id: only the rows after it in the query's order (keyset
+    paging: a page does not shift when cases are added or change before it,
+    and reaching it costs an index seek, not a count of the rows skipped).
     """
     where: list[str] = []
     args: list[Any] = []
@@ -136,14 +140,19 @@ def query_clauses(
         args += [f"{received_in}-01-01", f"{received_in}-12-31"]
     if open_only:
         where.append("closed = 0")
-    clause = " WHERE " + " AND ".join(where) if where else ""
     if lapsed_as_of is not None or window_open_on is not None:
-        order = " ORDER BY next_lapse, case_id"  # index order: no sorting
+        keys = ["next_lapse", "case_id"]  # index order: no sorting
     elif overdue_as_of is not None or due_by is not None:
-        order = " ORDER BY next_due, case_id"
+        keys = ["next_due", "case_id"]
     else:
-        order = " ORDER BY next_due IS NULL, next_due, case_id"
-    return clause, args, order
+        keys = ["next_due IS NULL", "next_due", "case_id"]
+    if after is not None:
+        # the same order as a row value; no due date compares as '' behind the flag
+        row = ", ".join("COALESCE(next_due, '')" if k == "next_due" else k for k in keys)
+        where.append(f"({row}) > (SELECT {row} FROM projection WHERE case_id = {mark} LIMIT 1)")
+        args.append(after)
+    clause = " WHERE " + " AND ".join(where) if where else ""
+    return clause, args, " ORDER BY " + ", ".join(keys)
 
 
 def active_clause(

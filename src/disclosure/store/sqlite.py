@@ -647,6 +647,7 @@ class Store:
         lapsed_as_of: dt.date | None = None,
         window_open_on: dt.date | None = None,
         open_only: bool = False,
+        after: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Projection]:
@@ -661,6 +662,7 @@ class Store:
                 lapsed_as_of=lapsed_as_of,
                 window_open_on=window_open_on,
                 open_only=open_only,
+                after=after,
                 limit=limit,
                 offset=offset,
             )
