@@ -141,9 +141,8 @@ def save_checked(values: dict[str, str]) -> Path:
 
 def save_in_store(store: CaseStore, values: dict[str, str]) -> str:
     """Set settings in ``store`` (for its agency), checked first; say where they went."""
-    from disclosure.settings import Settings
-
     from disclosure.cli._engine import agency_settings
+    from disclosure.settings import Settings
 
     settings = store.stored_settings() or Settings()
     for key, value in values.items():
