@@ -246,11 +246,15 @@ def test_verify_is_clean_and_finds_a_tampered_row(store: CaseStore, backend: Bac
         victim.id,
     )
     assert changed == 1
-    problems = store.verify()
-    assert problems == [
+    expected = [
         f"case {victim.id}: seq 1: the event row does not match its hash "
         "(type, on_date, data, note, by or recorded_at edited outside disclosure)"
     ]
+    assert store.verify() == expected
+    # the same finding when forked workers replay the cases, chunk by chunk
+    seen: list[int] = []
+    assert store.verify(workers=2, progress=seen.append) == expected
+    assert sum(seen) == store.count()
 
 
 def test_verify_finds_a_tampered_projection(store: CaseStore, backend: Backend) -> None:

@@ -957,58 +957,62 @@ class PostgresStore:
             con.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self._role)))
         return con
 
+    def _loaded_batches(self, scope: str, args: list[Any]) -> Iterator[list[verify.LoadedCase]]:
+        """The cases in id order, a chunk at a time: row, event rows, projection row."""
+        last: tuple[str, str] = ("", "")
+        while True:
+            rows = self.db.execute(
+                f"SELECT {CASE_COLUMNS}, seq, genesis, head, agency FROM cases "
+                f"WHERE {scope} AND (id, agency) > (%s, %s) ORDER BY id, agency LIMIT %s",
+                [*args, *last, verify.CHUNK],
+            ).fetchall()
+            if not rows:
+                return
+            last = (rows[-1][0], rows[-1][-1])
+            ids = sorted({r[0] for r in rows})
+            events: dict[tuple[str, str], list[Any]] = {}
+            for ev in self.db.execute(
+                f"SELECT {EVENT_COLUMNS}, hash, agency FROM events WHERE {scope} "
+                "AND case_id = ANY(%s) ORDER BY case_id, agency, seq",
+                [*args, ids],
+            ):
+                events.setdefault((ev[0], ev[-1]), []).append(ev[:-1])
+            stored = {
+                (r[0], r[-1]): r[:-1]
+                for r in self.db.execute(
+                    f"SELECT {PROJECTION_COLUMNS}, agency FROM projection WHERE {scope} "
+                    "AND case_id = ANY(%s)",
+                    [*args, ids],
+                )
+            }
+            yield [
+                (row[:-1], events.get((row[0], row[-1]), []), stored.get((row[0], row[-1])))
+                for row in rows
+            ]
+
     def verify(self, *, workers: int | None = None, progress: Progress | None = None) -> list[str]:
         """Every case's rows against their hashes and sequence, and a replay against the
         projection (:func:`.verify.check_case`, as on SQLite); one line per problem.
 
-        Checks what this store's role can see, in chunks of ids, in this process
-        (``workers`` is accepted for the contract; the folds run here). Never
-        raises on a damaged store.
+        Checks what this store's role can see, in chunks of ids: this process
+        reads them and ``workers`` forked processes replay them (default:
+        every core when the store is large). Never raises on a damaged store.
         """
         problems: list[str] = []
         scope, args = self._scope()
         try:
-            last: tuple[str, str] = ("", "")
-            while True:
-                rows = self.db.execute(
-                    f"SELECT {CASE_COLUMNS}, seq, genesis, head, agency FROM cases "
-                    f"WHERE {scope} AND (id, agency) > (%s, %s) ORDER BY id, agency LIMIT %s",
-                    [*args, *last, verify.CHUNK],
-                ).fetchall()
-                if not rows:
-                    break
-                last = (rows[-1][0], rows[-1][-1])
-                ids = sorted({r[0] for r in rows})
-                events: dict[tuple[str, str], list[Any]] = {}
-                for ev in self.db.execute(
-                    f"SELECT {EVENT_COLUMNS}, hash, agency FROM events WHERE {scope} "
-                    "AND case_id = ANY(%s) ORDER BY case_id, agency, seq",
-                    [*args, ids],
-                ):
-                    events.setdefault((ev[0], ev[-1]), []).append(ev[:-1])
-                stored = {
-                    (r[0], r[-1]): r[:-1]
-                    for r in self.db.execute(
-                        f"SELECT {PROJECTION_COLUMNS}, agency FROM projection WHERE {scope} "
-                        "AND case_id = ANY(%s)",
-                        [*args, ids],
-                    )
-                }
-                for row in rows:
-                    key = (row[0], row[-1])
-                    try:
-                        verify.check_case(
-                            row[:-1],
-                            events.get(key, []),
-                            stored.get(key),
-                            self.engine,
-                            True,
-                            problems,
-                        )
-                    except verify.READ_ERRORS as exc:
-                        problems.append(f"case {row[0]}: cannot be read: {_one_line(exc)}")
-                if progress is not None:
-                    progress(len(rows))
+            if workers is None:
+                total = self.db.execute(f"SELECT count(*) FROM cases WHERE {scope}", args)
+                row = total.fetchone()
+                large = bool(row and row[0] >= verify.PARALLEL_FROM)
+                workers = verify.cores() if large else 1
+            problems += verify.check_loaded(
+                self._loaded_batches(scope, args),
+                self.engine,
+                workers=workers,
+                progress=progress,
+                read_errors=(psycopg.Error, *verify.READ_ERRORS),
+            )
             extra = self.db.execute(
                 f"SELECT count(*) FROM projection p WHERE {scope} AND NOT EXISTS "
                 "(SELECT 1 FROM cases c WHERE c.agency = p.agency AND c.id = p.case_id)",

@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -319,3 +319,63 @@ def _check_in_worker(bounds: tuple[str, str]) -> tuple[int, list[str]]:
     if worker.db is None:
         worker.db = sqlite3.connect(worker.uri, uri=True, timeout=10.0)
     return check_chunk(worker.db, bounds, worker.engine, worker.with_projection)
+
+
+#: One case as a server adapter read it: its row, its event rows, its projection row.
+LoadedCase = tuple[Sequence[Any], Sequence[Sequence[Any]], Sequence[Any] | None]
+
+
+def check_loaded(
+    batches: Iterable[Sequence[LoadedCase]],
+    engine: Engine,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    read_errors: tuple[type[BaseException], ...] = READ_ERRORS,
+) -> list[str]:
+    """Check cases an adapter has read, batch by batch; the folds on ``workers`` processes.
+
+    For a server store the reading is the database's and the replay is ours:
+    this process reads the next batch while forked workers fold the last
+    ones (:func:`check_case` in each, the same check as on SQLite).
+    """
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        problems: list[str] = []
+        for batch in batches:
+            done, found = _check_batch(batch, engine, read_errors)
+            problems.extend(found)
+            if progress is not None:
+                progress(done)
+        return problems
+    global _LOADED
+    _LOADED = (engine, read_errors)  # inherited by the forked workers
+    problems = []
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for done, found in pool.imap(_check_loaded_in_worker, batches):
+                problems.extend(found)
+                if progress is not None:
+                    progress(done)
+    finally:
+        _LOADED = None
+    return problems
+
+
+_LOADED: tuple[Engine, tuple[type[BaseException], ...]] | None = None
+
+
+def _check_loaded_in_worker(batch: Sequence[LoadedCase]) -> tuple[int, list[str]]:
+    assert _LOADED is not None, "workers are forked from check_loaded"
+    return _check_batch(batch, *_LOADED)
+
+
+def _check_batch(
+    batch: Sequence[LoadedCase], engine: Engine, read_errors: tuple[type[BaseException], ...]
+) -> tuple[int, list[str]]:
+    problems: list[str] = []
+    for row, events, stored in batch:
+        try:
+            check_case(row, events, stored, engine, True, problems)
+        except read_errors as exc:
+            problems.append(f"case {row[0]}: cannot be read: {one_line(exc)}")
+    return len(batch), problems
