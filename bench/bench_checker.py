@@ -1,6 +1,7 @@
 """Report checker throughput: reports checked per second of CPU (one core).
 
     python bench/bench_checker.py [N]      # default 1,000 synthetic reports
+    python bench/bench_checker.py --against OLD_SRC [--rounds R] [--out FILE]
 
 Two measurements:
 
@@ -10,11 +11,23 @@ Two measurements:
   divided by the number of checks, best of three runs;
 - N synthetic reports (text, HTML, one-line web copy with glued cells in
   turn) generated from seeded case populations, timed with ``check_file``.
+
+``--against OLD_SRC`` compares this tree with another copy of ``src/`` (an
+earlier commit checked out elsewhere) on the real corpus: two worker
+processes, one per tree, each check the corpus for one CPU-second in turn,
+R rounds; it prints the median rate of each and the median of the paired
+ratios (on a shared machine the load changes from second to second, and
+pairing neighbouring seconds cancels most of it), and ``--out`` writes them
+as JSON.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,7 +147,74 @@ def run(n: int = 1000) -> dict[str, float]:
     }
 
 
+def _worker() -> None:
+    """Serve ``form<TAB>seconds`` requests: check that form's files, print the rate."""
+    forms = corpus_forms()
+    for files in forms.values():
+        for f in files:
+            check_file(f)  # warm: templates loaded, expressions compiled
+    for request in sys.stdin:
+        form, seconds = request.rstrip("\n").split("\t")
+        files, done, t0 = forms[form], 0, time.process_time()
+        while time.process_time() - t0 < float(seconds):
+            for f in files:
+                check_file(f)
+                done += 1
+        print(done / (time.process_time() - t0), flush=True)
+
+
+def compare(old_src: str, rounds: int = 10) -> dict[str, dict[str, float]]:
+    """Median reports/s of this tree and of ``old_src``, per form, in alternating seconds."""
+    procs: dict[str, subprocess.Popen[str]] = {}
+    for name, src in (("old", old_src), ("new", str(Path(__file__).parent.parent / "src"))):
+        env = {**os.environ, "PYTHONPATH": src}
+        procs[name] = subprocess.Popen(
+            [sys.executable, __file__, "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    out: dict[str, dict[str, float]] = {}
+    for form, files in corpus_forms().items():
+        if not files:
+            continue
+        rates: dict[str, list[float]] = {"old": [], "new": []}
+        for r in range(rounds):
+            for name in ("old", "new") if r % 2 == 0 else ("new", "old"):
+                p = procs[name]
+                assert p.stdin is not None and p.stdout is not None
+                p.stdin.write(f"{form}\t1.0\n")
+                p.stdin.flush()
+                rates[name].append(float(p.stdout.readline()))
+        paired = [n / o for n, o in zip(rates["new"], rates["old"], strict=True)]
+        out[form] = {
+            "old": statistics.median(rates["old"]),
+            "new": statistics.median(rates["new"]),
+            "paired_ratio": statistics.median(paired),
+        }
+    for p in procs.values():
+        assert p.stdin is not None
+        p.stdin.close()
+        p.wait()
+    return out
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        _worker()
+        return
+    if sys.argv[1:2] == ["--against"]:
+        args = dict(zip(sys.argv[1::2], sys.argv[2::2], strict=False))
+        result = compare(args["--against"], int(args.get("--rounds", "10")))
+        for form, r in result.items():
+            print(
+                f"published corpus, {form}: {r['old']:,.1f} -> {r['new']:,.1f} reports/s "
+                f"(medians), paired ratio {r['paired_ratio']:.2f}"
+            )
+        if "--out" in args:
+            Path(args["--out"]).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     for form, rate in run_corpus().items():
         goal = f" (goal {GOALS[form]:,.0f}/s)" if form in GOALS else ""

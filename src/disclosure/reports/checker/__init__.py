@@ -274,15 +274,7 @@ def _regions(walker: Walker, template: ReportTemplate) -> tuple[int, int, int]:
         later = keys[keys.index(section) + 1 :] if section in keys else []
         if not later or later[0] not in words:
             return None
-        want = words[later[0]]
-        return next(
-            (
-                i
-                for i in range(begin, len(walker.tokens))
-                if not walker.tokens[i].is_number and walker.contains(i, want)
-            ),
-            None,
-        )
+        return walker.first_containing(words[later[0]], begin)
 
     table3_section = next((s.key for s in template.sections if s.table == "table3"), "")
     table4_section = next((s.key for s in template.sections if s.table == "table4"), "")
@@ -297,14 +289,21 @@ def _regions(walker: Walker, template: ReportTemplate) -> tuple[int, int, int]:
 
 def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckFinding]:
     out: list[CheckFinding] = []
+    wanted = [
+        (sec, template.recognize.sections.get(sec.key, (label_core(sec.title),)))
+        for sec in template.sections
+    ]
+    # a core only ever loses characters: a line without the first character of
+    # any section's first key is no heading, and its core is not computed
+    starts = "".join(keys[0][:1] for _, keys in wanted)
+    maybe = _any_of(starts) if len(starts) == len(wanted) else None
     headings = [  # the lines are normalized already: only their core is taken
         (n, line, core_of_flat(line, None))
         for n, raw in enumerate(lines, 1)
         for line in [raw.lstrip("#*> ")]
-        if 0 < len(line) <= 40 and not line.endswith("。")
+        if 0 < len(line) <= 40 and not line.endswith("。") and (maybe is None or maybe.search(line))
     ]
-    for sec in template.sections:
-        keys = template.recognize.sections.get(sec.key, (label_core(sec.title),))
+    for sec, keys in wanted:
         first = keys[0]
         candidates = [
             (n, line) for n, line, c in headings if first in c and all(k in c for k in keys)
@@ -331,6 +330,12 @@ def _section_findings(lines: list[str], template: ReportTemplate) -> list[CheckF
             )
         )
     return out
+
+
+@lru_cache(maxsize=16)
+def _any_of(chars: str) -> re.Pattern[str]:
+    """An expression that finds any one of ``chars``."""
+    return re.compile("[" + re.escape(chars) + "]")
 
 
 def _in_long_line(line: str, number: str, keys: tuple[str, ...] | list[str]) -> bool:

@@ -17,8 +17,9 @@ import itertools
 import re
 from collections.abc import Collection, Sequence
 from functools import lru_cache
+from operator import attrgetter
 
-from disclosure.reports.checker.tokens import Token, fold, normalize
+from disclosure.reports.checker.tokens import Token, fold_all, normalize
 
 # a note in brackets at the end, or its start when a line break cut it off
 _NOTE = re.compile(r"[(（][^()（）]*(?:[)）]|$)$")
@@ -39,19 +40,35 @@ def label_core(label: str, numbering: re.Pattern[str] | None = None) -> str:
     return core(label, numbering)
 
 
+@lru_cache(maxsize=1024)
 def fold_label(label: str) -> str:
-    """A whole label, notes included, without spaces or punctuation."""
+    """A whole label, notes included, without spaces or punctuation (once per label)."""
     return _PUNCT.sub("", normalize(label))
 
 
 def core_of_flat(text: str, numbering: re.Pattern[str] | None) -> str:
-    """:func:`core` of text that is normalized already."""
+    """:func:`core` of text that is normalized already (it only ever deletes characters)."""
+    return _PUNCT.sub("", _unmarked(text, numbering))
+
+
+def cores_of_flat(texts: Sequence[str], numbering: re.Pattern[str] | None) -> list[str]:
+    """:func:`core_of_flat` of each text; the punctuation (single characters)
+    is taken out of all of them at once, joined by NUL where none holds one."""
+    heads = [_unmarked(t, numbering) if t else "" for t in texts]
+    joined = "\0".join(heads)
+    if joined.count("\0") == len(heads) - 1:
+        return _PUNCT.sub("", joined).split("\0")
+    return [_PUNCT.sub("", h) for h in heads]
+
+
+def _unmarked(text: str, numbering: re.Pattern[str] | None) -> str:
+    """Text without its leading marks, numbering and trailing note."""
     text = text.lstrip("#*> ")
     if numbering is not None:
         text = numbering.sub("", text)
     if "(" in text or "（" in text:
         text = _NOTE.sub("", text)
-    return _PUNCT.sub("", text)
+    return text
 
 
 class Walker:
@@ -65,14 +82,17 @@ class Walker:
     ) -> None:
         self.numbering = numbering
         self.tokens = _resolve_numbered(list(tokens), tuple(labels), numbering)
-        self._flat = [fold(t.text) if t.number is None else "" for t in self.tokens]
-        self._cores = [core_of_flat(f, numbering) if f else "" for f in self._flat]
+        self._flat = fold_all(t.text if t.number is None else "" for t in self.tokens)
+        self._cores = cores_of_flat(self._flat, numbering)
         self._label_cores = [label_core(label, numbering) for label in labels]
         # every core, each followed by a line break (no token holds one): a label
         # that ends a core is found by one search of this text, not token by token
-        self._joined = "".join(c + "\n" for c in self._cores)
-        self._starts = list(itertools.accumulate((len(c) + 1 for c in self._cores), initial=0))
+        self._joined = "\n".join(self._cores) + "\n"
+        self._starts = list(
+            itertools.accumulate(map((1).__add__, map(len, self._cores)), initial=0)
+        )
         self._chars: list[frozenset[str] | None] = [None] * len(self._cores)  # when needed
+        self._flat_joined = ""  # the texts joined as the cores are, when needed
 
     def find(
         self,
@@ -104,8 +124,9 @@ class Walker:
             if not cores[i] or i in avoid:  # a number's core is empty
                 continue
             if short:
-                flat = _PUNCT.sub("", self._flat[i])
-                if cores[i] == want and (not numbered or flat.startswith(numbered)):
+                if cores[i] == want and (
+                    not numbered or _PUNCT.sub("", self._flat[i]).startswith(numbered)
+                ):
                     return i, i + 1, tokens[i].line
                 continue
             last = min(i + MAX_PIECES, end)
@@ -169,6 +190,26 @@ class Walker:
         flat = self._flat[index]
         return bool(flat) and all(w in flat for w in words)
 
+    def first_containing(self, words: Sequence[str], begin: int) -> int | None:
+        """The first text token from ``begin`` on that :meth:`contains` ``words``.
+
+        The tokens' texts (which hold no line break) are searched joined by line
+        breaks, for the first word: only the tokens that hold it are looked at.
+        """
+        if not words or not words[0]:
+            found = (i for i in range(begin, len(self.tokens)) if self.contains(i, words))
+            return next(found, None)
+        if not self._flat_joined:
+            self._flat_joined = "\n".join(self._flat) + "\n"
+        joined = self._flat_joined
+        at = sum(map(len, self._flat[:begin])) + min(begin, len(self._flat))  # token ``begin``
+        while (at := joined.find(words[0], at)) >= 0:
+            i = joined.count("\n", 0, at)
+            if self.contains(i, words):
+                return i
+            at = joined.find("\n", at) + 1  # the next token
+        return None
+
 
 def _score(want: str, got: str, exact: bool, want_chars: frozenset[str]) -> float:
     """How well ``got`` (text ending in the label, perhaps mistyped) matches ``want``."""
@@ -187,8 +228,9 @@ def _score(want: str, got: str, exact: bool, want_chars: frozenset[str]) -> floa
     return difflib.SequenceMatcher(None, want, tail).ratio()
 
 
+@lru_cache(maxsize=1024)
 def _numbering_of(label: str) -> str:
-    """The digits a label is numbered with ("2" for "2.重复申请"), or ""."""
+    """The digits a label is numbered with ("2" for "2.重复申请"), or "" (once per label)."""
     m = _LEADING_DIGITS.match(normalize(label))
     return m.group(1) if m else ""
 
@@ -206,8 +248,10 @@ def _resolve_numbered(
     numbered = _numbered_labels(labels, numbering)
     out: list[Token] = []
     done = 0  # tokens before this one are in ``out``
-    for i, tok in enumerate(tokens):
-        if not tok.numbered or i + 1 >= len(tokens) or tokens[i + 1].number is not None:
+    # only the few numbered tokens are visited (the flags are read in one pass)
+    for i in itertools.compress(range(len(tokens)), map(attrgetter("numbered"), tokens)):
+        tok = tokens[i]
+        if i + 1 >= len(tokens) or tokens[i + 1].number is not None:
             continue  # (the text token after a numbered one is never numbered itself)
         nxt = tokens[i + 1]
         out.extend(tokens[done:i])

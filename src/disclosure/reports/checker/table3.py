@@ -168,7 +168,7 @@ def read_rows(
     # numbers no label owns, as runs of consecutive tokens
     runs: list[list[int]] = []
     for i in range(start, min(stop, len(walker.tokens))):
-        if not walker.tokens[i].is_number or i in used or i in label_tokens:
+        if walker.tokens[i].number is None or i in used or i in label_tokens:
             continue
         if runs and runs[-1][-1] == i - 1:
             runs[-1].append(i)
@@ -199,9 +199,7 @@ def read_rows(
                 moved.add(h.row.key)
 
     found_rows = {h.row.key: h for h in hits}
-    any_numbers = any(
-        walker.tokens[i].is_number for i in range(start, min(stop, len(walker.tokens)))
-    )
+    any_numbers = any(t.number is not None for t in walker.tokens[start:stop])
     rows: dict[str, RowRead] = {}
     for row in t3.rows:
         hit = found_rows.get(row.key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from disclosure.reports.checker.labels import Walker, core
+from disclosure.reports.checker.labels import Walker, label_core
 from disclosure.reports.checker.reads import RowRead, TableRead
 from disclosure.reports.checker.split import Budget, split_groups
 from disclosure.reports.checker.table3 import interpret
@@ -110,7 +110,7 @@ def _group_hits(
 ) -> list[int] | None:
     """The token of each group's label (the last mention of the first group
     before the second: the section heading names it too)."""
-    wants = [core(g.label) for g in template.table4.groups]
+    wants = [label_core(g.label) for g in template.table4.groups]
     found: list[int] = []
     pos = start
     for k, want in enumerate(wants):

@@ -33,7 +33,6 @@ from disclosure.reports.template import TextCheck
 Equation = tuple[Sequence[str], Sequence[str]]
 _END = re.compile(r"[。；;!！?？]")
 _DIGIT = re.compile(r"\d")
-_TABLE_ROW = re.compile(r"^\s*\|")
 
 
 def _sum(grid: Grid | None, rows: Sequence[str]) -> float | None:
@@ -73,7 +72,8 @@ def sentences(text: str) -> Iterator[tuple[str, Lines]]:
     size = 0
     for n, raw in enumerate(text.splitlines(), 1):
         line = "".join(raw.split())
-        if not line or line.isdigit() or _TABLE_ROW.match(raw):
+        # (a table row: "|" first after any spaces, which ``\s`` and split() agree on)
+        if not line or line.isdigit() or line[0] == "|":
             if chars:
                 yield "".join(chars), where
                 chars, where, size = [], Lines(), 0
@@ -124,22 +124,29 @@ def text_findings(
                 if set(check.rows) <= set(side) and (s := _sum(grid, side)) is not None:
                     ok.add(s)
         accepted[check.id] = (table, ok)
-    active = [c for c in checks if c.breakdown or c.id in accepted]
-    if not active:  # no table was read and no figure checks itself: nothing to compare
+    # per check, in the checks' order, what each sentence is matched with (compiled once)
+    plan: list[tuple[TextCheck, re.Pattern[str] | None, re.Pattern[str] | None, str | None]] = []
+    for c in checks:
+        if c.breakdown:
+            plan.append((c, None, None, None))
+        elif c.id in accepted:
+            pattern = _compiled(c.pattern) if c.pattern else None
+            none = _compiled(c.none) if c.none and accepted[c.id][0] else None
+            plan.append((c, pattern, none, c.rows[0] if len(c.rows) == 1 else None))
+    if not plan:  # no table was read and no figure checks itself: nothing to compare
         return out
+    # figures need digits: a sentence without any can only make a "none" claim
+    no_digits = [p for p in plan if p[2] is not None]
     for sentence, where in sentences(text):
         has_digit = _DIGIT.search(sentence) is not None
-        for check in active:
+        for check, pattern, none, row in plan if has_digit else no_digits:
             if check.breakdown:
-                if has_digit:
-                    out.extend(_breakdown(check, sentence, where))
+                out.extend(_breakdown(check, sentence, where))
                 continue
             table, ok = accepted[check.id]
-            row = check.rows[0] if len(check.rows) == 1 else None
-            pattern = check.pattern and has_digit
-            found = list(_compiled(check.pattern).finditer(sentence)) if pattern else []
-            said = {int(m.group(1)) for m in found}
-            if len(said) == 1:  # several different figures are a breakdown, not a total
+            found = list(pattern.finditer(sentence)) if pattern is not None and has_digit else []
+            # several different figures are a breakdown, not a total
+            if found and len({int(m.group(1)) for m in found}) == 1:
                 m = found[0]
                 value = int(m.group(1))
                 if value not in ok:
@@ -156,8 +163,8 @@ def text_findings(
                             (float(value), table),
                         )
                     )
-            elif not found and check.none and table:
-                claim = _compiled(check.none).search(sentence)
+            elif not found and none is not None:
+                claim = none.search(sentence)
                 if claim and not _about_a_result(sentence, claim.end(), column_words, check.table):
                     out.append(
                         CheckFinding(

@@ -64,10 +64,19 @@ class Token(NamedTuple):
         return self.number is not None
 
 
+#: The punctuation of Chinese text (、。“”《》— …) that NFKC leaves as it is:
+#: the characters of the General Punctuation and CJK Symbols blocks that NFKC
+#: keeps and whose combining class is 0 (no character of these blocks is the
+#: second half of a composition, so none combines with the character before it).
+_KEPT_PUNCTUATION = "".join(
+    c
+    for c in map(chr, [*range(0x2000, 0x2070), *range(0x3000, 0x3040)])
+    if unicodedata.normalize("NFKC", c) == c and not unicodedata.combining(c)
+)
 #: Characters that NFKC leaves as they are and that never combine with the
-#: character before them (ASCII, CJK unified ideographs): a text can be cut
-#: before any of them and its pieces normalized apart.
-_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]+")
+#: character before them (ASCII, CJK unified ideographs, that punctuation): a
+#: text can be cut before any of them and its pieces normalized apart.
+_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff" + re.escape(_KEPT_PUNCTUATION) + "]+")
 
 
 def nfkc(text: str) -> str:
@@ -102,29 +111,39 @@ def normal_lines(text: str) -> list[str]:
     return ["".join(line.split()) for line in simplified(nfkc(text)).splitlines()]
 
 
-def fold(text: str) -> str:
-    """:func:`normalize` for text that is already NFKC (every token's text is)."""
-    return simplified("".join(text.split()))
+def fold_all(texts: Iterable[str]) -> list[str]:
+    """:func:`normalize` of each text, for texts that are NFKC already (every
+    token's text is); one search for traditional characters over all of them
+    (most reports have none) instead of one per text."""
+    flat = ["".join(text.split()) for text in texts]
+    if _TRADITIONAL_CHAR.search("".join(flat)) is None:
+        return flat
+    return [simplified(f) for f in flat]
 
 
 _CELL_BREAK = re.compile(r"\t+|\s{2,}|\u3000+")
 _ALIGNMENT = re.compile(r":?-{2,}:?|")
 _NOTHING = re.compile(r"[\s:\-\t]*")
 
+#: Makes a :class:`Token` from all five fields without the named tuple's
+#: generated ``__new__`` (defaults, keywords): a report has hundreds of tokens.
+_new = tuple.__new__
 
-def _cells_of_line(line: str) -> Iterable[str]:
+
+def _cells_of_line(line: str) -> list[str]:
     if "\t" in line and BLANK in line:  # a table row from HTML or .docx: keep empty cells
+        out: list[str] = []
         for part in line.split("\t"):
             part = part.strip()
             if part == BLANK:
-                yield BLANK
+                out.append(BLANK)
             elif part:
-                yield from _cells_of_line(part.replace(BLANK, ""))
-        return
-    for part in _CELL_BREAK.split(line):
-        part = part.strip()
-        if part:
-            yield from (p for p in part.split(" ") if p)
+                out.extend(_cells_of_line(part.replace(BLANK, "")))
+        return out
+    words = line.split()
+    if len(words) == 1 and len(words[0]) == len(line):  # no space of any kind: one cell
+        return words
+    return [p for part in _CELL_BREAK.split(line) for p in part.strip().split(" ") if p]
 
 
 def _markdown_cells(line: str) -> list[str] | None:
@@ -133,7 +152,7 @@ def _markdown_cells(line: str) -> list[str] | None:
     if not (stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1):
         return None
     cells = [c.strip() for c in stripped[1:-1].split("|")]
-    if all(_ALIGNMENT.fullmatch(c) for c in cells):
+    if all(map(_ALIGNMENT.fullmatch, cells)):
         return []  # the alignment row
     return [c if c else BLANK for c in cells]
 
@@ -145,6 +164,9 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
     numbered label starts in the middle of it, as it does on one-line pages.
     """
     inner = _inner(numbering.pattern) if numbering is not None else None
+    # a numbering found in no line is in no text cut from one (cells and pieces
+    # are parts of their line; empty-cell marks, removed from cells, are not)
+    whole = inner is not None and _ASSERTION.search(inner.pattern) is None
     tokens: list[Token] = []
     for n, line in enumerate(nfkc(text).splitlines(), 1):
         if "[" in line:
@@ -154,6 +176,9 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
         stripped = line.strip()
         if not stripped or _PAGE_NUMBER.fullmatch(stripped):
             continue
+        numbered = inner
+        if whole and inner is not None and BLANK not in line and inner.search(line) is None:
+            numbered = None
         markdown = _markdown_cells(line) if stripped[0] == "|" else None
         cells: Iterable[str]
         if markdown is not None:
@@ -162,14 +187,22 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
             continue
         else:
             cells = _cells_of_line(line.replace("|", "\t") if "|" in line else line)
+        # a line without a digit has no number in any cell (most lines of narrative)
+        has_digit = _DIGIT.search(line) is not None
         for cell in cells:
             if cell == BLANK:
-                tokens.append(Token("", n, 0.0, blank=True))
+                tokens.append(_new(Token, ("", n, 0.0, True, False)))
             elif cell.isdecimal():  # the common case: one number (\d is a decimal digit)
-                tokens.append(Token(cell, n, float(cell)))
+                tokens.append(_new(Token, (cell, n, float(cell), False, False)))
             else:
-                _split_cell(tokens, cell, n, inner)
+                _split_cell(tokens, cell, n, numbered, has_digit)
     return tokens
+
+
+#: The syntax of zero-width assertions (anchors, lookaround, word boundaries; a
+#: ``^`` that negates a class counts too): an expression without any matches
+#: a text's part wherever it matches the whole text.
+_ASSERTION = re.compile(r"\\[bBAZ]|\(\?<?[=!]|[$^]")
 
 
 @lru_cache(maxsize=16)
@@ -178,13 +211,22 @@ def _inner(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.lstrip("^"))
 
 
+_DIGIT = re.compile(r"\d")
 _SIGNED = re.compile(r"[-−－+]\d+(?:\.\d+)?")
 
 
-def _split_cell(out: list[Token], cell: str, line: int, inner: re.Pattern[str] | None) -> None:
-    """Add the tokens of one cell to ``out``: its numbers, and the text between them."""
+def _split_cell(
+    out: list[Token], cell: str, line: int, inner: re.Pattern[str] | None, has_digit: bool = True
+) -> None:
+    """Add the tokens of one cell to ``out``: its numbers, and the text between them.
+
+    ``has_digit`` False says the cell has no digit (so no number to look for).
+    """
     if cell in _ZERO_MARKS:
         out.append(Token(cell, line, 0.0))
+        return
+    if not has_digit:
+        _texts(out, cell, line, inner)
         return
     if cell[0] in "-−－+" and _SIGNED.fullmatch(cell):  # 本年增/减 in the 2019 format: "-8"
         out.append(Token(cell, line, float(cell.replace("−", "-").replace("－", "-"))))
@@ -195,7 +237,7 @@ def _split_cell(out: list[Token], cell: str, line: int, inner: re.Pattern[str] |
             _texts(out, cell[pos : m.start()], line, inner)
         digits = m.group()
         numbered = "." not in digits and bool(_NUMBERING_AFTER.match(cell, m.end()))
-        out.append(Token(digits, line, float(digits), numbered=numbered))
+        out.append(_new(Token, (digits, line, float(digits), False, numbered)))
         pos = m.end()
     if pos < len(cell):
         _texts(out, cell[pos:], line, inner)
@@ -206,9 +248,12 @@ def _texts(out: list[Token], text: str, line: int, inner: re.Pattern[str] | None
     text = text.strip()
     if not text:
         return
-    cuts = [m.start() for m in inner.finditer(text) if m.start() > 0] if inner else []
+    if inner is None or inner.search(text) is None:  # most text holds no numbering at all
+        out.append(_new(Token, (text, line, None, False, False)))
+        return
+    cuts = [m.start() for m in inner.finditer(text) if m.start() > 0]
     if not cuts:
-        out.append(Token(text, line))
+        out.append(_new(Token, (text, line, None, False, False)))
         return
     bounds = [0, *cuts, len(text)]
     out.extend(
