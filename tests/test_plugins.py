@@ -862,3 +862,47 @@ def test_a_machine_with_an_installed_plugins_policy_pickles(
     local = Engine(plugins=Plugins([("promise", promise)])).machine()
     with pytest.raises(TypeError, match="Plugins built from plugin objects do not pickle"):
         pickle.dumps(local)
+
+
+def test_a_typo_in_one_plugins_calendar_stops_only_the_cases_that_use_it(
+    tmp_path: Path,
+) -> None:
+    """The broken calendar is left out with a warning naming the plugin and the file;
+    other calendars keep working, and asking for the broken one names the file."""
+    from disclosure.errors import DisclosureError, PluginWarning
+
+    broken = tmp_path / "cn-typo.yaml"
+    broken.write_text(
+        "calendar: {id: cn-typo, extends: cn, first_year: 2019, last_year: 2030}\n"
+        "holidays:\n  2024-04-11: {nme: x}\n",
+        encoding="utf-8",
+    )
+    regional = Obj(disclosure_resources=lambda: Resources(calendars=[broken, GUANGXI]))
+    with pytest.warns(PluginWarning, match=r"plugin 'gx': calendar file .*cn-typo.yaml"):
+        engine = engine_with(("gx", regional))
+    assert engine.fold(make_case("2024-04-08")).deadlines["reply"].due == D("2024-05-08")
+    assert engine.calendars.get("cn-guangxi") is not None  # the plugin's good file stays
+    with pytest.raises(DisclosureError, match=r"no calendar 'cn-typo'.*left out, plugin 'gx'"):
+        engine.fold(make_case("2024-04-08", calendar="cn-typo"))
+
+
+def test_the_cli_says_which_plugin_calendar_was_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import disclosure.cli._engine as cli_engine
+    from disclosure.cli import cli
+
+    broken = tmp_path / "cn-typo.yaml"
+    broken.write_text("calendar: {id: cn-typo\n", encoding="utf-8")
+    regional = Obj(disclosure_resources=lambda: Resources(calendars=[broken]))
+    monkeypatch.setattr(cli_engine, "load_plugins", lambda: Plugins(extra=[("gx", regional)]))
+    case = tmp_path / "c.yaml"
+    case.write_text(
+        "id: A\napplicant: natural_person\nchannel: online\nreceived: 2024-09-10\n", "utf-8"
+    )
+    result = CliRunner().invoke(cli, ["case", "replay", str(case), "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: plugin 'gx': calendar file ")
+    assert "Traceback" not in result.stderr and "registry.py" not in result.stderr

@@ -72,8 +72,11 @@ class Engine:
             p for r in resources for p in r.templates if p.resolve() != (base / "reports")
         )
         if calendars is None:
-            paths = [*(p for r in resources for p in r.calendars), *map(Path, calendar_files)]
-            calendars = CalendarRegistry.from_paths(paths, self.plugins.calendar_adjustments)
+            calendars = CalendarRegistry.from_paths(
+                map(Path, calendar_files),
+                self.plugins.calendar_adjustments,
+                offered=[(plugin, p) for plugin, r in found for p in r.calendars],
+            )
         self.calendars = calendars
         self.parameters = dict(parameters or {})
         self._machines: dict[str, Machine] = {}

@@ -510,6 +510,8 @@ class CalendarRegistry:
         self._files: dict[str, CalendarFile] = {}
         self._built: dict[str, WorkingCalendar] = {}
         self._adjust = adjust
+        #: Calendar files a plugin offered that could not be read: file -> why.
+        self.unreadable: dict[str, str] = {}
         #: Bumped whenever a calendar is added, so holders of built calendars can refresh.
         self.generation = 0
         for f in files:
@@ -520,10 +522,41 @@ class CalendarRegistry:
         cls,
         paths: Iterable[str | Path],
         adjust: Callable[[str], Sequence[tuple[str, CalendarAdjustment]]] | None = None,
+        *,
+        offered: Iterable[tuple[str, Path]] = (),
     ) -> CalendarRegistry:
-        """Calendars from these files and directories only (plugins give the built-ins)."""
+        """Calendars from these files and directories only (plugins give the built-ins).
+
+        ``offered`` are (plugin, file or directory) pairs: a plugin's calendar
+        file that cannot be read is left out with a :class:`PluginWarning`
+        naming the plugin and the file, so a typo in one plugin's calendar
+        stops only the cases that use it (asking for it names the file). A
+        file given in ``paths`` (the user named it) must read.
+        """
+        import warnings
+
+        from disclosure.errors import DisclosureError, PluginWarning
+
         reg = cls(adjust=adjust)
         seen: set[Path] = set()
+        for plugin, given in offered:
+            for path in _calendar_paths([Path(given)]):
+                if path.resolve() in seen:
+                    continue
+                seen.add(path.resolve())
+                try:
+                    cal = read_calendar_file(path)
+                except DisclosureError as exc:
+                    why = " ".join(str(exc).split())
+                    reg.unreadable[str(path)] = f"plugin '{plugin}': {why}"
+                    warnings.warn(
+                        f"plugin '{plugin}': calendar file {path} cannot be read, so its "
+                        f"calendar is left out: {why}",
+                        PluginWarning,
+                        stacklevel=2,
+                    )
+                    continue
+                reg.add(cal)  # two plugins defining one calendar is a conflict, not a typo
         for path in _calendar_paths([Path(p) for p in paths]):
             if path.resolve() not in seen:
                 seen.add(path.resolve())
@@ -581,7 +614,8 @@ class CalendarRegistry:
 
     def file(self, cid: str) -> CalendarFile:
         if cid not in self._files:
-            raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)})")
+            broken = "".join(f"; left out, {why}" for why in self.unreadable.values())
+            raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)}){broken}")
         return self._files[cid]
 
     def get(self, cid: str) -> WorkingCalendar:

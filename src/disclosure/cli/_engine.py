@@ -70,13 +70,29 @@ def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) 
         if not path.is_file():
             raise NotFoundError(f"--ruleset {ruleset}: no such ruleset file")
         extra, default = (path,), path.stem
-    return Engine(
-        plugins=load_plugins(),
-        calendar_files=tuple(calendar_files),
-        ruleset_dirs=extra,
-        default_ruleset=default,
-        **options,
-    )
+    import warnings
+
+    from disclosure.cli._out import echo
+    from disclosure.errors import PluginWarning
+
+    plugins = load_plugins()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", PluginWarning)
+        engine = Engine(
+            plugins=plugins,
+            calendar_files=tuple(calendar_files),
+            ruleset_dirs=extra,
+            default_ruleset=default,
+            **options,
+        )
+    for warning in said:
+        if issubclass(warning.category, PluginWarning):  # one line, no file:line prefix
+            echo(f"warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return engine
 
 
 def load_plugins() -> Plugins:
