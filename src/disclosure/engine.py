@@ -29,7 +29,7 @@ from disclosure.plugins.manager import Plugins
 from disclosure.plugins.types import RendererSpec
 from disclosure.rules.load import is_ruleset_path, load_ruleset
 from disclosure.rules.model import Outcome, Ruleset
-from disclosure.settings import Settings
+from disclosure.settings import Settings, merged_parameters
 
 if TYPE_CHECKING:  # report templates load only when a report is made
     from disclosure.reports.template import ReportTemplate
@@ -92,10 +92,7 @@ class Engine:
         other = copy.copy(self)
         other.default_ruleset = options.get("default_ruleset", self.default_ruleset)
         other.default_calendar = options.get("default_calendar", self.default_calendar)
-        merged = {k: dict(v) for k, v in self.parameters.items()}
-        for rs, params in options.get("parameters", {}).items():
-            merged.setdefault(rs, {}).update(params)
-        other.parameters = dict(merged)
+        other.parameters = dict(merged_parameters(self.parameters, settings.parameters))
         other._machines = {}
         return other
 

@@ -77,14 +77,9 @@ class Settings:
         top, so an agency's choices travel with its cases.
         """
         values = {k: getattr(other, k) or getattr(self, k) for k in AGENCY_KEYS}
-        merged = {k: dict(v) for k, v in self.parameters.items()}
-        for rs, params in other.parameters.items():
-            merged.setdefault(rs, {}).update(params)
+        merged = merged_parameters(self.parameters, other.parameters)
         sources = " + ".join(s for s in (self.source, other.source) if s)
         return Settings(**values, parameters=merged, source=sources)
-
-    def is_empty(self) -> bool:
-        return not (any(getattr(self, k) for k in AGENCY_KEYS) or self.parameters)
 
     def with_value(self, key: str, value: str) -> Settings:
         """A copy with ``agency.KEY`` or ``parameters.RULESET.NAME`` set (values typed as TOML)."""
@@ -111,6 +106,16 @@ class Settings:
             lines += ["", f"[parameters.{_toml_key(rs)}]"]
             lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items()]
         return "\n".join(lines) + "\n"
+
+
+def merged_parameters(
+    base: Mapping[str, Mapping[str, Any]], top: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Parameters by ruleset, ``top``'s values winning name by name."""
+    merged = {rs: dict(values) for rs, values in base.items()}
+    for rs, values in top.items():
+        merged.setdefault(rs, {}).update(values)
+    return merged
 
 
 def find_settings(start: Path | None = None) -> Path | None:
