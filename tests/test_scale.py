@@ -293,7 +293,10 @@ def test_an_empty_store_exports_empty_documents(tmp_path: Path) -> None:
 def test_the_table_shows_fifty_rows_and_counts_the_rest(loaded: str) -> None:
     code, out, _ = run("case", "list", "--db", loaded)
     assert code == 0
-    assert "50 of 346 case(s)" in out and "… and 296 more" in out and "--offset 50" in out
+    assert "50 of 346 case(s)" in out and "… and 296 more" in out
+    _, rows, _ = run("case", "list", "--json", "--limit", "50", "--db", loaded)
+    last = json.loads(rows)[-1]["case_id"]
+    assert f"--after {last} for the next page" in out  # the 50th row: a keyset page
     code, out, _ = run("case", "list", "--limit", "0", "--db", loaded)
     assert "346 case(s)" in out and "more" not in out
     code, out, _ = run("case", "list", "--offset", "340", "--db", loaded)
