@@ -128,8 +128,6 @@ def merge_summaries(
     ``rows``: (case_id, applicant, received, outcome, closed_on); ``events``:
     (case_id, type, on_date, data JSON). Two sorted scans, no case log folded.
     """
-    from disclosure.reports.build import CaseSummary
-
     stream = iter(events)
     pending = next(stream, None)
     for cid, applicant, received, outcome, closed_on in rows:
@@ -140,11 +138,25 @@ def merge_summaries(
                     Event(pending[1], dt.date.fromisoformat(pending[2]), json.loads(pending[3]))
                 )
             pending = next(stream, None)
-        yield CaseSummary(
-            cid,
-            applicant,
-            dt.date.fromisoformat(received),
-            outcome,
-            dt.date.fromisoformat(closed_on) if closed_on else None,
-            tuple(evs),
-        )
+        yield summary_of(cid, applicant, received, outcome, closed_on, evs)
+
+
+def summary_of(
+    cid: str,
+    applicant: str,
+    received: str,
+    outcome: str | None,
+    closed_on: str | None,
+    events: Iterable[Event],
+) -> CaseSummary:
+    """A report's view of one case from its stored projection columns (ISO dates)."""
+    from disclosure.reports.build import CaseSummary
+
+    return CaseSummary(
+        cid,
+        applicant,
+        dt.date.fromisoformat(received),
+        outcome,
+        dt.date.fromisoformat(closed_on) if closed_on else None,
+        tuple(events),
+    )

@@ -947,24 +947,17 @@ class PostgresStore:
         return PeriodCases(total, self._stream_summaries(select, [kinds, *args]))
 
     def _stream_summaries(self, select: str, args: list[Any]) -> Iterator[CaseSummary]:
-        from disclosure.reports.build import CaseSummary
+        from disclosure.store.period import summary_of
 
         try:
             with self._reader() as con, con.transaction(), con.cursor(name="period") as cur:
                 cur.itersize = 2000
                 cur.execute(select, args)
                 for cid, applicant, received, outcome, closed_on, evs in cur:
-                    yield CaseSummary(
-                        cid,
-                        applicant,
-                        dt.date.fromisoformat(received),
-                        outcome,
-                        dt.date.fromisoformat(closed_on) if closed_on else None,
-                        tuple(
-                            Event(t, dt.date.fromisoformat(on), json.loads(data))
-                            for t, on, data in evs
-                        ),
+                    events = (
+                        Event(t, dt.date.fromisoformat(on), json.loads(data)) for t, on, data in evs
                     )
+                    yield summary_of(cid, applicant, received, outcome, closed_on, events)
         except psycopg.Error as exc:
             raise self._read("read the period's cases", exc) from None
 

@@ -8,6 +8,7 @@ Nothing here raises on a damaged store: what cannot be read is a problem.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -279,46 +280,64 @@ def check_cases(
     bounds = list(chunks(db, chunk))
     large = len(bounds) * chunk >= PARALLEL_FROM
     n = workers if workers is not None else (cores() if large else 1)
+    if n <= 1 or len(bounds) < 2:
+        return _checked(bounds, lambda b: check_chunk(db, b, engine, with_projection), 1, progress)
+    return _checked(bounds, _Worker(uri, engine, with_projection), min(n, len(bounds)), progress)
+
+
+#: What each chunk is checked with: told the chunk, gives (cases done, problems).
+_Check = Callable[[Any], tuple[int, list[str]]]
+#: The check the forked workers run (set before the fork; they inherit it).
+_TASK: _Check | None = None
+
+
+def _checked(
+    items: Iterable[Any], check: _Check, workers: int, progress: Progress | None
+) -> list[str]:
+    """``check`` each chunk, here or on ``workers`` forked processes, in order."""
+    global _TASK
     problems: list[str] = []
-    if n <= 1 or len(bounds) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for b in bounds:
-            done, found = check_chunk(db, b, engine, with_projection)
-            problems.extend(found)
-            if progress is not None:
-                progress(done)
-        return problems
-    global _WORKER
-    _WORKER = _Worker(uri, engine, with_projection)  # inherited by the forked workers
+    forked = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    _TASK = check if forked else None
     try:
-        with multiprocessing.get_context("fork").Pool(min(n, len(bounds))) as pool:
-            for done, found in pool.imap(_check_in_worker, bounds):
+        if forked:
+            pool = multiprocessing.get_context("fork").Pool(workers)
+            results: Iterable[tuple[int, list[str]]] = pool.imap(_run_task, items)
+        else:
+            pool, results = None, map(check, items)
+        with pool if pool is not None else _no_pool():
+            for done, found in results:
                 problems.extend(found)
                 if progress is not None:
                     progress(done)
     finally:
-        _WORKER = None
+        _TASK = None
     return problems
+
+
+def _run_task(item: Any) -> tuple[int, list[str]]:
+    assert _TASK is not None, "verify workers are forked from _checked"
+    return _TASK(item)
+
+
+@contextlib.contextmanager
+def _no_pool() -> Iterator[None]:
+    yield
 
 
 @attrs.define
 class _Worker:
-    """What a forked worker needs: the file, the engine, and its own connection."""
+    """A SQLite chunk check in a forked worker: the file, the engine, its own connection."""
 
     uri: str
     engine: Engine
     with_projection: bool
     db: sqlite3.Connection | None = None
 
-
-_WORKER: _Worker | None = None
-
-
-def _check_in_worker(bounds: tuple[str, str]) -> tuple[int, list[str]]:
-    worker = _WORKER
-    assert worker is not None, "verify workers are forked from check_cases"
-    if worker.db is None:
-        worker.db = sqlite3.connect(worker.uri, uri=True, timeout=10.0)
-    return check_chunk(worker.db, bounds, worker.engine, worker.with_projection)
+    def __call__(self, bounds: tuple[str, str]) -> tuple[int, list[str]]:
+        if self.db is None:  # opened in the worker, on its first chunk
+            self.db = sqlite3.connect(self.uri, uri=True, timeout=10.0)
+        return check_chunk(self.db, bounds, self.engine, self.with_projection)
 
 
 #: One case as a server adapter read it: its row, its event rows, its projection row.
@@ -339,34 +358,9 @@ def check_loaded(
     this process reads the next batch while forked workers fold the last
     ones (:func:`check_case` in each, the same check as on SQLite).
     """
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        problems: list[str] = []
-        for batch in batches:
-            done, found = _check_batch(batch, engine, read_errors)
-            problems.extend(found)
-            if progress is not None:
-                progress(done)
-        return problems
-    global _LOADED
-    _LOADED = (engine, read_errors)  # inherited by the forked workers
-    problems = []
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for done, found in pool.imap(_check_loaded_in_worker, batches):
-                problems.extend(found)
-                if progress is not None:
-                    progress(done)
-    finally:
-        _LOADED = None
-    return problems
-
-
-_LOADED: tuple[Engine, tuple[type[BaseException], ...]] | None = None
-
-
-def _check_loaded_in_worker(batch: Sequence[LoadedCase]) -> tuple[int, list[str]]:
-    assert _LOADED is not None, "workers are forked from check_loaded"
-    return _check_batch(batch, *_LOADED)
+    return _checked(
+        batches, lambda batch: _check_batch(batch, engine, read_errors), workers, progress
+    )
 
 
 def _check_batch(
