@@ -9,7 +9,7 @@ import click
 
 from disclosure.cli._db import db_only_option, db_option, open_store
 from disclosure.cli._engine import make_engine
-from disclosure.cli._out import clean, print_json
+from disclosure.cli._out import clean, echo, print_json
 from disclosure.cli._progress import progress
 from disclosure.errors import StoreError
 
@@ -88,10 +88,10 @@ def init_cmd(
         for suffix in ("", "-wal", "-shm"):
             Path(db + suffix).unlink(missing_ok=True)
     with Store(path, make_engine()) as store:
-        click.echo(f"created case store {db} (schema {store.schema_version})")
+        echo(f"created case store {db} (schema {store.schema_version})")
         if settings is not None:
             store.store_settings(settings)
-            click.echo(f"agency settings stored in {db}")
+            echo(f"agency settings stored in {db}")
 
 
 def _checked_settings(values: dict[str, str]) -> Settings | None:
@@ -114,18 +114,18 @@ def _init_server(url: str, agency: str | None, role: str | None, settings: Setti
 
     engine = make_engine()
     with PostgresStore(url, engine, create=True) as store:
-        click.echo(f"case store ready at {store.where} (schema {store.schema_version})")
+        echo(f"case store ready at {store.where} (schema {store.schema_version})")
         if agency is None:
             return
         made = store.add_agency(agency, role)
-        click.echo(
+        echo(
             f"agency '{agency}' registered with role {made}; let its clerks in with "
             f"GRANT {made} TO <login role>"
         )
     if settings is not None:
         with PostgresStore(url, engine, agency=agency, create=False) as scoped:
             scoped.store_settings(settings)
-        click.echo(f"agency settings stored for '{agency}'")
+        echo(f"agency settings stored for '{agency}'")
 
 
 @click.group("store")
