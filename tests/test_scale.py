@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -21,12 +22,15 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES, make_case
 from disclosure import Case, load_cases
-from disclosure.cli import cli
+from disclosure.cli import _stream, cli
+from disclosure.cli._out import clean
+from disclosure.cli._stream import _safe
 from disclosure.documents.source import load_text
 from disclosure.lifecycle.case import case_from_data, dump_cases_yaml, iter_cases
 from disclosure.reports.build import build_report, report_event_types
 from disclosure.store import Store, StoreError
 from disclosure.store import verify as verify_mod
+from disclosure.store.projection import Projection
 
 AGENCY = EXAMPLES / "agency-2024" / "cases.yaml"
 
@@ -336,6 +340,73 @@ def test_an_empty_list_is_an_empty_array(loaded: str) -> None:
         "case", "list", "--state", "awaiting_clarification", "--json", "--db", loaded
     )
     assert code == 0 and out == "[]\n"
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["2024-0001", "案件\u202e甲", "a\x7fb", "c\x9bd", 'q"uo\\te', "tab\there", "nl\nx"]
+)
+_PROJECTIONS = st.builds(
+    Projection,
+    **{
+        f.name: {
+            "str": _TEXT,
+            "str | None": st.none() | _TEXT,
+            "bool": st.booleans(),
+            "int": st.integers(0, 10**6),
+        }[str(f.type)]
+        for f in attrs.fields(Projection)
+    },
+)
+
+
+def _general(rows: list[Projection], kind: str) -> str:
+    """What the streamed lists wrote before they were sped up: the general encoders."""
+    docs = [attrs.asdict(r) for r in rows]
+    if kind == "jsonl":
+        return "".join(_safe(json.dumps(d, ensure_ascii=False)) + "\n" for d in docs)
+    if kind == "json":
+        return (
+            json.dumps(docs, ensure_ascii=False, indent=2).translate(
+                {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+                | {
+                    ord(c): f"\\u{ord(c):04x}"
+                    for c in "\u061c\u200e\u200f\u202a\u202b"
+                    "\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                }
+            )
+            + "\n"
+        )
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([f.name for f in attrs.fields(Projection)])
+    for r in rows:
+        w.writerow(
+            [
+                "" if v is None else clean(int(v) if isinstance(v, bool) else v)
+                for v in attrs.astuple(r)
+            ]
+        )
+    return buf.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_PROJECTIONS, max_size=5), kind=st.sampled_from(["jsonl", "json", "csv"]))
+def test_streamed_lists_write_what_the_general_encoders_write(
+    rows: list[Projection], kind: str
+) -> None:
+    # hostile text too: quotes, backslashes, C0, DEL, C1 and bidi controls
+    writer = {
+        "jsonl": _stream.write_jsonl,
+        "json": _stream.write_json_array,
+        "csv": _stream.write_csv,
+    }[kind]
+    for chunk in (1, 1000):  # rows split over several chunks, or all in one
+        buf = io.StringIO()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_stream, "_out", lambda: buf)
+            mp.setattr(_stream, "CHUNK", chunk)
+            writer(rows)
+        assert buf.getvalue() == _general(rows, kind)
 
 
 # -- reports ----------------------------------------------------------------------------
