@@ -128,7 +128,7 @@ def write_json_array(rows: Iterable[Projection]) -> None:
 
 
 #: Positions of the yes/no fields, written as 0 and 1 in CSV.
-_BOOL_FIELDS = tuple(i for i, f in enumerate(_FIELDS) if str(f.type) == "bool")
+_BOOL_FIELDS = tuple(i for i, f in enumerate(_JSON_FIELDS) if f[1] is _json_bool)
 
 
 def _csv_rows(chunk: list[Projection], cleaned: bool) -> str:
