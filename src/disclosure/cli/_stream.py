@@ -14,7 +14,6 @@ import csv
 import io
 import itertools
 import json
-import operator
 import os
 import re
 import sys
@@ -29,7 +28,7 @@ import attrs
 from disclosure.cli._out import _JSON_UNSAFE, _UNSAFE, _default, clean
 from disclosure.errors import DisclosureError
 from disclosure.store.port import BadCase
-from disclosure.store.projection import Projection
+from disclosure.store.projection import Projection, projection_values
 
 if TYPE_CHECKING:
     from disclosure.errors import Problem
@@ -81,7 +80,6 @@ _JSON_OF_TYPE: dict[str, Callable[[Any], str]] = {
     "int": int.__repr__,
 }
 _FIELDS = attrs.fields(Projection)
-_VALUES = operator.attrgetter(*(f.name for f in _FIELDS))
 #: (``"name": `` prefix, writer) per field, in the class's order.
 _JSON_FIELDS = tuple((f'"{f.name}": ', _JSON_OF_TYPE[str(f.type)]) for f in _FIELDS)
 
@@ -94,7 +92,9 @@ def projection_json(row: Projection, indent: str | None = None) -> str:
     dict and the general encoder, which took most of the time of a
     million-row ``--jsonl``.
     """
-    parts = [pre + put(v) for (pre, put), v in zip(_JSON_FIELDS, _VALUES(row), strict=True)]
+    parts = [
+        pre + put(v) for (pre, put), v in zip(_JSON_FIELDS, projection_values(row), strict=True)
+    ]
     if indent is None:
         return "{" + ", ".join(parts) + "}"
     inner = "\n" + indent + "  "
@@ -136,7 +136,7 @@ def _csv_rows(chunk: list[Projection], cleaned: bool) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for r in chunk:
-        values: list[Any] = list(_VALUES(r))
+        values: list[Any] = list(projection_values(r))
         for i in _BOOL_FIELDS:
             values[i] = int(values[i])
         if cleaned:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from types import MappingProxyType
@@ -61,6 +60,7 @@ from disclosure.store.projection import (
     active_clause,
     project,
     projection_from_row,
+    projection_values,
     query_clauses,
 )
 from disclosure.store.schema import CASE_COLUMNS, EVENT_COLUMNS
@@ -223,9 +223,6 @@ _IMPORTED = (
 #: The prefix of the session's staging tables (``pg_temp``: never another session's,
 #: and never a name the statements on the real tables could resolve to).
 _STAGE = "pg_temp.disclosure_copy_"
-
-#: A projection's values in column order (``attrs.astuple`` recurses and copies: slower).
-_PROJECTION_VALUES = operator.attrgetter(*(f.name for f in attrs.fields(Projection)))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -708,7 +705,7 @@ class PostgresStore:
 
     def _projection_row(self, state: CaseState, agency: str) -> tuple[Any, ...]:
         """The projection as stored: flags as 0/1, as in the SQLite file (so rows compare)."""
-        values = list(_PROJECTION_VALUES(project(state, self.engine)))
+        values = list(projection_values(project(state, self.engine)))
         values[4], values[13] = int(values[4]), int(values[13])
         return (*values, agency)
 

@@ -56,6 +56,7 @@ from disclosure.store.projection import (
     active_clause,
     project,
     projection_from_row,
+    projection_values,
     query_clauses,
 )
 from disclosure.store.schema import (
@@ -363,7 +364,7 @@ class Store:
             row, events = chained_rows(case, recorded)
             case_rows.append(row)
             event_rows.extend(events)
-        projections = [attrs.astuple(project(st, self.engine)) for st in states]
+        projections = [projection_values(project(st, self.engine)) for st in states]
         ids = json.dumps(list(batch), ensure_ascii=False)
         try:
             with self._write() as db:
@@ -490,7 +491,7 @@ class Store:
                 db.execute("UPDATE cases SET seq = ?, head = ? WHERE id = ?", (seq, head, case_id))
                 db.execute(
                     "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    attrs.astuple(project(state, self.engine)),
+                    projection_values(project(state, self.engine)),
                 )
         except sqlite3.IntegrityError:
             raise StoreError(
