@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -27,12 +28,12 @@ import attrs
 
 from disclosure.cli._out import _JSON_UNSAFE, _UNSAFE, _default, clean
 from disclosure.errors import DisclosureError
-from disclosure.store.port import BadCase
-from disclosure.store.projection import Projection, projection_values
 
 if TYPE_CHECKING:
     from disclosure.errors import Problem
     from disclosure.lifecycle.case import Case
+    from disclosure.store.port import BadCase
+    from disclosure.store.projection import Projection
 
 #: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
 MASKED_KEY = "masked"
@@ -79,9 +80,25 @@ _JSON_OF_TYPE: dict[str, Callable[[Any], str]] = {
     "bool": _json_bool,
     "int": int.__repr__,
 }
-_FIELDS = attrs.fields(Projection)
-#: (``"name": `` prefix, writer) per field, in the class's order.
-_JSON_FIELDS = tuple((f'"{f.name}": ', _JSON_OF_TYPE[str(f.type)]) for f in _FIELDS)
+
+
+@attrs.frozen
+class _RowWriting:
+    """How rows of :class:`Projection` are written, from its declared fields."""
+
+    json_fields: tuple[tuple[str, Callable[[Any], str]], ...]  # ("name": prefix, writer)
+    bool_fields: tuple[int, ...]  # positions of the yes/no fields (0 and 1 in CSV)
+    values: Callable[[Projection], tuple[Any, ...]]
+
+
+@cache
+def _row_writing() -> _RowWriting:
+    """Built on first use: importing the store here would slow every command's start."""
+    from disclosure.store.projection import Projection, projection_values
+
+    fields = tuple((f'"{f.name}": ', _JSON_OF_TYPE[str(f.type)]) for f in attrs.fields(Projection))
+    bools = tuple(i for i, f in enumerate(fields) if f[1] is _json_bool)
+    return _RowWriting(fields, bools, projection_values)
 
 
 def projection_json(row: Projection, indent: str | None = None) -> str:
@@ -92,9 +109,8 @@ def projection_json(row: Projection, indent: str | None = None) -> str:
     dict and the general encoder, which took most of the time of a
     million-row ``--jsonl``.
     """
-    parts = [
-        pre + put(v) for (pre, put), v in zip(_JSON_FIELDS, projection_values(row), strict=True)
-    ]
+    how = _row_writing()
+    parts = [pre + put(v) for (pre, put), v in zip(how.json_fields, how.values(row), strict=True)]
     if indent is None:
         return "{" + ", ".join(parts) + "}"
     inner = "\n" + indent + "  "
@@ -127,17 +143,14 @@ def write_json_array(rows: Iterable[Projection]) -> None:
     out.write("]\n" if first else "\n]\n")
 
 
-#: Positions of the yes/no fields, written as 0 and 1 in CSV.
-_BOOL_FIELDS = tuple(i for i, f in enumerate(_JSON_FIELDS) if f[1] is _json_bool)
-
-
 def _csv_rows(chunk: list[Projection], cleaned: bool) -> str:
     """The CSV lines of a chunk; ``cleaned``: every cell through ``clean`` first."""
+    how = _row_writing()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for r in chunk:
-        values: list[Any] = list(projection_values(r))
-        for i in _BOOL_FIELDS:
+        values: list[Any] = list(how.values(r))
+        for i in how.bool_fields:
             values[i] = int(values[i])
         if cleaned:
             values = ["" if v is None else clean(v) for v in values]
@@ -153,7 +166,7 @@ def write_csv(rows: Iterable[Projection]) -> None:
     otherwise the chunk is written again with every cell cleaned first.
     """
     out = _out()
-    out.write(",".join(f.name for f in _FIELDS) + "\n")
+    out.write(",".join(pre[1:-3] for pre, _ in _row_writing().json_fields) + "\n")
     it = iter(rows)
     while chunk := list(itertools.islice(it, CHUNK)):
         text = _csv_rows(chunk, cleaned=False)
@@ -240,6 +253,7 @@ def cases_skipping(path: str, skip: Callable[[BadCase], None]) -> Iterator[Case]
     from disclosure.documents.source import load_file
     from disclosure.errors import DocumentError
     from disclosure.lifecycle.case import CaseRecord, document_records, jsonl_records
+    from disclosure.store.port import BadCase
 
     p = Path(path)
     records: Iterator[CaseRecord]
