@@ -19,9 +19,13 @@ from disclosure.engine import Engine
 from disclosure.lifecycle.case import Case, Event
 from disclosure.store.schema import CASE_WIDTH
 
+#: The encoders of the hashed text and of event data, made once: ``json.dumps`` with
+#: options builds a new encoder on every call, and an import calls it several times a case.
+_CHAIN_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def _digest(kind: str, prev: str, values: Sequence[Any]) -> str:
-    text = json.dumps([kind, prev, *values], ensure_ascii=False, separators=(",", ":"))
+    text = _CHAIN_TEXT.encode([kind, prev, *values])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -63,6 +67,9 @@ def case_values(case: Case) -> tuple[Any, ...]:
     )
 
 
+_EVENT_DATA = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
 def event_values(case_id: str, seq: int, event: Event, recorded_at: str) -> tuple[Any, ...]:
     """The hashed columns of an event row (``EVENT_COLUMNS``)."""
     return (
@@ -70,7 +77,7 @@ def event_values(case_id: str, seq: int, event: Event, recorded_at: str) -> tupl
         seq,
         event.type,
         event.on.isoformat(),
-        json.dumps(dict(event.data), default=_json_default, ensure_ascii=False, sort_keys=True),
+        _EVENT_DATA.encode(dict(event.data)),
         event.note,
         event.by,
         recorded_at,
