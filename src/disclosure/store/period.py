@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from disclosure.lifecycle.case import Event
@@ -141,6 +142,15 @@ def merge_summaries(
         yield summary_of(cid, applicant, received, outcome, closed_on, evs)
 
 
+@cache
+def _summary_class() -> type[CaseSummary]:
+    """The report's summary class, imported on first use (not with the store, which every
+    command imports) and then once, not on each of a million cases."""
+    from disclosure.reports.build import CaseSummary
+
+    return CaseSummary
+
+
 def summary_of(
     cid: str,
     applicant: str,
@@ -150,9 +160,7 @@ def summary_of(
     events: Iterable[Event],
 ) -> CaseSummary:
     """A report's view of one case from its stored projection columns (ISO dates)."""
-    from disclosure.reports.build import CaseSummary
-
-    return CaseSummary(
+    return _summary_class()(
         cid,
         applicant,
         dt.date.fromisoformat(received),
