@@ -86,6 +86,7 @@ _JSON_OF_TYPE: dict[str, Callable[[Any], str]] = {
 class _RowWriting:
     """How rows of :class:`Projection` are written, from its declared fields."""
 
+    names: tuple[str, ...]
     json_fields: tuple[tuple[str, Callable[[Any], str]], ...]  # ("name": prefix, writer)
     bool_fields: tuple[int, ...]  # positions of the yes/no fields (0 and 1 in CSV)
     values: Callable[[Projection], tuple[Any, ...]]
@@ -96,9 +97,11 @@ def _row_writing() -> _RowWriting:
     """Built on first use: importing the store here would slow every command's start."""
     from disclosure.store.projection import Projection, projection_values
 
-    fields = tuple((f'"{f.name}": ', _JSON_OF_TYPE[str(f.type)]) for f in attrs.fields(Projection))
-    bools = tuple(i for i, f in enumerate(fields) if f[1] is _json_bool)
-    return _RowWriting(fields, bools, projection_values)
+    names = tuple(f.name for f in attrs.fields(Projection))
+    types = tuple(str(f.type) for f in attrs.fields(Projection))
+    fields = tuple((f'"{n}": ', _JSON_OF_TYPE[t]) for n, t in zip(names, types, strict=True))
+    bools = tuple(i for i, t in enumerate(types) if t == "bool")
+    return _RowWriting(names, fields, bools, projection_values)
 
 
 def projection_json(row: Projection, indent: str | None = None) -> str:
@@ -166,7 +169,7 @@ def write_csv(rows: Iterable[Projection]) -> None:
     otherwise the chunk is written again with every cell cleaned first.
     """
     out = _out()
-    out.write(",".join(pre[1:-3] for pre, _ in _row_writing().json_fields) + "\n")
+    out.write(",".join(_row_writing().names) + "\n")
     it = iter(rows)
     while chunk := list(itertools.islice(it, CHUNK)):
         text = _csv_rows(chunk, cleaned=False)
