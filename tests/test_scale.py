@@ -403,7 +403,7 @@ def test_streamed_lists_write_what_the_general_encoders_write(
     for chunk in (1, 1000):  # rows split over several chunks, or all in one
         buf = io.StringIO()
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(_stream, "_out", lambda: buf)
+            mp.setattr(_stream, "_out", lambda out=buf: out)
             mp.setattr(_stream, "CHUNK", chunk)
             writer(rows)
         assert buf.getvalue() == _general(rows, kind)
