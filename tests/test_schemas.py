@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from conftest import EXAMPLES, ROOT
+from conftest import DATA, EXAMPLES, ROOT
 from disclosure.cli import cli
 from disclosure.documents.source import load_file
 
@@ -162,3 +162,60 @@ def test_the_schemas_catch_what_they_promise() -> None:
     deadline["remaining"] = deadline.pop("remaining_days")
     assert problems("case-state.schema.json", state)
     assert problems("case-file.schema.json", {"id": "X", "applicant": "a"})
+
+
+#: Real published reports (page text, one of each format) and a file that is
+#: not a report: what ``report check`` writes for each kind of outcome.
+CHECKED = [
+    DATA / "published" / "002-xiongxian-xiang-2019.txt",
+    DATA / "published" / "004-shanghai-kewei-2024.txt",
+    DATA / "published" / "005-shanghai-szfbgt-2025.txt",
+    DATA / "bad" / "published" / "text-mismatch.txt",
+    DATA / "bad" / "published" / "binary.txt",
+]
+
+
+def _report_check(tmp_path: Path, *options: str) -> tuple[Any, Any]:
+    """The JSON ``report check`` prints, and the summary it writes, for CHECKED."""
+    summary = tmp_path / "summary.json"
+    args = ["report", "check", *map(str, CHECKED), "--jobs", "1", "--json"]
+    result = CliRunner().invoke(cli, ["--no-plugins", *args, "--summary", str(summary), *options])
+    assert result.exit_code == 2, result.output  # the binary file is unreadable
+    return json.loads(result.stdout), json.loads(summary.read_text(encoding="utf-8"))
+
+
+def test_report_check_output_matches_its_schemas(tmp_path: Path) -> None:
+    printed, summary = _report_check(tmp_path)
+    assert problems("report-check.schema.json", printed) == []
+    assert problems("check-summary.schema.json", summary) == []
+    # every kind of row is there: clean or warnings only, errors, unreadable
+    statuses = {row["status"] for row in summary["reports"]}
+    assert {"errors", "unreadable"} <= statuses and statuses & {"clean", "warnings"}
+    assert len(summary["reports"]) == len(CHECKED) == summary["totals"]["reports"]
+    assert [u["source"] for u in printed["unreadable"]] == [str(CHECKED[-1])]
+
+
+def test_report_check_schemas_refuse_a_missing_key(tmp_path: Path) -> None:
+    """A key the CLI stops writing (or renames) fails the schema."""
+    printed, summary = _report_check(tmp_path)
+    for key in ("file", "status", "agency", "year", "format", "tables_read", "errors"):
+        broken = json.loads(json.dumps(summary))
+        del broken["reports"][0][key]
+        assert any(
+            f"'{key}' is a required property" in p
+            for p in problems("check-summary.schema.json", broken)
+        ), key
+    broken = json.loads(json.dumps(summary))
+    broken["reports"][0]["first_eror"] = broken["reports"][0].pop("first_error")
+    assert problems("check-summary.schema.json", broken)
+    broken = json.loads(json.dumps(summary))
+    del broken["totals"]["unreadable"]
+    assert problems("check-summary.schema.json", broken)
+    for key in ("findings", "table3", "format", "warnings"):
+        broken = json.loads(json.dumps(printed))
+        del broken["reports"][0][key]
+        assert problems("report-check.schema.json", broken), key
+    broken = json.loads(json.dumps(printed))
+    finding = next(f for r in broken["reports"] for f in r["findings"])
+    del finding["line"]
+    assert problems("report-check.schema.json", broken)

@@ -348,7 +348,13 @@ def read_limited(path: str | Path, cap: int = MAX_BYTES) -> bytes:
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat
                 raise ReadError("is not a regular file (a device, pipe or socket)", source)
-            raw = f.read(cap + 1)
+            # as much as the file held at the stat, and one more byte: a file that
+            # grew since is read on, still only up to the cap (a buffer the cap's
+            # size is not made for a file of a few KiB)
+            want = min(info.st_size, cap) + 1
+            raw = f.read(want)
+            if len(raw) == want and want <= cap:
+                raw += f.read(cap + 1 - want)
     except OSError as exc:
         raise ReadError(f"cannot read file: {exc.strerror}", source) from None
     if len(raw) > cap:

@@ -98,5 +98,5 @@ def _sum(grid: Grid, per: str, name: str, keys: Sequence[str], absent_is_zero: b
 def _cells(grid: Grid, per: str, name: str, keys: Sequence[str]) -> list[Number]:
     """The named rows of one column, or the named columns of one row."""
     if per == "column":
-        return [grid.value(k, name) for k in keys]
-    return [grid.value(name, k) for k in keys]
+        return grid.in_column(keys, name)
+    return grid.in_row(name, keys)

@@ -8,7 +8,7 @@ checking and rendering live in their own modules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +25,42 @@ class Grid:
 
     columns: tuple[str, ...]
     rows: Mapping[str, tuple[Number, ...]]
+    #: Each column's index (its first, as ``columns.index`` finds it), made once:
+    #: the equations look cells up hundreds of times per table.
+    _index: Mapping[str, int] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(
+            lambda self: {c: i for i, c in reversed(list(enumerate(self.columns)))},
+            takes_self=True,
+        ),
+    )
 
     def value(self, row: str, column: str) -> Number:
-        return self.rows[row][self.columns.index(column)]
+        """One cell: ``KeyError`` for a row the grid lacks, ``ValueError`` for a column."""
+        cells = self.rows[row]
+        return cells[self._column(column)]
+
+    def in_column(self, rows: Sequence[str], column: str) -> list[Number]:
+        """:meth:`value` of each of ``rows`` in one column (and its errors)."""
+        if not rows:
+            return []
+        index = self._column(column) if rows[0] in self.rows else -1
+        return [self.rows[r][index] for r in rows]
+
+    def in_row(self, row: str, columns: Sequence[str]) -> list[Number]:
+        """:meth:`value` of one row in each of ``columns`` (and its errors)."""
+        if not columns:
+            return []
+        cells = self.rows[row]
+        return [cells[self._column(c)] for c in columns]
+
+    def _column(self, column: str) -> int:
+        index = self._index.get(column)
+        if index is None:  # what ``columns.index`` raises
+            raise ValueError(f"{column!r} is not a column")
+        return index
 
 
 @attrs.frozen

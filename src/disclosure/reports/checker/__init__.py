@@ -21,6 +21,7 @@ import attrs
 from disclosure.reports.checker.extract import Budget, TableRead, Walker, core, read_table2
 from disclosure.reports.checker.findings import CheckFinding
 from disclosure.reports.checker.labels import core_of_flat, label_core
+from disclosure.reports.checker.patterns import holds, required
 from disclosure.reports.checker.sources import Unreadable, read_source
 from disclosure.reports.checker.table3 import expand, read_rows
 from disclosure.reports.checker.table4 import read_groups
@@ -170,6 +171,8 @@ def check_text(
     title_year = int(m.group(2)) if m else None
     agency = m.group(1) if m else ""
     period_re = re.compile(base.period) if base.period else None
+    if period_re is not None and not holds("\n".join(lines), required(period_re.pattern)):
+        period_re = None  # no line holds what a statistics period is written with
     period = next(
         (
             (int(p.group(1)), int(p.group(2)), n)

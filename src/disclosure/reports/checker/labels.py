@@ -27,6 +27,8 @@ _PUNCT = re.compile(r"[\s\"“”'‘’:：,，.。、;；()（）\[\]【】#*>
 _LEADING_DIGITS = re.compile(r"^(\d+)[.．、]")
 #: How many tokens one label may be broken into.
 MAX_PIECES = 4
+#: The least score at which broken or mistyped text is taken for a label.
+ACCEPT = 0.82
 
 
 def core(label: str, numbering: re.Pattern[str] | None = None) -> str:
@@ -34,10 +36,29 @@ def core(label: str, numbering: re.Pattern[str] | None = None) -> str:
     return core_of_flat(normalize(label), numbering)
 
 
-@lru_cache(maxsize=1024)
 def label_core(label: str, numbering: re.Pattern[str] | None = None) -> str:
     """:func:`core` of a template label, computed once per label."""
-    return core(label, numbering)
+    if numbering is None:
+        return _label_core(label, None, 0)
+    return _label_core(label, numbering.pattern, numbering.flags)
+
+
+@lru_cache(maxsize=1024)
+def _label_core(label: str, pattern: str | None, flags: int) -> str:
+    # (cached by the numbering's text: a compiled expression hashes its whole program)
+    return core(label, None if pattern is None else re.compile(pattern, flags))
+
+
+def label_cores(labels: tuple[str, ...], numbering: re.Pattern[str] | None) -> tuple[str, ...]:
+    """:func:`label_core` of each label (for a tuple of labels, once)."""
+    if numbering is None:
+        return _label_cores(labels, None, 0)
+    return _label_cores(labels, numbering.pattern, numbering.flags)
+
+
+@lru_cache(maxsize=16)
+def _label_cores(labels: tuple[str, ...], pattern: str | None, flags: int) -> tuple[str, ...]:
+    return tuple(_label_core(label, pattern, flags) for label in labels)
 
 
 @lru_cache(maxsize=1024)
@@ -84,7 +105,7 @@ class Walker:
         self.tokens = _resolve_numbered(list(tokens), tuple(labels), numbering)
         self._flat = fold_all(t.text if t.number is None else "" for t in self.tokens)
         self._cores = cores_of_flat(self._flat, numbering)
-        self._label_cores = [label_core(label, numbering) for label in labels]
+        self._label_cores = label_cores(tuple(labels), numbering)
         # every core, each followed by a line break (no token holds one): a label
         # that ends a core is found by one search of this text, not token by token
         self._joined = "\n".join(self._cores) + "\n"
@@ -154,7 +175,7 @@ class Walker:
                     break
             if best is not None and best[0] >= 0.9 and i > best[2] + MAX_PIECES:
                 break
-        if best is not None and best[0] >= 0.82:
+        if best is not None and best[0] >= ACCEPT:
             return best[1], best[2], best[3]
         return None
 
@@ -222,9 +243,16 @@ def _score(want: str, got: str, exact: bool, want_chars: frozenset[str]) -> floa
     tail = got[-len(want) - 2 :] if len(got) > len(want) + 2 else got
     if abs(len(tail) - len(want)) > max(2, len(want) // 4):
         return 0.0
-    shared = len(want_chars.intersection(tail))
-    if shared < 0.75 * len(want_chars):
+    common = want_chars.intersection(tail)
+    if len(common) < 0.75 * len(want_chars):
         return 0.0  # cheap rejection before the exact ratio
+    # the ratio is at most the share of the characters (with repeats) that the two
+    # have in common; a bound below ACCEPT stands for it, as :meth:`Walker.find`
+    # neither takes nor stops at a score below ACCEPT (and a nonzero score is a
+    # score either way), so only a ratio that may reach ACCEPT is worked out
+    bound = 2.0 * sum(min(want.count(c), tail.count(c)) for c in common) / (len(want) + len(tail))
+    if bound < ACCEPT:
+        return bound
     return difflib.SequenceMatcher(None, want, tail).ratio()
 
 
@@ -245,7 +273,11 @@ def _resolve_numbered(
     labels) says its number is 2, so the cells are ``0000000``. Digits before
     text that begins no label stay text, as they were written.
     """
-    numbered = _numbered_labels(labels, numbering)
+    numbered = (
+        _numbered_labels(labels, None, 0)
+        if numbering is None
+        else _numbered_labels(labels, numbering.pattern, numbering.flags)
+    )
     out: list[Token] = []
     done = 0  # tokens before this one are in ``out``
     # only the few numbered tokens are visited (the flags are read in one pass)
@@ -275,10 +307,11 @@ _PREFIX = 4
 
 @lru_cache(maxsize=16)
 def _numbered_labels(
-    labels: tuple[str, ...], numbering: re.Pattern[str] | None
+    labels: tuple[str, ...], pattern: str | None, flags: int
 ) -> dict[str, tuple[tuple[int, str, str], ...]]:
-    """(order, core, number) of each numbered label, by the core's first characters."""
-    found = [(label_core(label, numbering), _numbering_of(label)) for label in labels]
+    """(order, core, number) of each numbered label, by the core's first characters
+    (for the numbering ``pattern``)."""
+    found = [(_label_core(label, pattern, flags), _numbering_of(label)) for label in labels]
     index: dict[str, list[tuple[int, str, str]]] = {}
     for k, (c, d) in enumerate((c, d) for c, d in found if c and d):
         index.setdefault(c[:_PREFIX], []).append((k, c, d))

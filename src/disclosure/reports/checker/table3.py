@@ -115,16 +115,19 @@ def _floating_groups(walker: Walker, run: list[int], width: int) -> list[list[in
     return groups
 
 
-def _unlabelled(walker: Walker, first: int, labels: set[int], cores: Sequence[str]) -> bool:
+def _unlabelled(walker: Walker, first: int, labels: set[int], cores: str) -> bool:
     """Whether a run of numbers stands on its own: not after text on its line
-    other than a label or a piece of one (``x 0 0 0`` belongs to ``x``)."""
+    other than a label or a piece of one (``x 0 0 0`` belongs to ``x``).
+
+    ``cores`` are the labels' cores, each on its own line (a token's core holds
+    no line break, so it is in that text only if it is in one of them)."""
     if first == 0 or first - 1 in labels:
         return True
     prev = walker.tokens[first - 1]
     if prev.is_number or prev.line != walker.tokens[first].line:
         return True
     piece = walker._cores[first - 1]
-    return len(piece) >= 2 and any(piece in c for c in cores)
+    return len(piece) >= 2 and piece in cores
 
 
 def read_rows(
@@ -174,7 +177,7 @@ def read_rows(
             runs[-1].append(i)
         else:
             runs.append([i])
-    cores = [fold_label(r.label) for r in t3.rows]  # notes kept: their pieces wrap too
+    cores = "\n".join(fold_label(r.label) for r in t3.rows)  # notes kept: their pieces wrap too
     runs = [r for r in runs if _unlabelled(walker, r[0], label_tokens, cores)]
     floating = [(g[0], g) for run in runs for g in _floating_groups(walker, run, width)]
     moved: set[str] = set()

@@ -27,10 +27,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from disclosure.reports.checker.findings import CheckFinding
+from disclosure.reports.checker.patterns import holds, required
 from disclosure.reports.model import Grid
 from disclosure.reports.template import TextCheck
 
 Equation = tuple[Sequence[str], Sequence[str]]
+#: Per text check: the check, its figure's expression and the strings its matches
+#: hold, its "none" expression and those strings, and the row it speaks of.
+_Plan = tuple[
+    TextCheck,
+    "re.Pattern[str] | None",
+    tuple[str, ...],
+    "re.Pattern[str] | None",
+    tuple[str, ...],
+    "str | None",
+]
 _END = re.compile(r"[。；;!！?？]")
 _DIGIT = re.compile(r"\d")
 
@@ -125,26 +136,41 @@ def text_findings(
                     ok.add(s)
         accepted[check.id] = (table, ok)
     # per check, in the checks' order, what each sentence is matched with (compiled once)
-    plan: list[tuple[TextCheck, re.Pattern[str] | None, re.Pattern[str] | None, str | None]] = []
+    # (and the strings each expression's matches hold: a sentence without them has none)
+    plan: list[_Plan] = []
     for c in checks:
         if c.breakdown:
-            plan.append((c, None, None, None))
+            plan.append((c, None, required(c.breakdown), None, (), None))
         elif c.id in accepted:
             pattern = _compiled(c.pattern) if c.pattern else None
             none = _compiled(c.none) if c.none and accepted[c.id][0] else None
-            plan.append((c, pattern, none, c.rows[0] if len(c.rows) == 1 else None))
+            plan.append(
+                (
+                    c,
+                    pattern,
+                    required(c.pattern) if c.pattern else (),
+                    none,
+                    required(c.none) if none is not None else (),
+                    c.rows[0] if len(c.rows) == 1 else None,
+                )
+            )
     if not plan:  # no table was read and no figure checks itself: nothing to compare
         return out
     # figures need digits: a sentence without any can only make a "none" claim
-    no_digits = [p for p in plan if p[2] is not None]
+    no_digits = [p for p in plan if p[3] is not None]
     for sentence, where in sentences(text):
         has_digit = _DIGIT.search(sentence) is not None
-        for check, pattern, none, row in plan if has_digit else no_digits:
+        for check, pattern, needs, none, none_needs, row in plan if has_digit else no_digits:
             if check.breakdown:
-                out.extend(_breakdown(check, sentence, where))
+                if holds(sentence, needs):
+                    out.extend(_breakdown(check, sentence, where))
                 continue
             table, ok = accepted[check.id]
-            found = list(pattern.finditer(sentence)) if pattern is not None and has_digit else []
+            found = (
+                list(pattern.finditer(sentence))
+                if pattern is not None and has_digit and holds(sentence, needs)
+                else []
+            )
             # several different figures are a breakdown, not a total
             if found and len({int(m.group(1)) for m in found}) == 1:
                 m = found[0]
@@ -164,7 +190,7 @@ def text_findings(
                         )
                     )
             elif not found and none is not None:
-                claim = none.search(sentence)
+                claim = none.search(sentence) if holds(sentence, none_needs) else None
                 if claim and not _about_a_result(sentence, claim.end(), column_words, check.table):
                     out.append(
                         CheckFinding(

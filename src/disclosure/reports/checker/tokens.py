@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from disclosure.reports.checker.patterns import finditer, leading, search
+
 #: An empty table cell, as :mod:`.sources` writes it for HTML and .docx tables.
 BLANK = "\ue000"
 
@@ -25,6 +27,7 @@ _ARTEFACT = re.compile(r"\[(?:bookmark|BOOKMARK)[^\]]*\]")
 # A run of digits, with its decimals; what follows it decides whether it is
 # a label's numbering ("2.其他…") rather than a cell.
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+_NUMBER_LEAD = leading(_NUMBER.pattern, _NUMBER.flags)
 _NUMBERING_AFTER = re.compile(r"[.．、](?=\s*[^\d\s.．、%])")
 _ZERO_MARKS = {"/", "-", "－", "—", "–", "／"}
 _PAGE_NUMBER = re.compile(r"[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?")
@@ -76,7 +79,16 @@ _KEPT_PUNCTUATION = "".join(
 #: Characters that NFKC leaves as they are and that never combine with the
 #: character before them (ASCII, CJK unified ideographs, that punctuation): a
 #: text can be cut before any of them and its pieces normalized apart.
-_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff" + re.escape(_KEPT_PUNCTUATION) + "]+")
+_OTHER = r"[^\x00-\x7f\u4e00-\u9fff" + re.escape(_KEPT_PUNCTUATION) + "]"
+#: A run of other characters: one, then any more (the same runs as ``[…]+``,
+#: written so that the expression engine looks for the first one with a fast
+#: scan for the class, not by trying a match at every character).
+_UNSTABLE = re.compile(_OTHER + _OTHER + "*")
+
+
+#: The text :func:`nfkc` returned last (NFKC itself): the checker normalizes a
+#: report once and hands the result to functions that normalize what they get.
+_last_normal = ""
 
 
 def nfkc(text: str) -> str:
@@ -88,14 +100,27 @@ def nfkc(text: str) -> str:
     breaks, so a whole text normalized at once splits into the same lines as
     its lines normalized one by one.
     """
+    global _last_normal
+    if text is _last_normal:
+        return text
+    _last_normal = text = _nfkc(text)
+    return text
+
+
+def _nfkc(text: str) -> str:
     if unicodedata.is_normalized("NFKC", text):
         return text
     out: list[str] = []
+    done: dict[str, str] = {}  # a run (with the character before it) seen before
     pos = 0
     for m in _UNSTABLE.finditer(text):
         at = max(m.start() - 1, 0)
         out.append(text[pos:at])
-        out.append(unicodedata.normalize("NFKC", text[at : m.end()]))
+        run = text[at : m.end()]
+        normal = done.get(run)
+        if normal is None:
+            normal = done[run] = unicodedata.normalize("NFKC", run)
+        out.append(normal)
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
@@ -114,9 +139,19 @@ def normal_lines(text: str) -> list[str]:
 def fold_all(texts: Iterable[str]) -> list[str]:
     """:func:`normalize` of each text, for texts that are NFKC already (every
     token's text is); one search for traditional characters over all of them
-    (most reports have none) instead of one per text."""
-    flat = ["".join(text.split()) for text in texts]
-    if _TRADITIONAL_CHAR.search("".join(flat)) is None:
+    (most reports have none) instead of one per text.
+
+    The spaces are taken out of all the texts at once, joined by NUL (which
+    is no space) where none holds one."""
+    texts = list(texts)
+    joined = "\0".join(texts)
+    if joined.count("\0") == len(texts) - 1:
+        folded = "".join(joined.split())
+        flat = folded.split("\0")
+    else:
+        flat = ["".join(text.split()) for text in texts]
+        folded = "".join(flat)
+    if _TRADITIONAL_CHAR.search(folded) is None:
         return flat
     return [simplified(f) for f in flat]
 
@@ -164,10 +199,8 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
     numbered label starts in the middle of it, as it does on one-line pages.
     """
     inner = _inner(numbering.pattern) if numbering is not None else None
-    # a numbering found in no line is in no text cut from one (cells and pieces
-    # are parts of their line; empty-cell marks, removed from cells, are not)
-    whole = inner is not None and _ASSERTION.search(inner.pattern) is None
     tokens: list[Token] = []
+    append = tokens.append
     for n, line in enumerate(nfkc(text).splitlines(), 1):
         if "[" in line:
             line = _ARTEFACT.sub("", line)
@@ -176,9 +209,6 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
         stripped = line.strip()
         if not stripped or _PAGE_NUMBER.fullmatch(stripped):
             continue
-        numbered = inner
-        if whole and inner is not None and BLANK not in line and inner.search(line) is None:
-            numbered = None
         markdown = _markdown_cells(line) if stripped[0] == "|" else None
         cells: Iterable[str]
         if markdown is not None:
@@ -191,24 +221,29 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
         has_digit = _DIGIT.search(line) is not None
         for cell in cells:
             if cell == BLANK:
-                tokens.append(_new(Token, ("", n, 0.0, True, False)))
+                append(_new(Token, ("", n, 0.0, True, False)))
             elif cell.isdecimal():  # the common case: one number (\d is a decimal digit)
-                tokens.append(_new(Token, (cell, n, float(cell), False, False)))
+                append(_new(Token, (cell, n, float(cell), False, False)))
+            elif has_digit or cell in _ZERO_MARKS:
+                _split_cell(tokens, cell, n, inner, has_digit)
+            elif (piece := cell.strip()) and (inner is None or search(*inner, piece) is None):
+                # text and nothing else, and no numbering inside it (what ``_texts`` makes)
+                append(_new(Token, (piece, n, None, False, False)))
             else:
-                _split_cell(tokens, cell, n, numbered, has_digit)
+                _texts(tokens, piece, n, inner)
     return tokens
 
 
-#: The syntax of zero-width assertions (anchors, lookaround, word boundaries; a
-#: ``^`` that negates a class counts too): an expression without any matches
-#: a text's part wherever it matches the whole text.
-_ASSERTION = re.compile(r"\\[bBAZ]|\(\?<?[=!]|[$^]")
+#: A label numbering that also matches inside a text, and the class that finds
+#: where a match of it can start (:func:`.patterns.leading`).
+_Numbering = tuple[re.Pattern[str], "re.Pattern[str] | None"]
 
 
 @lru_cache(maxsize=16)
-def _inner(pattern: str) -> re.Pattern[str]:
-    """A label numbering pattern that also matches inside a text."""
-    return re.compile(pattern.lstrip("^"))
+def _inner(pattern: str) -> _Numbering:
+    """A label numbering pattern that also matches inside a text (and its lead)."""
+    inner = re.compile(pattern.lstrip("^"))
+    return inner, leading(inner.pattern, inner.flags)
 
 
 _DIGIT = re.compile(r"\d")
@@ -216,7 +251,7 @@ _SIGNED = re.compile(r"[-−－+]\d+(?:\.\d+)?")
 
 
 def _split_cell(
-    out: list[Token], cell: str, line: int, inner: re.Pattern[str] | None, has_digit: bool = True
+    out: list[Token], cell: str, line: int, inner: _Numbering | None, has_digit: bool = True
 ) -> None:
     """Add the tokens of one cell to ``out``: its numbers, and the text between them.
 
@@ -232,7 +267,7 @@ def _split_cell(
         out.append(Token(cell, line, float(cell.replace("−", "-").replace("－", "-"))))
         return
     pos = 0
-    for m in _NUMBER.finditer(cell):
+    for m in finditer(_NUMBER, _NUMBER_LEAD, cell):
         if m.start() > pos:
             _texts(out, cell[pos : m.start()], line, inner)
         digits = m.group()
@@ -243,15 +278,15 @@ def _split_cell(
         _texts(out, cell[pos:], line, inner)
 
 
-def _texts(out: list[Token], text: str, line: int, inner: re.Pattern[str] | None) -> None:
+def _texts(out: list[Token], text: str, line: int, inner: _Numbering | None) -> None:
     """Text, cut before each label numbering that starts inside it."""
     text = text.strip()
     if not text:
         return
-    if inner is None or inner.search(text) is None:  # most text holds no numbering at all
+    if inner is None or search(*inner, text) is None:  # most text holds no numbering at all
         out.append(_new(Token, (text, line, None, False, False)))
         return
-    cuts = [m.start() for m in inner.finditer(text) if m.start() > 0]
+    cuts = [m.start() for m in finditer(*inner, text) if m.start() > 0]
     if not cuts:
         out.append(_new(Token, (text, line, None, False, False)))
         return
