@@ -26,8 +26,9 @@ from disclosure.cli import _stream, cli
 from disclosure.cli._out import clean
 from disclosure.cli._stream import _safe
 from disclosure.documents.source import load_text
+from disclosure.errors import DisclosureError
 from disclosure.lifecycle.case import case_from_data, dump_cases_yaml, iter_cases
-from disclosure.reports.build import build_report, report_event_types
+from disclosure.reports.build import CaseGroup, CaseSummary, build_report, report_event_types
 from disclosure.store import Store, StoreError
 from disclosure.store import verify as verify_mod
 from disclosure.store.projection import Projection
@@ -445,6 +446,91 @@ def test_a_year_reads_only_its_cases_and_reports_the_same(
             assert total == 0
     assert period.table3 == everything.table3 and period.table4 == everything.table4
     assert period.fees == everything.fees and period.sources == everything.sources
+
+
+#: Days on and around the bounds of 2024, where a case's side of the period changes.
+_EDGE_DAYS = [
+    dt.date(2023, 6, 1),
+    dt.date(2023, 12, 29),
+    dt.date(2023, 12, 31),
+    dt.date(2024, 1, 1),
+    dt.date(2024, 1, 2),
+    dt.date(2024, 6, 3),
+    dt.date(2024, 12, 30),
+    dt.date(2024, 12, 31),
+    dt.date(2025, 1, 1),
+    dt.date(2025, 1, 2),
+]
+
+
+@st.composite
+def _edge_case(draw: st.DrawFn, n: int) -> Case:
+    """A case whose receipt, decision and review fall on or near the year's bounds."""
+    received = draw(st.sampled_from(_EDGE_DAYS[:-1]))
+    later = [d for d in _EDGE_DAYS if d >= received]
+    events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]] = []
+    if draw(st.booleans()):
+        decided = draw(st.sampled_from(later))
+        outcome = draw(
+            st.sampled_from(["disclosed", "partially_disclosed", "withheld.state_secret"])
+        )
+        events.append(("decide", decided.isoformat(), {"outcome": outcome}))
+        if draw(st.integers(0, 3)) == 0:  # a review: read one by one, not grouped
+            filed = draw(st.sampled_from([d for d in later if d >= decided]))
+            events.append(("review_filed", filed.isoformat()))
+            after = [d for d in later if d >= filed]
+            if draw(st.booleans()):
+                result = draw(st.sampled_from(["upheld", "corrected"]))
+                events.append(
+                    ("review_decided", draw(st.sampled_from(after)).isoformat(), {"result": result})
+                )
+    applicant = draw(st.sampled_from(["natural_person", "commercial_enterprise", "other_org"]))
+    return make_case(received.isoformat(), *events, applicant=applicant, case_id=f"E{n:03d}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_cases_counted_in_groups_report_as_cases_counted_one_by_one(
+    tmp_path_factory: pytest.TempPathFactory, engine: Any, data: st.DataObject
+) -> None:
+    """Grouping cases that count alike never changes a cell, a fee or a drill-down list.
+
+    Dates on and next to the year's first and last day, cases with and
+    without reviews, either way of reading the projection (index or scan).
+    """
+    cases = [data.draw(_edge_case(n)) for n in range(data.draw(st.integers(1, 25)))]
+    share = data.draw(st.sampled_from([0.0, 1.0]), label="scan share")
+    tpl = engine.template(year=2024)
+    kinds = report_event_types(tpl)
+    pending = [(g.filed, g.decided) for g in tpl.table4.groups]
+    db = tmp_path_factory.mktemp("edges") / "e.db"
+    with Store(db, engine) as s, pytest.MonkeyPatch.context() as mp:
+        mp.setattr("disclosure.store.period.SCAN_SHARE", share)
+        s.import_cases(cases)
+        found = s.period_summaries(
+            kinds, dt.date(2024, 1, 1), dt.date(2024, 12, 31), pending=pending
+        )
+        total = found.total
+        items = list(found)
+        grouped = _report(iter(items), 2024, engine)
+        one_by_one = _report(cases, 2024, engine)
+    counted = sum(len(i.ids) if isinstance(i, CaseGroup) else 1 for i in items)
+    assert counted == total <= len(cases)
+    assert grouped.table3 == one_by_one.table3 and grouped.table4 == one_by_one.table4
+    assert grouped.fees == one_by_one.fees and grouped.sources == one_by_one.sources
+
+
+def test_a_report_refuses_a_case_id_given_twice_inside_or_across_groups(engine: Any) -> None:
+    tpl = engine.template(year=2024)
+    one = dt.date(2024, 3, 1)
+    group = CaseGroup(("A", "B"), "natural_person", one, None, None)
+    for items in (
+        [group, CaseGroup(("C", "A"), "natural_person", one, None, None)],
+        [CaseGroup(("D", "D"), "natural_person", one, None, None)],
+        [group, CaseSummary("B", "natural_person", one, None, None)],
+    ):
+        with pytest.raises(DisclosureError, match="appears twice"):
+            build_report(items, 2024, tpl, engine.machine())
 
 
 def test_the_cli_report_from_the_store_equals_the_report_from_files(

@@ -302,6 +302,46 @@ def test_period_summaries_equal_a_full_scan(store: CaseStore, engine: Engine, ye
         assert total > 0
 
 
+def test_grouped_period_reads_count_every_case_on_the_bounds_alike(
+    store: CaseStore, engine: Engine
+) -> None:
+    """Every pair of receipt and decision days on or next to the year's bounds, with and
+    without a review: the period read (groups of cases that count alike, plus the
+    cases with events one by one) reports what every case folded reports."""
+    days = ["2023-12-30", "2023-12-31", "2024-01-01", "2024-01-02", "2024-12-30", "2024-12-31",
+            "2025-01-01"]  # fmt: skip
+    cases = []
+    for i, received in enumerate(days[:-1]):
+        cases.append(make_case(received, case_id=f"OPEN-{i}", applicant="other_org"))
+        for j, decided in enumerate(d for d in days if d >= received):
+            outcome = ("disclosed", "partially_disclosed")[j % 2]
+            decide = ("decide", decided, {"outcome": outcome})
+            cases.append(make_case(received, decide, case_id=f"D-{i}-{j}"))
+            review = ("review_filed", decided)
+            cases.append(make_case(received, decide, review, case_id=f"R-{i}-{j}"))
+    store.import_cases(cases)
+    tpl = engine.template(year=2024)
+    found = store.period_summaries(
+        report_event_types(tpl),
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+        pending=[(g.filed, g.decided) for g in tpl.table4.groups],
+    )
+    total = found.total
+    period = build_report(found, 2024, tpl, engine.machine())
+    everything = build_report(list(store.iter_cases()), 2024, tpl, engine.machine())
+    assert period.table3 == everything.table3 and period.table4 == everything.table4
+    assert period.sources == everything.sources
+    # read: what can count (received by its end, not closed before it) and the
+    # reviews still pending at its end; not what was received after it
+    assert total == sum(
+        1
+        for c in cases
+        if c.received <= dt.date(2024, 12, 31)
+        and (not c.events or c.events[0].on.year >= 2024 or c.events[-1].type == "review_filed")
+    )
+
+
 def test_open_store_picks_the_adapter_from_the_target(tmp_path: Path, engine: Engine) -> None:
     from disclosure.store.open import is_server_url
 

@@ -17,7 +17,7 @@ from disclosure.documents.source import ReadError, read_limited
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError, NotFoundError
 from disclosure.lifecycle.case import Case, load_cases
-from disclosure.reports.build import build_report
+from disclosure.reports.build import CaseGroup, build_report
 from disclosure.reports.inputs import AgencyData, load_agency_data, read_narrative
 from disclosure.reports.model import Report
 from disclosure.reports.statistics.model import StatisticsReport
@@ -136,12 +136,15 @@ class AnnualReportJob:
             found = store.period_summaries(report_event_types(tpl), start, end, pending=pending)
             with progress(found.total) if progress else nullcontext(_ignore) as advance:
 
-                def counted() -> Iterator[CaseSummary]:
-                    for n, summary in enumerate(found, 1):
-                        yield summary
-                        if n % 1000 == 0:
-                            advance(1000)
-                    advance(found.total % 1000)
+                def counted() -> Iterator[CaseSummary | CaseGroup]:
+                    done = 0
+                    for item in found:
+                        yield item
+                        done += len(item.ids) if isinstance(item, CaseGroup) else 1
+                        if done >= 1000:
+                            advance(done)
+                            done = 0
+                    advance(done)
 
                 return build_report(
                     counted(),

@@ -17,6 +17,7 @@ the narrative are read by :mod:`.inputs` and filled by :mod:`.narrative`.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -55,6 +56,25 @@ class CaseSummary:
     events: tuple[Event, ...] = ()
 
 
+@attrs.frozen
+class CaseGroup:
+    """Cases a report counts alike, given as one: a store's answer for a busy year.
+
+    Without review, lawsuit or fee events, a case is counted by its applicant,
+    its outcome and where its receipt and closing days lie against the
+    period's first and last day (:func:`~.period.positions` compares them with
+    nothing else). Cases that share all four are counted once, ``len(ids)``
+    times; ``received`` and ``closed_on`` are those of any one of them.
+    """
+
+    ids: tuple[str, ...]
+    applicant: str
+    received: dt.date
+    outcome: str | None
+    closed_on: dt.date | None
+    events: tuple[Event, ...] = ()
+
+
 def report_event_types(template: ReportTemplate) -> set[str]:
     """The event types a report reads beyond outcomes (table 四 and fees)."""
     kinds = {t for g in template.table4.groups for t in (g.filed, g.decided)}
@@ -63,7 +83,7 @@ def report_event_types(template: ReportTemplate) -> set[str]:
 
 
 def build_report(
-    cases: Iterable[Case | CaseSummary],
+    cases: Iterable[Case | CaseSummary | CaseGroup],
     year: int,
     template: ReportTemplate,
     machine: Machine,
@@ -96,39 +116,43 @@ def build_report(
     fee_cases: dict[str, str] = {}
     defaults = _field_defaults(machine)
     seen: set[str] = set()
+    grouped = False
 
-    def hit(row: str | None, col: int, case_id: str) -> None:
+    def hit(row: str | None, col: int, ids: tuple[str, ...]) -> None:
         if row is None:
             return
-        counts[row][col] += 1
+        counts[row][col] += len(ids)
         if trace:
-            sources.setdefault(("table3", row, kinds[col]), []).append(case_id)
+            sources.setdefault(("table3", row, kinds[col]), []).extend(ids)
 
     for case in cases:
-        if case.id in seen:
-            raise DisclosureError(f"case id '{case.id}' appears twice")
-        seen.add(case.id)
+        if isinstance(case, CaseGroup):
+            ids, grouped = case.ids, True
+        else:
+            ids = (case.id,)
+        _add_new(ids, seen)
+        first = ids[0]
         received = case.received
         if received > end:
             continue
         col = kind_index.get(case.applicant)
         if col is None:
             raise DisclosureError(
-                f"case {case.id}: applicant kind '{case.applicant}' has no column in {template.id}"
+                f"case {first}: applicant kind '{case.applicant}' has no column in {template.id}"
             )
-        if isinstance(case, CaseSummary):
-            outcome, closed_on = case.outcome, case.closed_on
-            if outcome is not None and outcome not in row_of:
-                raise DisclosureError(f"case {case.id}: unknown outcome code '{outcome}'")
-        else:
+        if isinstance(case, Case):
             folded = machine.fold(case, end)
             outcome, closed_on = folded.outcome, folded.closed_on
+        else:
+            outcome, closed_on = case.outcome, case.closed_on
+            if outcome is not None and outcome not in row_of:
+                raise DisclosureError(f"case {first}: unknown outcome code '{outcome}'")
         for position in positions(received, closed_on, start, end):
-            hit(count_rows.get(position), col, case.id)
+            hit(count_rows.get(position), col, ids)
             if position == "concluded":
                 assert outcome is not None
-                hit(row_of[outcome], col, case.id)
-        if case.events:
+                hit(row_of[outcome], col, ids)
+        if case.events and not isinstance(case, CaseGroup):
             fee_total += _fees_and_proceedings(
                 case,
                 template,
@@ -139,6 +163,9 @@ def build_report(
                 fee_cases,
                 sources if trace else None,
             )
+    if grouped and trace:  # a cell's ids in id order, as a stream of single cases gives them
+        for ids_of_cell in sources.values():
+            ids_of_cell.sort()
     sum_col = next(c.key for c in t3.columns if c.sum)
     columns = tuple(c.key for c in t3.columns)
     sum_index = columns.index(sum_col)
@@ -149,8 +176,8 @@ def build_report(
         full.insert(sum_index, sum(by_kind))
         rows3[key] = tuple(full)
         if trace:
-            ids = [i for k in kinds for i in sources.get(("table3", key, k), [])]
-            sources[("table3", key, sum_col)] = ids
+            whole_row = [i for k in kinds for i in sources.get(("table3", key, k), [])]
+            sources[("table3", key, sum_col)] = whole_row
     table3 = Grid(columns, rows3)
     res_cols = tuple(c.key for c in t4.results)
     rows4: dict[str, tuple[int, ...]] = {}
@@ -185,6 +212,19 @@ def build_report(
         values,
         {k: tuple(v) for k, v in sources.items()} if trace else {},
     )
+
+
+def _add_new(ids: tuple[str, ...], seen: set[str]) -> None:
+    """Add ``ids`` to ``seen``; an id met before is an error (two cases cannot share one)."""
+    if len(ids) == 1:
+        again = ids[0] if ids[0] in seen else None
+    else:
+        again = min(seen.intersection(ids), default=None)
+        if again is None and len(set(ids)) != len(ids):
+            again = next(i for i, n in Counter(ids).items() if n > 1)
+    if again is not None:
+        raise DisclosureError(f"case id '{again}' appears twice")
+    seen.update(ids)
 
 
 def _field_defaults(machine: Machine) -> dict[tuple[str, str], Any]:

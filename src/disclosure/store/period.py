@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from disclosure.lifecycle.case import Event
 
 if TYPE_CHECKING:
-    from disclosure.reports.build import CaseSummary
+    from disclosure.reports.build import CaseGroup, CaseSummary
 
 
 def _smaller_range(db: sqlite3.Connection, start: str, end: str) -> str:
@@ -46,6 +46,20 @@ def _smaller_range(db: sqlite3.Connection, start: str, end: str) -> str:
         cap *= 8
 
 
+def with_events(db: sqlite3.Connection, table: str, event_types: Iterable[str]) -> None:
+    """Fill the temporary table ``table`` with the ids of the cases that have such events.
+
+    A report reads those one by one (their events count in tables 四 and
+    六); every other case it may count as one of a :func:`alike` group.
+    """
+    db.execute(f"CREATE TEMP TABLE {table} (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute(
+        f"INSERT OR IGNORE INTO {table} SELECT case_id FROM events INDEXED BY events_type_on "
+        "WHERE type IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(event_types))),),
+    )
+
+
 def select_period(
     db: sqlite3.Connection,
     table: str,
@@ -53,35 +67,29 @@ def select_period(
     end: dt.date,
     event_types: Iterable[str],
     pending: Sequence[tuple[str, str]] = (),
+    *,
+    within: str | None = None,
 ) -> int:
     """Fill the temporary table ``table`` with the ids the period needs; return how many.
 
     ``pending`` pairs a filing event with the event that decides it: a case
     with more filings than decisions by the period's end has something pending
-    at its end, whatever the other dates.
+    at its end, whatever the other dates. ``within`` names a table of ids
+    (:func:`with_events`) the cases are taken from, through their projection
+    rows, instead of the projection's date indexes.
     """
     s, e = start.isoformat(), end.isoformat()
     db.execute(f"CREATE TEMP TABLE {table} (id TEXT PRIMARY KEY) WITHOUT ROWID")
     add = f"INSERT OR IGNORE INTO {table} "
-    # received in the period
-    db.execute(add + "SELECT case_id FROM projection WHERE received BETWEEN ? AND ?", (s, e))
-    # open at its start: still open, or closed in or after it
-    db.execute(
-        add + "SELECT case_id FROM projection INDEXED BY projection_closed_received "
-        "WHERE closed_on IS NULL AND received < ?",
-        (s,),
-    )
-    db.execute(
-        add + "SELECT case_id FROM projection INDEXED BY projection_closed_received "
-        "WHERE closed_on BETWEEN ? AND ? AND received < ?",
-        (s, e, s),
-    )
-    index = _smaller_range(db, s, e)
-    db.execute(
-        add + f"SELECT case_id FROM projection INDEXED BY {index} "
-        "WHERE received < ? AND closed_on > ?",
-        (s, e),
-    )
+    if within is not None:
+        # a case that can count: received by the end, and not closed before the start
+        db.execute(
+            add + f"SELECT p.case_id FROM {within} AS w CROSS JOIN projection AS p "
+            f"ON p.case_id = w.id WHERE {CAN_COUNT.format(r='p.received', m='?')}",
+            (e, s, s),
+        )
+    else:
+        _add_by_dates(db, add, s, e)
     kinds = json.dumps(sorted(set(event_types)))
     # the report's events in the period
     db.execute(
@@ -101,6 +109,89 @@ def select_period(
             (both, *(v for f, d in pending for v in (f, e, d, e))),
         )
     return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def _add_by_dates(db: sqlite3.Connection, add: str, s: str, e: str) -> None:
+    """Add the cases received in the period or open at its start, through the date indexes."""
+    # received in the period
+    db.execute(add + "SELECT case_id FROM projection WHERE received BETWEEN ? AND ?", (s, e))
+    # open at its start: still open, or closed in or after it
+    db.execute(
+        add + "SELECT case_id FROM projection INDEXED BY projection_closed_received "
+        "WHERE closed_on IS NULL AND received < ?",
+        (s,),
+    )
+    db.execute(
+        add + "SELECT case_id FROM projection INDEXED BY projection_closed_received "
+        "WHERE closed_on BETWEEN ? AND ? AND received < ?",
+        (s, e, s),
+    )
+    index = _smaller_range(db, s, e)
+    db.execute(
+        add + f"SELECT case_id FROM projection INDEXED BY {index} "
+        "WHERE received < ? AND closed_on > ?",
+        (s, e),
+    )
+
+
+def side_of(column: str, mark: str) -> str:
+    """SQL: which side of the period a date column lies on (before, in, after, or none).
+
+    The only thing the report reads of a date of a case without report events
+    (:func:`disclosure.reports.period.positions` compares dates with the
+    period's first and last day, nothing else). Arguments: start, end.
+    """
+    return (
+        f"CASE WHEN {column} IS NULL THEN 3 WHEN {column} < {mark} THEN 0 "
+        f"WHEN {column} <= {mark} THEN 1 ELSE 2 END"
+    )
+
+
+#: SQL: a case can count in the period (received by its end, not closed before its start);
+#: ``r`` is the receipt column, ``m`` the placeholder. Arguments: end, start, start.
+CAN_COUNT = "{r} <= {m} AND ({r} >= {m} OR closed_on IS NULL OR closed_on >= {m})"
+
+#: Separates the ids of a group in the text ``group_concat`` makes (ids are printable).
+ID_SEPARATOR = "\n"
+
+#: A period that needs more than this share of the store reads the projection
+#: in one scan: through the date index, each row costs a seek of its own.
+SCAN_SHARE = 0.25
+
+
+def alike(db: sqlite3.Connection, start: dt.date, end: dt.date, without: str) -> list[CaseGroup]:
+    """The cases the period can count, except those in ``without``, as report groups.
+
+    Grouped by applicant, outcome and the sides of the period their receipt
+    and closing days lie on (:func:`side_of`): a busy year of a million
+    cases becomes a few hundred rows, summed and listed by SQLite.
+    """
+    s, e = start.isoformat(), end.isoformat()
+    can_count = CAN_COUNT.format(r="received", m="?")
+    needed = db.execute(f"SELECT count(*) FROM projection WHERE {can_count}", (e, s, s))
+    stored = db.execute("SELECT count(*) FROM projection").fetchone()[0]
+    if needed.fetchone()[0] > SCAN_SHARE * stored:
+        can_count = CAN_COUNT.format(r="+received", m="?")  # unary +: not through the index
+    rows = db.execute(
+        "SELECT applicant, outcome, min(received), min(closed_on), group_concat(case_id, ?) "
+        f"FROM projection WHERE {can_count} AND case_id NOT IN {without} "
+        f"GROUP BY applicant, outcome, {side_of('received', '?')}, {side_of('closed_on', '?')}",
+        (ID_SEPARATOR, e, s, s, s, e, s, e),
+    )
+    return [group_of(*row) for row in rows]
+
+
+def group_of(
+    applicant: str, outcome: str | None, received: str, closed_on: str | None, ids: str
+) -> CaseGroup:
+    """A report group from a row of the grouping query (ids joined by :data:`ID_SEPARATOR`)."""
+    return _group_class()(
+        tuple(ids.split(ID_SEPARATOR)),
+        applicant,
+        dt.date.fromisoformat(received),
+        outcome,
+        dt.date.fromisoformat(closed_on) if closed_on else None,
+    )
 
 
 def summaries_of(
@@ -149,6 +240,14 @@ def _summary_class() -> type[CaseSummary]:
     from disclosure.reports.build import CaseSummary
 
     return CaseSummary
+
+
+@cache
+def _group_class() -> type[CaseGroup]:
+    """The report's group class, imported on first use (as :func:`_summary_class`)."""
+    from disclosure.reports.build import CaseGroup
+
+    return CaseGroup
 
 
 def summary_of(

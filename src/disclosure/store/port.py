@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from disclosure.engine import Engine
-    from disclosure.reports.build import CaseSummary
+    from disclosure.reports.build import CaseGroup, CaseSummary
     from disclosure.settings import Settings
 
 #: Told how many more cases are done (a progress bar's ``advance``).
@@ -33,12 +33,16 @@ Progress = Callable[[int], None]
 
 @attrs.frozen
 class PeriodCases:
-    """The cases a report for a period reads, streamed, and how many there are."""
+    """The cases a report for a period reads, streamed, and how many there are.
+
+    A store may give cases that count alike as one group (``total`` counts
+    each of its cases).
+    """
 
     total: int
-    cases: Iterator[CaseSummary]
+    cases: Iterator[CaseSummary | CaseGroup]
 
-    def __iter__(self) -> Iterator[CaseSummary]:
+    def __iter__(self) -> Iterator[CaseSummary | CaseGroup]:
         return self.cases
 
 

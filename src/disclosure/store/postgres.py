@@ -23,6 +23,7 @@ the one the writer folded, and ``(agency, case_id, seq)`` is unique.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -53,6 +54,7 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
+from disclosure.store.period import CAN_COUNT, ID_SEPARATOR, group_of, side_of
 from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
@@ -897,24 +899,30 @@ class PostgresStore:
     ) -> PeriodCases:
         """The cases a report for ``start``..``end`` needs (the rule of :mod:`.period`).
 
-        Received in the period, open at its start (received before it and not
-        closed before it), with events of ``event_types`` in it, or with more
-        filings than decisions of a ``pending`` pair by its end. Streamed in id
-        order through a server-side cursor on a connection of its own.
+        The cases with events of ``event_types`` come one by one, in id order
+        through a server-side cursor on a connection of its own, those the
+        period needs: received in it, open at its start (received before it
+        and not closed before it), with such events in it, or with more filings
+        than decisions of a ``pending`` pair by its end. Every other case that
+        can count comes first, in a group of cases that count alike
+        (:func:`.period.alike`, the same grouping).
         """
         kinds = sorted(set(event_types))
         s, e = start.isoformat(), end.isoformat()
         scope, scope_args = self._scope("p.agency")
         escope, escope_args = self._scope("e.agency")
+        can_count = CAN_COUNT.format(r="p.received", m="%s")
+        has_events = (
+            "EXISTS (SELECT 1 FROM events e WHERE e.agency = p.agency "
+            "AND e.case_id = p.case_id AND e.type = ANY(%s))"
+        )
         parts = [
-            f"SELECT p.agency, p.case_id FROM projection p WHERE {scope} "
-            "AND p.received BETWEEN %s AND %s",
-            f"SELECT p.agency, p.case_id FROM projection p WHERE {scope} AND p.received < %s "
-            "AND (p.closed_on IS NULL OR p.closed_on >= %s)",
+            f"SELECT p.agency, p.case_id FROM projection p WHERE {scope} AND {can_count} "
+            f"AND {has_events}",
             f"SELECT e.agency, e.case_id FROM events e WHERE {escope} AND e.type = ANY(%s) "
             "AND e.on_date BETWEEN %s AND %s",
         ]
-        args: list[Any] = [*scope_args, s, e, *scope_args, s, s, *escope_args, kinds, s, e]
+        args: list[Any] = [*scope_args, e, s, s, kinds, *escope_args, kinds, s, e]
         if pending:
             both = sorted({t for pair in pending for t in pair})
             open_at_end = " OR ".join(
@@ -928,11 +936,21 @@ class PostgresStore:
             )
             args += [*escope_args, both, *(v for f, d in pending for v in (f, e, d, e))]
         wanted = " UNION ".join(parts)
+        alike = (
+            "SELECT p.applicant, p.outcome, min(p.received), min(p.closed_on), "
+            f"string_agg(p.case_id, %s) FROM projection p WHERE {scope} AND {can_count} "
+            f"AND NOT {has_events} GROUP BY p.applicant, p.outcome, "
+            f"{side_of('p.received', '%s')}, {side_of('p.closed_on', '%s')}"
+        )
         try:
             row = self.db.execute(f"SELECT count(*) FROM ({wanted}) w", args).fetchone()
+            grouped = self.db.execute(
+                alike, [ID_SEPARATOR, *scope_args, e, s, s, kinds, s, e, s, e]
+            ).fetchall()
         except psycopg.Error as exc:
             raise self._read("select the period's cases", exc) from None
-        total = int(row[0]) if row else 0
+        groups = [group_of(*values) for values in grouped]
+        total = (int(row[0]) if row else 0) + sum(len(g.ids) for g in groups)
         select = (
             "SELECT p.case_id, p.applicant, p.received, p.outcome, p.closed_on, "
             "(SELECT coalesce(json_agg(json_build_array(e.type, e.on_date, e.data) "
@@ -941,7 +959,8 @@ class PostgresStore:
             f"FROM ({wanted}) w JOIN projection p ON p.agency = w.agency AND p.case_id = w.case_id "
             "ORDER BY p.case_id, p.agency"
         )
-        return PeriodCases(total, self._stream_summaries(select, [kinds, *args]))
+        singles = self._stream_summaries(select, [kinds, *args])
+        return PeriodCases(total, itertools.chain(groups, singles))
 
     def _stream_summaries(self, select: str, args: list[Any]) -> Iterator[CaseSummary]:
         from disclosure.store.period import summary_of

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import itertools
 import json
 import math
 import os
@@ -678,23 +679,39 @@ class Store:
         *,
         pending: Sequence[tuple[str, str]] = (),
     ) -> PeriodCases:
-        """The cases a report for ``start``..``end`` needs, streamed in id order.
+        """The cases a report for ``start``..``end`` needs, streamed.
 
-        Found through indexes (:mod:`.period`): received or closed in the period,
-        open at its start or end, or with events of ``event_types`` in it, or
-        pending at its end (``pending``: pairs of filing and deciding events).
-        The result knows how many cases it will give (``total``).
+        The cases with events of ``event_types`` come one by one, in id order,
+        those the period needs (:mod:`.period`): received or closed in it, open
+        at its start or end, with such events in it, or pending at its end
+        (``pending``: pairs of filing and deciding events). Every other case
+        that can count comes in a group of cases that count alike
+        (:func:`.period.alike`), first. ``total`` is how many cases in all.
         """
         self._temp += 1
-        table = f"temp.period_{self._temp}"
-        total = period.select_period(self.db, table, start, end, event_types, pending)
+        table, evented = f"temp.period_{self._temp}", f"temp.evented_{self._temp}"
+        try:
+            period.with_events(self.db, evented, event_types)
+            groups = period.alike(self.db, start, end, evented)
+            single = period.select_period(
+                self.db, table, start, end, event_types, pending, within=evented
+            )
+        except BaseException:
+            self._drop(table, evented)
+            raise
         rows = period.summaries_of(self.db, table, event_types)
-        return PeriodCases(total, _guarded(self, self._drop_after(table, rows)))
+        total = single + sum(len(g.ids) for g in groups)
+        stream = itertools.chain(groups, rows)
+        return PeriodCases(total, _guarded(self, self._drop_after(stream, table, evented)))
 
-    def _drop_after(self, table: str, items: Iterator[_T]) -> Iterator[_T]:
+    def _drop_after(self, items: Iterator[_T], *tables: str) -> Iterator[_T]:
         try:
             yield from items
         finally:
+            self._drop(*tables)
+
+    def _drop(self, *tables: str) -> None:
+        for table in tables:
             with suppress(sqlite3.Error):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
