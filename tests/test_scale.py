@@ -448,6 +448,33 @@ def test_a_year_reads_only_its_cases_and_reports_the_same(
     assert period.fees == everything.fees and period.sources == everything.sources
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"received_in": 2024},
+        {"received_in": 2023, "state": "concluded"},
+        {"received_in": 2024, "open_only": True, "offset": 7, "limit": 40},
+        {"received_in": 2024, "after": 5},  # keyset paging after the fifth row
+        {"received_in": 2024, "overdue_as_of": dt.date(2025, 1, 10)},
+    ],
+)
+def test_a_list_reads_the_same_rows_by_scan_or_by_index(
+    multi_year: Path, engine: Any, filters: dict[str, Any]
+) -> None:
+    """Whether a year of receipt is read through its index or by a scan of the
+    projection (chosen by the share of the store it holds), the rows and their
+    order are the same."""
+    with Store(multi_year, engine) as s, pytest.MonkeyPatch.context() as mp:
+        if "after" in filters:
+            filters["after"] = list(s.iter_query(received_in=2024))[filters["after"]].case_id
+        ways = []
+        for share in (0.0, 1.0):  # every list by scan, then every list by index
+            mp.setattr("disclosure.store.period.SCAN_SHARE", share)
+            ways.append(list(s.iter_query(**filters)))
+        assert s.count_query(**{k: v for k, v in filters.items() if k not in ("offset", "limit")})
+    assert ways[0] == ways[1] and ways[0]
+
+
 #: Days on and around the bounds of 2024, where a case's side of the period changes.
 _EDGE_DAYS = [
     dt.date(2023, 6, 1),

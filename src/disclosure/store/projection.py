@@ -112,6 +112,7 @@ def query_clauses(
     window_open_on: dt.date | None = None,
     open_only: bool = False,
     after: str | None = None,
+    scan: bool = False,
 ) -> tuple[str, list[Any], str]:
     """(WHERE clause, its arguments, ORDER BY clause) of a projection query.
 
@@ -120,6 +121,9 @@ def query_clauses(
     ``after`` is a case id: only the rows after it in the query's order (keyset
     paging: a page does not shift when cases are added or change before it,
     and reaching it costs an index seek, not a count of the rows skipped).
+    ``scan`` keeps the receipt condition off its index (``+received``): for a
+    filter that holds much of the store, one pass over the table costs less
+    than a seek per row.
     """
     where: list[str] = []
     args: list[Any] = []
@@ -142,7 +146,7 @@ def query_clauses(
         where.append(f"next_lapse >= {mark}")
         args.append(window_open_on.isoformat())
     if received_in is not None:
-        where.append(f"received BETWEEN {mark} AND {mark}")
+        where.append(f"{'+' if scan else ''}received BETWEEN {mark} AND {mark}")
         args += [f"{received_in}-01-01", f"{received_in}-12-31"]
     if open_only:
         where.append("closed = 0")
