@@ -523,16 +523,19 @@ def test_cases_counted_in_groups_report_as_cases_counted_one_by_one(
     """Grouping cases that count alike never changes a cell, a fee or a drill-down list.
 
     Dates on and next to the year's first and last day, cases with and
-    without reviews, either way of reading the projection (index or scan).
+    without reviews, either way of reading the projection (index or scan),
+    and the quiet-year route that reads every case one by one.
     """
     cases = [data.draw(_edge_case(n)) for n in range(data.draw(st.integers(1, 25)))]
     share = data.draw(st.sampled_from([0.0, 1.0]), label="scan share")
+    group_from = data.draw(st.sampled_from([0, 10_000]), label="group from")
     tpl = engine.template(year=2024)
     kinds = report_event_types(tpl)
     pending = [(g.filed, g.decided) for g in tpl.table4.groups]
     db = tmp_path_factory.mktemp("edges") / "e.db"
     with Store(db, engine) as s, pytest.MonkeyPatch.context() as mp:
         mp.setattr("disclosure.store.period.SCAN_SHARE", share)
+        mp.setattr("disclosure.store.period.GROUP_FROM", group_from)
         s.import_cases(cases)
         found = s.period_summaries(
             kinds, dt.date(2024, 1, 1), dt.date(2024, 12, 31), pending=pending

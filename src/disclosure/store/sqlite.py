@@ -68,7 +68,7 @@ from disclosure.store.schema import (
 )
 
 if TYPE_CHECKING:
-    from disclosure.reports.build import CaseSummary
+    from disclosure.reports.build import CaseGroup, CaseSummary
 
 __all__ = ["DueCounts", "Projection", "Store", "case_hash", "event_hash", "project"]
 
@@ -706,12 +706,18 @@ class Store:
         """
         self._temp += 1
         table, evented = f"temp.period_{self._temp}", f"temp.evented_{self._temp}"
+        groups: list[CaseGroup] = []
         try:
-            period.with_events(self.db, evented, event_types)
-            groups = period.alike(self.db, start, end, evented)
-            single = period.select_period(
-                self.db, table, start, end, event_types, pending, within=evented
-            )
+            needed = period.can_count(self.db, start, end)
+            if needed < period.GROUP_FROM:  # a quiet year: a few index probes
+                single = period.select_period(self.db, table, start, end, event_types, pending)
+            else:
+                period.with_events(self.db, evented, event_types)
+                scan = needed > period.SCAN_SHARE * self.count()
+                groups = period.alike(self.db, start, end, evented, scan=scan)
+                single = period.select_period(
+                    self.db, table, start, end, event_types, pending, within=evented
+                )
         except BaseException:
             self._drop(table, evented)
             raise
