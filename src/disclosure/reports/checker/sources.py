@@ -35,7 +35,10 @@ class Unreadable(ValueError):
     """A file that is not an annual report or cannot be read (the reason is the message)."""
 
 
-_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "br", "section")
+#: Tags that end a paragraph (a set: pages have thousands of tags, most not these).
+_BLOCKS = frozenset(
+    ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "br", "section")
+)
 
 
 class _HtmlCells(HTMLParser):
@@ -101,69 +104,132 @@ def html_to_text(html: str) -> str:
 
 
 _WS = "[ \t\n\r\f]"
+#: A tag name as every version of html.parser reads it whole: its end-tag
+#: name rule, which is also a prefix of its start-tag name rule; names with
+#: a namespace (``o:p``, ``st1:chsdate``, ``v:shape``) are what Word's HTML
+#: export writes on every line.
+_NAME = "[a-zA-Z][-.a-zA-Z0-9:_]*"
+#: A comment as html.parser reads it in every version: without ``--`` inside.
+_COMMENT = "<!--(?![->])(?:[^-]|-(?!-))*-->"
 #: The markup of nearly every page, in the forms whose reading by
 #: :class:`html.parser.HTMLParser` is plain: a start tag with simple attributes,
-#: an end tag, a comment without ``--`` in it, a doctype.
+#: an end tag, a comment, a doctype, a processing instruction
+#: (``<?xml:namespace …/>``) and Word's conditional sections
+#: (``<![if !supportLists]>``, ``<![endif]>``), which hold no text.
 _PLAIN_MARKUP = re.compile(
     rf"""<(?:
-    ([a-zA-Z][a-zA-Z0-9]*)                          # 1: start tag
+    ({_NAME})                                       # 1: start tag
     (?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*             # attribute
        (?:{_WS}*={_WS}*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`/]+(?=[ \t\n\r\f>])))?
     )*{_WS}*(/?)>                                   # 2: "/" of <br/>
-  | /([a-zA-Z][a-zA-Z0-9]*){_WS}*>                  # 3: end tag
-  | !--(?![->])(?:[^-]|-(?!-))*-->                  # comment
+  | /({_NAME}){_WS}*>                               # 3: end tag
   | ![dD][oO][cC][tT][yY][pP][eE][^<>"']*>          # doctype
-)""",
+  | \?[^<>]*>                                       # processing instruction
+  | !\[(?:[iI][fF]|[eE][lL][sS][eE]|[eE][nN][dD][iI][fF])(?=[ \t\n\r\f\]])[^\]<>]*\]>
+)|{_COMMENT}""",
     re.VERBOSE,
 )
+_COMMENT_AT = re.compile(_COMMENT)
 _RAW_TEXT_END = {
     tag: re.compile(rf"</(?i:{tag}){_WS}*>") for tag in HTMLParser.CDATA_CONTENT_ELEMENTS
 }
+_START, _END, _EMPTY, _RAW, _SKIP = range(5)
+_UNREAD = (-1, "")  # a piece not read yet
+_BATCH = 1 << 16  # characters of a page cut into pieces at once
+#: What a piece of markup is (kind, tag name), or None when it is not plain.
+_Markup = tuple[int, str] | None
+
+
+def _markup(body: str) -> _Markup:
+    """What html.parser reads in ``<body>`` when it is plain markup, else None."""
+    m = _PLAIN_MARKUP.fullmatch(f"<{body}>")
+    if m is None:
+        return None
+    name, closing, end_name = m.groups()
+    if end_name:
+        return _END, end_name.lower()
+    if not name:
+        return _SKIP, ""
+    tag = name.lower()
+    if closing:
+        return _EMPTY, tag
+    return (_RAW if tag in _RAW_TEXT_END else _START), tag
 
 
 def _scan(parser: HTMLParser, html: str) -> str:
     """Give ``parser`` the events of ``html`` that html.parser would, for plain markup.
 
     html.parser's own scanner costs most of the time of an HTML report, for
-    attributes that are not read and positions that are not used. Plain
-    markup (:data:`_PLAIN_MARKUP`), the text between it (with character
-    references converted, as html.parser does) and script or style content
-    without ``</`` or ``<!--`` in it are scanned here with one expression;
-    from the first markup that is anything else, the rest is returned for the
-    parser itself, which has no other state between two pieces of markup.
+    attributes that are not read and positions that are not used. The page
+    is cut at each ``<``; the markup up to the first ``>`` after it is read
+    by :data:`_PLAIN_MARKUP` once per page for each different piece (pages
+    repeat the same few hundred tags thousands of times), and the text after
+    it is given with character references converted, as html.parser does.
+    Plain markup never holds a ``<`` or ``>`` of its own, except a comment,
+    which is read where it stands; script or style content without ``</`` or
+    ``<!--`` in it is text up to its end tag. From the first markup that is
+    anything else, the rest is returned for the parser itself, which has no
+    other state between two pieces of markup. Only the events
+    :class:`_HtmlCells` uses are given: start tags (without their
+    attributes), end tags and text; comments, declarations and processing
+    instructions are skipped. ``tests/test_checker_html.py`` compares these
+    events with html.parser's on hostile markup.
     """
-    pos, size = 0, len(html)
-    while pos < size:
-        lt = html.find("<", pos)
-        if lt < 0:
-            parser.handle_data(unescape(html[pos:]))
-            return ""
-        if lt > pos:
-            parser.handle_data(unescape(html[pos:lt]))
-        m = _PLAIN_MARKUP.match(html, lt)
-        if m is None:
-            return html[lt:]
-        pos = m.end()
-        name, closing, end_name = m.groups()
-        if end_name:
-            parser.handle_endtag(end_name.lower())
-        elif name:
-            tag = name.lower()
-            if closing:
-                parser.handle_starttag(tag, [])
-                parser.handle_endtag(tag)
-            elif tag in _RAW_TEXT_END:  # script or style: text up to its end tag
-                close = html.find("</", pos)
-                end = _RAW_TEXT_END[tag].match(html, close) if close >= 0 else None
-                if end is None or "<!--" in html[pos:close]:
+    start_tag, end_tag, data = parser.handle_starttag, parser.handle_endtag, parser.handle_data
+    known: dict[str, _Markup] = {}
+    size = len(html)
+    pos = html.find("<")  # where the "<" before each part is
+    if pos < 0:
+        if html:
+            data(unescape(html))
+        return ""
+    if pos > 0:
+        data(unescape(html[:pos]))
+    resume = 0  # the end of a comment, script or style read where it stands
+    while pos < size:  # in batches: a page of 10 MiB of tags is not held as one list
+        cut = html.find("<", pos + _BATCH)
+        for part in html[pos + 1 : cut if cut >= 0 else size].split("<"):
+            lt, pos = pos, pos + 1 + len(part)
+            if resume > lt:  # the part is inside it: only the text after its end is left
+                if resume < pos:
+                    data(unescape(html[resume:pos]))
+                continue
+            body, gt, text = part.partition(">")
+            markup = known.get(body, _UNREAD)
+            if markup is _UNREAD:
+                markup = known[body] = _markup(body)
+            if markup is None or not gt:
+                if not body.startswith("!--"):
                     return html[lt:]
-                parser.handle_starttag(tag, [])
-                if close > pos:
-                    parser.handle_data(html[pos:close])
-                parser.handle_endtag(tag)
-                pos = end.end()
-            else:
-                parser.handle_starttag(tag, [])
+                comment = _COMMENT_AT.match(html, lt)  # with a "<" or ">" inside
+                if comment is None:
+                    return html[lt:]
+                resume = comment.end()
+                if resume < pos:
+                    data(unescape(html[resume:pos]))
+                continue
+            kind, tag = markup
+            if kind == _START:
+                start_tag(tag, [])
+            elif kind == _END:
+                end_tag(tag)
+            elif kind == _EMPTY:
+                start_tag(tag, [])
+                end_tag(tag)
+            elif kind == _RAW:  # script or style: text up to its end tag
+                begin = lt + len(body) + 2
+                close = html.find("</", begin)
+                end = _RAW_TEXT_END[tag].match(html, close) if close >= 0 else None
+                if end is None or "<!--" in html[begin:close]:
+                    return html[lt:]
+                start_tag(tag, [])
+                if close > begin:
+                    data(html[begin:close])
+                end_tag(tag)
+                resume = end.end()
+                continue
+            if text:  # (unescape gives text without "&" back as it is: the call is saved)
+                data(unescape(text) if "&" in text else text)
     return ""
 
 
