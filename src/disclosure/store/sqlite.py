@@ -700,9 +700,11 @@ class Store:
         The cases with events of ``event_types`` come one by one, in id order,
         those the period needs (:mod:`.period`): received or closed in it, open
         at its start or end, with such events in it, or pending at its end
-        (``pending``: pairs of filing and deciding events). Every other case
-        that can count comes in a group of cases that count alike
-        (:func:`.period.alike`), first. ``total`` is how many cases in all.
+        (``pending``: pairs of filing and deciding events). In a busy year
+        (:data:`.period.GROUP_FROM` cases or more that can count) every other
+        case that can count comes first, in a group of cases that count alike
+        (:func:`.period.alike`); in a quiet year every case comes one by one.
+        ``total`` is how many cases in all.
         """
         self._temp += 1
         table, evented = f"temp.period_{self._temp}", f"temp.evented_{self._temp}"
