@@ -65,20 +65,13 @@ def _json_items(out: IO[str], docs: Iterable[Any], by: str, safe: Any) -> bool:
 CHUNK = 1000
 
 
-def _json_text(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _json_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-#: How each declared field type of :class:`Projection` is written as JSON.
-_JSON_OF_TYPE: dict[str, Callable[[Any], str]] = {
-    "str": encode_basestring,
-    "str | None": _json_text,
-    "bool": _json_bool,
-    "int": int.__repr__,
+#: How each declared field type of :class:`Projection` is written as JSON: a Python
+#: expression of the value ``{v}``, compiled into the row writers below.
+_JSON_OF_TYPE: dict[str, str] = {
+    "str": "_text({v})",
+    "str | None": "(_NULL if {v} is None else _text({v}))",
+    "bool": "(_TRUE if {v} else _FALSE)",
+    "int": "_int({v})",
 }
 
 
@@ -87,9 +80,43 @@ class _RowWriting:
     """How rows of :class:`Projection` are written, from its declared fields."""
 
     names: tuple[str, ...]
-    json_fields: tuple[tuple[str, Callable[[Any], str]], ...]  # ("name": prefix, writer)
+    json_line: Callable[[Projection], str]  # one object on one line
+    json_item: Callable[[Projection], str]  # one object indented as an item of a list
     bool_fields: tuple[int, ...]  # positions of the yes/no fields (0 and 1 in CSV)
     values: Callable[[Projection], tuple[Any, ...]]
+
+
+def _compile_json(
+    names: tuple[str, ...], types: tuple[str, ...], indent: str | None
+) -> Callable[[Projection], str]:
+    """One function writing a row as ``json.dumps`` of ``attrs.asdict(row)`` writes it.
+
+    Generated from the declared fields (one f-string, no dict, no general
+    encoder, no loop over the fields), which took most of the time of a
+    million-row ``--jsonl``. ``indent``: the item's indentation inside an
+    ``indent=2`` list; ``None``: one line.
+    """
+    if indent is None:
+        opening, between, closing = "{", ", ", "}"
+    else:
+        inner = "\n" + indent + "  "
+        opening, between, closing = indent + "{" + inner, "," + inner, "\n" + indent + "}"
+    scope: dict[str, Any] = {
+        "_text": encode_basestring,
+        "_int": int.__repr__,
+        "_NULL": "null",
+        "_TRUE": "true",
+        "_FALSE": "false",
+    }
+    parts = []
+    for i, (name, kind) in enumerate(zip(names, types, strict=True)):
+        scope[f"_key{i}"] = (opening if i == 0 else between) + json.dumps(name) + ": "
+        parts.append(f"{{_key{i}}}{{{_JSON_OF_TYPE[kind].format(v='row.' + name)}}}")
+    scope["_end"] = closing
+    source = f"def row_json(row):\n    return f'{''.join(parts)}{{_end}}'\n"
+    exec(compile(source, f"<projection JSON, indent {indent!r}>", "exec"), scope)
+    row_json: Callable[[Projection], str] = scope["row_json"]
+    return row_json
 
 
 @cache
@@ -99,25 +126,9 @@ def _row_writing() -> _RowWriting:
 
     names = tuple(f.name for f in attrs.fields(Projection))
     types = tuple(str(f.type) for f in attrs.fields(Projection))
-    fields = tuple((f'"{n}": ', _JSON_OF_TYPE[t]) for n, t in zip(names, types, strict=True))
     bools = tuple(i for i, t in enumerate(types) if t == "bool")
-    return _RowWriting(names, fields, bools, projection_values)
-
-
-def projection_json(row: Projection, indent: str | None = None) -> str:
-    """One row as ``json.dumps(attrs.asdict(row), ensure_ascii=False)`` writes it.
-
-    With ``indent`` (the item's own indentation), as ``indent=2`` writes it
-    inside a list. Built from the class's declared field types without the
-    dict and the general encoder, which took most of the time of a
-    million-row ``--jsonl``.
-    """
-    how = _row_writing()
-    parts = [pre + put(v) for (pre, put), v in zip(how.json_fields, how.values(row), strict=True)]
-    if indent is None:
-        return "{" + ", ".join(parts) + "}"
-    inner = "\n" + indent + "  "
-    return indent + "{" + inner + ("," + inner).join(parts) + "\n" + indent + "}"
+    line, item = _compile_json(names, types, None), _compile_json(names, types, "  ")
+    return _RowWriting(names, line, item, bools, projection_values)
 
 
 def _json_safe_chunk(text: str) -> str:
@@ -129,8 +140,9 @@ def write_jsonl(rows: Iterable[Projection]) -> None:
     """One JSON object per row and line, written a chunk at a time."""
     out = _out()
     it = iter(rows)
+    line = _row_writing().json_line
     while chunk := list(itertools.islice(it, CHUNK)):
-        out.write(_json_safe_chunk("\n".join(map(projection_json, chunk)) + "\n"))
+        out.write(_json_safe_chunk("\n".join(map(line, chunk)) + "\n"))
 
 
 def write_json_array(rows: Iterable[Projection]) -> None:
@@ -139,8 +151,9 @@ def write_json_array(rows: Iterable[Projection]) -> None:
     out.write("[")
     it = iter(rows)
     first = True
+    item = _row_writing().json_item
     while chunk := list(itertools.islice(it, CHUNK)):
-        text = ",\n".join(projection_json(r, "  ") for r in chunk)
+        text = ",\n".join(map(item, chunk))
         out.write(("\n" if first else ",\n") + _json_safe_chunk(text))
         first = False
     out.write("]\n" if first else "\n]\n")
