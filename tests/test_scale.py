@@ -448,6 +448,42 @@ def test_a_year_reads_only_its_cases_and_reports_the_same(
     assert period.fees == everything.fees and period.sources == everything.sources
 
 
+def _period_steps(db: Path, engine: Any, year: int) -> int:
+    """SQLite virtual-machine steps (in hundreds) to read a year's cases: work, not time."""
+    tpl = engine.template(year=year)
+    pending = [(g.filed, g.decided) for g in tpl.table4.groups]
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    with Store(db, engine) as s:
+        s.db.set_progress_handler(tick, 100)
+        found = s.period_summaries(
+            report_event_types(tpl), dt.date(year, 1, 1), dt.date(year, 12, 31), pending=pending
+        )
+        assert sum(1 for _ in found) == 0
+        s.db.set_progress_handler(None, 0)
+    return steps
+
+
+def test_a_year_without_cases_reads_as_little_in_a_store_ten_times_larger(
+    tmp_path: Path, engine: Any
+) -> None:
+    """An empty year costs a few index probes: neither the store's cases nor its
+    review and lawsuit events of other years are read (they were, one by one)."""
+    stores = []
+    for n in (300, 3000):
+        db = tmp_path / f"s{n}.db"
+        with Store(db, engine) as s:
+            s.import_stream(synthetic(n), batch_size=1000)
+        stores.append(db)
+    small, large = (_period_steps(db, engine, 2019) for db in stores)
+    assert large <= small + 5, (small, large)
+
+
 @pytest.mark.parametrize(
     "filters",
     [

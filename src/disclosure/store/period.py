@@ -27,7 +27,9 @@ def _smaller_range(db: sqlite3.Connection, start: str, end: str) -> str:
     """The index to find cases open across the whole period with: the shorter range.
 
     Cases received before the period and closed after it sit at the far end
-    of both indexes; count both ranges in growing steps until one ends.
+    of both indexes; count both ranges in growing steps until one ends, and
+    the second no further than the first (before the first year of a store,
+    nothing is counted at all).
     """
     cap = 1024
     while True:
@@ -39,7 +41,7 @@ def _smaller_range(db: sqlite3.Connection, start: str, end: str) -> str:
         after = db.execute(
             "SELECT count(*) FROM (SELECT 1 FROM projection INDEXED BY projection_closed_received "
             "WHERE closed_on > ? LIMIT ?)",
-            (end, cap),
+            (end, min(before, cap)),
         ).fetchone()[0]
         if before < cap or after < cap:
             return "projection_received_closed" if before <= after else "projection_closed_received"
@@ -103,10 +105,12 @@ def select_period(
         open_at_end = " OR ".join(
             "sum(type = ? AND on_date <= ?) > sum(type = ? AND on_date <= ?)" for _ in pending
         )
+        # (events after the end count in neither sum: the index range stops there)
         db.execute(
             add + "SELECT case_id FROM events INDEXED BY events_type_on "
-            f"WHERE type IN (SELECT value FROM json_each(?)) GROUP BY case_id HAVING {open_at_end}",
-            (both, *(v for f, d in pending for v in (f, e, d, e))),
+            "WHERE type IN (SELECT value FROM json_each(?)) AND on_date <= ? "
+            f"GROUP BY case_id HAVING {open_at_end}",
+            (both, e, *(v for f, d in pending for v in (f, e, d, e))),
         )
     return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
@@ -209,10 +213,12 @@ def summaries_of(
 ) -> Iterator[CaseSummary]:
     """The cases whose ids are in ``table``, in id order, as a report reads them (streamed)."""
     kinds = json.dumps(sorted(set(event_types)))
+    # each case's own events, through the key: the period's cases decide the cost,
+    # not every report event of the store (an empty year reads none)
     events = db.execute(
-        "SELECT case_id, type, on_date, data FROM events INDEXED BY events_type_on "
-        f"WHERE type IN (SELECT value FROM json_each(?)) AND case_id IN {table} "
-        "ORDER BY case_id, seq",
+        f"SELECT e.case_id, e.type, e.on_date, e.data FROM {table} AS w CROSS JOIN events AS e "
+        "ON e.case_id = w.id WHERE e.type IN (SELECT value FROM json_each(?)) "
+        "ORDER BY w.id, e.seq",
         (kinds,),
     )
     rows = db.execute(

@@ -932,9 +932,9 @@ class PostgresStore:
             )
             parts.append(
                 f"SELECT e.agency, e.case_id FROM events e WHERE {escope} AND e.type = ANY(%s) "
-                f"GROUP BY e.agency, e.case_id HAVING {open_at_end}"
+                f"AND e.on_date <= %s GROUP BY e.agency, e.case_id HAVING {open_at_end}"
             )
-            args += [*escope_args, both, *(v for f, d in pending for v in (f, e, d, e))]
+            args += [*escope_args, both, e, *(v for f, d in pending for v in (f, e, d, e))]
         wanted = " UNION ".join(parts)
         alike = (
             "SELECT p.applicant, p.outcome, min(p.received), min(p.closed_on), "
