@@ -30,6 +30,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DISCLOSURE_LOAD_PLUGINS", "")  # the core alone
+# every command is timed as an installed package runs: from compiled bytecode
+# (with PYTHONDONTWRITEBYTECODE set, each process would compile ~80 modules again)
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 from synthetic import cases  # noqa: E402
 
