@@ -243,6 +243,7 @@ def stages(
 ) -> dict[str, Any]:
     """``import_cases``'s steps one by one, timed, on a fresh agency (real rows written):
     normalize and fold (``fold_batch``), hash chain, projection rows, database write."""
+    from disclosure.store.ahead import ImportRows
     from disclosure.store.port import fold_batch
     from disclosure.store.postgres import PostgresStore
 
@@ -256,9 +257,8 @@ def stages(
             t2 = time.perf_counter()
             projections = [store._projection_row(s, agency) for s in folded.states]
             t3 = time.perf_counter()
-            store._write_batch(
-                agency, folded, case_rows, event_rows, projections, replace=False, copy=copy
-            )
+            rows = ImportRows(list(folded.cases), case_rows, event_rows, projections)
+            store._write_batch(agency, rows, replace=False, folded=folded, copy=copy)
             t4 = time.perf_counter()
             for key, a, b in zip(STAGES, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
                 spent[key] += b - a

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import EXAMPLES, D, make_case
 from disclosure import Engine, Event, load_cases
+from disclosure.errors import DisclosureError
 from disclosure.plugins import Plugins
 from disclosure.reports.build import build_report, report_event_types
 from disclosure.store import ConflictError, StoreError, project
@@ -133,6 +134,29 @@ def test_an_import_batch_is_atomic(store: CaseStore) -> None:
         == 25
     )
     assert store.count() == 26
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_on_workers_lands_and_stops_as_in_one_process(
+    store: CaseStore, engine: Engine, workers: int
+) -> None:
+    """Batches prepared on forked workers (the adapter's ``prepare_rows`` and
+    ``write_rows``) land as ``import_cases`` lands them, and a batch that
+    cannot land stops the import at the same place, with the same words."""
+    decided = ("decide", "2024-03-09", {"outcome": "disclosed"})
+    good = [make_case("2024-03-01", decided, case_id=f"W-{i:02d}") for i in range(23)]
+    bad = make_case("2024-03-01", ("decide", "2024-03-09", {"outcome": "no.such"}), case_id="W-X")
+    store.import_cases([make_case("2024-03-01", case_id="W-19")])  # stored before
+    with pytest.raises(StoreError) as stopped:
+        store.import_stream(good, batch_size=4, workers=workers)
+    assert "case W-19 already exists" in str(stopped.value)
+    assert "(16 case(s) from earlier batches were imported and stay" in str(stopped.value)
+    assert [c.id for c in store.iter_cases()] == sorted(["W-19", *(c.id for c in good[:16])])
+    with pytest.raises(DisclosureError, match="no.such") as refused:
+        store.import_stream([*good[16:], bad], batch_size=2, workers=workers, replace=True)
+    assert "(6 case(s) from earlier batches were imported and stay" in str(refused.value)
+    assert store.count() == 22  # W-16 to W-21 (W-19 replaced) in 3 batches of 2, then W-22 + W-X
+    _consistent(store, engine)
 
 
 def test_reopening_an_existing_store_migrates_nothing(backend: Backend, engine: Engine) -> None:

@@ -575,9 +575,22 @@ def _print_table(page: list[Projection], total: int, offset: int, today: dt.date
     is_flag=True,
     help="Print one JSON document: cases imported, cases skipped and why.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that fold and hash the cases while this one reads and writes "
+    "(default: every core; 1: this process alone). The result is the same.",
+)
 @db_option
 def case_import(
-    files: tuple[str, ...], batch_size: int, replace: bool, max_errors: int, as_json: bool, db: str
+    files: tuple[str, ...],
+    batch_size: int,
+    replace: bool,
+    max_errors: int,
+    as_json: bool,
+    workers: int | None,
+    db: str,
 ) -> None:
     """Import case files (YAML, JSON or JSON Lines) into the store.
 
@@ -596,6 +609,7 @@ def case_import(
       disclosure case import year-2024.jsonl --json > import-report.json
     """
     from disclosure.cli._stream import cases_skipping
+    from disclosure.store.ahead import RowsWriter, cores
     from disclosure.store.port import ImportLog, import_in_batches
 
     for f in files:
@@ -607,17 +621,22 @@ def case_import(
     log = ImportLog(max_errors)
     failure: DisclosureError | None = None
     with open_store(db) as store, progress("importing", None) as advance:
+        writer = store if isinstance(store, RowsWriter) else None
         try:
             for f in files:
+                unreadable: list[BadCase] = []
                 # the shared loop of every adapter, told to skip bad cases into ``log``
                 import_in_batches(
                     store.import_cases,
-                    cases_skipping(f, log.skip),
+                    cases_skipping(f, unreadable.append),
                     batch_size=batch_size,
                     replace=replace,
                     progress=advance,
                     earlier=0,
                     log=log,
+                    read_skips=unreadable,
+                    writer=writer,
+                    workers=cores() if workers is None else workers,
                 )
         except DisclosureError as exc:  # too many bad cases, or the store refused to write
             failure = exc

@@ -8,8 +8,8 @@ verify the same way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -18,6 +18,7 @@ import attrs
 from disclosure.errors import DisclosureError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
+from disclosure.store.ahead import Batch, RowsWriter, can_fork, prepared_ahead, read_batches
 from disclosure.store.projection import DueCounts, Projection
 
 if TYPE_CHECKING:
@@ -82,8 +83,9 @@ class CaseStore(Protocol):
         replace: bool = ...,
         progress: Progress | None = ...,
         earlier: int = ...,
+        workers: int | None = ...,
     ) -> int:
-        """Any number of cases, batch by batch, in flat memory."""
+        """Any number of cases, batch by batch, in flat memory (prepared on ``workers``)."""
         ...
 
     def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:
@@ -318,6 +320,9 @@ def import_in_batches(
     progress: Progress | None,
     earlier: int,
     log: ImportLog | None = None,
+    read_skips: list[BadCase] | None = None,
+    writer: RowsWriter | None = None,
+    workers: int = 1,
 ) -> int:
     """Every adapter's ``import_stream``: ``import_cases`` a batch at a time, in flat memory.
 
@@ -328,18 +333,56 @@ def import_in_batches(
     With a ``log``, a bad case does not stop the import: it is skipped (see
     :func:`_land`) and the rest of its batch lands, until ``log`` says too
     many were skipped. Only a batch holding a bad case is tried again.
+    ``read_skips`` is the list the reader puts its unreadable records in
+    (instead of skipping them itself): each is skipped when the batch it was
+    met in comes to be written, as if read just then.
+
+    With a ``writer`` and ``workers`` > 1, the batches after the first are
+    prepared on that many forked processes while this one writes
+    (:mod:`.ahead`); the import ends exactly as it would without them. With a
+    ``log``, that needs ``read_skips``.
     """
+    if read_skips is not None and log is None:
+        raise ValueError("read_skips needs a log to skip them into")
+    batches = read_batches(cases, batch_size, read_skips)
+    ahead = writer is not None and workers > 1 and can_fork()
+    if ahead and (log is None or read_skips is not None):
+        assert writer is not None
+        batches = prepared_ahead(batches, writer, replace=replace, workers=workers)
+    with contextlib.closing(batches):  # a pool of workers ends with the import
+        return _import_batches(batches, import_cases, replace, progress, earlier, log, writer)
+
+
+def _import_batches(
+    batches: Iterator[Batch[BadCase]],
+    import_cases: Callable[..., list[CaseState]],
+    replace: bool,
+    progress: Progress | None,
+    earlier: int,
+    log: ImportLog | None,
+    writer: RowsWriter | None,
+) -> int:
     done = 0
-    items = iter(cases)
-    while True:
+    for batch in batches:
         try:
-            batch = list(itertools.islice(items, batch_size))
-            if not batch:
-                return done
             if log is not None:
-                done += _land(import_cases, batch, replace, progress, log)
-                continue
-            import_cases(batch, replace=replace)
+                for bad in batch.skipped:
+                    log.skip(bad)
+            if batch.error is not None:
+                raise batch.error
+            if not batch.cases:
+                return done
+            if batch.rows is not None and not (
+                writer is not None and writer.write_rows(batch.rows, replace=replace)
+            ):
+                batch.rows = None  # an id exists: the batch goes the way that says which
+            if batch.rows is None:
+                if log is not None:
+                    done += _land(import_cases, batch.cases, replace, progress, log)
+                    continue
+                import_cases(batch.cases, replace=replace)
+            elif log is not None:
+                log.imported += len(batch.cases)
         except ImportStopped:
             raise
         except DisclosureError as exc:
@@ -351,9 +394,10 @@ def import_in_batches(
                 f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
                 f"stay; this batch started at case {done + 1})"
             ) from None
-        done += len(batch)
+        done += len(batch.cases)
         if progress is not None:
-            progress(len(batch))
+            progress(len(batch.cases))
+    return done
 
 
 def _land(

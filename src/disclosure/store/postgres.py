@@ -47,6 +47,7 @@ from disclosure.errors import ConflictError, NotFoundError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.settings import Settings, parse_settings
+from disclosure.store.ahead import ImportRows, cores
 from disclosure.store.chain import (
     case_from_rows,
     chained_rows,
@@ -497,11 +498,27 @@ class PostgresStore:
         """
         agency = self._writer_agency()
         folded = fold_batch(self.engine, cases, replace=replace)
-        batch, states = folded.cases, folded.states
-        case_rows, event_rows = self._chained(batch, agency)
-        projections = [self._projection_row(st, agency) for st in states]
-        self._write_batch(agency, folded, case_rows, event_rows, projections, replace=replace)
-        return states
+        self._write_batch(agency, self._rows(folded, agency), replace=replace, folded=folded)
+        return folded.states
+
+    def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
+        """A batch's rows, as :meth:`import_cases` writes them; sends nothing to the server.
+
+        For an import's worker processes (:mod:`.ahead`): raises the error
+        :meth:`import_cases` would raise for a case that cannot land.
+        """
+        agency = self._writer_agency()
+        return self._rows(fold_batch(self.engine, cases, replace=replace), agency)
+
+    def write_rows(self, rows: ImportRows, *, replace: bool) -> bool:
+        """Write a prepared batch in one transaction; False, with nothing written, if
+        (without ``replace``) an id exists: :meth:`import_cases` then says which."""
+        return self._write_batch(self._writer_agency(), rows, replace=replace, folded=None)
+
+    def _rows(self, folded: FoldedBatch, agency: str) -> ImportRows:
+        case_rows, event_rows = self._chained(folded.cases, agency)
+        projections = [self._projection_row(st, agency) for st in folded.states]
+        return ImportRows(list(folded.cases), case_rows, event_rows, projections)
 
     @staticmethod
     def _chained(
@@ -520,15 +537,16 @@ class PostgresStore:
     def _write_batch(
         self,
         agency: str,
-        folded: FoldedBatch,
-        case_rows: list[tuple[Any, ...]],
-        event_rows: list[tuple[Any, ...]],
-        projections: list[tuple[Any, ...]],
+        rows: ImportRows,
         *,
         replace: bool,
+        folded: FoldedBatch | None,
         copy: bool = True,
-    ) -> None:
+    ) -> bool:
         """The rows of one batch in one transaction, after the existence check (or delete).
+
+        Ids that exist already (without ``replace``) are refused by name
+        (``folded``), or make it return False with nothing written (no ``folded``).
 
         PostgreSQL refuses ``COPY FROM`` into a table with row-level security,
         so the rows are copied into this session's temporary staging tables
@@ -539,7 +557,7 @@ class PostgresStore:
         database (granted to everyone by default), or with ``copy=False``
         (kept to measure against), the rows go in with ``executemany``.
         """
-        ids = list(folded.cases)
+        ids = rows.ids
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 if replace:
@@ -551,12 +569,14 @@ class PostgresStore:
                         "SELECT id FROM cases WHERE agency = %s AND id = ANY(%s)", (agency, ids)
                     ).fetchall()
                     if found:
+                        if folded is None:
+                            return False
                         raise folded.refuse_existing(
                             (r[0] for r in found), f"{self.where} (agency {agency})"
                         )
-                rows = zip(_IMPORTED, (case_rows, event_rows, projections), strict=True)
+                tables = zip(_IMPORTED, (rows.cases, rows.events, rows.projections), strict=True)
                 if copy and self._may_stage(cur):
-                    for (table, columns), values in rows:
+                    for (table, columns), values in tables:
                         with cur.copy(f"COPY {_STAGE}{table} ({columns}) FROM STDIN") as out:
                             for value in values:
                                 out.write_row(value)
@@ -568,7 +588,7 @@ class PostgresStore:
                         )
                     )
                 else:
-                    for (table, columns), values in rows:
+                    for (table, columns), values in tables:
                         marks = ", ".join(["%s"] * (columns.count(",") + 1))
                         cur.executemany(
                             f"INSERT INTO {table} ({columns}) VALUES ({marks})",
@@ -582,6 +602,7 @@ class PostgresStore:
         except BaseException:
             self._staged = False
             raise
+        return True
 
     def _may_stage(self, cur: psycopg.Cursor[Any]) -> bool:
         """Whether the staging tables exist (creating them, once per session, if allowed)."""
@@ -614,8 +635,13 @@ class PostgresStore:
         replace: bool = False,
         progress: Progress | None = None,
         earlier: int = 0,
+        workers: int | None = None,
     ) -> int:
-        """Any number of cases, ``batch_size`` to a transaction, in flat memory."""
+        """Any number of cases, ``batch_size`` to a transaction, in flat memory.
+
+        ``workers`` processes (default: one per core; 1: none) fold and hash
+        the batches after the first while this one reads and writes.
+        """
         return import_in_batches(
             self.import_cases,
             cases,
@@ -623,6 +649,8 @@ class PostgresStore:
             replace=replace,
             progress=progress,
             earlier=earlier,
+            writer=self,
+            workers=cores() if workers is None else workers,
         )
 
     def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:

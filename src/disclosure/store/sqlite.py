@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
+import disclosure.store.ahead as ahead
 import disclosure.store.period as period
 import disclosure.store.verify as verify
 from disclosure.engine import Engine
@@ -42,6 +43,7 @@ from disclosure.errors import (
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.settings import Settings, parse_settings
+from disclosure.store.ahead import ImportRows
 from disclosure.store.chain import (
     case_from_rows,
     case_hash,
@@ -50,7 +52,7 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.port import PeriodCases, fold_batch, import_in_batches
+from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -360,17 +362,37 @@ class Store:
         (:func:`~disclosure.store.port.refusing`), so that an import can skip
         them.
         """
+        folded, rows = self._prepared(cases, replace)
+        self._write_rows(rows, replace, folded)
+        return folded.states
+
+    def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
+        """A batch's rows, as :meth:`import_cases` writes them; reads nothing of the store.
+
+        For an import's worker processes (:mod:`.ahead`): raises the error
+        :meth:`import_cases` would raise for a case that cannot land.
+        """
+        return self._prepared(cases, replace)[1]
+
+    def write_rows(self, rows: ImportRows, *, replace: bool) -> bool:
+        """Write a prepared batch in one transaction; False, with nothing written, if
+        (without ``replace``) an id exists: :meth:`import_cases` then says which."""
+        return self._write_rows(rows, replace, None)
+
+    def _prepared(self, cases: Iterable[Case], replace: bool) -> tuple[FoldedBatch, ImportRows]:
         folded = fold_batch(self.engine, cases, replace=replace)
-        batch, states = folded.cases, folded.states
         recorded = now_text()
         case_rows: list[tuple[Any, ...]] = []
         event_rows: list[tuple[Any, ...]] = []
-        for case in batch.values():
+        for case in folded.cases.values():
             row, events = chained_rows(case, recorded)
             case_rows.append(row)
             event_rows.extend(events)
-        projections = [projection_values(project(st, self.engine)) for st in states]
-        ids = json.dumps(list(batch), ensure_ascii=False)
+        projections = [projection_values(project(st, self.engine)) for st in folded.states]
+        return folded, ImportRows(list(folded.cases), case_rows, event_rows, projections)
+
+    def _write_rows(self, rows: ImportRows, replace: bool, folded: FoldedBatch | None) -> bool:
+        ids = json.dumps(rows.ids, ensure_ascii=False)
         try:
             with self._write() as db:
                 if replace:
@@ -383,23 +405,25 @@ class Store:
                         (ids,),
                     ).fetchall()
                     if found:
+                        if folded is None:
+                            return False
                         raise folded.refuse_existing((r[0] for r in found), str(self.path))
                 db.executemany(
                     f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    case_rows,
+                    rows.cases,
                 )
                 db.executemany(
                     f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-                    event_rows,
+                    rows.events,
                 )
                 db.executemany(
                     "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    projections,
+                    rows.projections,
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
-        return states
+        return True
 
     def import_stream(
         self,
@@ -409,6 +433,7 @@ class Store:
         replace: bool = False,
         progress: Callable[[int], None] | None = None,
         earlier: int = 0,
+        workers: int | None = None,
     ) -> int:
         """Import any number of cases, ``batch_size`` to a transaction; return how many.
 
@@ -416,7 +441,9 @@ class Store:
         at all; when one fails (or ``cases`` raises while it is read), the
         earlier ones stay and the error says how many there are, counting
         ``earlier`` cases the caller imported before. ``progress`` is told the
-        size of each batch that landed.
+        size of each batch that landed. ``workers`` processes (default: one
+        per core; 1: none) fold and hash the batches after the first while
+        this one reads and writes.
         """
         return import_in_batches(
             self.import_cases,
@@ -425,6 +452,8 @@ class Store:
             replace=replace,
             progress=progress,
             earlier=earlier,
+            writer=self,
+            workers=ahead.cores() if workers is None else workers,
         )
 
     def append(self, case_id: str, event: Event, expected_seq: int | None = None) -> CaseState:

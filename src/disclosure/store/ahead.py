@@ -1,0 +1,161 @@
+"""An import's batches read in order and prepared ahead on worker processes.
+
+Folding, hashing and projecting a case costs several times what reading and
+writing it costs, and cases are independent, so while this process writes
+one batch, forked workers prepare the next ones (:class:`ImportRows`). The
+order of everything the caller sees is kept: batches come back in the order
+they were read, and what the reader reported about a batch (its unreadable
+records) comes with it, so an import ends the same way whichever process
+did the work. A batch a worker could not prepare comes back without rows;
+the caller then imports it as it would without workers, which finds and
+reports its problems. At most a few batches are in flight: memory stays
+flat.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import multiprocessing
+import os
+from collections.abc import Generator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from disclosure.errors import DisclosureError
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
+    from disclosure.lifecycle.case import Case
+
+
+@attrs.frozen
+class ImportRows:
+    """A batch ready to write: folded, hash-chained and projected, read from no store."""
+
+    ids: list[str]
+    cases: list[tuple[Any, ...]]
+    events: list[tuple[Any, ...]]
+    projections: list[tuple[Any, ...]]
+
+
+@runtime_checkable
+class RowsWriter(Protocol):
+    """An adapter whose batches can be prepared away from its connection."""
+
+    def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
+        """The batch's rows, or a ``DisclosureError`` when any case cannot land."""
+        ...
+
+    def write_rows(self, rows: ImportRows, *, replace: bool) -> bool:
+        """Write them in one transaction; False (nothing written) if an id exists."""
+        ...
+
+
+#: What the reader reports of a record it could not read (the import's ``BadCase``).
+Bad = TypeVar("Bad")
+
+
+@attrs.define
+class Batch(Generic[Bad]):
+    """One batch as read, with what the reader reported while reading it."""
+
+    cases: list[Case]
+    #: Records the reader could not read, in the order met (the caller skips them first).
+    skipped: list[Bad] = attrs.field(factory=list)
+    #: What the reader raised instead of finishing the batch (its cases are then lost).
+    error: Exception | None = None
+    #: The batch prepared by a worker (None: import it here).
+    rows: ImportRows | None = None
+
+
+def read_batches(
+    cases: Iterable[Case], size: int, skipped: list[Bad] | None = None
+) -> Generator[Batch[Bad], None, None]:
+    """``cases`` in batches of ``size``; the last one is empty, or carries the reader's error.
+
+    ``skipped`` is the list the reader appends its bad records to; each batch
+    takes those met while it was read.
+    """
+    items = iter(cases)
+    while True:
+        try:
+            cases_read = list(itertools.islice(items, size))
+        except Exception as exc:
+            yield Batch([], _taken(skipped), exc)
+            return
+        yield Batch(cases_read, _taken(skipped))
+        if not cases_read:
+            return
+
+
+def _taken(skipped: list[Bad] | None) -> list[Bad]:
+    if not skipped:
+        return []
+    taken = list(skipped)
+    skipped.clear()
+    return taken
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Workers are forked (they inherit the store's engine and plugins as they are)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+#: The writer the forked workers prepare with (set before the fork; they inherit it).
+_WRITER: RowsWriter | None = None
+
+
+def prepared_ahead(
+    batches: Iterator[Batch[Bad]], writer: RowsWriter, *, replace: bool, workers: int
+) -> Generator[Batch[Bad], None, None]:
+    """``batches`` in order, each prepared by one of ``workers`` forked processes.
+
+    The first batch is passed on at once, unprepared: an import of one batch
+    starts no process. ``2 * workers`` batches are read ahead at most.
+    """
+    global _WRITER
+    first = next(batches, None)
+    if first is None:
+        return
+    yield first
+    if not first.cases or first.error is not None:
+        return
+    _WRITER = writer
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: collections.deque[tuple[Batch[Bad], AsyncResult[ImportRows | None] | None]]
+            pending = collections.deque()
+            for batch in batches:
+                ready = batch.cases and batch.error is None
+                job = pool.apply_async(_prepare, (batch.cases, replace)) if ready else None
+                pending.append((batch, job))
+                while len(pending) > 2 * workers:
+                    yield _done(*pending.popleft())
+            while pending:
+                yield _done(*pending.popleft())
+    finally:
+        _WRITER = None
+
+
+def _done(batch: Batch[Bad], job: AsyncResult[ImportRows | None] | None) -> Batch[Bad]:
+    if job is not None:
+        batch.rows = job.get()
+    return batch
+
+
+def _prepare(cases: list[Case], replace: bool) -> ImportRows | None:
+    """In a worker: the batch's rows, or None when any case cannot land (found again here)."""
+    assert _WRITER is not None, "import workers are forked from prepared_ahead"
+    try:
+        return _WRITER.prepare_rows(cases, replace=replace)
+    except DisclosureError:
+        return None
