@@ -1060,7 +1060,7 @@ class PostgresStore:
                 total = self.db.execute(f"SELECT count(*) FROM cases WHERE {scope}", args)
                 row = total.fetchone()
                 large = bool(row and row[0] >= verify.PARALLEL_FROM)
-                workers = verify.cores() if large else 1
+                workers = cores() if large else 1
             problems += verify.check_loaded(
                 self._loaded_batches(scope, args),
                 self.engine,

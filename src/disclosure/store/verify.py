@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import json
 import multiprocessing
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ import attrs
 
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError
+from disclosure.store.ahead import can_fork, cores
 from disclosure.store.chain import case_from_rows, case_hash, event_hash
 from disclosure.store.projection import Projection, project, projection_from_row
 from disclosure.store.schema import CASE_COLUMNS, CASE_WIDTH, EVENT_COLUMNS
@@ -257,12 +257,6 @@ def check_case(
         problems.append(f"case {cid}: projection differs: {'; '.join(diff)}")
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
-
-
 def check_cases(
     db: sqlite3.Connection,
     uri: str,
@@ -297,7 +291,7 @@ def _checked(
     """``check`` each chunk, here or on ``workers`` forked processes, in order."""
     global _TASK
     problems: list[str] = []
-    forked = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    forked = workers > 1 and can_fork()
     _TASK = check if forked else None
     try:
         if forked:
