@@ -380,13 +380,17 @@ def _importing(
     url: str, size: int, locker: Any, stop_before: int
 ) -> tuple[threading.Thread, dict[str, Any]]:
     """A thread importing batches of ``size`` cases into ``url``; the lock is taken on
-    ``locker`` just before batch ``stop_before`` is written, so that batch stays in flight."""
+    ``locker`` once ``stop_before`` batches have landed, so that the next stays in flight
+    (taken as they land, not as they are read: an import reads batches ahead for its workers)."""
     outcome: dict[str, Any] = {"landed": []}
+
+    def landed(n: int) -> None:
+        outcome["landed"].append(n)
+        if len(outcome["landed"]) == stop_before:
+            locker.execute("LOCK TABLE events IN EXCLUSIVE MODE")
 
     def cases() -> Iterator[Case]:
         for i in itertools.count():
-            if i == stop_before * size:
-                locker.execute("LOCK TABLE events IN EXCLUSIVE MODE")
             yield Case(
                 f"R-{i // size:03}-{i % size:04}",
                 "natural_person",
@@ -398,9 +402,7 @@ def _importing(
     def run() -> None:
         try:
             with _agency_store(url) as store:
-                store.import_stream(
-                    cases(), batch_size=size, progress=lambda n: outcome["landed"].append(n)
-                )
+                store.import_stream(cases(), batch_size=size, progress=landed)
         except BaseException as exc:  # the test looks at exactly what the writer saw
             outcome["error"] = exc
 
