@@ -657,3 +657,19 @@ def test_progress_shows_on_a_terminal_only() -> None:
     with progress("importing", 10, file=piped) as advance:
         advance(10)
     assert piped.getvalue() == ""
+
+
+def test_a_failing_json_row_shows_its_generated_line_in_the_traceback() -> None:
+    """The row writer is generated code; its source is where tracebacks look for it."""
+    import traceback
+
+    bad = attrs.evolve(_stream_row(), state=3)  # not text: encoding it fails
+    with pytest.raises(TypeError) as err:
+        _stream._row_writing().json_line(bad)
+    text = "".join(traceback.format_exception(err.value))
+    assert "<projection JSON, indent None>" in text and "return f'" in text
+
+
+def _stream_row() -> Projection:
+    values = {"str": "x", "str | None": None, "bool": False, "int": 0}
+    return Projection(**{f.name: values[str(f.type)] for f in attrs.fields(Projection)})

@@ -14,6 +14,7 @@ import csv
 import io
 import itertools
 import json
+import linecache
 import os
 import re
 import sys
@@ -114,7 +115,10 @@ def _compile_json(
         parts.append(f"{{_key{i}}}{{{_JSON_OF_TYPE[kind].format(v='row.' + name)}}}")
     scope["_end"] = closing
     source = f"def row_json(row):\n    return f'{''.join(parts)}{{_end}}'\n"
-    exec(compile(source, f"<projection JSON, indent {indent!r}>", "exec"), scope)
+    filename = f"<projection JSON, indent {indent!r}>"
+    # the source is kept where tracebacks look for it, so a failing row shows its line
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), scope)
     row_json: Callable[[Projection], str] = scope["row_json"]
     return row_json
 
