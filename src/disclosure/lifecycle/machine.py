@@ -197,6 +197,11 @@ class Machine:
             for name, ev in rs.events.items()
         }
         self.case_fields = EventFields("fields", rs.case_fields, rs, self.parameters, "the case")
+        #: Each event type's date fields: all that :meth:`normalize` may change.
+        self._date_fields: dict[str, frozenset[str]] = {
+            name: frozenset(f for f, sp in ev.fields.items() if sp.type == "date")
+            for name, ev in rs.events.items()
+        }
         self._case_fields_required = any(sp.required for sp in rs.case_fields.values())
         self.transitions: dict[tuple[str, str], Transition] = {}
         allowed: dict[str, list[str]] = {s: [] for s in rs.states}
@@ -426,16 +431,13 @@ class Machine:
         events = []
         changed = False
         for event in case.events:
-            spec = self.ruleset.events.get(event.type)
+            dates = self._date_fields.get(event.type)
             data = event.data
-            if spec is not None:
+            if dates and not dates.isdisjoint(data):  # else nothing to parse
                 fixed = {
                     k: (
                         dt.date.fromisoformat(v)
-                        if isinstance(v, str)
-                        and k in spec.fields
-                        and spec.fields[k].type == "date"
-                        and _ISO_DATE.match(v)
+                        if isinstance(v, str) and k in dates and _ISO_DATE.match(v)
                         else v
                     )
                     for k, v in data.items()

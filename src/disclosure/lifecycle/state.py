@@ -16,7 +16,7 @@ from typing import Any, Protocol, cast
 import attrs
 
 from disclosure.lifecycle.case import Case
-from disclosure.lifecycle.clocks import ClockRun, Deadline
+from disclosure.lifecycle.clocks import RUNNING, ClockRun, Deadline
 from disclosure.rules.model import Ruleset
 
 
@@ -319,6 +319,18 @@ class CaseState:
                 self._clocks, self._machine.compliance, self._as_of, self._explaining()
             )
         return cast(Mapping[str, Deadline], deadlines)
+
+    def running_deadlines(self) -> list[tuple[str, Deadline]]:
+        """(clock, deadline) of each clock still running: no other deadline can show as running.
+
+        The others are not built, as a projection (made for every case written)
+        reads no other. Each is the deadline :attr:`deadlines` gives.
+        """
+        running = [name for name, run in self._clocks.items() if run.status == RUNNING]
+        if not running:  # a concluded case: nothing to build
+            return []
+        deadlines = self.deadlines
+        return [(name, deadlines[name]) for name in running]
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -103,11 +103,25 @@ def chained_rows(case: Case, recorded_at: str) -> tuple[tuple[Any, ...], list[tu
 
 def case_from_rows(row: Sequence[Any], events: Iterable[Sequence[Any]], engine: Engine) -> Case:
     """The case a stored row and its events (``type, on_date, data, note, by``) hold."""
-    cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row[:10]
     fields = json.loads(row[10]) if row[10] else {}
-    evs = tuple(
-        Event(etype, dt.date.fromisoformat(on), MappingProxyType(json.loads(data)), note, by)
+    parsed = [
+        (etype, dt.date.fromisoformat(on), json.loads(data), note, by)
         for etype, on, data, note, by in events
+    ]
+    return case_from_parsed(row, fields, parsed, engine)
+
+
+def case_from_parsed(
+    row: Sequence[Any], fields: Any, events: Iterable[Sequence[Any]], engine: Engine
+) -> Case:
+    """:func:`case_from_rows` once the fields and each event's day and data are read.
+
+    For a caller that has read them already (``store verify`` checks each
+    before it replays the case).
+    """
+    cid, ruleset, calendar, applicant, channel, received, subject, name, idn, contact = row[:10]
+    evs = tuple(
+        Event(etype, on, MappingProxyType(data), note, by) for etype, on, data, note, by in events
     )
     case = Case(
         cid,

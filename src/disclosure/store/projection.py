@@ -60,7 +60,7 @@ def project(state: CaseState, engine: Engine) -> Projection:
     due: tuple[dt.date, str] | None = None
     lapse: tuple[dt.date, str] | None = None
     provisional = False
-    for name, d in state.deadlines.items():
+    for name, d in state.running_deadlines():
         spec = rs.clocks[name]
         if d.status != RUNNING or d.due is None:
             continue
@@ -92,12 +92,20 @@ def project(state: CaseState, engine: Engine) -> Projection:
     )
 
 
-def projection_from_row(row: Sequence[Any]) -> Projection:
-    """A ``projection`` table row as a :class:`Projection`."""
+def projection_row_values(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A ``projection`` table row's values as :data:`projection_values` gives them.
+
+    Compared as they are, they spare ``store verify`` a :class:`Projection` per case.
+    """
     values = list(row)
     values[4] = bool(values[4])
     values[13] = bool(values[13])
-    return Projection(*values)
+    return tuple(values)
+
+
+def projection_from_row(row: Sequence[Any]) -> Projection:
+    """A ``projection`` table row as a :class:`Projection`."""
+    return Projection(*projection_row_values(row))
 
 
 def query_clauses(

@@ -22,8 +22,13 @@ import attrs
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError
 from disclosure.store.ahead import can_fork, cores
-from disclosure.store.chain import case_from_rows, case_hash, event_hash
-from disclosure.store.projection import Projection, project, projection_from_row
+from disclosure.store.chain import case_from_parsed, case_hash, event_hash
+from disclosure.store.projection import (
+    Projection,
+    project,
+    projection_row_values,
+    projection_values,
+)
 from disclosure.store.schema import CASE_COLUMNS, CASE_WIDTH, EVENT_COLUMNS
 
 #: Cases per chunk (one task of a worker, one progress step).
@@ -211,32 +216,39 @@ def check_case(
             f"case {cid}: the case header says {row[width]} events, the log has {len(rows)}"
         )
     bad = False
-    for seq, _etype, on, data, _note, _by in rows:
+    parsed: list[tuple[Any, ...]] = []  # each event as read here, for the replay
+    for seq, etype, on, data, note, by in rows:
+        day = value = None
         try:
-            dt.date.fromisoformat(on)
+            day = dt.date.fromisoformat(on)
         except (TypeError, ValueError):
             problems.append(f"case {cid}: seq {seq}: on_date {on!r} is not a date")
             bad = True
         try:
-            if not isinstance(json.loads(data), dict):
+            value = json.loads(data)
+            if not isinstance(value, dict):
                 raise ValueError("not an object")
         except (TypeError, ValueError) as exc:
             problems.append(f"case {cid}: seq {seq}: data is not valid JSON ({one_line(exc)})")
             bad = True
+        parsed.append((etype, day, value, note, by))
     try:
         dt.date.fromisoformat(row[5])
     except (TypeError, ValueError):
         problems.append(f"case {cid}: received {row[5]!r} is not a date")
         bad = True
+    fields: Any = {}
     try:
-        if row[10] and not isinstance(json.loads(row[10]), dict):
-            raise ValueError("not an object")
+        if row[10]:
+            fields = json.loads(row[10])
+            if not isinstance(fields, dict):
+                raise ValueError("not an object")
     except (TypeError, ValueError) as exc:
         problems.append(f"case {cid}: fields are not valid JSON ({one_line(exc)})")
         bad = True
     if bad:
         return
-    case = case_from_rows(row[:width], [r[1:] for r in rows], engine)
+    case = case_from_parsed(row[:width], fields, parsed, engine)
     try:
         state = engine.fold(case)
     except DisclosureError as exc:
@@ -247,8 +259,9 @@ def check_case(
     if found is None:
         problems.append(f"case {cid}: no projection row")
         return
-    stored, expected = projection_from_row(found), project(state, engine)
-    if stored != expected:
+    values, expected = projection_row_values(found), project(state, engine)
+    if values != projection_values(expected):
+        stored = Projection(*values)
         diff = [
             f"{f.name} {getattr(stored, f.name)!r} != {getattr(expected, f.name)!r}"
             for f in attrs.fields(Projection)
