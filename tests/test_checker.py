@@ -15,6 +15,7 @@ from disclosure.cli import cli
 from disclosure.reports.checker import check_file, check_text
 from disclosure.reports.checker.sources import html_to_text
 from disclosure.reports.checker.split import split_groups
+from disclosure.reports.checker.tokens import BLANK, blank_cells
 from disclosure.reports.render import render
 
 SEED = ROOT.parent / "shared" / "seed" / "zhangshu-admin-service-center-2021-annual-report.txt"
@@ -448,3 +449,36 @@ def test_html_empty_cells_are_zeros_not_dropped() -> None:
     text = html_to_text(html)
     checked = check_text(text, "html")
     assert checked.tables["table3"]["rows"]["new"] == [5, 0, 0, 0, 2, 0, 7]
+
+
+def cell_per_line(text: str, blank: list[bool]) -> str:
+    """A report as some portals publish it: every cell on a line of its own, two
+    empty lines between cells and four between rows, an empty cell an empty line.
+
+    ``blank`` says, zero by zero in turn, which zeros are printed as empty cells.
+    """
+    turn = iter(blank * len(text))
+    rows = []
+    for line in text.splitlines():
+        cells = ["" if c == BLANK or (c == "0" and next(turn)) else c for c in line.split("\t")]
+        rows.append("\r\r\r".join(cells))
+    return "\r\r\r\r\r".join(rows)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=40))
+def test_cells_on_lines_of_their_own_keep_their_empty_cells(reports, blank: list[bool]) -> None:
+    report = reports["agency-2024"]
+    text = cell_per_line(html_to_text(render(report, "html")), blank)
+    checked = check_text(text, "cells.txt")
+    assert not checked.errors, [f.message for f in checked.errors]
+    assert same_tables(checked, report)
+
+
+def test_blank_lines_are_cells_only_where_the_text_has_that_layout() -> None:
+    assert blank_cells(["a", "", "b", "", "", "", "7"]) == {}  # no cell rhythm: no empty cells
+    table = "\r\r\r\r\r".join("\r\r\r".join(["x", "1", "2"]) for _ in range(25))
+    lines = (table + "\r\r\r\r\r" + "label" + "\r" * 11 + "1\r\r\r2\r\r\r\r\r" + table).split("\r")
+    at = lines.index("label") + 1  # lines count from 1
+    # a row gap (5) plus two cell gaps (3): two empty cells after the label, each on its line
+    assert blank_cells(lines) == {at + 11: range(at + 3, at + 7, 3)}

@@ -134,7 +134,9 @@ _RAW_TEXT_END = {
     tag: re.compile(rf"</(?i:{tag}){_WS}*>") for tag in HTMLParser.CDATA_CONTENT_ELEMENTS
 }
 _START, _END, _EMPTY, _RAW, _SKIP = range(5)
-_UNREAD = (-1, "")  # a piece not read yet
+#: A piece not read yet (compared by value: compiled with mypyc, a tuple is
+#: unboxed and has no identity of its own).
+_UNREAD = (-1, "")
 _BATCH = 1 << 16  # characters of a page cut into pieces at once
 #: What a piece of markup is (kind, tag name), or None when it is not plain.
 _Markup = tuple[int, str] | None
@@ -196,7 +198,7 @@ def _scan(parser: HTMLParser, html: str) -> str:
                 continue
             body, gt, text = part.partition(">")
             markup = known.get(body, _UNREAD)
-            if markup is _UNREAD:
+            if markup == _UNREAD:
                 markup = known[body] = _markup(body)
             if markup is None or not gt:
                 if not body.startswith("!--"):

@@ -201,7 +201,12 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
     inner = _inner(numbering.pattern) if numbering is not None else None
     tokens: list[Token] = []
     append = tokens.append
-    for n, line in enumerate(nfkc(text).splitlines(), 1):
+    lines = nfkc(text).splitlines()
+    blanks = blank_cells(lines)
+    for n, line in enumerate(lines, 1):
+        if blanks and n in blanks:  # each on a blank line of its own, as a cell per line
+            for at in blanks[n]:
+                append(_new(Token, ("", at, 0.0, True, False)))
         if "[" in line:
             line = _ARTEFACT.sub("", line)
         if "**" in line:
@@ -232,6 +237,51 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
             else:
                 _texts(tokens, piece, n, inner)
     return tokens
+
+
+#: Fewest cell gaps (and row gaps) that make a text's blank lines a layout.
+_RHYTHM_MIN = 20
+
+
+def blank_cells(lines: list[str]) -> dict[int, range]:
+    """Empty table cells that a text shows only as extra blank lines.
+
+    Returns, for a line, the blank lines before it that each stand for an empty cell.
+
+    Some pages put every cell on its own line with a fixed number of line
+    breaks between two cells of a row (the cell gap) and another between two
+    rows (the row gap); an empty cell is an empty line of its own, so it adds
+    one cell gap (``0 ⏎⏎⏎ ⏎⏎⏎⏎⏎ 三、…``: a blank total at the end of the row).
+    Dropping blank lines would shift every later cell. Only a text where both
+    gaps recur (at least :data:`_RHYTHM_MIN` times each, the cell gap at least
+    two line breaks) has this layout; in it, a longer gap is read as a row gap
+    plus whole cell gaps, or as whole cell gaps before a number; each empty
+    cell is the blank line one cell gap after the cell before it. Line numbers
+    are 1-based, as tokens have them.
+    """
+    content = [n for n, line in enumerate(lines, 1) if line.strip()]
+    counts: dict[int, int] = {}
+    for a, b in itertools.pairwise(content):
+        gap = b - a
+        counts[gap] = counts.get(gap, 0) + 1
+    cell = max(counts, key=lambda g: (counts[g], -g), default=1)
+    if cell < 2 or counts[cell] < _RHYTHM_MIN:
+        return {}
+    longer = [g for g in counts if g > cell and g % cell and counts[g] >= _RHYTHM_MIN]
+    if not longer:
+        return {}
+    row = max(longer, key=lambda g: (counts[g], -g))
+    out: dict[int, range] = {}
+    for a, b in itertools.pairwise(content):
+        gap = b - a
+        if gap > row and (gap - row) % cell == 0:
+            out[b] = range(a + cell, a + gap - row + 1, cell)
+        elif gap > cell and gap % cell == 0 and _IS_NUMBER.fullmatch(lines[b - 1].strip()):
+            out[b] = range(a + cell, b, cell)
+    return out
+
+
+_IS_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 #: A label numbering that also matches inside a text, and the class that finds
