@@ -482,3 +482,12 @@ def test_blank_lines_are_cells_only_where_the_text_has_that_layout() -> None:
     at = lines.index("label") + 1  # lines count from 1
     # a row gap (5) plus two cell gaps (3): two empty cells after the label, each on its line
     assert blank_cells(lines) == {at + 11: range(at + 3, at + 7, 3)}
+
+
+def test_a_table_of_empty_cells_is_read_as_blank_not_as_figures(reports) -> None:
+    html = re.sub(
+        r"(<td[^>]*>)\s*[\d.]+\s*(</td>)", r"\1\2", render(reports["agency-2024"], "html")
+    )
+    checked = check_text(html_to_text(html), "blank.html")
+    assert all(v == [0] * 7 for v in checked.tables["table3"]["rows"].values())
+    assert sorted(f.table for f in checked.findings if f.rule == "READ-5") == ["table3", "table4"]

@@ -142,3 +142,19 @@ def test_every_listed_file_is_there() -> None:
     assert all((CORPUS / e["file"]).is_file() for e in EXPECTED if not e.get("kept_outside"))
     assert not any((CORPUS / e["file"]).exists() for e in EXPECTED if e.get("kept_outside"))
     assert len({e["file"] for e in EXPECTED}) == len(EXPECTED)
+
+
+#: A Word file of the blank 2021 format made by a third party (not a report;
+#: see MANIFEST.md, "Other real files"): kept beside the repository like the PDFs.
+BLANK_TEMPLATE = OUTSIDE / "template-2021-blank.docx"
+
+
+@pytest.mark.skipif(not BLANK_TEMPLATE.is_file(), reason=f"{BLANK_TEMPLATE} is not there")
+def test_a_real_word_file_of_the_blank_format_reads_as_blank_tables() -> None:
+    got = check_file(BLANK_TEMPLATE)
+    assert got.format == "cn-annual-2021"
+    assert len(got.tables["table3"]["rows"]) == 25
+    assert all(v == [0] * 7 for v in got.tables["table3"]["rows"].values())
+    assert all(set(g.values()) == {0} for g in got.tables["table4"].values())
+    assert got.errors == ()
+    assert sorted(f.rule for f in got.findings if f.rule.startswith("READ")) == ["READ-5"] * 2

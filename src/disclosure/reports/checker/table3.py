@@ -202,7 +202,8 @@ def read_rows(
                 moved.add(h.row.key)
 
     found_rows = {h.row.key: h for h in hits}
-    any_numbers = any(t.number is not None for t in walker.tokens[start:stop])
+    # an empty cell is no figure: a table of empty cells is printed blank
+    any_numbers = any(t.number is not None and not t.blank for t in walker.tokens[start:stop])
     rows: dict[str, RowRead] = {}
     for row in t3.rows:
         hit = found_rows.get(row.key)
