@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from disclosure import AnnualReportJob
 from disclosure.cli import cli
-from disclosure.reports.checker import check_file, check_text
-from disclosure.reports.checker.sources import html_to_text
+from disclosure.reports.checker import MAX_LINES, MAX_TOKENS, check_file, check_text
+from disclosure.reports.checker.sources import Unreadable, html_to_text
 from disclosure.reports.checker.split import split_groups
 from disclosure.reports.checker.tokens import BLANK, blank_cells
 from disclosure.reports.render import render
@@ -394,6 +394,33 @@ def test_a_line_of_60_digits_is_cut_within_the_budget() -> None:
 
 
 # -- hostile input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("1\n" * (MAX_LINES + 1), "line breaks"),  # refused before any line is read
+        ("\r" * (MAX_LINES + 1), "line breaks"),
+        ("1 " * (MAX_TOKENS + 1), "figures and pieces of text"),  # on one line
+        ("申请\n" * (MAX_TOKENS + 1), "figures and pieces of text"),
+    ],
+)
+def test_a_text_larger_than_any_report_is_refused(tmp_path: Path, text: str, why: str) -> None:
+    with pytest.raises(Unreadable, match=why):
+        check_text(text, "big.txt")
+    f = tmp_path / "big.txt"
+    f.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "check", str(f)])
+    assert result.exit_code == 2 and "unreadable" in result.stdout
+
+
+def test_a_long_run_of_blank_lines_is_a_break_not_empty_cells() -> None:
+    table = "\r\r\r\r\r".join("\r\r\r".join(["x", "1", "2"]) for _ in range(25))
+    for extra, cells in ((30, 30), (31, 0)):  # a row gap and that many cell gaps
+        gap = "\r" * (5 + 3 * extra)
+        lines = (table + "\r\r\r\r\rlabel" + gap + "1\r\r\r\r\r" + table).split("\r")
+        at = lines.index("label") + 1
+        assert len(blank_cells(lines).get(at + 5 + 3 * extra, ())) == cells
 
 
 def test_a_zip_named_docx_without_content_types_is_unreadable(tmp_path: Path) -> None:

@@ -128,6 +128,13 @@ def _detect_format(cores: str, year: int | None) -> tuple[ReportTemplate, str]:
     return _templates()[0], "default"
 
 
+#: Bounds on one report's text, so that no input costs more than about a
+#: second: real reports have at most a few thousand lines (a thousand for a
+#: page with a cell per line) and a few hundred to two thousand tokens.
+MAX_LINES = 100_000
+MAX_TOKENS = 6_000
+
+
 def check_file(
     path: str | Path,
     *,
@@ -159,12 +166,24 @@ def check_text(
 ) -> CheckedReport:
     """Check a report given as text (Word, PDF or web-page text, Markdown, or HTML as text)."""
     findings: list[CheckFinding] = []
+    breaks = text.count("\n") + text.count("\r")  # at least the lines, counted in C
+    if breaks > MAX_LINES:
+        raise Unreadable(
+            f"{source}: {breaks:,} line breaks, more than any annual report has "
+            f"(at most {MAX_LINES:,} are read); not checked"
+        )
     long_lines = {n for n, line in enumerate(text.splitlines(), 1) if len(line) > 300}
     text_nfkc = nfkc(text)
     lines = [line.lstrip("#*>") for line in normal_lines(text_nfkc)]
     newest = _templates()[0]
     base = newest.recognize
-    walker = Walker(tokenize_text(text_nfkc, _numbering(newest)), _numbering(newest), _all_labels())
+    tokens = tokenize_text(text_nfkc, _numbering(newest), MAX_TOKENS)
+    if len(tokens) > MAX_TOKENS:
+        raise Unreadable(
+            f"{source}: more than {MAX_TOKENS:,} figures and pieces of text by line "
+            f"{tokens[-1].line}, more than any annual report has; not checked"
+        )
+    walker = Walker(tokens, _numbering(newest), _all_labels())
     cores = walker._joined
 
     m = re.search(base.title, _title(lines, base.title_end)) if base.title else None

@@ -192,11 +192,15 @@ def _markdown_cells(line: str) -> list[str] | None:
     return [c if c else BLANK for c in cells]
 
 
-def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[Token]:
+def tokenize_text(
+    text: str, numbering: re.Pattern[str] | None = None, most: int | None = None
+) -> list[Token]:
     """Tokens of plain text (Word or PDF extraction, web copy, Markdown, converted HTML).
 
     ``numbering`` (the template's label numbering) splits text where a
     numbered label starts in the middle of it, as it does on one-line pages.
+    With ``most``, it stops at the first line that takes the tokens past it
+    (the caller refuses such a text: no report has that many).
     """
     inner = _inner(numbering.pattern) if numbering is not None else None
     tokens: list[Token] = []
@@ -236,11 +240,16 @@ def tokenize_text(text: str, numbering: re.Pattern[str] | None = None) -> list[T
                 append(_new(Token, (piece, n, None, False, False)))
             else:
                 _texts(tokens, piece, n, inner)
+        if most is not None and len(tokens) > most:
+            break
     return tokens
 
 
 #: Fewest cell gaps (and row gaps) that make a text's blank lines a layout.
 _RHYTHM_MIN = 20
+#: Most empty cells one gap is read as (table 四's 15 cells, twice over): a
+#: longer run of blank lines is a break in the text, not cells.
+_MOST_EMPTY = 30
 
 
 def blank_cells(lines: list[str]) -> dict[int, range]:
@@ -274,6 +283,8 @@ def blank_cells(lines: list[str]) -> dict[int, range]:
     out: dict[int, range] = {}
     for a, b in itertools.pairwise(content):
         gap = b - a
+        if gap > row + cell * _MOST_EMPTY:
+            continue
         if gap > row and (gap - row) % cell == 0:
             out[b] = range(a + cell, a + gap - row + 1, cell)
         elif gap > cell and gap % cell == 0 and _IS_NUMBER.fullmatch(lines[b - 1].strip()):
