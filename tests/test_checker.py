@@ -294,6 +294,39 @@ def test_a_docx_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> Non
     assert "zip bomb" in " ".join(result.stdout.split())
 
 
+@pytest.mark.parametrize(
+    ("block", "count", "why"),
+    [
+        ("<w:p><w:r><w:t>申请1</w:t></w:r></w:p>", 100_001, "lines"),  # many paragraphs
+        ("<w:r><w:t>1</w:t></w:r>", 500_001, "XML elements"),  # one paragraph of many runs
+    ],
+)
+def test_a_small_docx_holding_a_huge_document_is_refused_as_it_is_read(
+    tmp_path: Path, block: str, count: int, why: str
+) -> None:
+    import io
+    import zipfile
+
+    import docx
+
+    made = io.BytesIO()
+    docx.Document().save(made)
+    padded = tmp_path / "padded.docx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                body = block * count
+                if why == "XML elements":
+                    body = f"<w:p>{body}</w:p>"
+                data = data.replace(b"<w:body>", b"<w:body>" + body.encode(), 1)
+            out.writestr(info.filename, data)
+    assert padded.stat().st_size < 1024 * 1024  # a small file, well under every cap
+    result = CliRunner().invoke(cli, ["report", "check", str(padded)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert why in " ".join(result.stdout.split())
+
+
 # -- real forms: one-line web pages, glued numbering, stray spaces ----------------------
 
 

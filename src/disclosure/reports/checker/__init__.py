@@ -22,7 +22,7 @@ from disclosure.reports.checker.extract import Budget, TableRead, Walker, core, 
 from disclosure.reports.checker.findings import CheckFinding
 from disclosure.reports.checker.labels import core_of_flat, label_core
 from disclosure.reports.checker.patterns import holds, required
-from disclosure.reports.checker.sources import Unreadable, read_source
+from disclosure.reports.checker.sources import MAX_LINES, MAX_TOKENS, Unreadable, read_source
 from disclosure.reports.checker.table3 import expand, read_rows
 from disclosure.reports.checker.table4 import read_groups
 from disclosure.reports.checker.text_rules import text_findings
@@ -37,7 +37,15 @@ from disclosure.reports.checker.verdict import (
 from disclosure.reports.model import Grid
 from disclosure.reports.template import ReportTemplate, builtin_templates, load_template
 
-__all__ = ["CheckFinding", "CheckedReport", "Unreadable", "check_file", "check_text"]
+__all__ = [
+    "MAX_LINES",
+    "MAX_TOKENS",
+    "CheckFinding",
+    "CheckedReport",
+    "Unreadable",
+    "check_file",
+    "check_text",
+]
 
 
 @attrs.frozen
@@ -126,13 +134,6 @@ def _detect_format(cores: str, year: int | None) -> tuple[ReportTemplate, str]:
         if year is not None and t.covers(year):
             return t, f"the year {year}"
     return _templates()[0], "default"
-
-
-#: Bounds on one report's text, so that no input costs more than about a
-#: second: real reports have at most a few thousand lines (a thousand for a
-#: page with a cell per line) and a few hundred to two thousand tokens.
-MAX_LINES = 100_000
-MAX_TOKENS = 6_000
 
 
 def check_file(

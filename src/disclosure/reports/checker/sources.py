@@ -20,6 +20,7 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
+from xml.etree import ElementTree
 
 from disclosure.documents.source import read_limited
 from disclosure.reports.checker.tokens import BLANK
@@ -29,6 +30,15 @@ from disclosure.reports.checker.tokens import BLANK
 MAX_UNPACKED = 100 * 1024 * 1024
 #: Pages of a PDF that are read; annual reports have 5-30.
 MAX_PDF_PAGES = 80
+#: Bounds on one report's text, so that no input costs more than about a
+#: second: real reports have at most a few thousand lines (a thousand for a
+#: page with a cell per line) and a few hundred to two thousand tokens.
+MAX_LINES = 100_000
+MAX_TOKENS = 6_000
+#: Characters of text a .docx may hold (the size a text file may have), and
+#: XML elements (a real report's document has tens of thousands).
+MAX_TEXT = 10 * 1024 * 1024
+MAX_ELEMENTS = 1_000_000
 
 
 class Unreadable(ValueError):
@@ -235,35 +245,64 @@ def _scan(parser: HTMLParser, html: str) -> str:
     return ""
 
 
+#: WordprocessingML's namespace, as ElementTree writes it in tag names.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 def docx_to_text(path: Path | BinaryIO) -> str:
-    """Paragraphs and table rows of a .docx file (needs python-docx)."""
-    try:
-        import docx
-    except ImportError:
-        raise ImportError(
-            "reading .docx needs python-docx: pip install 'disclosure[docx]'"
-        ) from None
-    document = docx.Document(path if not isinstance(path, Path) else str(path))
-    lines: list[str] = []
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t"))
-            if text.strip():
-                lines.append(text)
-        elif tag == "tbl":
-            for tr in child.iter():
-                if not tr.tag.endswith("}tr"):
-                    continue
-                cells = [
-                    "".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t")).strip()
-                    or BLANK
-                    for tc in tr.iterchildren()
-                    if tc.tag.endswith("}tc")
-                ]
-                if any(c != BLANK for c in cells):
-                    lines.append("\t".join(cells))
+    """Paragraphs and table rows of a .docx file, read as a stream.
+
+    Each paragraph and table directly in the body is read when it ends and
+    then let go, so memory follows the largest one, not the document; past
+    :data:`MAX_LINES` lines or :data:`MAX_TEXT` characters the file is refused
+    before the rest is parsed (a small archive can hold a huge document), as
+    past :data:`MAX_ELEMENTS` elements, even within one paragraph. The
+    XML is parsed by the standard library's expat, which refuses entity
+    expansion bombs.
+    """
+    source = str(path) if isinstance(path, Path) else path
+    with zipfile.ZipFile(source) as archive, archive.open("word/document.xml") as xml:
+        lines: list[str] = []
+        size = depth = elements = 0
+        for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+            if event == "start":
+                depth += 1
+                elements += 1
+                if elements > MAX_ELEMENTS:  # also inside one block: a paragraph of a million runs
+                    raise Unreadable(
+                        f"the .docx holds more than {MAX_ELEMENTS:,} XML elements, more "
+                        "than any annual report has; not checked"
+                    )
+                continue
+            depth -= 1
+            if depth != 2:  # not a block of the body (document, body, block: depths 1-3)
+                continue
+            size += _block_lines(element, lines)
+            element.clear()
+            if len(lines) > MAX_LINES or size > MAX_TEXT:
+                raise Unreadable(
+                    f"the .docx holds more than {MAX_LINES:,} lines or {MAX_TEXT:,} "
+                    "characters, more than any annual report has; not checked"
+                )
     return "\n".join(lines)
+
+
+def _block_lines(block: ElementTree.Element, lines: list[str]) -> int:
+    """Add a body block's lines (a paragraph, or a table's rows); return their length."""
+    before = len(lines)
+    if block.tag == f"{_W}p":
+        text = "".join(t.text or "" for t in block.iter(f"{_W}t"))
+        if text.strip():
+            lines.append(text)
+    elif block.tag == f"{_W}tbl":
+        for tr in block.iter(f"{_W}tr"):
+            cells = [
+                "".join(t.text or "" for t in tc.iter(f"{_W}t")).strip() or BLANK
+                for tc in tr.iterfind(f"{_W}tc")
+            ]
+            if any(c != BLANK for c in cells):
+                lines.append("\t".join(cells))
+    return sum(len(line) for line in lines[before:])
 
 
 def _check_archive(raw: bytes) -> None:
@@ -347,7 +386,7 @@ def read_source(path: Path) -> str:
         _check_archive(raw)
         try:
             return docx_to_text(io.BytesIO(raw))
-        except (KeyError, zipfile.BadZipFile) as exc:
+        except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
             raise Unreadable(f"not a readable .docx file ({exc})") from None
     if suffix == ".pdf" or raw.startswith(b"%PDF-"):
         return pdf_to_text(raw)
