@@ -436,12 +436,14 @@ def test_a_line_of_60_digits_is_cut_within_the_budget() -> None:
         ("\r" * (MAX_LINES + 1), "line breaks"),
         ("1 " * (MAX_TOKENS + 1), "figures and pieces of text"),  # on one line
         ("申请\n" * (MAX_TOKENS + 1), "figures and pieces of text"),
+        ("<table>" + "<tr><td>1</td></tr>" * 100_000 + "</table>", "pieces of markup"),
     ],
 )
 def test_a_text_larger_than_any_report_is_refused(tmp_path: Path, text: str, why: str) -> None:
-    with pytest.raises(Unreadable, match=why):
-        check_text(text, "big.txt")
-    f = tmp_path / "big.txt"
+    if not text.startswith("<"):  # (a page is read as HTML from a file)
+        with pytest.raises(Unreadable, match=why):
+            check_text(text, "big.txt")
+    f = tmp_path / ("big.html" if text.startswith("<") else "big.txt")
     f.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", "check", str(f)])
     assert result.exit_code == 2 and "unreadable" in result.stdout
