@@ -327,6 +327,45 @@ def test_a_small_docx_holding_a_huge_document_is_refused_as_it_is_read(
     assert why in " ".join(result.stdout.split())
 
 
+def one_page_pdf(content: bytes) -> bytes:
+    """A minimal PDF of one page whose content stream (deflated) is ``content``."""
+    import zlib
+
+    data = zlib.compress(content, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+
+
+def test_a_small_pdf_whose_page_inflates_to_megabytes_is_refused(tmp_path: Path) -> None:
+    pdf = tmp_path / "inflating.pdf"
+    pdf.write_bytes(one_page_pdf(b"BT /F1 12 Tf 72 712 Td (1) Tj ET\n" * 100_000))  # 3.3 MB
+    assert pdf.stat().st_size < 100_000
+    result = CliRunner().invoke(cli, ["report", "check", str(pdf)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    with pytest.raises(Unreadable, match="drawing instructions"):
+        check_file(pdf)
+    small = tmp_path / "small.pdf"  # the same page, of a size real pages have: read
+    small.write_bytes(one_page_pdf(b"BT /F1 12 Tf 72 712 Td (1) Tj ET\n" * 1_000))
+    assert check_file(small).format  # read: no report, but its text is checked
+
+
 # -- real forms: one-line web pages, glued numbering, stray spaces ----------------------
 
 

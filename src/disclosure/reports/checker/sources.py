@@ -19,7 +19,7 @@ import zipfile
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
 from disclosure.documents.source import read_limited
@@ -30,6 +30,10 @@ from disclosure.reports.checker.tokens import BLANK
 MAX_UNPACKED = 100 * 1024 * 1024
 #: Pages of a PDF that are read; annual reports have 5-30.
 MAX_PDF_PAGES = 80
+#: Decompressed drawing instructions a PDF page, and a whole PDF, may hold:
+#: the pages of real reports hold 4-44 KB each.
+MAX_PDF_PAGE_CONTENT = 2 * 1024 * 1024
+MAX_PDF_CONTENT = 16 * 1024 * 1024
 #: Bounds on one report's text, so that no input costs more than about a
 #: second: real reports have at most a few thousand lines (a thousand for a
 #: page with a cell per line) and a few hundred to two thousand tokens.
@@ -354,6 +358,16 @@ def pdf_to_text(raw: bytes) -> str:
         reader = PdfReader(io.BytesIO(raw))
         if len(reader.pages) > MAX_PDF_PAGES:
             raise Unreadable(f"the PDF has {len(reader.pages)} pages, more than {MAX_PDF_PAGES}")
+        total = 0
+        for n, page in enumerate(reader.pages, 1):
+            size = _page_content_size(page)
+            total += size
+            if size > MAX_PDF_PAGE_CONTENT or total > MAX_PDF_CONTENT:
+                raise Unreadable(
+                    f"page {n} of the PDF holds {size:,} bytes of drawing instructions "
+                    f"({total:,} up to it), more than any annual report (at most "
+                    f"{MAX_PDF_PAGE_CONTENT:,} a page, {MAX_PDF_CONTENT:,} in all); not checked"
+                )
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PyPdfError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise Unreadable(f"not a readable PDF ({exc})") from None
@@ -361,6 +375,24 @@ def pdf_to_text(raw: bytes) -> str:
     if len(re.sub(r"\s+", "", text)) < 20:
         raise Unreadable("no text layer; OCR is not supported")
     return text
+
+
+def _page_content_size(page: Any) -> int:
+    """Bytes of a page's content stream and its form XObjects, decompressed.
+
+    What text extraction interprets, measured before it runs: a small PDF can
+    hold a stream that inflates to tens of megabytes of drawing instructions.
+    """
+    contents = page.get_contents()
+    size = len(contents.get_data()) if contents is not None else 0
+    resources = page.get("/Resources")
+    objects = resources.get_object().get("/XObject") if resources is not None else None
+    if objects is not None:
+        for ref in objects.get_object().values():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Form":
+                size += len(obj.get_data())
+    return size
 
 
 def _decode(raw: bytes) -> str:
