@@ -165,7 +165,12 @@ def check_text(
     previous: CheckedReport | Mapping[str, Any] | None = None,
     format_year: int | None = None,
 ) -> CheckedReport:
-    """Check a report given as text (Word, PDF or web-page text, Markdown, or HTML as text)."""
+    """Check a report given as text (Word, PDF or web-page text, Markdown, or HTML as text).
+
+    Raises :class:`Unreadable` for a text larger than any report (more than
+    :data:`MAX_LINES` line breaks or :data:`MAX_TOKENS` tokens): no input
+    costs more than about a second.
+    """
     findings: list[CheckFinding] = []
     breaks = text.count("\n") + text.count("\r")  # at least the lines, counted in C
     if breaks > MAX_LINES:
