@@ -347,12 +347,20 @@ def _check_archive(raw: bytes) -> None:
 
 
 def pdf_to_text(raw: bytes) -> str:
-    """The text layer of a PDF, page by page (needs pypdf)."""
+    """The text layer of a PDF, page by page (needs pypdf and pypdfium2).
+
+    pypdf measures what each page asks to be drawn, before anything is drawn
+    (see :func:`_page_content_size`); PDFium, a C library, then extracts the
+    text, about ten times faster than pypdf's own extraction.
+    """
     try:
+        import pypdfium2
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
     except ImportError:
-        raise ImportError("reading PDF needs pypdf: pip install 'disclosure[pdf]'") from None
+        raise ImportError(
+            "reading PDF needs pypdf and pypdfium2: pip install 'disclosure[pdf]'"
+        ) from None
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(raw))
@@ -368,9 +376,18 @@ def pdf_to_text(raw: bytes) -> str:
                     f"({total:,} up to it), more than any annual report (at most "
                     f"{MAX_PDF_PAGE_CONTENT:,} a page, {MAX_PDF_CONTENT:,} in all); not checked"
                 )
-        pages = [page.extract_text() or "" for page in reader.pages]
     except (PyPdfError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise Unreadable(f"not a readable PDF ({exc})") from None
+    try:
+        document = pypdfium2.PdfDocument(raw)
+    except pypdfium2.PdfiumError as exc:
+        raise Unreadable(f"not a readable PDF ({exc})") from None
+    try:
+        pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    except pypdfium2.PdfiumError as exc:
+        raise Unreadable(f"not a readable PDF ({exc})") from None
+    finally:
+        document.close()
     text = "\n".join(pages)
     if len(re.sub(r"\s+", "", text)) < 20:
         raise Unreadable("no text layer; OCR is not supported")
