@@ -11,6 +11,7 @@ reports it as unreadable, exit 2), never a traceback.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import logging
@@ -354,7 +355,8 @@ def pdf_to_text(raw: bytes) -> str:
     text, about ten times faster than pypdf's own extraction.
     """
     try:
-        import pypdfium2
+        # (ships no type information; imported by name, it is Any to both mypy and mypyc)
+        pypdfium2: Any = importlib.import_module("pypdfium2")
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
     except ImportError:
