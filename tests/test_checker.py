@@ -490,6 +490,11 @@ def test_a_text_larger_than_any_report_is_refused(tmp_path: Path, text: str, why
     assert result.exit_code == 2 and "unreadable" in result.stdout
 
 
+def test_a_windows_line_break_counts_once_against_the_bound() -> None:
+    text = "x" + "\r\n" * (MAX_LINES * 3 // 4)  # more \r plus \n than the bound, fewer lines
+    assert check_text(text, "crlf.txt").format
+
+
 def test_a_long_run_of_blank_lines_is_a_break_not_empty_cells() -> None:
     table = "\r\r\r\r\r".join("\r\r\r".join(["x", "1", "2"]) for _ in range(25))
     for extra, cells in ((30, 30), (31, 0)):  # a row gap and that many cell gaps

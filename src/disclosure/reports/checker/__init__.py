@@ -172,7 +172,8 @@ def check_text(
     costs more than about a second.
     """
     findings: list[CheckFinding] = []
-    breaks = text.count("\n") + text.count("\r")  # at least the lines, counted in C
+    # the lines, counted in C (CR LF is one break)
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
     if breaks > MAX_LINES:
         raise Unreadable(
             f"{source}: {breaks:,} line breaks, more than any annual report has "

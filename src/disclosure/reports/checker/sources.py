@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
-from disclosure.documents.source import read_limited
+from disclosure.documents.source import MAX_BYTES, read_limited
 from disclosure.reports.checker.tokens import BLANK
 
 #: The most a .docx may unpack to. Word files of real reports unpack to a few
@@ -40,9 +40,7 @@ MAX_PDF_CONTENT = 16 * 1024 * 1024
 #: page with a cell per line) and a few hundred to two thousand tokens.
 MAX_LINES = 100_000
 MAX_TOKENS = 6_000
-#: Characters of text a .docx may hold (the size a text file may have), and
-#: XML elements (a real report's document has tens of thousands).
-MAX_TEXT = 10 * 1024 * 1024
+#: XML elements a .docx document may hold (a real report's has tens of thousands).
 MAX_ELEMENTS = 1_000_000
 #: Pieces of markup (``<``) an HTML page may hold: real report pages have a
 #: few thousand (3,546 in the largest of the corpus).
@@ -272,7 +270,8 @@ def docx_to_text(path: Path | BinaryIO) -> str:
 
     Each paragraph and table directly in the body is read when it ends and
     then let go, so memory follows the largest one, not the document; past
-    :data:`MAX_LINES` lines or :data:`MAX_TEXT` characters the file is refused
+    :data:`MAX_LINES` lines or as many characters as a text file may have
+    bytes (:data:`~disclosure.documents.source.MAX_BYTES`) the file is refused
     before the rest is parsed (a small archive can hold a huge document), as
     past :data:`MAX_ELEMENTS` elements, even within one paragraph. The
     XML is parsed by the standard library's expat, which refuses entity
@@ -297,9 +296,9 @@ def docx_to_text(path: Path | BinaryIO) -> str:
                 continue
             size += _block_lines(element, lines)
             element.clear()
-            if len(lines) > MAX_LINES or size > MAX_TEXT:
+            if len(lines) > MAX_LINES or size > MAX_BYTES:
                 raise Unreadable(
-                    f"the .docx holds more than {MAX_LINES:,} lines or {MAX_TEXT:,} "
+                    f"the .docx holds more than {MAX_LINES:,} lines or {MAX_BYTES:,} "
                     "characters, more than any annual report has; not checked"
                 )
     return "\n".join(lines)
