@@ -29,6 +29,7 @@ from disclosure.documents.source import load_text
 from disclosure.errors import DisclosureError
 from disclosure.lifecycle.case import case_from_data, dump_cases_yaml, iter_cases
 from disclosure.reports.build import CaseGroup, CaseSummary, build_report, report_event_types
+from disclosure.reports.drilldown import drill_down
 from disclosure.store import Store, StoreError
 from disclosure.store import verify as verify_mod
 from disclosure.store.projection import Projection
@@ -565,6 +566,7 @@ def test_cases_counted_in_groups_report_as_cases_counted_one_by_one(
     cases = [data.draw(_edge_case(n)) for n in range(data.draw(st.integers(1, 25)))]
     share = data.draw(st.sampled_from([0.0, 1.0]), label="scan share")
     group_from = data.draw(st.sampled_from([0, 10_000]), label="group from")
+    ids = data.draw(st.booleans(), label="groups list their ids")
     tpl = engine.template(year=2024)
     kinds = report_event_types(tpl)
     pending = [(g.filed, g.decided) for g in tpl.table4.groups]
@@ -574,16 +576,39 @@ def test_cases_counted_in_groups_report_as_cases_counted_one_by_one(
         mp.setattr("disclosure.store.period.GROUP_FROM", group_from)
         s.import_cases(cases)
         found = s.period_summaries(
-            kinds, dt.date(2024, 1, 1), dt.date(2024, 12, 31), pending=pending
+            kinds, dt.date(2024, 1, 1), dt.date(2024, 12, 31), pending=pending, ids=ids
         )
         total = found.total
         items = list(found)
-        grouped = _report(iter(items), 2024, engine)
+        grouped = build_report(iter(items), 2024, tpl, engine.machine(), trace=ids)
         one_by_one = _report(cases, 2024, engine)
-    counted = sum(len(i.ids) if isinstance(i, CaseGroup) else 1 for i in items)
+    counted = sum(i.size if isinstance(i, CaseGroup) else 1 for i in items)
     assert counted == total <= len(cases)
+    if ids:
+        assert all(len(i.ids) == i.size for i in items if isinstance(i, CaseGroup))
     assert grouped.table3 == one_by_one.table3 and grouped.table4 == one_by_one.table4
-    assert grouped.fees == one_by_one.fees and grouped.sources == one_by_one.sources
+    assert grouped.fees == one_by_one.fees
+    assert grouped.sources == (one_by_one.sources if ids else {})
+    assert grouped.traced is ids
+
+
+def test_a_group_given_as_a_count_is_counted_and_never_traced(engine: Any) -> None:
+    tpl = engine.template(year=2024)
+    one = dt.date(2024, 3, 1)
+    counted = CaseGroup((), "natural_person", one, None, None, size=3)
+    listed = CaseGroup(("A", "B", "C"), "natural_person", one, None, None)
+    assert listed.size == 3
+    quick = build_report([counted], 2024, tpl, engine.machine(), trace=False)
+    full = build_report([listed], 2024, tpl, engine.machine())
+    assert quick.table3 == full.table3 and quick.table3.rows["new"][0] == 3
+    with pytest.raises(DisclosureError, match="without case ids"):
+        drill_down(quick, "table3", "new", "natural_person")
+    assert drill_down(full, "table3", "new", "natural_person") == ("A", "B", "C")
+    with pytest.raises(DisclosureError, match="traced report needs every id"):
+        build_report([counted], 2024, tpl, engine.machine())
+    wrong = CaseGroup(("A",), "natural_person", one, None, None, size=2)
+    with pytest.raises(DisclosureError, match="inconsistent"):
+        build_report([wrong], 2024, tpl, engine.machine(), trace=False)
 
 
 def test_a_report_refuses_a_case_id_given_twice_inside_or_across_groups(engine: Any) -> None:

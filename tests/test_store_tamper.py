@@ -196,6 +196,25 @@ def test_a_version_3_store_gains_case_fields_and_its_chains_stay_valid(db: Path)
         assert store.verify() == []
 
 
+def test_a_version_5_store_gains_the_grouping_index_and_reports_the_same(db: Path) -> None:
+    import datetime as dt
+
+    year = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+    with Store(db, engine()) as store:
+        before = [*store.period_summaries(["review_filed"], *year)]
+    con = sqlite3.connect(db)
+    con.execute("DROP INDEX projection_alike")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Store(db, engine()) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
+        assert "projection_alike" in names
+        assert [*store.period_summaries(["review_filed"], *year)] == before != []
+        assert store.verify() == []
+
+
 def test_case_fields_are_stored_hashed_and_verified(tmp_path: Path) -> None:
     import datetime as dt
 

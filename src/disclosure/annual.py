@@ -80,12 +80,16 @@ class AnnualReportJob:
         narrative: str | None = None,
         previous: str | None = None,
         progress: ProgressFactory | None = None,
+        trace: bool = True,
     ) -> Report:
         """The annual report for ``year`` from case files or the store ``db``.
 
         From a store, only the cases the year needs are read, through its
         indexes, and streamed into the builder. ``progress``, given how many
         cases that is, returns a context manager yielding an ``advance(n)``.
+        ``trace`` records the case ids behind each cell (``Report.sources``,
+        :func:`~disclosure.drill_down`); without it a busy year's cases are
+        counted in the store instead of listed, which is faster.
         """
         machine = self.engine.machine()
         tpl = self.engine.template(template, year=year)
@@ -100,7 +104,7 @@ class AnnualReportJob:
         last = _read_previous(previous) if previous else None
         if db is not None:  # the store validated every event when it was appended
             return self._build_from_store(
-                db, year, tpl, agency, texts, narrative or "", last, progress
+                db, year, tpl, agency, texts, narrative or "", last, progress, trace
             )
         source = list(self.cases(case_files))
         for case in source:  # full validation: a report is only as good as its logs
@@ -114,6 +118,7 @@ class AnnualReportJob:
             narrative=texts,
             narrative_source=narrative or "",
             previous=last,
+            trace=trace,
         )
 
     def _build_from_store(
@@ -126,6 +131,7 @@ class AnnualReportJob:
         narrative: str,
         last: dict[str, Any] | None,
         progress: ProgressFactory | None,
+        trace: bool,
     ) -> Report:
         """Stream the cases the year needs from the store into the builder (never a list)."""
         from disclosure.reports.build import report_event_types
@@ -133,14 +139,16 @@ class AnnualReportJob:
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         pending = [(g.filed, g.decided) for g in tpl.table4.groups]
         with self.open_store(db) as store:
-            found = store.period_summaries(report_event_types(tpl), start, end, pending=pending)
+            found = store.period_summaries(
+                report_event_types(tpl), start, end, pending=pending, ids=trace
+            )
             with progress(found.total) if progress else nullcontext(_ignore) as advance:
 
                 def counted() -> Iterator[CaseSummary | CaseGroup]:
                     done = 0
                     for item in found:
                         yield item
-                        done += len(item.ids) if isinstance(item, CaseGroup) else 1
+                        done += item.size if isinstance(item, CaseGroup) else 1
                         if done >= 1000:
                             advance(done)
                             done = 0
@@ -155,6 +163,7 @@ class AnnualReportJob:
                     narrative=texts,
                     narrative_source=narrative,
                     previous=last,
+                    trace=trace,
                 )
 
     def build_statistics(

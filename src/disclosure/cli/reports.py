@@ -168,6 +168,7 @@ def report_annual(
             agency_data=agency_data,
             narrative=narrative,
             previous=previous,
+            trace=explain is not None,  # no renderer prints the ids behind a cell
         )
     if explain is not None:
         from disclosure.reports.model import Report

@@ -63,8 +63,11 @@ class CaseGroup:
     Without review, lawsuit or fee events, a case is counted by its applicant,
     its outcome and where its receipt and closing days lie against the
     period's first and last day (:func:`~.period.positions` compares them with
-    nothing else). Cases that share all four are counted once, ``len(ids)``
+    nothing else). Cases that share all four are counted once, ``size``
     times; ``received`` and ``closed_on`` are those of any one of them.
+    ``ids`` lists the cases, or is empty when the store was asked for counts
+    only (a report built without case ids, ``trace=False``): listing a
+    million ids costs more than counting them.
     """
 
     ids: tuple[str, ...]
@@ -73,6 +76,7 @@ class CaseGroup:
     outcome: str | None
     closed_on: dt.date | None
     events: tuple[Event, ...] = ()
+    size: int = attrs.field(default=attrs.Factory(lambda g: len(g.ids), takes_self=True))
 
 
 def report_event_types(template: ReportTemplate) -> set[str]:
@@ -98,6 +102,8 @@ def build_report(
 
     ``machine`` folds each case to its outcome and closing day (``Machine.fold``).
     ``previous`` is last year's report (or its JSON) for the cross-year check.
+    ``trace`` records the case ids behind each cell (``Report.sources``, for
+    drill-down); groups then must list their ids.
     """
     start, end = _year_bounds(year)
     t3 = template.table3
@@ -118,27 +124,33 @@ def build_report(
     seen: set[str] = set()
     grouped = False
 
-    def hit(row: str | None, col: int, ids: tuple[str, ...]) -> None:
+    def hit(row: str | None, col: int, ids: tuple[str, ...], size: int) -> None:
         if row is None:
             return
-        counts[row][col] += len(ids)
+        counts[row][col] += size
         if trace:
             sources.setdefault(("table3", row, kinds[col]), []).extend(ids)
 
     for case in cases:
         if isinstance(case, CaseGroup):
-            ids, grouped = case.ids, True
+            ids, size, grouped = case.ids, case.size, True
+            if len(ids) != size and (trace or ids):
+                raise DisclosureError(
+                    f"a group of {size} case(s) lists {len(ids)} id(s): "
+                    + ("a traced report needs every id" if trace else "the group is inconsistent")
+                )
         else:
-            ids = (case.id,)
-        _add_new(ids, seen)
-        first = ids[0]
+            ids, size = (case.id,), 1
+        if ids:  # a group given as a count: its store's key already keeps the ids apart
+            _add_new(ids, seen)
         received = case.received
         if received > end:
             continue
         col = kind_index.get(case.applicant)
         if col is None:
             raise DisclosureError(
-                f"case {first}: applicant kind '{case.applicant}' has no column in {template.id}"
+                f"{_who(ids, size)}: applicant kind '{case.applicant}' has no column "
+                f"in {template.id}"
             )
         if isinstance(case, Case):
             folded = machine.fold(case, end)
@@ -146,12 +158,12 @@ def build_report(
         else:
             outcome, closed_on = case.outcome, case.closed_on
             if outcome is not None and outcome not in row_of:
-                raise DisclosureError(f"case {first}: unknown outcome code '{outcome}'")
+                raise DisclosureError(f"{_who(ids, size)}: unknown outcome code '{outcome}'")
         for position in positions(received, closed_on, start, end):
-            hit(count_rows.get(position), col, ids)
+            hit(count_rows.get(position), col, ids, size)
             if position == "concluded":
                 assert outcome is not None
-                hit(row_of[outcome], col, ids)
+                hit(row_of[outcome], col, ids, size)
         if case.events and not isinstance(case, CaseGroup):
             fee_total += _fees_and_proceedings(
                 case,
@@ -211,7 +223,13 @@ def build_report(
         tuple(checks),
         values,
         {k: tuple(v) for k, v in sources.items()} if trace else {},
+        traced=trace,
     )
+
+
+def _who(ids: tuple[str, ...], size: int) -> str:
+    """Which case an error is about, for its message (a group without ids by its size)."""
+    return f"case {ids[0]}" if ids else f"{size} case(s) counted alike"
 
 
 def _add_new(ids: tuple[str, ...], seen: set[str]) -> None:

@@ -7,12 +7,17 @@ this number?".
 
 from __future__ import annotations
 
-from disclosure.errors import NotFoundError, did_you_mean
+from disclosure.errors import DisclosureError, NotFoundError, did_you_mean
 from disclosure.reports.model import Report
 
 
 def drill_down(report: Report, table: str, row: str, column: str) -> tuple[str, ...]:
     """The case ids behind one cell (table ``table3`` or ``table4``)."""
+    if not report.traced:
+        raise DisclosureError(
+            "this report was built without case ids (trace=False); build it with "
+            "trace=True to drill down"
+        )
     grid = {"table3": report.table3, "table4": report.table4}.get(table)
     if grid is None:
         raise NotFoundError(f"no table '{table}' (choose table3 or table4)")

@@ -118,6 +118,8 @@ class Report:
     sources: Mapping[tuple[str, str, str], tuple[str, ...]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
+    #: whether ``sources`` was recorded (a report built with ``trace=False`` has none)
+    traced: bool = attrs.field(default=True, eq=False, repr=False)
 
     @property
     def format(self) -> str:

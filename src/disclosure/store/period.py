@@ -167,44 +167,70 @@ GROUP_FROM = 5000
 SCAN_SHARE = 0.25
 
 
-def can_count(db: sqlite3.Connection, start: dt.date, end: dt.date) -> int:
-    """How many cases can count in the period (an index count, no row read)."""
+def can_count(db: sqlite3.Connection, start: dt.date, end: dt.date, upto: int) -> int:
+    """How many cases can count in the period, counted no further than ``upto``.
+
+    An index count, no row read; the caller only compares the number with
+    its thresholds (:data:`GROUP_FROM`, :data:`SCAN_SHARE`), so a busy year
+    stops counting once past them instead of counting every case.
+    """
     where = CAN_COUNT.format(r="received", m="?")
-    args = (end.isoformat(), start.isoformat(), start.isoformat())
-    return int(db.execute(f"SELECT count(*) FROM projection WHERE {where}", args).fetchone()[0])
+    args = (end.isoformat(), start.isoformat(), start.isoformat(), upto)
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM projection WHERE {where} LIMIT ?)"
+    return int(db.execute(sql, args).fetchone()[0])
 
 
 def alike(
-    db: sqlite3.Connection, start: dt.date, end: dt.date, without: str, *, scan: bool
+    db: sqlite3.Connection,
+    start: dt.date,
+    end: dt.date,
+    without: str,
+    *,
+    scan: bool,
+    ids: bool = True,
 ) -> list[CaseGroup]:
     """The cases the period can count, except those in ``without``, as report groups.
 
     Grouped by applicant, outcome and the sides of the period their receipt
     and closing days lie on (:func:`side_of`): a busy year of a million
     cases becomes a few hundred rows, summed and listed by SQLite. ``scan``
-    reads the projection in one pass instead of through the receipt index.
+    reads the whole store in one pass, through the index that holds each
+    group's rows together (``projection_alike``), instead of through the
+    receipt index. Without ``ids`` each group is counted, not listed.
     """
     s, e = start.isoformat(), end.isoformat()
     where = CAN_COUNT.format(r="+received" if scan else "received", m="?")  # +: no index
+    source = "projection INDEXED BY projection_alike" if scan else "projection"
     rows = db.execute(
-        "SELECT applicant, outcome, min(received), min(closed_on), group_concat(case_id, ?) "
-        f"FROM projection WHERE {where} AND case_id NOT IN {without} "
+        f"SELECT applicant, outcome, min(received), min(closed_on), {members_of(ids, '?')} "
+        f"FROM {source} WHERE {where} AND case_id NOT IN {without} "
         f"GROUP BY applicant, outcome, {side_of('received', '?')}, {side_of('closed_on', '?')}",
-        (ID_SEPARATOR, e, s, s, s, e, s, e),
+        (*((ID_SEPARATOR,) if ids else ()), e, s, s, s, e, s, e),
     )
     return [group_of(*row) for row in rows]
 
 
+def members_of(ids: bool, mark: str, column: str = "case_id", concat: str = "group_concat") -> str:
+    """SQL: a group's members, as its ids joined (argument: :data:`ID_SEPARATOR`) or a count.
+
+    ``concat`` is the database's function that joins a group's texts.
+    """
+    return f"{concat}({column}, {mark})" if ids else "count(*)"
+
+
 def group_of(
-    applicant: str, outcome: str | None, received: str, closed_on: str | None, ids: str
+    applicant: str, outcome: str | None, received: str, closed_on: str | None, members: str | int
 ) -> CaseGroup:
-    """A report group from a row of the grouping query (ids joined by :data:`ID_SEPARATOR`)."""
+    """A report group from a row of the grouping query (:func:`members_of`): its ids
+    joined by :data:`ID_SEPARATOR`, or how many cases it has."""
+    ids = tuple(members.split(ID_SEPARATOR)) if isinstance(members, str) else ()
     return _group_class()(
-        tuple(ids.split(ID_SEPARATOR)),
+        ids,
         applicant,
         dt.date.fromisoformat(received),
         outcome,
         dt.date.fromisoformat(closed_on) if closed_on else None,
+        size=len(ids) if isinstance(members, str) else int(members),
     )
 
 

@@ -145,6 +145,7 @@ class CaseStore(Protocol):
         end: dt.date,
         *,
         pending: Sequence[tuple[str, str]] = (),
+        ids: bool = True,
     ) -> PeriodCases: ...
 
     def verify(

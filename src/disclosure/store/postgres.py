@@ -55,7 +55,7 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.period import CAN_COUNT, ID_SEPARATOR, group_of, side_of
+from disclosure.store.period import CAN_COUNT, ID_SEPARATOR, group_of, members_of, side_of
 from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
@@ -924,6 +924,7 @@ class PostgresStore:
         end: dt.date,
         *,
         pending: Sequence[tuple[str, str]] = (),
+        ids: bool = True,
     ) -> PeriodCases:
         """The cases a report for ``start``..``end`` needs (the rule of :mod:`.period`).
 
@@ -933,7 +934,8 @@ class PostgresStore:
         and not closed before it), with such events in it, or with more filings
         than decisions of a ``pending`` pair by its end. Every other case that
         can count comes first, in a group of cases that count alike
-        (:func:`.period.alike`, the same grouping).
+        (:func:`.period.alike`, the same grouping; without ``ids``, counted
+        instead of listed).
         """
         kinds = sorted(set(event_types))
         s, e = start.isoformat(), end.isoformat()
@@ -966,19 +968,21 @@ class PostgresStore:
         wanted = " UNION ".join(parts)
         alike = (
             "SELECT p.applicant, p.outcome, min(p.received), min(p.closed_on), "
-            f"string_agg(p.case_id, %s) FROM projection p WHERE {scope} AND {can_count} "
+            f"{members_of(ids, '%s', 'p.case_id', 'string_agg')} "
+            f"FROM projection p WHERE {scope} AND {can_count} "
             f"AND NOT {has_events} GROUP BY p.applicant, p.outcome, "
             f"{side_of('p.received', '%s')}, {side_of('p.closed_on', '%s')}"
         )
         try:
             row = self.db.execute(f"SELECT count(*) FROM ({wanted}) w", args).fetchone()
             grouped = self.db.execute(
-                alike, [ID_SEPARATOR, *scope_args, e, s, s, kinds, s, e, s, e]
+                alike,
+                [*([ID_SEPARATOR] if ids else []), *scope_args, e, s, s, kinds, s, e, s, e],
             ).fetchall()
         except psycopg.Error as exc:
             raise self._read("select the period's cases", exc) from None
         groups = [group_of(*values) for values in grouped]
-        total = (int(row[0]) if row else 0) + sum(len(g.ids) for g in groups)
+        total = (int(row[0]) if row else 0) + sum(g.size for g in groups)
         select = (
             "SELECT p.case_id, p.applicant, p.received, p.outcome, p.closed_on, "
             "(SELECT coalesce(json_agg(json_build_array(e.type, e.on_date, e.data) "

@@ -723,6 +723,7 @@ class Store:
         end: dt.date,
         *,
         pending: Sequence[tuple[str, str]] = (),
+        ids: bool = True,
     ) -> PeriodCases:
         """The cases a report for ``start``..``end`` needs, streamed.
 
@@ -732,20 +733,24 @@ class Store:
         (``pending``: pairs of filing and deciding events). In a busy year
         (:data:`.period.GROUP_FROM` cases or more that can count) every other
         case that can count comes first, in a group of cases that count alike
-        (:func:`.period.alike`); in a quiet year every case comes one by one.
-        ``total`` is how many cases in all.
+        (:func:`.period.alike`; without ``ids``, counted instead of listed); in
+        a quiet year every case comes one by one. ``total`` is how many cases
+        in all.
         """
         self._temp += 1
         table, evented = f"temp.period_{self._temp}", f"temp.evented_{self._temp}"
         groups: list[CaseGroup] = []
         try:
-            needed = period.can_count(self.db, start, end)
+            share = period.SCAN_SHARE * self.count()
+            needed = period.can_count(
+                self.db, start, end, upto=max(period.GROUP_FROM, int(share)) + 1
+            )
             if needed < period.GROUP_FROM:  # a quiet year: a few index probes
                 single = period.select_period(self.db, table, start, end, event_types, pending)
             else:
                 period.with_events(self.db, evented, event_types)
-                scan = needed > period.SCAN_SHARE * self.count()
-                groups = period.alike(self.db, start, end, evented, scan=scan)
+                scan = needed > share
+                groups = period.alike(self.db, start, end, evented, scan=scan, ids=ids)
                 single = period.select_period(
                     self.db, table, start, end, event_types, pending, within=evented
                 )
@@ -753,7 +758,7 @@ class Store:
             self._drop(table, evented)
             raise
         rows = period.summaries_of(self.db, table, event_types)
-        total = single + sum(len(g.ids) for g in groups)
+        total = single + sum(g.size for g in groups)
         stream = itertools.chain(groups, rows)
         return PeriodCases(total, _guarded(self, self._drop_after(stream, table, evented)))
 
