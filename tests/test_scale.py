@@ -32,7 +32,7 @@ from disclosure.reports.build import CaseGroup, CaseSummary, build_report, repor
 from disclosure.reports.drilldown import drill_down
 from disclosure.store import Store, StoreError
 from disclosure.store import verify as verify_mod
-from disclosure.store.projection import Projection
+from disclosure.store.projection import Projection, projection_values
 
 AGENCY = EXAMPLES / "agency-2024" / "cases.yaml"
 
@@ -402,13 +402,20 @@ def test_streamed_lists_write_what_the_general_encoders_write(
         "json": _stream.write_json_array,
         "csv": _stream.write_csv,
     }[kind]
-    for chunk in (1, 1000):  # rows split over several chunks, or all in one
+    values = [projection_values(r) for r in rows]
+    stored = [projection_values(attrs.evolve(r, closed=0, provisional=1)) for r in rows]
+    for chunk, fed, expected in (
+        (1, values, rows),  # rows split over several chunks
+        (1000, values, rows),  # or all in one
+        # yes/no fields as a store gives them: 0 and 1
+        (3, stored, [attrs.evolve(r, closed=False, provisional=True) for r in rows]),
+    ):
         buf = io.StringIO()
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(_stream, "_out", lambda out=buf: out)
             mp.setattr(_stream, "CHUNK", chunk)
-            writer(rows)
-        assert buf.getvalue() == _general(rows, kind)
+            writer(fed)
+        assert buf.getvalue() == _general(expected, kind)
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -690,7 +697,7 @@ def test_a_failing_json_row_shows_its_generated_line_in_the_traceback() -> None:
 
     bad = attrs.evolve(_stream_row(), state=3)  # not text: encoding it fails
     with pytest.raises(TypeError) as err:
-        _stream._row_writing().json_line(bad)
+        _stream._row_writing().json_line(projection_values(bad))
     text = "".join(traceback.format_exception(err.value))
     assert "<projection JSON, indent None>" in text and "return f'" in text
 

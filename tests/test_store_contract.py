@@ -27,6 +27,7 @@ from disclosure.reports.build import build_report, report_event_types
 from disclosure.store import ConflictError, StoreError, project
 from disclosure.store.open import open_store
 from disclosure.store.port import CaseStore
+from disclosure.store.projection import projection_from_row, projection_values
 
 AGENCY_CASES = EXAMPLES / "agency-2024" / "cases.yaml"
 
@@ -255,6 +256,11 @@ def test_projection_matches_a_replay_and_queries_agree(store: CaseStore, engine:
     )
     page = list(store.iter_query(limit=3, offset=2))
     assert page == rows[2:5]
+    # the value rows the CLI's machine-readable lists write are the same rows
+    values = [projection_values(r) for r in rows]
+    raw = list(store.iter_query_rows())
+    assert [projection_values(projection_from_row(r)) for r in raw] == values
+    assert [tuple(r) for r in store.iter_query_rows(limit=3, offset=2)] == raw[2:5]
     assert [r.case_id for r in store.iter_query(state="awaiting_correction")] == [
         r.case_id for r in rows if r.state == "awaiting_correction"
     ]
@@ -357,6 +363,16 @@ def test_grouped_period_reads_count_every_case_on_the_bounds_alike(
     everything = build_report(list(store.iter_cases()), 2024, tpl, engine.machine())
     assert period.table3 == everything.table3 and period.table4 == everything.table4
     assert period.sources == everything.sources
+    counted = store.period_summaries(
+        report_event_types(tpl),
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+        pending=[(g.filed, g.decided) for g in tpl.table4.groups],
+        ids=False,
+    )
+    assert counted.total == total
+    quick = build_report(counted, 2024, tpl, engine.machine(), trace=False)
+    assert quick.table3 == everything.table3 and quick.table4 == everything.table4
     # read: what can count (received by its end, not closed before it) and the
     # reviews still pending at its end; not what was received after it
     assert total == sum(

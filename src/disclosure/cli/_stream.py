@@ -18,7 +18,7 @@ import linecache
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from json.encoder import encode_basestring
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from disclosure.errors import Problem
     from disclosure.lifecycle.case import Case
     from disclosure.store.port import BadCase
-    from disclosure.store.projection import Projection
 
 #: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
 MASKED_KEY = "masked"
@@ -78,19 +77,23 @@ _JSON_OF_TYPE: dict[str, str] = {
 
 @attrs.frozen
 class _RowWriting:
-    """How rows of :class:`Projection` are written, from its declared fields."""
+    """How rows of :class:`Projection` are written, from its declared fields.
+
+    A row is the tuple of its values in field order (:data:`projection_values`
+    of a :class:`Projection`, or a store's row as it comes, yes/no fields as 0
+    and 1): a million-row list is written without building a million objects.
+    """
 
     names: tuple[str, ...]
-    json_line: Callable[[Projection], str]  # one object on one line
-    json_item: Callable[[Projection], str]  # one object indented as an item of a list
+    json_line: Callable[[Sequence[Any]], str]  # one object on one line
+    json_item: Callable[[Sequence[Any]], str]  # one object indented as an item of a list
     bool_fields: tuple[int, ...]  # positions of the yes/no fields (0 and 1 in CSV)
-    values: Callable[[Projection], tuple[Any, ...]]
 
 
 def _compile_json(
     names: tuple[str, ...], types: tuple[str, ...], indent: str | None
-) -> Callable[[Projection], str]:
-    """One function writing a row as ``json.dumps`` of ``attrs.asdict(row)`` writes it.
+) -> Callable[[Sequence[Any]], str]:
+    """One function writing a row as ``json.dumps`` of its projection's ``attrs.asdict`` would.
 
     Generated from the declared fields (one f-string, no dict, no general
     encoder, no loop over the fields), which took most of the time of a
@@ -112,27 +115,27 @@ def _compile_json(
     parts = []
     for i, (name, kind) in enumerate(zip(names, types, strict=True)):
         scope[f"_key{i}"] = (opening if i == 0 else between) + json.dumps(name) + ": "
-        parts.append(f"{{_key{i}}}{{{_JSON_OF_TYPE[kind].format(v='row.' + name)}}}")
+        parts.append(f"{{_key{i}}}{{{_JSON_OF_TYPE[kind].format(v=f'row[{i}]')}}}")
     scope["_end"] = closing
     source = f"def row_json(row):\n    return f'{''.join(parts)}{{_end}}'\n"
     filename = f"<projection JSON, indent {indent!r}>"
     # the source is kept where tracebacks look for it, so a failing row shows its line
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), scope)
-    row_json: Callable[[Projection], str] = scope["row_json"]
+    row_json: Callable[[Sequence[Any]], str] = scope["row_json"]
     return row_json
 
 
 @cache
 def _row_writing() -> _RowWriting:
     """Built on first use: importing the store here would slow every command's start."""
-    from disclosure.store.projection import Projection, projection_values
+    from disclosure.store.projection import Projection
 
     names = tuple(f.name for f in attrs.fields(Projection))
     types = tuple(str(f.type) for f in attrs.fields(Projection))
     bools = tuple(i for i, t in enumerate(types) if t == "bool")
     line, item = _compile_json(names, types, None), _compile_json(names, types, "  ")
-    return _RowWriting(names, line, item, bools, projection_values)
+    return _RowWriting(names, line, item, bools)
 
 
 def _json_safe_chunk(text: str) -> str:
@@ -140,8 +143,8 @@ def _json_safe_chunk(text: str) -> str:
     return text if text.isascii() and "\x7f" not in text else _safe(text)
 
 
-def write_jsonl(rows: Iterable[Projection]) -> None:
-    """One JSON object per row and line, written a chunk at a time."""
+def write_jsonl(rows: Iterable[Sequence[Any]]) -> None:
+    """One JSON object per row (values in field order) and line, written a chunk at a time."""
     out = _out()
     it = iter(rows)
     line = _row_writing().json_line
@@ -149,8 +152,9 @@ def write_jsonl(rows: Iterable[Projection]) -> None:
         out.write(_json_safe_chunk("\n".join(map(line, chunk)) + "\n"))
 
 
-def write_json_array(rows: Iterable[Projection]) -> None:
-    """``[...]`` of the rows, as ``print_json`` of the whole list would print it."""
+def write_json_array(rows: Iterable[Sequence[Any]]) -> None:
+    """``[...]`` of the rows (values in field order), as ``print_json`` of the whole list
+    of projections would print it."""
     out = _out()
     out.write("[")
     it = iter(rows)
@@ -163,13 +167,13 @@ def write_json_array(rows: Iterable[Projection]) -> None:
     out.write("]\n" if first else "\n]\n")
 
 
-def _csv_rows(chunk: list[Projection], cleaned: bool) -> str:
+def _csv_rows(chunk: list[Sequence[Any]], cleaned: bool) -> str:
     """The CSV lines of a chunk; ``cleaned``: every cell through ``clean`` first."""
     how = _row_writing()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for r in chunk:
-        values: list[Any] = list(how.values(r))
+        values: list[Any] = list(r)
         for i in how.bool_fields:
             values[i] = int(values[i])
         if cleaned:
@@ -178,8 +182,9 @@ def _csv_rows(chunk: list[Projection], cleaned: bool) -> str:
     return buf.getvalue()
 
 
-def write_csv(rows: Iterable[Projection]) -> None:
-    """A header row, then one row per case; text cleaned of control characters.
+def write_csv(rows: Iterable[Sequence[Any]]) -> None:
+    """A header row, then one row per case (values in field order); text cleaned of
+    control characters.
 
     A chunk whose CSV text holds no character ``clean`` would change is
     written as it is (CSV adds only quotes and newlines, which it keeps);

@@ -475,17 +475,16 @@ def case_list(
         _check_names(store.engine, state, waiting_on)
         if after is not None:
             store.projection(after)  # an unknown id is an error, not an empty page
-        rows = store.iter_query(limit=shown, offset=offset, **filters)
-        if as_json:
-            write_json_array(rows)
+        if machine:  # value rows as stored: no object per row
+            values = store.iter_query_rows(limit=shown, offset=offset, **filters)
+            if as_json:
+                write_json_array(values)
+            elif as_jsonl:
+                write_jsonl(values)
+            else:
+                write_csv(values)
             return
-        if as_jsonl:
-            write_jsonl(rows)
-            return
-        if as_csv:
-            write_csv(rows)
-            return
-        page = list(rows)
+        page = list(store.iter_query(limit=shown, offset=offset, **filters))
         total = (
             store.count_query(**filters)
             if (shown is not None and len(page) == shown) or offset

@@ -110,6 +110,12 @@ class CaseStore(Protocol):
         self, *, limit: int | None = None, offset: int = 0, **filters: Any
     ) -> Iterator[Projection]: ...
 
+    def iter_query_rows(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> Iterator[tuple[Any, ...]]:
+        """:meth:`iter_query`'s rows as value tuples in :class:`Projection` field order."""
+        ...
+
     def count_query(self, **filters: Any) -> int: ...
 
     def query(

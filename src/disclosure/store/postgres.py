@@ -856,14 +856,19 @@ class PostgresStore:
         self, *, limit: int | None = None, offset: int = 0, **filters: Any
     ) -> Iterator[Projection]:
         """Cases matching every filter, by next due date then id (as on SQLite)."""
+        return map(projection_from_row, self.iter_query_rows(limit=limit, offset=offset, **filters))
+
+    def iter_query_rows(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of :meth:`iter_query`: values in the order of :class:`Projection`'s fields."""
         where, args, order = self._where(**filters)
         try:
             cursor = self.db.execute(
                 f"SELECT {PROJECTION_COLUMNS} FROM projection{where}{order} LIMIT %s OFFSET %s",
                 [*args, limit, offset],
             )
-            for row in cursor:
-                yield projection_from_row(row)
+            yield from cursor
         except psycopg.Error as exc:
             raise self._read("query the cases", exc) from None
 

@@ -671,11 +671,18 @@ class Store:
 
         ``offset`` skips that many rows of the same order (paging).
         """
+        return map(projection_from_row, self.iter_query_rows(limit=limit, offset=offset, **filters))
+
+    @_reading
+    def iter_query_rows(
+        self, *, limit: int | None = None, offset: int = 0, **filters: Any
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of :meth:`iter_query` as they are stored: values in the order of
+        :class:`Projection`'s fields, its yes/no fields as 0 and 1 (for writers of many
+        rows, which need no object per row)."""
         where, args, order = self._filters(**filters)
         sql = f"SELECT * FROM projection{where}{order} LIMIT ? OFFSET ?"
-        cursor = self.db.execute(sql, [*args, -1 if limit is None else limit, offset])
-        for row in cursor:
-            yield projection_from_row(row)
+        yield from self.db.execute(sql, [*args, -1 if limit is None else limit, offset])
 
     @_reading
     def count_query(self, **filters: Any) -> int:
