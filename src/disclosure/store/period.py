@@ -167,6 +167,12 @@ GROUP_FROM = 5000
 SCAN_SHARE = 0.25
 
 
+def stored(db: sqlite3.Connection) -> int:
+    """How many cases the store holds, counted over a narrow projection index (the
+    ``cases`` table has no index narrower than its rows)."""
+    return int(db.execute("SELECT count(*) FROM projection").fetchone()[0])
+
+
 def can_count(db: sqlite3.Connection, start: dt.date, end: dt.date, upto: int) -> int:
     """How many cases can count in the period, counted no further than ``upto``.
 

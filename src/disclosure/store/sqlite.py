@@ -658,8 +658,7 @@ class Store:
         ):
             where, args, _ = query_clauses("?", received_in=filters["received_in"])
             share = self.db.execute(f"SELECT count(*) FROM projection{where}", args).fetchone()
-            stored = self.db.execute("SELECT count(*) FROM projection").fetchone()
-            if share[0] > period.SCAN_SHARE * stored[0]:
+            if share[0] > period.SCAN_SHARE * period.stored(self.db):
                 return query_clauses("?", **filters, scan=True)
         return query_clauses("?", **filters)
 
@@ -748,13 +747,12 @@ class Store:
         table, evented = f"temp.period_{self._temp}", f"temp.evented_{self._temp}"
         groups: list[CaseGroup] = []
         try:
-            share = period.SCAN_SHARE * self.count()
-            needed = period.can_count(
-                self.db, start, end, upto=max(period.GROUP_FROM, int(share)) + 1
-            )
-            if needed < period.GROUP_FROM:  # a quiet year: a few index probes
+            if period.can_count(self.db, start, end, upto=period.GROUP_FROM) < period.GROUP_FROM:
+                # a quiet year: a few index probes
                 single = period.select_period(self.db, table, start, end, event_types, pending)
             else:
+                share = period.SCAN_SHARE * period.stored(self.db)
+                needed = period.can_count(self.db, start, end, upto=int(share) + 1)
                 period.with_events(self.db, evented, event_types)
                 scan = needed > share
                 groups = period.alike(self.db, start, end, evented, scan=scan, ids=ids)
