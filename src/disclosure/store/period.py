@@ -87,7 +87,7 @@ def select_period(
         # a case that can count: received by the end, and not closed before the start
         db.execute(
             add + f"SELECT p.case_id FROM {within} AS w CROSS JOIN projection AS p "
-            f"ON p.case_id = w.id WHERE {CAN_COUNT.format(r='p.received', m='?')}",
+            f"ON p.case_id = w.id WHERE {CAN_COUNT.format(r='p.received', m='?', n='?')}",
             (e, s, s),
         )
     else:
@@ -152,8 +152,9 @@ def side_of(column: str, mark: str) -> str:
 
 
 #: SQL: a case can count in the period (received by its end, not closed before its start);
-#: ``r`` is the receipt column, ``m`` the placeholder. Arguments: end, start, start.
-CAN_COUNT = "{r} <= {m} AND ({r} >= {m} OR closed_on IS NULL OR closed_on >= {m})"
+#: ``r`` is the receipt column, ``m`` the placeholder. Arguments: end, start, start. With
+#: named placeholders, ``m`` names the end and ``n`` the start.
+CAN_COUNT = "{r} <= {m} AND ({r} >= {n} OR closed_on IS NULL OR closed_on >= {n})"
 
 #: Separates the ids of a group in the text ``group_concat`` makes (ids are printable).
 ID_SEPARATOR = "\n"
@@ -180,7 +181,7 @@ def can_count(db: sqlite3.Connection, start: dt.date, end: dt.date, upto: int) -
     its thresholds (:data:`GROUP_FROM`, :data:`SCAN_SHARE`), so a busy year
     stops counting once past them instead of counting every case.
     """
-    where = CAN_COUNT.format(r="received", m="?")
+    where = CAN_COUNT.format(r="received", m="?", n="?")
     args = (end.isoformat(), start.isoformat(), start.isoformat(), upto)
     sql = f"SELECT count(*) FROM (SELECT 1 FROM projection WHERE {where} LIMIT ?)"
     return int(db.execute(sql, args).fetchone()[0])
@@ -197,23 +198,55 @@ def alike(
 ) -> list[CaseGroup]:
     """The cases the period can count, except those in ``without``, as report groups.
 
-    Grouped by applicant, outcome and the sides of the period their receipt
-    and closing days lie on (:func:`side_of`): a busy year of a million
-    cases becomes a few hundred rows, summed and listed by SQLite. ``scan``
-    reads the whole store in one pass, through the index that holds each
-    group's rows together (``projection_alike``), instead of through the
-    receipt index. Without ``ids`` each group is counted, not listed.
+    A case without report events is counted by its applicant, its outcome and
+    its positions in the period (:func:`~disclosure.reports.period.positions`
+    of its receipt and closing days), nothing else. SQLite groups the cases by
+    applicant, outcome and closing day, which the index ``projection_alike``
+    holds in that order, so the groups stream out of one pass over it with no
+    sort; each is split by receipt before or in the period, and the groups
+    with the same positions are merged here. A busy year of a million cases
+    becomes some thousands of rows, then a few hundred groups. ``scan``
+    reads the whole index; otherwise SQLite may start from the receipt index.
+    Without ``ids`` each group is counted, not listed.
     """
+    from disclosure.reports.period import positions
+
     s, e = start.isoformat(), end.isoformat()
-    where = CAN_COUNT.format(r="+received" if scan else "received", m="?")  # +: no index
+    where = CAN_COUNT.format(r="+received" if scan else "received", m=":e", n=":s")
     source = "projection INDEXED BY projection_alike" if scan else "projection"
-    rows = db.execute(
-        f"SELECT applicant, outcome, min(received), min(closed_on), {members_of(ids, '?')} "
-        f"FROM {source} WHERE {where} AND case_id NOT IN {without} "
-        f"GROUP BY applicant, outcome, {side_of('received', '?')}, {side_of('closed_on', '?')}",
-        (*((ID_SEPARATOR,) if ids else ()), e, s, s, s, e, s, e),
+    members = (
+        "group_concat(CASE WHEN received < :s THEN case_id END, :sep), "
+        "group_concat(CASE WHEN received >= :s THEN case_id END, :sep)"
+        if ids
+        else "count(*) - sum(received >= :s), sum(received >= :s)"
     )
-    return [group_of(*row) for row in rows]
+    rows = db.execute(
+        f"SELECT applicant, outcome, closed_on, min(received), max(received), {members} "
+        f"FROM {source} WHERE {where} AND case_id NOT IN {without} "
+        "GROUP BY applicant, outcome, closed_on",
+        {"s": s, "e": e, "sep": ID_SEPARATOR},
+    )
+    # per (applicant, outcome, positions): the first part's days, then its members
+    merged: dict[tuple[Any, ...], tuple[dt.date, dt.date | None, list[str | int]]] = {}
+    for applicant, outcome, closed, first, last, before, within in rows:
+        closed_on = dt.date.fromisoformat(closed) if closed else None
+        for received, part in ((first, before), (last, within)):
+            if not part:  # no case received on this side of the start (NULL or 0)
+                continue
+            day = dt.date.fromisoformat(received)
+            key = (applicant, outcome, positions(day, closed_on, start, end))
+            merged.setdefault(key, (day, closed_on, []))[2].append(part)
+    return [
+        group_of(applicant, outcome, day, closed_on, _joined(parts))
+        for (applicant, outcome, _), (day, closed_on, parts) in merged.items()
+    ]
+
+
+def _joined(parts: list[str | int]) -> str | int:
+    """The members of several parts of a group: their ids joined, or their counts summed."""
+    if isinstance(parts[0], str):
+        return ID_SEPARATOR.join(str(p) for p in parts)
+    return sum(int(p) for p in parts)
 
 
 def members_of(ids: bool, mark: str, column: str = "case_id", concat: str = "group_concat") -> str:
@@ -225,17 +258,21 @@ def members_of(ids: bool, mark: str, column: str = "case_id", concat: str = "gro
 
 
 def group_of(
-    applicant: str, outcome: str | None, received: str, closed_on: str | None, members: str | int
+    applicant: str,
+    outcome: str | None,
+    received: dt.date,
+    closed_on: dt.date | None,
+    members: str | int,
 ) -> CaseGroup:
-    """A report group from a row of the grouping query (:func:`members_of`): its ids
+    """A report group from a row of a grouping query (:func:`members_of`): its ids
     joined by :data:`ID_SEPARATOR`, or how many cases it has."""
     ids = tuple(members.split(ID_SEPARATOR)) if isinstance(members, str) else ()
     return _group_class()(
         ids,
         applicant,
-        dt.date.fromisoformat(received),
+        received,
         outcome,
-        dt.date.fromisoformat(closed_on) if closed_on else None,
+        closed_on,
         size=len(ids) if isinstance(members, str) else int(members),
     )
 

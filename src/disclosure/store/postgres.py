@@ -228,6 +228,11 @@ _IMPORTED = (
 _STAGE = "pg_temp.disclosure_copy_"
 
 
+def _day(text: str) -> dt.date:
+    """A stored ISO day (the projection keeps days as text, as on SQLite)."""
+    return dt.date.fromisoformat(text)
+
+
 def _one_line(exc: BaseException) -> str:
     """The server's own message, without the SQL context lines psycopg adds."""
     diag = getattr(exc, "diag", None)
@@ -946,7 +951,7 @@ class PostgresStore:
         s, e = start.isoformat(), end.isoformat()
         scope, scope_args = self._scope("p.agency")
         escope, escope_args = self._scope("e.agency")
-        can_count = CAN_COUNT.format(r="p.received", m="%s")
+        can_count = CAN_COUNT.format(r="p.received", m="%s", n="%s")
         has_events = (
             "EXISTS (SELECT 1 FROM events e WHERE e.agency = p.agency "
             "AND e.case_id = p.case_id AND e.type = ANY(%s))"
@@ -986,7 +991,10 @@ class PostgresStore:
             ).fetchall()
         except psycopg.Error as exc:
             raise self._read("select the period's cases", exc) from None
-        groups = [group_of(*values) for values in grouped]
+        groups = [
+            group_of(applicant, outcome, _day(received), _day(closed) if closed else None, members)
+            for applicant, outcome, received, closed, members in grouped
+        ]
         total = (int(row[0]) if row else 0) + sum(g.size for g in groups)
         select = (
             "SELECT p.case_id, p.applicant, p.received, p.outcome, p.closed_on, "
