@@ -168,32 +168,32 @@ def test_a_read_only_file_opens_read_only_for_reading(db: Path, tmp_path: Path) 
             store.append("OPEN", Event("extend", make_case("2024-03-04").received))
 
 
-def test_a_version_2_store_migrates_and_gets_its_chains(db: Path) -> None:
+def _as_version(db: Path, version: int, *undo: str) -> None:
+    """Turn the store back into one of schema ``version`` (``undo``: the later changes)."""
     con = sqlite3.connect(db)
-    for table, column in (
-        ("cases", "genesis"),
-        ("cases", "head"),
-        ("events", "hash"),
-        ("cases", "fields"),
-    ):
-        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    for statement in undo:
+        con.execute(statement)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     con.commit()
     con.close()
-    with Store(db, engine()) as store:
-        assert store.schema_version == SCHEMA_VERSION
-        assert store.verify() == []
+
+
+def _migrated(db: Path) -> Store:
+    store = Store(db, engine())
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.verify() == []
+    return store
+
+
+def test_a_version_2_store_migrates_and_gets_its_chains(db: Path) -> None:
+    dropped = [("cases", "genesis"), ("cases", "head"), ("events", "hash"), ("cases", "fields")]
+    _as_version(db, 2, *(f"ALTER TABLE {t} DROP COLUMN {c}" for t, c in dropped))
+    _migrated(db).close()
 
 
 def test_a_version_3_store_gains_case_fields_and_its_chains_stay_valid(db: Path) -> None:
-    con = sqlite3.connect(db)
-    con.execute("ALTER TABLE cases DROP COLUMN fields")
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    con.commit()
-    con.close()
-    with Store(db, engine()) as store:
-        assert store.schema_version == SCHEMA_VERSION
-        assert store.verify() == []
+    _as_version(db, 3, "ALTER TABLE cases DROP COLUMN fields")
+    _migrated(db).close()
 
 
 def test_a_version_5_store_gains_the_grouping_index_and_reports_the_same(db: Path) -> None:
@@ -202,17 +202,11 @@ def test_a_version_5_store_gains_the_grouping_index_and_reports_the_same(db: Pat
     year = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
     with Store(db, engine()) as store:
         before = [*store.period_summaries(["review_filed"], *year)]
-    con = sqlite3.connect(db)
-    con.execute("DROP INDEX projection_alike")
-    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
-    con.commit()
-    con.close()
-    with Store(db, engine()) as store:
-        assert store.schema_version == SCHEMA_VERSION
+    _as_version(db, 5, "DROP INDEX projection_alike")
+    with _migrated(db) as store:
         names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
         assert "projection_alike" in names
         assert [*store.period_summaries(["review_filed"], *year)] == before != []
-        assert store.verify() == []
 
 
 def test_case_fields_are_stored_hashed_and_verified(tmp_path: Path) -> None:
