@@ -202,10 +202,15 @@ def test_a_version_5_store_gains_the_grouping_index_and_reports_the_same(db: Pat
     year = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
     with Store(db, engine()) as store:
         before = [*store.period_summaries(["review_filed"], *year)]
-    _as_version(db, 5, "DROP INDEX projection_alike")
+    _as_version(
+        db,
+        5,
+        "DROP INDEX projection_closed_alike",
+        "CREATE INDEX projection_closed_received ON projection(closed_on, received)",
+    )
     with _migrated(db) as store:
         names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
-        assert "projection_alike" in names
+        assert "projection_closed_alike" in names and "projection_closed_received" not in names
         assert [*store.period_summaries(["review_filed"], *year)] == before != []
 
 

@@ -23,28 +23,33 @@ if TYPE_CHECKING:
     from disclosure.reports.build import CaseGroup, CaseSummary
 
 
-def _smaller_range(db: sqlite3.Connection, start: str, end: str) -> str:
-    """The index to find cases open across the whole period with: the shorter range.
+#: The projection's indexes a period is found through: by receipt day, and by closing
+#: day (followed by the columns a busy year is grouped by, :func:`alike`).
+BY_RECEIPT = "projection_received_closed"
+BY_CLOSING = "projection_closed_alike"
 
-    Cases received before the period and closed after it sit at the far end
-    of both indexes; count both ranges in growing steps until one ends, and
-    the second no further than the first (before the first year of a store,
-    nothing is counted at all).
+
+def _shorter(db: sqlite3.Connection, *ranges: tuple[str, str, tuple[str, ...]]) -> str:
+    """Of two index ranges (index, condition, arguments), the index with the shorter one.
+
+    The cases a condition wants may sit at the far end of both indexes; count
+    both ranges in growing steps until one ends, and the second no further
+    than the first (before the first year of a store, nothing is counted at
+    all).
     """
+    (first, *_), (second, *_) = ranges
     cap = 1024
     while True:
-        before = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM projection INDEXED BY projection_received_closed "
-            "WHERE received < ? LIMIT ?)",
-            (start, cap),
-        ).fetchone()[0]
-        after = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM projection INDEXED BY projection_closed_received "
-            "WHERE closed_on > ? LIMIT ?)",
-            (end, min(before, cap)),
-        ).fetchone()[0]
-        if before < cap or after < cap:
-            return "projection_received_closed" if before <= after else "projection_closed_received"
+        counts: list[int] = []
+        for index, condition, args in ranges:
+            limit = min(counts[0], cap) if counts else cap
+            sql = (
+                f"SELECT count(*) FROM (SELECT 1 FROM projection INDEXED BY {index} "
+                f"WHERE {condition} LIMIT ?)"
+            )
+            counts.append(db.execute(sql, (*args, limit)).fetchone()[0])
+        if min(counts) < cap:
+            return first if counts[0] <= counts[1] else second
         cap *= 8
 
 
@@ -120,17 +125,19 @@ def _add_by_dates(db: sqlite3.Connection, add: str, s: str, e: str) -> None:
     # received in the period
     db.execute(add + "SELECT case_id FROM projection WHERE received BETWEEN ? AND ?", (s, e))
     # open at its start: still open, or closed in or after it
+    before = (BY_RECEIPT, "received < ?", (s,))
+    index = _shorter(db, before, (BY_CLOSING, "closed_on IS NULL", ()))
     db.execute(
-        add + "SELECT case_id FROM projection INDEXED BY projection_closed_received "
+        add + f"SELECT case_id FROM projection INDEXED BY {index} "
         "WHERE closed_on IS NULL AND received < ?",
         (s,),
     )
     db.execute(
-        add + "SELECT case_id FROM projection INDEXED BY projection_closed_received "
+        add + f"SELECT case_id FROM projection INDEXED BY {BY_CLOSING} "
         "WHERE closed_on BETWEEN ? AND ? AND received < ?",
         (s, e, s),
     )
-    index = _smaller_range(db, s, e)
+    index = _shorter(db, before, (BY_CLOSING, "closed_on > ?", (e,)))
     db.execute(
         add + f"SELECT case_id FROM projection INDEXED BY {index} "
         "WHERE received < ? AND closed_on > ?",
@@ -201,7 +208,7 @@ def alike(
     A case without report events is counted by its applicant, its outcome and
     its positions in the period (:func:`~disclosure.reports.period.positions`
     of its receipt and closing days), nothing else. SQLite groups the cases by
-    applicant, outcome and closing day, which the index ``projection_alike``
+    closing day, applicant and outcome, which the index :data:`BY_CLOSING`
     holds in that order, so the groups stream out of one pass over it with no
     sort; each is split by receipt before or in the period, and the groups
     with the same positions are merged here. A busy year of a million cases
@@ -213,7 +220,7 @@ def alike(
 
     s, e = start.isoformat(), end.isoformat()
     where = CAN_COUNT.format(r="+received" if scan else "received", m=":e", n=":s")
-    source = "projection INDEXED BY projection_alike" if scan else "projection"
+    source = f"projection INDEXED BY {BY_CLOSING}" if scan else "projection"
     members = (
         "group_concat(CASE WHEN received < :s THEN case_id END, :sep), "
         "group_concat(CASE WHEN received >= :s THEN case_id END, :sep)"
@@ -223,7 +230,7 @@ def alike(
     rows = db.execute(
         f"SELECT applicant, outcome, closed_on, min(received), max(received), {members} "
         f"FROM {source} WHERE {where} AND case_id NOT IN {without} "
-        "GROUP BY applicant, outcome, closed_on",
+        "GROUP BY closed_on, applicant, outcome",
         {"s": s, "e": e, "sep": ID_SEPARATOR},
     )
     # per (applicant, outcome, positions): the first part's days, then its members
