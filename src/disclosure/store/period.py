@@ -145,19 +145,6 @@ def _add_by_dates(db: sqlite3.Connection, add: str, s: str, e: str) -> None:
     )
 
 
-def side_of(column: str, mark: str) -> str:
-    """SQL: which side of the period a date column lies on (before, in, after, or none).
-
-    The only thing the report reads of a date of a case without report events
-    (:func:`disclosure.reports.period.positions` compares dates with the
-    period's first and last day, nothing else). Arguments: start, end.
-    """
-    return (
-        f"CASE WHEN {column} IS NULL THEN 3 WHEN {column} < {mark} THEN 0 "
-        f"WHEN {column} <= {mark} THEN 1 ELSE 2 END"
-    )
-
-
 #: SQL: a case can count in the period (received by its end, not closed before its start);
 #: ``r`` is the receipt column, ``m`` the placeholder. Arguments: end, start, start. With
 #: named placeholders, ``m`` names the end and ``n`` the start.
@@ -216,24 +203,51 @@ def alike(
     reads the whole index; otherwise SQLite may start from the receipt index.
     Without ``ids`` each group is counted, not listed.
     """
-    from disclosure.reports.period import positions
-
     s, e = start.isoformat(), end.isoformat()
     where = CAN_COUNT.format(r="+received" if scan else "received", m=":e", n=":s")
     source = f"projection INDEXED BY {BY_CLOSING}" if scan else "projection"
-    members = (
-        "group_concat(CASE WHEN received < :s THEN case_id END, :sep), "
-        "group_concat(CASE WHEN received >= :s THEN case_id END, :sep)"
-        if ids
-        else "count(*) - sum(received >= :s), sum(received >= :s)"
-    )
     rows = db.execute(
-        f"SELECT applicant, outcome, closed_on, min(received), max(received), {members} "
+        f"SELECT {ALIKE_COLUMNS}, {members_by_receipt(ids, ':s', ':sep')} "
         f"FROM {source} WHERE {where} AND case_id NOT IN {without} "
         "GROUP BY closed_on, applicant, outcome",
         {"s": s, "e": e, "sep": ID_SEPARATOR},
     )
-    # per (applicant, outcome, positions): the first part's days, then its members
+    return merge_alike(rows, start, end)
+
+
+#: SQL: the first columns of a row of the grouping by closing day, applicant and outcome.
+ALIKE_COLUMNS = "applicant, outcome, closed_on, min(received), max(received)"
+
+
+def members_by_receipt(
+    ids: bool, start: str, sep: str, concat: str = "group_concat", column: str = "case_id"
+) -> str:
+    """SQL: a group's members received before the period, then those received in it.
+
+    Their ids joined by :data:`ID_SEPARATOR` (``sep``'s placeholder), or how
+    many they are. ``start`` is the placeholder of the period's first day;
+    ``concat`` the database's function that joins a group's texts.
+    """
+    before = f"received < {start}"
+    if ids:
+        return (
+            f"{concat}(CASE WHEN {before} THEN {column} END, {sep}), "
+            f"{concat}(CASE WHEN {before} THEN NULL ELSE {column} END, {sep})"
+        )
+    return f"sum(CASE WHEN {before} THEN 1 ELSE 0 END), sum(CASE WHEN {before} THEN 0 ELSE 1 END)"
+
+
+def merge_alike(rows: Iterable[Sequence[Any]], start: dt.date, end: dt.date) -> list[CaseGroup]:
+    """Report groups from rows grouped by closing day, applicant and outcome.
+
+    Each row is :data:`ALIKE_COLUMNS` then :func:`members_by_receipt`. Its two
+    parts (received before the period, received in it) are merged with every
+    other part that has the same applicant, outcome and positions in the
+    period (:func:`~disclosure.reports.period.positions`, the report's own
+    rule); each group keeps the days of its first part.
+    """
+    from disclosure.reports.period import positions
+
     merged: dict[tuple[Any, ...], tuple[dt.date, dt.date | None, list[str | int]]] = {}
     for applicant, outcome, closed, first, last, before, within in rows:
         closed_on = dt.date.fromisoformat(closed) if closed else None
@@ -256,14 +270,6 @@ def _joined(parts: list[str | int]) -> str | int:
     return sum(int(p) for p in parts)
 
 
-def members_of(ids: bool, mark: str, column: str = "case_id", concat: str = "group_concat") -> str:
-    """SQL: a group's members, as its ids joined (argument: :data:`ID_SEPARATOR`) or a count.
-
-    ``concat`` is the database's function that joins a group's texts.
-    """
-    return f"{concat}({column}, {mark})" if ids else "count(*)"
-
-
 def group_of(
     applicant: str,
     outcome: str | None,
@@ -271,8 +277,7 @@ def group_of(
     closed_on: dt.date | None,
     members: str | int,
 ) -> CaseGroup:
-    """A report group from a row of a grouping query (:func:`members_of`): its ids
-    joined by :data:`ID_SEPARATOR`, or how many cases it has."""
+    """A report group: its ids joined by :data:`ID_SEPARATOR`, or how many cases it has."""
     ids = tuple(members.split(ID_SEPARATOR)) if isinstance(members, str) else ()
     return _group_class()(
         ids,

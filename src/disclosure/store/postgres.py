@@ -55,7 +55,13 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.period import CAN_COUNT, ID_SEPARATOR, group_of, members_of, side_of
+from disclosure.store.period import (
+    ALIKE_COLUMNS,
+    CAN_COUNT,
+    ID_SEPARATOR,
+    members_by_receipt,
+    merge_alike,
+)
 from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
 from disclosure.store.projection import (
     DueCounts,
@@ -226,11 +232,6 @@ _IMPORTED = (
 #: The prefix of the session's staging tables (``pg_temp``: never another session's,
 #: and never a name the statements on the real tables could resolve to).
 _STAGE = "pg_temp.disclosure_copy_"
-
-
-def _day(text: str) -> dt.date:
-    """A stored ISO day (the projection keeps days as text, as on SQLite)."""
-    return dt.date.fromisoformat(text)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -976,25 +977,20 @@ class PostgresStore:
             )
             args += [*escope_args, both, e, *(v for f, d in pending for v in (f, e, d, e))]
         wanted = " UNION ".join(parts)
+        members = members_by_receipt(ids, "%s", "%s", "string_agg", "p.case_id")
         alike = (
-            "SELECT p.applicant, p.outcome, min(p.received), min(p.closed_on), "
-            f"{members_of(ids, '%s', 'p.case_id', 'string_agg')} "
-            f"FROM projection p WHERE {scope} AND {can_count} "
-            f"AND NOT {has_events} GROUP BY p.applicant, p.outcome, "
-            f"{side_of('p.received', '%s')}, {side_of('p.closed_on', '%s')}"
+            f"SELECT {ALIKE_COLUMNS}, {members} FROM projection p "
+            f"WHERE {scope} AND {can_count} AND NOT {has_events} "
+            "GROUP BY p.closed_on, p.applicant, p.outcome"
         )
+        # the placeholders of ``members``: the first day (and the separator) for each part
+        marks = [s, ID_SEPARATOR, s, ID_SEPARATOR] if ids else [s, s]
         try:
             row = self.db.execute(f"SELECT count(*) FROM ({wanted}) w", args).fetchone()
-            grouped = self.db.execute(
-                alike,
-                [*([ID_SEPARATOR] if ids else []), *scope_args, e, s, s, kinds, s, e, s, e],
-            ).fetchall()
+            grouped = self.db.execute(alike, [*marks, *scope_args, e, s, s, kinds]).fetchall()
         except psycopg.Error as exc:
             raise self._read("select the period's cases", exc) from None
-        groups = [
-            group_of(applicant, outcome, _day(received), _day(closed) if closed else None, members)
-            for applicant, outcome, received, closed, members in grouped
-        ]
+        groups = merge_alike(grouped, start, end)
         total = (int(row[0]) if row else 0) + sum(g.size for g in groups)
         select = (
             "SELECT p.case_id, p.applicant, p.received, p.outcome, p.closed_on, "
