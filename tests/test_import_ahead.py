@@ -24,7 +24,7 @@ from disclosure.cli import cli
 from disclosure.errors import DisclosureError
 from disclosure.lifecycle.case import Case
 from disclosure.store import Store
-from disclosure.store.ahead import can_fork
+from disclosure.store.ahead import can_fork, forked_pool
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers are forked")
 
@@ -191,3 +191,27 @@ def test_read_skips_need_a_log() -> None:
             earlier=0,
             read_skips=[],
         )
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_a_pool_whose_work_is_done_is_joined_not_killed() -> None:
+    with forked_pool(2) as pool:
+        assert pool.map(_square, range(5)) == [0, 1, 4, 9, 16]
+        workers = list(pool._pool)  # type: ignore[attr-defined]
+    # Closed and joined (terminate() would leave the state "TERMINATE"), and
+    # every worker has run to its end.
+    assert pool._state == "CLOSE"  # type: ignore[attr-defined]
+    assert workers
+    assert [w.exitcode for w in workers] == [0] * len(workers)
+
+
+def test_a_pool_left_by_a_failure_is_terminated() -> None:
+    with pytest.raises(ZeroDivisionError), forked_pool(2) as pool:
+        workers = list(pool._pool)  # type: ignore[attr-defined]
+        pool.apply_async(_square, (3,)).get()
+        1 // 0  # noqa: B018
+    assert all(not w.is_alive() for w in workers)
+    assert pool._state == "TERMINATE"  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ flat.
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ import attrs
 from disclosure.errors import DisclosureError
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
+    from multiprocessing.pool import AsyncResult, Pool
 
     from disclosure.lifecycle.case import Case
 
@@ -110,6 +111,25 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+@contextlib.contextmanager
+def forked_pool(workers: int) -> Iterator[Pool]:
+    """A pool of ``workers`` forked processes, ended without killing them when all went well.
+
+    ``Pool.__exit__`` terminates the workers, and terminating a pool whose
+    workers are idle has been seen to hang while joining its threads; a pool
+    whose work is done is closed and joined instead. A failure or an early stop
+    (a consumer that drops a generator) still terminates.
+    """
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
+    pool.join()
+
+
 #: The writer the forked workers prepare with (set before the fork; they inherit it).
 _WRITER: RowsWriter | None = None
 
@@ -131,7 +151,7 @@ def prepared_ahead(
         return
     _WRITER = writer
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with forked_pool(workers) as pool:
             pending: collections.deque[tuple[Batch[Bad], AsyncResult[ImportRows | None] | None]]
             pending = collections.deque()
             for batch in batches:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import multiprocessing
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ import attrs
 
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError
-from disclosure.store.ahead import can_fork, cores
+from disclosure.store.ahead import can_fork, cores, forked_pool
 from disclosure.store.chain import case_from_parsed, case_hash, event_hash
 from disclosure.store.projection import (
     Projection,
@@ -307,12 +306,9 @@ def _checked(
     forked = workers > 1 and can_fork()
     _TASK = check if forked else None
     try:
-        if forked:
-            pool = multiprocessing.get_context("fork").Pool(workers)
-            results: Iterable[tuple[int, list[str]]] = pool.imap(_run_task, items)
-        else:
-            pool, results = None, map(check, items)
-        with pool if pool is not None else _no_pool():
+        with forked_pool(workers) if forked else _no_pool() as pool:
+            results: Iterable[tuple[int, list[str]]]
+            results = pool.imap(_run_task, items) if pool is not None else map(check, items)
             for done, found in results:
                 problems.extend(found)
                 if progress is not None:
@@ -329,7 +325,7 @@ def _run_task(item: Any) -> tuple[int, list[str]]:
 
 @contextlib.contextmanager
 def _no_pool() -> Iterator[None]:
-    yield
+    yield None
 
 
 @attrs.define
