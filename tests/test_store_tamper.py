@@ -15,7 +15,7 @@ from conftest import make_case
 from disclosure import Engine, Event
 from disclosure.cli import cli
 from disclosure.plugins import Plugins
-from disclosure.store import Store, StoreError
+from disclosure.store import Store, StoreError, verify
 from disclosure.store.schema import SCHEMA_VERSION
 
 
@@ -96,6 +96,38 @@ def test_cli_verify_exits_1_with_one_line_per_problem(db: Path) -> None:
     tamper(db, "UPDATE events SET note = 'x' WHERE case_id = 'C-3' AND seq = 1")
     result = CliRunner().invoke(cli, ["store", "verify", "--db", str(db)])
     assert result.exit_code == 1 and "C-3" in result.output and "Traceback" not in result.output
+
+
+def _index_rewritten(path: Path) -> None:
+    """Point an index at another column behind SQLite's back: its entries no longer match."""
+    con = sqlite3.connect(path)
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute(
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX projection_state ON projection(applicant)'"
+        " WHERE name = 'projection_state'"
+    )
+    con.execute(f"PRAGMA schema_version = {version + 1}")
+    con.commit()
+    con.close()
+
+
+def test_an_index_that_disagrees_with_its_table_is_found_on_one_process_and_on_two(
+    db: Path,
+) -> None:
+    _index_rewritten(db)
+    with Store(db, engine()) as store:
+        found = store.verify()
+        # small chunks, so that two workers share the file checks and the cases
+        one = verify.check_cases(
+            store.db, store._reader_uri, store.engine, True, workers=1, chunk=2
+        )
+        two = verify.check_cases(
+            store.db, store._reader_uri, store.engine, True, workers=2, chunk=2
+        )
+    assert found == one == two
+    assert found and all(p.startswith("SQLite integrity check:") for p in found)
+    assert any("projection_state" in p for p in found)
 
 
 def test_100_random_corruptions_never_make_verify_raise(db: Path, tmp_path: Path) -> None:

@@ -62,28 +62,60 @@ def ranges(seqs: Sequence[int]) -> str:
 
 
 def check_file(db: sqlite3.Connection, path: Path, problems: list[str]) -> tuple[bool, bool]:
-    """SQLite's own checks and the tables; (cases can be checked, projection exists)."""
+    """That the file is a database and holds the tables; (cases can be checked, projection exists).
+
+    SQLite's own checks of the whole file (:data:`FILE_CHECKS`) run here only
+    when the cases cannot be checked; otherwise they run beside the case
+    chunks, on the same workers (:func:`check_cases`).
+    """
     try:
-        checks = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
         problems.append(f"{path}: not a readable SQLite database: {one_line(exc)}")
         return False, False
-    if checks != ["ok"]:
-        problems.extend(f"SQLite integrity check: {one_line(c)}" for c in checks)
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     missing = [t for t in ("meta", "cases", "events", "projection") if t not in tables]
     if missing:
         problems.append(f"missing table(s): {', '.join(missing)}")
         if "cases" in missing or "events" in missing:
+            for name in FILE_CHECKS:
+                problems.extend(check_whole_file(db, name))
             return False, False
-    try:
-        fk = db.execute("PRAGMA foreign_key_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        fk = []
-        problems.append(f"foreign-key check failed: {one_line(exc)}")
-    for table, rowid, parent, _ in fk[:20]:
-        problems.append(f"a row of {table} ({rowid}) points to a missing {parent} row")
     return True, "projection" not in missing
+
+
+def check_integrity(db: sqlite3.Connection) -> list[str]:
+    """SQLite's integrity check: pages, b-trees, and every index against its table."""
+    checks = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
+    return [] if checks == ["ok"] else [f"SQLite integrity check: {one_line(c)}" for c in checks]
+
+
+def check_foreign_keys(db: sqlite3.Connection) -> list[str]:
+    """Rows that point to a missing parent row (the first 20)."""
+    return [
+        f"a row of {table} ({rowid}) points to a missing {parent} row"
+        for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:20]
+    ]
+
+
+#: SQLite's checks of the whole file, by name. On a large store they take as
+#: long as a third of the replay (the integrity check reads every index), so
+#: they are tasks like the case chunks, handed out first.
+FILE_CHECKS: dict[str, Callable[[sqlite3.Connection], list[str]]] = {
+    "integrity": check_integrity,
+    "foreign keys": check_foreign_keys,
+}
+
+
+#: A task of a store check: one of :data:`FILE_CHECKS`, or a chunk's (first id, last id).
+_Task = str | tuple[str, str]
+
+
+def check_whole_file(db: sqlite3.Connection, name: str) -> list[str]:
+    """One of :data:`FILE_CHECKS`; a check that cannot run is itself a problem."""
+    try:
+        return FILE_CHECKS[name](db)
+    except sqlite3.DatabaseError as exc:
+        return [f"SQLite {name} check failed: {one_line(exc)}"]
 
 
 def check_orphans(db: sqlite3.Connection, problems: list[str]) -> None:
@@ -284,11 +316,21 @@ def check_cases(
     Workers open ``uri`` (a read-only SQLite URI of the same file).
     """
     bounds = list(chunks(db, chunk))
+    tasks: list[_Task] = [*FILE_CHECKS, *bounds]
     large = len(bounds) * chunk >= PARALLEL_FROM
     n = workers if workers is not None else (cores() if large else 1)
     if n <= 1 or len(bounds) < 2:
-        return _checked(bounds, lambda b: check_chunk(db, b, engine, with_projection), 1, progress)
-    return _checked(bounds, _Worker(uri, engine, with_projection), min(n, len(bounds)), progress)
+        return _checked(tasks, lambda t: check_task(db, t, engine, with_projection), 1, progress)
+    return _checked(tasks, _Worker(uri, engine, with_projection), min(n, len(tasks)), progress)
+
+
+def check_task(
+    db: sqlite3.Connection, task: _Task, engine: Engine, with_projection: bool
+) -> tuple[int, list[str]]:
+    """Run one task: (cases checked, problems)."""
+    if isinstance(task, str):
+        return 0, check_whole_file(db, task)
+    return check_chunk(db, task, engine, with_projection)
 
 
 #: What each chunk is checked with: told the chunk, gives (cases done, problems).
@@ -330,17 +372,17 @@ def _no_pool() -> Iterator[None]:
 
 @attrs.define
 class _Worker:
-    """A SQLite chunk check in a forked worker: the file, the engine, its own connection."""
+    """A SQLite store check in a forked worker: the file, the engine, its own connection."""
 
     uri: str
     engine: Engine
     with_projection: bool
     db: sqlite3.Connection | None = None
 
-    def __call__(self, bounds: tuple[str, str]) -> tuple[int, list[str]]:
-        if self.db is None:  # opened in the worker, on its first chunk
+    def __call__(self, task: _Task) -> tuple[int, list[str]]:
+        if self.db is None:  # opened in the worker, on its first task
             self.db = sqlite3.connect(self.uri, uri=True, timeout=10.0)
-        return check_chunk(self.db, bounds, self.engine, self.with_projection)
+        return check_task(self.db, task, self.engine, self.with_projection)
 
 
 #: One case as a server adapter read it: its row, its event rows, its projection row.
