@@ -4,7 +4,9 @@
 
 For each size: a JSON Lines file of N synthetic cases (1.27 events per case,
 ``synthetic.py``) is imported with ``disclosure case import`` into an empty
-store, then a second file into the full one; the reference is parse + insert
+store, then a tenth of that size into an empty store and into the full one
+(issue 17: no more than 1.2x slower when the store is full), then a second
+file of N into the full one; the reference is parse + insert
 of the same file without folding (the rows and hash chain written, no fold
 and no projection). Then ``case list`` (table, --jsonl, --csv, --json),
 ``report annual`` for a busy and an empty year (reference: the same report
@@ -112,10 +114,12 @@ def reference_report(db: str, year: int) -> None:
 def run_size(n: int, work: Path) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     first, second = work / f"cases-{n}.jsonl", work / f"more-{n}.jsonl"
+    tenth = work / f"tenth-{n}.jsonl"
     events = write_jsonl(first, n, 1, "")
     write_jsonl(second, n, 2, "M")
-    db, ref_db = work / f"store-{n}.db", work / f"ref-{n}.db"
-    for p in (db, ref_db):
+    write_jsonl(tenth, max(n // 10, 1), 3, "T")
+    db, ref_db, empty_db = work / f"store-{n}.db", work / f"ref-{n}.db", work / f"empty-{n}.db"
+    for p in (db, ref_db, empty_db):
         for suffix in ("", "-wal", "-shm"):
             Path(str(p) + suffix).unlink(missing_ok=True)
     r: dict[str, Any] = {"cases": n, "events": events}
@@ -125,8 +129,12 @@ def run_size(n: int, work: Path) -> dict[str, Any]:
     r["import_reference"] = measure(
         [sys.executable, __file__, "_reference_import", str(first), str(ref_db)]
     )
+    # the same tenth of N cases into an empty store and into the store of N
+    subprocess.run([*EXE, "init", "--db", str(empty_db)], check=True, capture_output=True)
+    r["tenth_into_empty"] = measure([*EXE, "case", "import", str(tenth), "--db", str(empty_db)])
+    r["tenth_into_full"] = measure([*EXE, "case", "import", str(tenth), "--db", str(db)])
     r["import_into_full"] = measure([*EXE, "case", "import", str(second), "--db", str(db)])
-    total = 2 * n
+    total = 2 * n + max(n // 10, 1)
     for key in ("import", "import_reference"):
         r[key]["cases_per_s"] = n / r[key]["seconds"]
     r["import_into_full"]["cases_per_s"] = n / r["import_into_full"]["seconds"]
@@ -154,7 +162,7 @@ def run_size(n: int, work: Path) -> dict[str, Any]:
         [*EXE, "case", "export", "--show-personal-data", "-o", str(out), "--db", str(db)]
     )
     r["store_cases"] = total
-    for p in (first, second, out):
+    for p in (first, second, tenth, out):
         p.unlink(missing_ok=True)
     return r
 
@@ -173,6 +181,9 @@ def table(results: list[dict[str, Any]]) -> str:
             f"parse+insert {ref['cases_per_s']:,.0f}/s ({ref['seconds'] / imp['seconds']:.2f}x); "
             f"into the full store {full['cases_per_s']:,.0f}/s "
             f"({imp['cases_per_s'] / full['cases_per_s']:.2f}x slower)",
+            f"a tenth of N, imported   into an empty store {t(r['tenth_into_empty'])}; into the "
+            f"store of N {t(r['tenth_into_full'])} "
+            f"({r['tenth_into_full']['seconds'] / r['tenth_into_empty']['seconds']:.2f}x)",
             f"case list --received-in  table {t(r['list_text'])}; --jsonl {t(r['list_jsonl'])}; "
             f"--csv {t(r['list_csv'])}; --json {t(r['list_json'])}",
             f"case list --overdue      {t(r['list_overdue'])}",
