@@ -125,6 +125,40 @@ def test_streamed_import_writes_what_one_import_writes(
     assert rows(base / "one.db") == rows(base / "many.db")
 
 
+def test_an_import_puts_sqlites_settings_back_and_keeps_an_open_periods_ids(
+    tmp_path: Path, engine: Any
+) -> None:
+    cases = synthetic(240)
+    first, later = cases[:200], cases[200:]
+    kinds, start, end = ["review_filed"], dt.date(2023, 1, 1), dt.date(2023, 12, 31)
+    with Store(tmp_path / "s.db", engine) as s:
+        s.import_stream(iter(first), batch_size=50)
+        expected = [
+            x.id for x in s.period_summaries(kinds, start, end) if not isinstance(x, CaseGroup)
+        ]
+        stream = iter(s.period_summaries(kinds, start, end))
+        head = next(stream)
+        # the period's ids sit in a temporary table; an import must not drop it
+        s.import_stream(iter(later), batch_size=20)
+        rest = [x.id for x in stream if not isinstance(x, CaseGroup)]
+        assert not isinstance(head, CaseGroup)
+        assert [head.id, *rest] == expected
+        assert s.db.execute("PRAGMA temp_store").fetchone()[0] == 0
+        assert s.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+        assert s.count() == len(cases) and s.verify() == []
+
+
+def test_an_import_during_a_read_of_the_same_store_lands(tmp_path: Path, engine: Any) -> None:
+    cases = synthetic(120)
+    with Store(tmp_path / "s.db", engine) as s:
+        s.import_stream(iter(cases[:100]), batch_size=50)
+        reading = s.iter_query_rows()
+        first = next(reading)  # a read statement is open on the connection
+        s.import_stream(iter(cases[100:]), batch_size=10)
+        assert len([first, *reading]) >= 100
+        assert s.count() == len(cases) and s.verify() == []
+
+
 def test_a_failing_batch_leaves_the_earlier_ones_and_says_how_many(
     tmp_path: Path, engine: Any
 ) -> None:

@@ -98,6 +98,12 @@ def _reading(method: Callable[..., _R]) -> Callable[..., _R]:
 #: 100k cases into a store of 1M take 0.93× the time; the peak grows by about 33 MB.
 IMPORT_CACHE_KIB = 32 * 1024
 
+#: WAL pages after which an import's commit checkpoints (SQLite's default is 1,000).
+#: Into a large store each batch dirties thousands of pages scattered over the date
+#: indexes; checkpointing every few batches instead of after each writes a page that
+#: several batches touch to the file once.
+IMPORT_CHECKPOINT_PAGES = 10_000
+
 #: Filters whose own index gives the list's order (a scan would need a sort).
 _ORDERED_BY_INDEX = ("overdue_as_of", "due_by", "lapsed_as_of", "window_open_on")
 
@@ -401,7 +407,7 @@ class Store:
         self.db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         ids = json.dumps(rows.ids, ensure_ascii=False)
         try:
-            with self._write() as db:
+            with self._import_settings(), self._write() as db:
                 if replace:
                     db.execute(
                         "DELETE FROM cases WHERE id IN (SELECT value FROM json_each(?))", (ids,)
@@ -431,6 +437,33 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
         return True
+
+    @contextmanager
+    def _import_settings(self) -> Iterator[None]:
+        """SQLite settings for one batch's transaction, put back after it.
+
+        Checkpoints wait for :data:`IMPORT_CHECKPOINT_PAGES`. SQLite's
+        temporary files (the inserts' statement journals: into a large store,
+        tens of thousands of page writes a batch) are kept in memory
+        (``temp_store``), but only when the connection holds no temporary
+        table, because changing that setting drops them (a report reading a
+        period keeps its ids in one), and no read of it is under way (SQLite
+        refuses the change then).
+        """
+        self.db.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
+        in_memory = not self.db.execute("SELECT 1 FROM temp.sqlite_master LIMIT 1").fetchone()
+        if in_memory:
+            try:
+                self.db.execute("PRAGMA temp_store = MEMORY")
+            except sqlite3.OperationalError:  # a read of this connection is under way
+                in_memory = False
+        try:
+            yield
+        finally:
+            with suppress(sqlite3.Error):
+                self.db.execute("PRAGMA wal_autocheckpoint = 1000")
+                if in_memory:
+                    self.db.execute("PRAGMA temp_store = DEFAULT")
 
     def import_stream(
         self,
