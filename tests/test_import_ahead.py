@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,10 +212,51 @@ def test_a_pool_whose_work_is_done_is_joined_not_killed() -> None:
     assert [w.exitcode for w in workers] == [0] * len(workers)
 
 
-def test_a_pool_left_by_a_failure_is_terminated() -> None:
+def test_a_pool_left_by_a_failure_finishes_its_queued_work_and_is_joined() -> None:
     with pytest.raises(ZeroDivisionError), forked_pool(2) as pool:
         workers = list(pool._pool)  # type: ignore[attr-defined]
-        pool.apply_async(_square, (3,)).get()
+        jobs = [pool.apply_async(_square, (n,)) for n in range(6)]
         1 // 0  # noqa: B018
-    assert all(not w.is_alive() for w in workers)
-    assert pool._state == "TERMINATE"  # type: ignore[attr-defined]
+    assert pool._state == "CLOSE"  # type: ignore[attr-defined]
+    assert [j.get(timeout=0) for j in jobs] == [0, 1, 4, 9, 16, 25]
+    assert [w.exitcode for w in workers] == [0] * len(workers)
+
+
+_STOPPED_EARLY = """
+import sys
+from disclosure.store.ahead import forked_pool
+
+def big(n):
+    return b"x" * (8 << 20)
+
+for trial in range(20):
+    try:
+        with forked_pool(2) as pool:
+            jobs = [pool.apply_async(big, (i,)) for i in range(8)]
+            jobs[0].get()
+            raise RuntimeError("stop")
+    except RuntimeError:
+        pass
+print("ended")
+"""
+
+
+def test_a_pool_stopped_while_its_workers_send_large_results_ends() -> None:
+    # Terminating workers that are writing 8 MB results kills one holding the
+    # result queue's lock, and the pool then waits for ever (this very script
+    # with multiprocessing's own Pool hangs within 20 trials).
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STOPPED_EARLY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its workers too can be killed if it hangs
+    )
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the pool did not end within 120 s")
+    assert proc.returncode == 0, err
+    assert out.strip() == "ended"

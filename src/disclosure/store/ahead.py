@@ -113,16 +113,25 @@ def can_fork() -> bool:
 
 @contextlib.contextmanager
 def forked_pool(workers: int) -> Iterator[Pool]:
-    """A pool of ``workers`` forked processes, ended without killing them when all went well.
+    """A pool of ``workers`` forked processes, whose workers end by themselves.
 
-    ``Pool.__exit__`` terminates the workers, and terminating a pool whose
-    workers are idle has been seen to hang while joining its threads; a pool
-    whose work is done is closed and joined instead. A failure or an early stop
-    (a consumer that drops a generator) still terminates.
+    ``Pool.__exit__`` terminates the workers, and a worker killed while it
+    sends a result holds the result queue's lock for ever: the pool's own
+    threads then wait on it and ``terminate`` never returns (seen on an
+    import stopped by ``--max-errors``, and on a clean one). So the pool is
+    closed and joined instead, also when the caller stops early (an error,
+    a generator dropped): the tasks already handed to the pool are finished
+    first (an import hands it at most two batches a worker; ``store verify``
+    every chunk, but it stops early only on a bug). Only an interrupt
+    (Ctrl-C, which the workers get too) terminates.
     """
     pool = multiprocessing.get_context("fork").Pool(workers)
     try:
         yield pool
+    except (Exception, GeneratorExit):
+        pool.close()
+        pool.join()
+        raise
     except BaseException:
         pool.terminate()
         raise
