@@ -148,6 +148,17 @@ def test_an_import_puts_sqlites_settings_back_and_keeps_an_open_periods_ids(
         assert s.count() == len(cases) and s.verify() == []
 
 
+def test_an_import_puts_back_settings_the_connection_had_changed(
+    tmp_path: Path, engine: Any
+) -> None:
+    with Store(tmp_path / "s.db", engine) as s:
+        s.db.execute("PRAGMA wal_autocheckpoint = 250")
+        s.db.execute("PRAGMA temp_store = FILE")
+        s.import_stream(iter(synthetic(30)), batch_size=10)
+        assert s.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 250
+        assert s.db.execute("PRAGMA temp_store").fetchone()[0] == 1
+
+
 def test_an_import_during_a_read_of_the_same_store_lands(tmp_path: Path, engine: Any) -> None:
     cases = synthetic(120)
     with Store(tmp_path / "s.db", engine) as s:

@@ -440,7 +440,7 @@ class Store:
 
     @contextmanager
     def _import_settings(self) -> Iterator[None]:
-        """SQLite settings for one batch's transaction, put back after it.
+        """SQLite settings for one batch's transaction, put back as they were after it.
 
         Checkpoints wait for :data:`IMPORT_CHECKPOINT_PAGES`. SQLite's
         temporary files (the inserts' statement journals: into a large store,
@@ -450,6 +450,8 @@ class Store:
         period keeps its ids in one), and no read of it is under way (SQLite
         refuses the change then).
         """
+        checkpoint = int(self.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        temp_store = int(self.db.execute("PRAGMA temp_store").fetchone()[0])
         self.db.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
         in_memory = not self.db.execute("SELECT 1 FROM temp.sqlite_master LIMIT 1").fetchone()
         if in_memory:
@@ -461,9 +463,9 @@ class Store:
             yield
         finally:
             with suppress(sqlite3.Error):
-                self.db.execute("PRAGMA wal_autocheckpoint = 1000")
+                self.db.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
                 if in_memory:
-                    self.db.execute("PRAGMA temp_store = DEFAULT")
+                    self.db.execute(f"PRAGMA temp_store = {temp_store}")
 
     def import_stream(
         self,
