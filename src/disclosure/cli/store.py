@@ -79,14 +79,27 @@ def init_cmd(
     if server:
         _init_server(db, agency, role, settings)
         return
-    from disclosure.store.sqlite import Store
+    from disclosure.store.sqlite import Store, why_not_replaceable
 
     path = Path(db)
-    if path.exists():
+    if path.exists() or path.is_symlink():
+        why = why_not_replaceable(path)
+        if why is not None:
+            raise StoreError(
+                f"{db} {why}; init creates a new store only where there is none"
+                + (" (--force replaces only a case store or an empty file)" if force else "")
+                + ": pass another --db"
+            )
         if not force:
             raise StoreError(f"{db} already exists (use --force to start over)")
         for suffix in ("", "-wal", "-shm"):
-            Path(db + suffix).unlink(missing_ok=True)
+            try:
+                Path(db + suffix).unlink(missing_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"{db + suffix}: cannot remove the old store: {exc.strerror}"
+                    + ("; nothing was changed" if not suffix else "")
+                ) from None
     with Store(path, make_engine()) as store:
         echo(f"created case store {db} (schema {store.schema_version})")
         if settings is not None:

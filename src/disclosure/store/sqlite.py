@@ -904,3 +904,35 @@ def stored_case_ids(path: str | Path, prefix: str = "", limit: int = 50) -> list
 def _writable(path: Path) -> bool:
     """Can this process write the store file and create its -wal and -shm files?"""
     return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
+def why_not_replaceable(path: Path) -> str | None:
+    """Why ``init --force`` must not delete ``path``, or None when it may.
+
+    Only a disclosure case store (a SQLite file with the store's ``meta``
+    version) or an empty file is replaced: ``--force`` given with a mistyped
+    ``--db`` must not delete someone's case file or another program's
+    database. Read without opening a Store, so nothing is written.
+    """
+    if path.is_dir():
+        return "is a directory, not a store file"
+    if path.is_symlink() and not path.exists():
+        return "is a link to a file that does not exist"
+    if not path.is_file():
+        return "is not a regular file (a device, pipe or socket)"
+    if path.stat().st_size == 0:
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            found = (
+                con.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+                ).fetchone()
+                and con.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
+            )
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return f"is not a disclosure case store ({exc})"
+    return None if found else "is not a disclosure case store (it has no store version)"
