@@ -182,3 +182,23 @@ def test_settings_show_prints_values_as_text(here: Path) -> None:
     assert code == 0
     assert "agency.name = [bold]X[/bold] \\x1b[2J" in out  # markup and ESC shown as text
     assert "[dim]" not in out and "\x1b" not in out
+
+
+def test_the_annual_report_of_a_store_follows_the_agency_settings_kept_in_it(here: Path) -> None:
+    from conftest import EXAMPLES
+
+    cases = str(EXAMPLES / "us-agency-2025" / "cases.yaml")
+    assert run("init", "--agency", "Department of Stores", "--ruleset", "us-foia")[0] == 0
+    assert run("case", "import", cases)[0] == 0
+    # no --ruleset: the store's regime reports with its own template and name
+    code, out, err = run("report", "annual", "--year", "2025", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["agency"] == "Department of Stores" and doc["format"].startswith("us-doj")
+    # the same from the settings file, for case files
+    (here / "disclosure.toml").write_text(
+        '[agency]\nname = "Department of Files"\nruleset = "us-foia"\n', "utf-8"
+    )
+    code, out, err = run("report", "annual", "--year", "2025", "--format", "json", "--cases", cases)
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "Department of Files"

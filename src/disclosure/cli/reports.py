@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from disclosure.reports.checker import CheckedReport
     from disclosure.reports.model import Report
     from disclosure.reports.statistics.model import StatisticsReport
+    from disclosure.settings import Settings
 
 
 @click.group("report")
@@ -131,13 +132,18 @@ def report_annual(
     from disclosure.errors import DisclosureError
 
     engine = make_engine(calendar_files, ruleset)
+    stored = _stored_settings(db, agency) if db and not case_files else None
+    if stored is not None:  # the agency's own settings, kept with its cases, come first
+        import attrs
+
+        engine = engine.configured(stored if ruleset is None else attrs.evolve(stored, ruleset=""))
     if explain is None:  # a misspelled format fails before the report is built
         from disclosure.reports.render import check_format
 
         check_format(fmt, engine.renderers())
     job = AnnualReportJob(engine, store_agency=agency or None)
     report: Report | StatisticsReport
-    if _wants_statistics(template, ruleset, engine.default_ruleset, year):
+    if _wants_statistics(template, engine.default_ruleset, year):
         given = [
             name
             for name, value in (
@@ -156,7 +162,7 @@ def report_annual(
             case_files=case_files,
             db=db if not case_files else None,
             template=template,
-            agency=agency or agency_settings().name,
+            agency=agency or (stored.name if stored is not None else "") or agency_settings().name,
             previous=previous,
         )
     else:
@@ -209,13 +215,23 @@ def report_annual(
         raise SystemExit(1)
 
 
-def _wants_statistics(template: str | None, ruleset: str | None, default: str, year: int) -> bool:
-    """A statistics template named, or none named and the chosen regime reports with one."""
+def _wants_statistics(template: str | None, ruleset: str, year: int) -> bool:
+    """A statistics template named, or none named and the agency's regime reports with one
+    (its ruleset: --ruleset, else the store's settings, else the settings file's)."""
     from disclosure.reports.statistics import is_statistics_template, statistics_template_for
 
     if template is not None:
         return is_statistics_template(template)
-    return ruleset is not None and statistics_template_for(default, year) is not None
+    return statistics_template_for(ruleset, year) is not None
+
+
+def _stored_settings(db: str, agency: str) -> Settings | None:
+    """The settings kept with the agency's cases (``init --ruleset``, ``settings set``)."""
+    from disclosure.cli._db import busy_timeout
+    from disclosure.store.open import open_store
+
+    with open_store(db, agency=agency or None, timeout=busy_timeout()) as store:
+        return store.stored_settings()
 
 
 @report_group.command("check")
