@@ -300,6 +300,10 @@ def report_check(
     files = audit.find_reports(paths)
     if summary:  # a summary page written into a checked folder is not a report
         files = [f for f in files if f.resolve() != Path(summary).resolve()]
+    if not files:  # a mistyped folder must not pass as a clean audit
+        kinds = ", ".join(sorted(audit.REPORT_SUFFIXES))
+        echo(f"error: no report files ({kinds}) in {', '.join(paths)}", err=True)
+        raise SystemExit(2)
     last: CheckedReport | dict[str, object] | None = None
     if previous:
         prev = Path(previous)

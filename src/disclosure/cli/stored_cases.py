@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from disclosure.cli._db import db_option, open_store
+from disclosure.cli._db import db_option, open_store, shown_db
 from disclosure.cli._out import DATE, clean, console, days_after, echo, esc, name_of, print_json
 from disclosure.cli._progress import progress
 from disclosure.cli._stream import (
@@ -151,24 +151,36 @@ def case_open(
       disclosure case open F-1 --ruleset us-foia --applicant news_media \\
           --channel email --received 2025-01-06 --json
     """
+    import shlex
+
+    from disclosure.errors import StoreError
     from disclosure.lifecycle.case import Case
+    from disclosure.store.port import refused_cases
 
     with open_store(db) as store:
-        state = store.open_case(
-            Case(
-                case_id,
-                applicant,
-                channel,
-                received,
-                (),
-                ruleset=ruleset,
-                calendar=calendar,
-                subject=subject,
-                applicant_name=applicant_name,
-                id_number=id_number,
-                contact=contact,
+        try:
+            state = store.open_case(
+                Case(
+                    case_id,
+                    applicant,
+                    channel,
+                    received,
+                    (),
+                    ruleset=ruleset,
+                    calendar=calendar,
+                    subject=subject,
+                    applicant_name=applicant_name,
+                    id_number=id_number,
+                    contact=contact,
+                )
             )
-        )
+        except StoreError as exc:
+            if 0 not in refused_cases(exc):  # not about this case: about the store
+                raise
+            raise StoreError(
+                f"case {case_id} already exists; nothing was written — choose another id "
+                f"(see that case: disclosure case show {shlex.quote(case_id)} {shown_db(db)})"
+            ) from None
     if as_json:
         print_json(_case_document(state, _Masks(store.engine, show=False)))
         return
