@@ -216,12 +216,7 @@ class Store:
 
     def _check_is_store(self, must_exist: bool) -> None:
         """Refuse a SQLite file that belongs to something else (never add tables to it)."""
-        tables = {
-            r[0]
-            for r in self.db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        }
+        tables, is_store = _tables_held(self.db)
         if not tables:
             if must_exist:
                 raise StoreError(
@@ -229,11 +224,7 @@ class Store:
                     f"'disclosure init --db {self.path}')"
                 )
             return
-        has_version = (
-            "meta" in tables
-            and self.db.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
-        )
-        if not has_version:
+        if not is_store:
             shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
             raise StoreError(
                 f"{self.path}: not a disclosure case store (it has tables {shown}); "
@@ -925,14 +916,25 @@ def why_not_replaceable(path: Path) -> str | None:
     try:
         con = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
         try:
-            found = (
-                con.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-                ).fetchone()
-                and con.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
-            )
+            tables, is_store = _tables_held(con)
         finally:
             con.close()
     except sqlite3.Error as exc:
         return f"is not a disclosure case store ({exc})"
-    return None if found else "is not a disclosure case store (it has no store version)"
+    if tables and not is_store:
+        return "is not a disclosure case store (it has no store version)"
+    return None
+
+
+def _tables_held(con: sqlite3.Connection) -> tuple[set[str], bool]:
+    """A SQLite file's own tables, and whether they are a case store's (a ``meta`` version)."""
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    is_store = "meta" in tables and bool(
+        con.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
+    )
+    return tables, is_store
