@@ -138,6 +138,12 @@ def test_rules_lint_reports_positions_and_fails() -> None:
     assert "broken.yaml:3:3: ruleset.titel: unknown key 'titel' (did you mean 'title'?)" in err
 
 
+def test_calendar_add_with_natural_days_counts_the_holidays_it_names() -> None:
+    code, out, _ = run("calendar", "add", "2024-09-10", "15", "--natural")
+    assert code == 0 and "= 2024-09-25" in out
+    assert "2024-09-17 中秋节: counted (natural days)" in out and "not counted" not in out
+
+
 def test_calendar_commands() -> None:
     code, out, _ = run("calendar", "add", "2024-09-10", "20")
     assert code == 0 and "2024-10-14" in out and "2024-09-29" in out

@@ -100,6 +100,9 @@ def test_write_verify_due_and_export_on_a_server(server: tuple[str, str], tmp_pa
     code, out, err = run("case", "show", "B-1", "--json", *b)
     assert code == 0, err
     assert [e["type"] for e in json.loads(out)["timeline"]] == ["extend"]
+    code, out, err = run("case", "explain", "B-1", "--json", "--as-of", "2024-09-20", *b)
+    assert code == 0, err  # an id, read from the server (once taken for a missing file)
+    assert json.loads(out)["case"] == "B-1"
     code, out, err = run("store", "verify", "--json", *b)
     assert code == 0, err
     assert json.loads(out) == {"cases": 1, "ok": True, "problems": []}

@@ -202,3 +202,21 @@ def test_the_annual_report_of_a_store_follows_the_agency_settings_kept_in_it(her
     code, out, err = run("report", "annual", "--year", "2025", "--format", "json", "--cases", cases)
     assert code == 0, err
     assert json.loads(out)["agency"] == "Department of Files"
+
+
+def test_agency_names_a_statistics_report_of_a_sqlite_store_and_is_refused_for_the_national(
+    here: Path,
+) -> None:
+    from conftest import EXAMPLES
+
+    us = str(EXAMPLES / "us-agency-2025" / "cases.yaml")
+    assert run("init", "--ruleset", "us-foia")[0] == 0
+    assert run("case", "import", us)[0] == 0
+    args = ("report", "annual", "--year", "2025", "--format", "json", "--agency", "Office of X")
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "Office of X"
+    # a national store: --agency would have to scope the cases, which a SQLite file cannot
+    assert run("init", "--db", "cn.db")[0] == 0
+    code, out, err = run("report", "annual", "--year", "2024", "--db", "cn.db", "--agency", "X")
+    assert code != 0 and "--agency needs a postgresql:// store" in err and not out

@@ -200,6 +200,15 @@ def test_a_read_only_file_opens_read_only_for_reading(db: Path, tmp_path: Path) 
             store.append("OPEN", Event("extend", make_case("2024-03-04").received))
 
 
+def test_a_store_asked_to_be_read_only_says_so_when_written(db: Path) -> None:
+    said = r"read-only \(it was opened with read_only=True\)"
+    with (
+        Store(db, engine(), create=False, read_only=True) as store,
+        pytest.raises(StoreError, match=said),
+    ):
+        store.append("OPEN", Event("extend", make_case("2024-03-04").received))
+
+
 def _as_version(db: Path, version: int, *undo: str) -> None:
     """Turn the store back into one of schema ``version`` (``undo``: the later changes)."""
     con = sqlite3.connect(db)

@@ -615,7 +615,10 @@ class CalendarRegistry:
     def file(self, cid: str) -> CalendarFile:
         if cid not in self._files:
             broken = "".join(f"; left out, {why}" for why in self.unreadable.values())
-            raise NotFoundError(f"no calendar '{cid}' ({did_you_mean(cid, self._files)}){broken}")
+            raise NotFoundError(
+                f"no calendar '{cid}' ({did_you_mean(cid, self._files)}){broken}; a calendar "
+                "kept in a file is found only when that file is given (--calendar-file FILE)"
+            )
         return self._files[cid]
 
     def get(self, cid: str) -> WorkingCalendar:

@@ -50,8 +50,11 @@ agency_option = click.option(
 
 
 def db_option(f: _F) -> _F:
-    """``--db`` and ``--agency``: the store a command reads or writes."""
-    return db_only_option(agency_option(f))
+    """``--db``, ``--agency`` and ``--calendar-file``: the store a command reads or
+    writes, and the calendars its deadlines need."""
+    from disclosure.cli._engine import calendar_files_option
+
+    return db_only_option(agency_option(calendar_files_option(f)))
 
 
 def chosen_agency() -> str | None:
@@ -76,13 +79,13 @@ def busy_timeout() -> float:
     return timeout
 
 
-def open_store(db: str, calendar_files: tuple[str, ...] = ()) -> CaseStore:
+def open_store(db: str) -> CaseStore:
     """The existing store ``--db`` names, scoped to ``--agency`` on a server."""
     from disclosure.cli._engine import make_engine
     from disclosure.store.open import open_store as open_target
 
     timeout = busy_timeout()
-    return open_target(db, make_engine(calendar_files), agency=chosen_agency(), timeout=timeout)
+    return open_target(db, make_engine(), agency=chosen_agency(), timeout=timeout)
 
 
 def shown_db(db: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import click
@@ -15,14 +14,36 @@ if TYPE_CHECKING:
     from disclosure.settings import Settings
 
 
-#: ``--calendar-file``: extra calendar files or directories for one command.
+_CALENDARS_KEY = "disclosure.calendar_files"
+
+
+def _remember_calendar_files(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> None:
+    del param
+    ctx.meta[_CALENDARS_KEY] = tuple(value)
+
+
+#: ``--calendar-file``: extra calendar files or directories. Every command that
+#: builds an engine takes it (kept on the click context, like ``--agency``), so a
+#: regional calendar kept as a file serves the store's writes and reads alike;
+#: ``$DISCLOSURE_CALENDAR_FILES`` (paths joined by ``:``) spares repeating it.
 calendar_files_option = click.option(
     "--calendar-file",
     "calendar_files",
     multiple=True,
     type=click.Path(),
-    help="Extra calendar file or directory (repeatable).",
+    envvar="DISCLOSURE_CALENDAR_FILES",
+    expose_value=False,
+    callback=_remember_calendar_files,
+    help="Extra calendar file or directory (repeatable; also $DISCLOSURE_CALENDAR_FILES).",
 )
+
+
+def chosen_calendar_files() -> tuple[str, ...]:
+    """The ``--calendar-file`` values of the running command."""
+    ctx = click.get_current_context(silent=True)
+    return () if ctx is None else tuple(ctx.meta.get(_CALENDARS_KEY, ()))
 
 
 #: ``--ruleset``: the ruleset for cases that name none; here, and only here, a
@@ -54,7 +75,8 @@ def no_plugins_requested() -> bool:
     return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("no_plugins"))
 
 
-def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) -> Engine:
+def make_engine(ruleset: str | None = None) -> Engine:
+    """The engine of the running command: its ``--calendar-file``s and ``--ruleset``."""
     from pathlib import Path
 
     from disclosure.engine import DEFAULT_RULESET, Engine
@@ -80,7 +102,7 @@ def make_engine(calendar_files: Iterable[str] = (), ruleset: str | None = None) 
         warnings.simplefilter("always", PluginWarning)
         engine = Engine(
             plugins=plugins,
-            calendar_files=tuple(calendar_files),
+            calendar_files=chosen_calendar_files(),
             ruleset_dirs=extra,
             default_ruleset=default,
             **options,

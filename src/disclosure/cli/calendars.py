@@ -21,7 +21,8 @@ _calendar_opt = click.option(
     "calendar_id",
     default=None,
     shell_complete=complete_calendars,
-    help="Calendar id (default: the one cases use: cn, or an installed regional plugin's).",
+    help="Calendar id (default: the one cases that name none get: agency.calendar in the "
+    "settings, else the default ruleset's).",
 )
 
 
@@ -30,10 +31,10 @@ def calendar_group() -> None:
     """Working-day calendars."""
 
 
-def _calendar(calendar_id: str | None, files: tuple[str, ...]) -> WorkingCalendar:
+def _calendar(calendar_id: str | None) -> WorkingCalendar:
     from disclosure.cli._engine import make_engine
 
-    engine = make_engine(files)
+    engine = make_engine()
     return engine.calendars.get(calendar_id or engine.machine().default_calendar)
 
 
@@ -42,9 +43,7 @@ def _calendar(calendar_id: str | None, files: tuple[str, ...]) -> WorkingCalenda
 @_calendar_opt
 @calendar_files_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def calendar_show(
-    month: str, calendar_id: str | None, calendar_files: tuple[str, ...], as_json: bool
-) -> None:
+def calendar_show(month: str, calendar_id: str | None, as_json: bool) -> None:
     """Draw MONTH (YYYY-MM) with holidays and make-up working days marked.
 
     \b
@@ -61,7 +60,7 @@ def calendar_show(
         ) from None
     from disclosure.cli._engine import make_engine
 
-    engine = make_engine(calendar_files)
+    engine = make_engine()
     cal = engine.calendars.get(calendar_id or engine.machine().default_calendar)
     days = [
         cal.day_info(first + dt.timedelta(days=i)) for i in range(pycal.monthrange(year, mon)[1])
@@ -134,7 +133,6 @@ def calendar_add(
     start: dt.date,
     days: int,
     calendar_id: str | None,
-    calendar_files: tuple[str, ...],
     natural: bool,
     as_json: bool,
 ) -> None:
@@ -145,7 +143,7 @@ def calendar_add(
       disclosure calendar add 2024-09-10 20
       disclosure calendar add 2024-09-10 15 --natural
     """
-    cal = _calendar(calendar_id, calendar_files)
+    cal = _calendar(calendar_id)
     result = cal.add_natural_days(start, days) if natural else cal.add_working_days(start, days)
     skipped = [d for d in cal.days(start, result) if d.kind in ("holiday", "makeup")]
     provisional = not natural and cal.is_provisional(result)
@@ -171,5 +169,8 @@ def calendar_add(
         + ("  [provisional]" if provisional else "")
     )
     for d in skipped:
-        word = "not counted" if d.kind == "holiday" else "counted (make-up working day)"
+        if natural:  # every day counts; the special days are named, not left out
+            word = "counted (natural days)"
+        else:
+            word = "not counted" if d.kind == "holiday" else "counted (make-up working day)"
         echo(f"  {d.day} {d.name}: {word}")

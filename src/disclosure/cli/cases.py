@@ -23,10 +23,10 @@ def case_group() -> None:
     """Work with cases (event logs)."""
 
 
-def _engine(calendar_files: tuple[str, ...] = (), ruleset: str | None = None) -> Engine:
+def _engine(ruleset: str | None = None) -> Engine:
     from disclosure.cli._engine import make_engine
 
-    return make_engine(calendar_files, ruleset)
+    return make_engine(ruleset)
 
 
 def _load(files: tuple[str, ...]) -> list[Case]:
@@ -60,7 +60,6 @@ _as_of_opt = click.option(
 def case_replay(
     files: tuple[str, ...],
     as_of: dt.date | None,
-    calendar_files: tuple[str, ...],
     ruleset: str | None,
     as_json: bool,
 ) -> None:
@@ -72,7 +71,7 @@ def case_replay(
       disclosure case replay cases.yaml --as-of 2024-10-20 --json
       disclosure case replay foia.yaml --ruleset us-foia
     """
-    engine = _engine(calendar_files, ruleset)
+    engine = _engine(ruleset)
     when = as_of or dt.date.today()
     states = [engine.fold(case, when) for case in _load(files)]
     if as_json:
@@ -149,7 +148,6 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
 )
 @click.option("--case", "case_id", default=None, help="Case id (needed if the file has several).")
 @_as_of_opt
-@calendar_files_option
 @ruleset_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @db_option
@@ -158,14 +156,14 @@ def case_explain(
     clock: str | None,
     case_id: str | None,
     as_of: dt.date | None,
-    calendar_files: tuple[str, ...],
     ruleset: str | None,
     as_json: bool,
     db: str,
 ) -> None:
     """Explain how a case's deadline was derived, step by step.
 
-    Give case files, or a case id to read it from the store (--db).
+    Give case files, or a case id to read it from the store (--db); a stored
+    case is explained with its store's agency settings, as 'case show' shows it.
 
     \b
     Examples:
@@ -174,12 +172,20 @@ def case_explain(
       disclosure case explain cases.yaml --case 2024-0042 --as-of 2024-10-01 --json
     """
     from disclosure.errors import NotFoundError, did_you_mean
+    from disclosure.store.open import is_server_url
 
-    engine = _engine(calendar_files, ruleset)
-    if len(files) == 1 and not Path(files[0]).exists() and Path(db).exists():
-        with open_store(db, calendar_files) as store:
+    in_store = is_server_url(db) or Path(db).exists()
+    if len(files) == 1 and not Path(files[0]).exists() and in_store:
+        if ruleset is not None:
+            raise click.UsageError(
+                f"--ruleset: only for case files; case {files[0]} is explained with the "
+                f"ruleset and calendar its store gives it, as 'case show' shows it"
+            )
+        with open_store(db) as store:
             cases = [store.get(files[0])]
+            engine = store.engine  # the agency settings kept in the store, as case show
     else:
+        engine = _engine(ruleset)
         cases = _load(files)
     if case_id is not None:
         chosen = [c for c in cases if c.id == case_id]
@@ -271,7 +277,6 @@ def case_explain(
 def case_advance(
     files: tuple[str, ...],
     as_of: dt.date | None,
-    calendar_files: tuple[str, ...],
     ruleset: str | None,
     as_json: bool,
 ) -> None:
@@ -284,7 +289,7 @@ def case_advance(
       disclosure case advance cases.yaml
       disclosure case advance cases.yaml --as-of 2025-01-13 --json
     """
-    engine = _engine(calendar_files, ruleset)
+    engine = _engine(ruleset)
     today = as_of or dt.date.today()
     found = []
     for case in _load(files):

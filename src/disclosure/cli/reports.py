@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from disclosure.cli._engine import agency_settings, ruleset_option
+from disclosure.cli._engine import agency_settings, calendar_files_option, ruleset_option
 from disclosure.cli._out import echo, print_json
 from disclosure.cli.completion import complete_formats
 
@@ -82,13 +82,7 @@ def report_group() -> None:
     help="List the cases behind one cell (e.g. --explain new natural_person; "
     "table 四: --explain table4.review upheld).",
 )
-@click.option(
-    "--calendar-file",
-    "calendar_files",
-    multiple=True,
-    type=click.Path(),
-    help="Extra calendar file or directory (repeatable).",
-)
+@calendar_files_option
 @ruleset_option
 @click.option(
     "--agency",
@@ -109,7 +103,6 @@ def report_annual(
     previous: str | None,
     output: str | None,
     explain: tuple[str, str] | None,
-    calendar_files: tuple[str, ...],
     ruleset: str | None,
     agency: str,
 ) -> None:
@@ -130,9 +123,13 @@ def report_annual(
     from disclosure.annual import AnnualReportJob
     from disclosure.cli._engine import make_engine
     from disclosure.errors import DisclosureError
+    from disclosure.store.open import is_server_url
 
-    engine = make_engine(calendar_files, ruleset)
-    stored = _stored_settings(db, agency) if db and not case_files else None
+    engine = make_engine(ruleset)
+    # --agency scopes a PostgreSQL store; a SQLite file is one agency's, so there it
+    # only names the agency on a statistics report (the national report refuses it below)
+    on_server = db is not None and not case_files and is_server_url(db)
+    stored = _stored_settings(db, agency if on_server else "") if db and not case_files else None
     if stored is not None:  # the agency's own settings, kept with its cases, come first
         import attrs
 
@@ -141,9 +138,11 @@ def report_annual(
         from disclosure.reports.render import check_format
 
         check_format(fmt, engine.renderers())
-    job = AnnualReportJob(engine, store_agency=agency or None)
+    statistics = _wants_statistics(template, engine.default_ruleset, year)
+    scope = agency if on_server or not statistics else ""
+    job = AnnualReportJob(engine, store_agency=scope or None)
     report: Report | StatisticsReport
-    if _wants_statistics(template, engine.default_ruleset, year):
+    if statistics:
         given = [
             name
             for name, value in (

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from disclosure.cli._db import db_only_option, db_option, open_store
-from disclosure.cli._engine import make_engine
+from disclosure.cli._engine import calendar_files_option, make_engine
 from disclosure.cli._out import clean, echo, print_json
 from disclosure.cli._progress import progress
 from disclosure.errors import StoreError
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     help="The agency's calendar for cases that name none, e.g. a regional one a plugin offers.",
 )
 @click.option("--ruleset", default=None, help="The agency's ruleset for cases that name none.")
+@calendar_files_option
 @db_only_option
 def init_cmd(
     force: bool,
@@ -196,6 +197,7 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
     show_default=True,
     help="Cases per transaction of DST.",
 )
+@calendar_files_option
 def store_copy(
     source: str,
     target: str,

@@ -141,6 +141,11 @@ class Store:
         # A file on read-only media, or one we may not write, is opened read-only:
         # reading commands work, writing ones say why they cannot.
         self.read_only = read_only or (exists and not _writable(self.path))
+        self._why_read_only = (
+            "it was opened with read_only=True"
+            if read_only
+            else "the file or its disk cannot be written"
+        )
         # One connection per thread (SQLite's own rule): a Store can be shared by the
         # threads of a web server; each opens its connection on first use.
         self._local = threading.local()
@@ -321,8 +326,8 @@ class Store:
         """One write transaction: all of it lands, or none of it."""
         if self.read_only:
             raise StoreError(
-                f"{self.path}: the store is open read-only (the file or its disk cannot be "
-                "written); nothing was written"
+                f"{self.path}: the store is open read-only ({self._why_read_only}); "
+                "nothing was written"
             )
         try:
             self.db.execute("BEGIN IMMEDIATE")
