@@ -157,6 +157,22 @@ def test_an_import_puts_back_settings_the_connection_had_changed(
         s.import_stream(iter(synthetic(30)), batch_size=10)
         assert s.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 250
         assert s.db.execute("PRAGMA temp_store").fetchone()[0] == 1
+        # foreign keys go unchecked during a batch without replace, and are checked after
+        assert s.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with pytest.raises(sqlite3.IntegrityError):
+            s.db.execute("INSERT INTO projection (case_id) VALUES ('nobody')")
+
+
+def test_a_replacing_import_still_removes_the_old_events_by_cascade(
+    tmp_path: Path, engine: Any
+) -> None:
+    cases = synthetic(30)
+    with Store(tmp_path / "s.db", engine) as s:
+        s.import_stream(iter(cases), batch_size=10)
+        events = s.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        s.import_stream(iter(cases), batch_size=10, replace=True)
+        assert s.db.execute("SELECT count(*) FROM events").fetchone()[0] == events
+        assert s.count() == len(cases) and s.verify() == []
 
 
 def test_an_import_during_a_read_of_the_same_store_lands(tmp_path: Path, engine: Any) -> None:

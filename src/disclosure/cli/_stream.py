@@ -31,8 +31,9 @@ from disclosure.cli._out import _JSON_UNSAFE, _UNSAFE, _default, clean
 from disclosure.errors import DisclosureError
 
 if TYPE_CHECKING:
-    from disclosure.errors import Problem
+    from disclosure.errors import DocumentError
     from disclosure.lifecycle.case import Case
+    from disclosure.store.lines import Lines
     from disclosure.store.port import BadCase
 
 #: The top-level key (the first line of a ``.jsonl``) that marks a masked export.
@@ -259,14 +260,6 @@ def write_export(out: IO[str], kind: str, docs: Iterable[dict[str, Any]], masked
             out.write(" []\n")
 
 
-def _problem_text(problems: Iterable[Problem]) -> str:
-    """Problems of one record without their place (the record's ``where`` says it)."""
-    return "; ".join(
-        (f"{p.path}: " if p.path else "") + p.message + (f" ({p.hint})" if p.hint else "")
-        for p in problems
-    )
-
-
 def cases_skipping(path: str, skip: Callable[[BadCase], None]) -> Iterator[Case]:
     """The cases of a case file; each record that cannot be read goes to ``skip``.
 
@@ -290,10 +283,36 @@ def cases_skipping(path: str, skip: Callable[[BadCase], None]) -> Iterator[Case]
             records = document_records(doc.data, doc.positions)
         first = next(records, None)  # a file that cannot be opened fails here
     except DocumentError as exc:  # the file itself: missing, a directory, not YAML/JSON
-        skip(BadCase(str(p), None, "; ".join(str(q) for q in exc.problems)))
+        skip(_unopened(p, exc))
         return
     for record in itertools.chain([first] if first is not None else [], records):
         if record.case is None:
-            skip(BadCase(record.where, record.case_id, _problem_text(record.problems)))
+            skip(BadCase.unreadable(record))
         else:
             yield record.case
+
+
+def jsonl_runs(path: str, size: int, skip: Callable[[BadCase], None]) -> Iterator[Lines]:
+    """A JSON Lines file in runs of ``size`` lines, unread, for an import whose workers read
+    them (:mod:`disclosure.store.lines`); a file that cannot be opened is one bad record,
+    as in :func:`cases_skipping`."""
+    from disclosure.errors import DocumentError
+    from disclosure.lifecycle.case import jsonl_lines
+    from disclosure.store.lines import RUN_BYTES, Lines
+
+    p = Path(path)
+    runs = jsonl_lines(p, size, RUN_BYTES)
+    try:
+        first = next(runs, None)  # a file that cannot be opened fails here
+    except DocumentError as exc:
+        skip(_unopened(p, exc))
+        return
+    for lines in itertools.chain([first] if first is not None else [], runs):
+        yield Lines(str(p), lines)
+
+
+def _unopened(p: Path, exc: DocumentError) -> BadCase:
+    """A case file that cannot be read at all, as one bad record."""
+    from disclosure.store.port import BadCase
+
+    return BadCase(str(p), None, "; ".join(str(q) for q in exc.problems))

@@ -590,8 +590,8 @@ def _print_table(page: list[Projection], total: int, offset: int, today: dt.date
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes that fold and hash the cases while this one reads and writes "
-    "(default: every core; 1: this process alone). The result is the same.",
+    help="Processes that fold and hash the cases (and read JSON Lines) while this one "
+    "writes (default: every core; 1: this process alone). The result is the same.",
 )
 @db_option
 def case_import(
@@ -619,8 +619,9 @@ def case_import(
       disclosure case import year-2024.jsonl --max-errors 0   # stop at the first bad case
       disclosure case import year-2024.jsonl --json > import-report.json
     """
-    from disclosure.cli._stream import cases_skipping
-    from disclosure.store.ahead import RowsWriter, cores
+    from disclosure.cli._stream import cases_skipping, jsonl_runs
+    from disclosure.store.ahead import RowsWriter, can_fork, cores
+    from disclosure.store.lines import import_lines_in_batches
     from disclosure.store.port import ImportLog, import_in_batches
 
     for f in files:
@@ -633,9 +634,24 @@ def case_import(
     failure: DisclosureError | None = None
     with open_store(db) as store, progress("importing", None) as advance:
         writer = store if isinstance(store, RowsWriter) else None
+        processes = cores() if workers is None else workers
         try:
             for f in files:
                 unreadable: list[BadCase] = []
+                if f.endswith(".jsonl") and writer is not None and processes > 1 and can_fork():
+                    # the workers read the lines too; the same batches land
+                    import_lines_in_batches(
+                        store.import_cases,
+                        jsonl_runs(f, batch_size, unreadable.append),
+                        batch_size=batch_size,
+                        replace=replace,
+                        progress=advance,
+                        log=log,
+                        read_skips=unreadable,
+                        writer=writer,
+                        workers=processes,
+                    )
+                    continue
                 # the shared loop of every adapter, told to skip bad cases into ``log``
                 import_in_batches(
                     store.import_cases,
@@ -647,7 +663,7 @@ def case_import(
                     log=log,
                     read_skips=unreadable,
                     writer=writer,
-                    workers=cores() if workers is None else workers,
+                    workers=processes,
                 )
         except DisclosureError as exc:  # too many bad cases, or the store refused to write
             failure = exc

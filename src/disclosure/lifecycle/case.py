@@ -15,7 +15,7 @@ import operator
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -512,39 +512,66 @@ def jsonl_records(p: Path) -> Iterator[CaseRecord]:
     reader, so both read exactly the same cases and refuse the same lines.
     """
     with _open_regular(p) as fh:
+        yield from line_records(str(p), enumerate(fh, 1))
+
+
+def jsonl_lines(p: Path, size: int, max_bytes: int) -> Iterator[list[tuple[int, bytes]]]:
+    """A JSON Lines file's numbered lines, unread, in runs of ``size`` non-blank lines.
+
+    A run also ends once it holds ``max_bytes``, so a file of long lines keeps
+    memory flat. Read with :func:`line_records`, the runs give exactly the
+    records of :func:`jsonl_records`: they let another process read them (an
+    import's workers).
+    """
+    with _open_regular(p) as fh:
+        run: list[tuple[int, bytes]] = []
+        held = lines = 0
         for n, raw in enumerate(fh, 1):
-            where = f"{p}:{n}"
-            if len(raw) > MAX_BYTES:
-                message = f"line is longer than {MAX_BYTES // (1024 * 1024)} MiB"
-                yield CaseRecord(where, None, (Problem(message, str(p), n),))
-                continue
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                problem = Problem(
-                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    str(p),
-                    n,
-                    hint="save the file as UTF-8",
-                )
-                yield CaseRecord(where, None, (problem,))
-                continue
-            if not line.strip():
-                continue
-            case = _fast_case(line, where)
-            if case is not None:
-                yield CaseRecord(where, case)
-                continue
-            try:
-                doc = load_text(line, where, "case")
-            except DocumentError as exc:
-                yield CaseRecord(where, None, tuple(exc.problems))
-                continue
-            found, problems = case_from_data(doc.data, doc.positions)
-            if found is None:
-                yield CaseRecord(where, None, tuple(problems), _named_id(doc.data))
-            else:
-                yield CaseRecord(where, attrs.evolve(found, where=where))
+            run.append((n, raw))
+            held += len(raw)
+            lines += bool(raw.strip())
+            if lines >= size or held >= max_bytes:
+                yield run
+                run, held, lines = [], 0, 0
+        if run:
+            yield run
+
+
+def line_records(source: str, lines: Iterable[tuple[int, bytes]]) -> Iterator[CaseRecord]:
+    """The records of numbered lines of the JSON Lines file ``source`` (blank lines are none)."""
+    for n, raw in lines:
+        where = f"{source}:{n}"
+        if len(raw) > MAX_BYTES:
+            message = f"line is longer than {MAX_BYTES // (1024 * 1024)} MiB"
+            yield CaseRecord(where, None, (Problem(message, source, n),))
+            continue
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            problem = Problem(
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                source,
+                n,
+                hint="save the file as UTF-8",
+            )
+            yield CaseRecord(where, None, (problem,))
+            continue
+        if not line.strip():
+            continue
+        case = _fast_case(line, where)
+        if case is not None:
+            yield CaseRecord(where, case)
+            continue
+        try:
+            doc = load_text(line, where, "case")
+        except DocumentError as exc:
+            yield CaseRecord(where, None, tuple(exc.problems))
+            continue
+        found, problems = case_from_data(doc.data, doc.positions)
+        if found is None:
+            yield CaseRecord(where, None, tuple(problems), _named_id(doc.data))
+        else:
+            yield CaseRecord(where, attrs.evolve(found, where=where))
 
 
 def _iter_jsonl(p: Path, scan_after_problem: int | None) -> Iterator[Case]:

@@ -59,6 +59,15 @@ class RowsWriter(Protocol):
 Bad = TypeVar("Bad")
 
 
+@runtime_checkable
+class Rereadable(Protocol):
+    """A batch's records that a worker read, to be read again here if the batch needs it."""
+
+    def cases(self) -> list[Case]:
+        """The cases of the records, read here."""
+        ...
+
+
 @attrs.define
 class Batch(Generic[Bad]):
     """One batch as read, with what the reader reported while reading it."""
@@ -70,6 +79,20 @@ class Batch(Generic[Bad]):
     error: Exception | None = None
     #: The batch prepared by a worker (None: import it here).
     rows: ImportRows | None = None
+    #: Cases a worker read (``cases`` stays empty until :meth:`read`), and their records.
+    count: int | None = None
+    again: Rereadable | None = None
+
+    @property
+    def size(self) -> int:
+        """How many cases the batch holds, whoever read them."""
+        return len(self.cases) if self.count is None else self.count
+
+    def read(self) -> list[Case]:
+        """The batch's cases, read here if a worker read them (to import them case by case)."""
+        if self.again is not None:
+            self.cases, self.again, self.count = self.again.cases(), None, None
+        return self.cases
 
 
 def read_batches(
@@ -85,19 +108,20 @@ def read_batches(
         try:
             cases_read = list(itertools.islice(items, size))
         except Exception as exc:
-            yield Batch([], _taken(skipped), exc)
+            yield Batch([], taken(skipped), exc)
             return
-        yield Batch(cases_read, _taken(skipped))
+        yield Batch(cases_read, taken(skipped))
         if not cases_read:
             return
 
 
-def _taken(skipped: list[Bad] | None) -> list[Bad]:
+def taken(skipped: list[Bad] | None) -> list[Bad]:
+    """What the reader put in ``skipped`` so far, taken out of it."""
     if not skipped:
         return []
-    taken = list(skipped)
+    out = list(skipped)
     skipped.clear()
-    return taken
+    return out
 
 
 def cores() -> int:
@@ -143,6 +167,23 @@ def forked_pool(workers: int) -> Iterator[Pool]:
 _WRITER: RowsWriter | None = None
 
 
+@contextlib.contextmanager
+def writer_for_workers(writer: RowsWriter) -> Iterator[None]:
+    """Let the workers forked in this block prepare batches with ``writer``."""
+    global _WRITER
+    _WRITER = writer
+    try:
+        yield
+    finally:
+        _WRITER = None
+
+
+def forked_writer() -> RowsWriter:
+    """In a worker (or here, inside :func:`writer_for_workers`): the writer to prepare with."""
+    assert _WRITER is not None, "import workers are forked inside writer_for_workers"
+    return _WRITER
+
+
 def prepared_ahead(
     batches: Iterator[Batch[Bad]], writer: RowsWriter, *, replace: bool, workers: int
 ) -> Generator[Batch[Bad], None, None]:
@@ -151,28 +192,23 @@ def prepared_ahead(
     The first batch is passed on at once, unprepared: an import of one batch
     starts no process. ``2 * workers`` batches are read ahead at most.
     """
-    global _WRITER
     first = next(batches, None)
     if first is None:
         return
     yield first
     if not first.cases or first.error is not None:
         return
-    _WRITER = writer
-    try:
-        with forked_pool(workers) as pool:
-            pending: collections.deque[tuple[Batch[Bad], AsyncResult[ImportRows | None] | None]]
-            pending = collections.deque()
-            for batch in batches:
-                ready = batch.cases and batch.error is None
-                job = pool.apply_async(_prepare, (batch.cases, replace)) if ready else None
-                pending.append((batch, job))
-                while len(pending) > 2 * workers:
-                    yield _done(*pending.popleft())
-            while pending:
+    with writer_for_workers(writer), forked_pool(workers) as pool:
+        pending: collections.deque[tuple[Batch[Bad], AsyncResult[ImportRows | None] | None]]
+        pending = collections.deque()
+        for batch in batches:
+            ready = batch.cases and batch.error is None
+            job = pool.apply_async(_prepare, (batch.cases, replace)) if ready else None
+            pending.append((batch, job))
+            while len(pending) > 2 * workers:
                 yield _done(*pending.popleft())
-    finally:
-        _WRITER = None
+        while pending:
+            yield _done(*pending.popleft())
 
 
 def _done(batch: Batch[Bad], job: AsyncResult[ImportRows | None] | None) -> Batch[Bad]:
@@ -183,8 +219,7 @@ def _done(batch: Batch[Bad], job: AsyncResult[ImportRows | None] | None) -> Batc
 
 def _prepare(cases: list[Case], replace: bool) -> ImportRows | None:
     """In a worker: the batch's rows, or None when any case cannot land (found again here)."""
-    assert _WRITER is not None, "import workers are forked from prepared_ahead"
     try:
-        return _WRITER.prepare_rows(cases, replace=replace)
+        return forked_writer().prepare_rows(cases, replace=replace)
     except DisclosureError:
         return None

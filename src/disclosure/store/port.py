@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from disclosure.engine import Engine
+    from disclosure.lifecycle.case import CaseRecord
     from disclosure.reports.build import CaseGroup, CaseSummary
     from disclosure.settings import Settings
 
@@ -273,6 +274,16 @@ class BadCase:
             event = {"type": exc.event_type, "where": exc.where}
         return cls(case.where, case.id, str(exc), event)
 
+    @classmethod
+    def unreadable(cls, record: CaseRecord) -> BadCase:
+        """A record of a case file that could not be read; its problems without their
+        place (``where`` says it)."""
+        text = "; ".join(
+            (f"{p.path}: " if p.path else "") + p.message + (f" ({p.hint})" if p.hint else "")
+            for p in record.problems
+        )
+        return cls(record.where, record.case_id, text)
+
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
@@ -357,10 +368,10 @@ def import_in_batches(
         assert writer is not None
         batches = prepared_ahead(batches, writer, replace=replace, workers=workers)
     with contextlib.closing(batches):  # a pool of workers ends with the import
-        return _import_batches(batches, import_cases, replace, progress, earlier, log, writer)
+        return write_batches(batches, import_cases, replace, progress, earlier, log, writer)
 
 
-def _import_batches(
+def write_batches(
     batches: Iterator[Batch[BadCase]],
     import_cases: Callable[..., list[CaseState]],
     replace: bool,
@@ -369,6 +380,8 @@ def _import_batches(
     log: ImportLog | None,
     writer: RowsWriter | None,
 ) -> int:
+    """Write ``batches`` in order (each prepared one as it is, the others with
+    ``import_cases``); how many cases landed. The loop of every import."""
     done = 0
     for batch in batches:
         try:
@@ -377,7 +390,7 @@ def _import_batches(
                     log.skip(bad)
             if batch.error is not None:
                 raise batch.error
-            if not batch.cases:
+            if not batch.size:
                 return done
             if batch.rows is not None and not (
                 writer is not None and writer.write_rows(batch.rows, replace=replace)
@@ -385,11 +398,11 @@ def _import_batches(
                 batch.rows = None  # an id exists: the batch goes the way that says which
             if batch.rows is None:
                 if log is not None:
-                    done += _land(import_cases, batch.cases, replace, progress, log)
+                    done += _land(import_cases, batch.read(), replace, progress, log)
                     continue
-                import_cases(batch.cases, replace=replace)
+                import_cases(batch.read(), replace=replace)
             elif log is not None:
-                log.imported += len(batch.cases)
+                log.imported += batch.size
         except ImportStopped:
             raise
         except DisclosureError as exc:
@@ -401,9 +414,9 @@ def _import_batches(
                 f"{exc} ({done + earlier} case(s) from earlier batches were imported and "
                 f"stay; this batch started at case {done + 1})"
             ) from None
-        done += len(batch.cases)
+        done += batch.size
         if progress is not None:
-            progress(len(batch.cases))
+            progress(batch.size)
     return done
 
 

@@ -403,7 +403,7 @@ class Store:
         self.db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         ids = json.dumps(rows.ids, ensure_ascii=False)
         try:
-            with self._import_settings(), self._write() as db:
+            with self._import_settings(replace), self._write() as db:
                 if replace:
                     db.execute(
                         "DELETE FROM cases WHERE id IN (SELECT value FROM json_each(?))", (ids,)
@@ -435,10 +435,14 @@ class Store:
         return True
 
     @contextmanager
-    def _import_settings(self) -> Iterator[None]:
+    def _import_settings(self, replace: bool) -> Iterator[None]:
         """SQLite settings for one batch's transaction, put back as they were after it.
 
-        Checkpoints wait for :data:`IMPORT_CHECKPOINT_PAGES`. SQLite's
+        Without ``replace``, foreign keys are not checked: the batch writes each
+        case's row before its events and projection, in the same transaction,
+        after making sure no id exists, so the checks (a lookup per row, a tenth
+        of the batch's writing) would find nothing; ``replace`` needs them, as
+        its delete cascades. Checkpoints wait for :data:`IMPORT_CHECKPOINT_PAGES`. SQLite's
         temporary files (the inserts' statement journals: into a large store,
         tens of thousands of page writes a batch) are kept in memory
         (``temp_store``), but only when the connection holds no temporary
@@ -448,7 +452,10 @@ class Store:
         """
         checkpoint = int(self.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
         temp_store = int(self.db.execute("PRAGMA temp_store").fetchone()[0])
+        foreign_keys = int(self.db.execute("PRAGMA foreign_keys").fetchone()[0])
         self.db.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
+        if not replace:
+            self.db.execute("PRAGMA foreign_keys = OFF")
         in_memory = not self.db.execute("SELECT 1 FROM temp.sqlite_master LIMIT 1").fetchone()
         if in_memory:
             try:
@@ -459,6 +466,7 @@ class Store:
             yield
         finally:
             with suppress(sqlite3.Error):
+                self.db.execute(f"PRAGMA foreign_keys = {foreign_keys}")
                 self.db.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
                 if in_memory:
                     self.db.execute(f"PRAGMA temp_store = {temp_store}")
