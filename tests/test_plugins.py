@@ -132,6 +132,9 @@ def test_deadline_policy_changes_the_limit_and_warns() -> None:
     case = make_case("2024-03-01")
     reply = engine.fold(case, D("2024-03-12")).deadlines["reply"]
     assert (reply.limit, reply.due, reply.warning) == (10, D("2024-03-15"), True)
+    for far, warned in ((D("2099-01-01"), True), (D("1999-01-01"), False)):  # outside 'cn'
+        late = engine.fold(case, far).deadlines["reply"]
+        assert (late.warning, late.remaining, late.overdue) == (warned, None, warned)
     assert reply.policy == "promise (plugin promise)"
     assert reply.steps[1].action == "policy"
     corr = engine.fold(

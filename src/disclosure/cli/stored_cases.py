@@ -309,7 +309,7 @@ def case_show(
     from rich.table import Table
     from rich.text import Text
 
-    from disclosure.cli.cases import _left_text
+    from disclosure.cli.cases import _left_text, _uncounted
 
     out = console()
     out.print(
@@ -347,6 +347,8 @@ def case_show(
             how = "; ".join(f"{s.on} {s.event}: {s.detail}" for s in d.steps)
             table.add_row(name, str(d.due or "-"), d.status, left, how)
         out.print(table)
+        if uncounted := _uncounted(store.engine, state):
+            out.print(f"  note: {uncounted}", highlight=False)
     for f in state.findings:
         out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.timeline:
