@@ -210,6 +210,26 @@ class FoldedBatch:
         )
 
 
+def refuse_future(case_id: str, what: str, day: dt.date, where: str = "") -> None:
+    """Refuse a receipt or event dated after tomorrow: a store records what has
+    happened, and such a day is most often a mistyped year (tomorrow is allowed:
+    it is today somewhere). Opening, importing and appending all check this."""
+    today = dt.date.today()
+    if day > today + dt.timedelta(days=1):
+        raise StoreError(
+            (f"{where}: " if where else "")
+            + f"case {case_id}: {what} on {day} is in the future (today is {today}); "
+            "record events when they happen — is the year mistyped?"
+        )
+
+
+def _refuse_future_case(case: Case) -> None:
+    """:func:`refuse_future` for a case's receipt and each of its events."""
+    refuse_future(case.id, "receipt", case.received)
+    for event in case.events:
+        refuse_future(case.id, f"event '{event.type}'", event.on, event.where)
+
+
 def fold_batch(engine: Engine, cases: Iterable[Case], *, replace: bool) -> FoldedBatch:
     """Normalize and fold a batch once; every case that cannot land is found in this pass.
 
@@ -225,6 +245,7 @@ def fold_batch(engine: Engine, cases: Iterable[Case], *, replace: bool) -> Folde
     first: DisclosureError | None = None
     for i, given in enumerate(cases):
         try:
+            _refuse_future_case(given)
             case = engine.normalize(given)
         except DisclosureError as exc:
             refused[i] = exc

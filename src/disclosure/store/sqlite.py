@@ -52,7 +52,13 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
+from disclosure.store.port import (
+    FoldedBatch,
+    PeriodCases,
+    fold_batch,
+    import_in_batches,
+    refuse_future,
+)
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -504,13 +510,7 @@ class Store:
         writer got there first, :class:`ConflictError` is raised and nothing
         changes. Without it, the current log is used (last writer checks).
         """
-        tomorrow = dt.date.today() + dt.timedelta(days=1)  # a day of slack for time zones
-        if event.on > tomorrow:
-            raise StoreError(
-                f"case {case_id}: event '{event.type}' on {event.on} is in the "
-                f"future (today is {dt.date.today()}); record events when they "
-                "happen — is the year mistyped?"
-            )
+        refuse_future(case_id, f"event '{event.type}'", event.on)
         # Read and fold outside the write lock: a slow deadline-policy plugin must
         # not block other writers. The short transaction below only checks that
         # nobody appended in between and inserts.
