@@ -280,6 +280,7 @@ class BadCase:
     where: str
     #: The case's id, when it could be read.
     case: str | None
+    #: Why, without the position ``where`` (or the event's) already gives.
     error: str
     #: For a rejected event: its type and ``file:line``.
     event: dict[str, str] | None = None
@@ -292,15 +293,21 @@ class BadCase:
         event = None
         if isinstance(exc, EventRejected):
             event = {"type": exc.event_type, "where": exc.where}
-        return cls(case.where, case.id, str(exc), event)
+        error = str(exc)
+        at = (event or {}).get("where") or case.where
+        if at:  # said once, in its field (the text says it again in __str__)
+            error = error.removeprefix(f"{at}: ")
+        return cls(case.where, case.id, error, event)
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
     def __str__(self) -> str:
-        file = self.where.rstrip("0123456789").removesuffix(":") or self.where
-        named = not self.where or self.error.startswith(file + ":")
-        return self.error if named else f"{self.where}: {self.error}"
+        """The position (the event's, for a rejected event) and the reason, in one line."""
+        where = (self.event or {}).get("where") or self.where
+        file = where.rstrip("0123456789").removesuffix(":") or where
+        named = not where or self.error.startswith(file + ":")
+        return self.error if named else f"{where}: {self.error}"
 
 
 class ImportStopped(StoreError):
