@@ -365,7 +365,8 @@ def test_a_small_pdf_whose_page_inflates_to_megabytes_is_refused(tmp_path: Path)
     small.write_bytes(
         one_page_pdf(b"BT /F1 12 Tf 72 712 Td " + b"(a line) Tj 0 -14 Td " * 40 + b"ET")
     )
-    assert check_file(small).format  # read: no report, but its text is checked
+    with pytest.raises(Unreadable, match="not an annual report"):  # read, and found no report
+        check_file(small)
 
 
 # -- real forms: one-line web pages, glued numbering, stray spaces ----------------------
@@ -490,9 +491,26 @@ def test_a_text_larger_than_any_report_is_refused(tmp_path: Path, text: str, why
     assert result.exit_code == 2 and "unreadable" in result.stdout
 
 
+def test_a_text_with_nothing_of_a_report_is_refused_but_a_report_missing_tables_is_checked(
+    reports, tmp_path: Path
+) -> None:
+    shopping = tmp_path / "shopping.txt"
+    shopping.write_text("Shopping list\n\n- milk\n- eggs 12\n- bread\n", "utf-8")
+    for f in (shopping, ROOT / "README.md"):
+        result = CliRunner().invoke(cli, ["report", "check", str(f)])
+        assert result.exit_code == 2, result.output
+        assert "not an annual report" in result.stdout and "READ-1" not in result.stdout
+    # a report whose tables were lost (pictures, say) is still checked: READ errors
+    text = render(reports["agency-2024"], "text")
+    kept = text[: text.index("二、主动公开政府信息情况")]  # the title and section 一 only
+    checked = check_text(kept, "no-tables.txt")
+    assert checked.year == 2024 and {"READ-1"} <= {f.rule for f in checked.errors}
+
+
 def test_a_windows_line_break_counts_once_against_the_bound() -> None:
     text = "x" + "\r\n" * (MAX_LINES * 3 // 4)  # more \r plus \n than the bound, fewer lines
-    assert check_text(text, "crlf.txt").format
+    with pytest.raises(Unreadable, match="not an annual report"):  # read, not refused as too long
+        check_text(text, "crlf.txt")
 
 
 def test_a_long_run_of_blank_lines_is_a_break_not_empty_cells() -> None:

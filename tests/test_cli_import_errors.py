@@ -100,6 +100,34 @@ def test_the_json_summary_names_each_bad_case(mixed: Path, db: str) -> None:
     assert doc["skipped"][3]["case"] == "OLD" and doc["skipped"][3]["event"] is None
 
 
+def test_the_json_error_does_not_repeat_the_position_its_where_holds(
+    tmp_path: Path, db: str
+) -> None:
+    f = tmp_path / "cases.yaml"
+    f.write_text(
+        "cases:\n"
+        "- {id: R-1, applicant: natural_person, channel: online, received: '2024-03-01',\n"
+        "   events: [{type: decide, 'on': '2024-03-10', outcome: disclosed},\n"
+        "            {type: extend, 'on': '2024-03-12', working_days: 10, approved_by: head}]}\n"
+        "- {id: K-1, applicant: martian, channel: online, received: '2024-03-01'}\n",
+        "utf-8",
+    )
+    code, out, err = run("case", "import", str(f), "--json", "--db", db)
+    skipped = json.loads(out)["skipped"]
+    assert code == 1 and [b["where"] for b in skipped] == [f"{f}:2", f"{f}:5"]
+    assert skipped[0]["event"] == {"type": "extend", "where": f"{f}:4"}
+    assert skipped[0]["error"].startswith("case R-1: event 'extend' is not allowed in state")
+    assert skipped[1]["error"].startswith("case K-1: unknown applicant kind 'martian'")
+    assert not any(str(f) in b["error"] for b in skipped)
+    code, out, err = run("case", "import", str(f), "--db", db)  # the text keeps the positions
+    assert f"skipped {f}:4: case R-1: event 'extend' is not allowed in state" in err
+    assert f"skipped {f}:5: case K-1: unknown applicant kind 'martian'" in err
+    code, out, err = run("case", "import", str(f), "--json", "--max-errors", "0", "--db", db)
+    doc = json.loads(out)
+    assert doc["stopped"]["error"].startswith("case R-1: event 'extend'")
+    assert doc["error"].startswith(f"{f}:4: case R-1: event 'extend'")  # the whole sentence
+
+
 def test_max_errors_zero_stops_at_the_first_as_before(tmp_path: Path, db: str) -> None:
     lines: list[Any] = [good(i) for i in range(30)]
     lines[25] = {**lines[25], "received": "2024-02-30"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -49,3 +51,40 @@ def test_every_error_the_package_raises_is_importable_from_it() -> None:
     assert errors - set(disclosure.__all__) == set()
     for name in errors:
         assert getattr(disclosure, name) is getattr(disclosure.errors, name)
+
+
+def test_show_and_explain_take_a_day_beyond_the_calendar_as_due_and_case_list_do(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "s.db")
+    assert run("init", "--db", db)[0] == 0
+    assert run(*case_open("A-1"), "--db", db)[0] == 0
+    assert "A-1" in run("case", "list", "--overdue", "--as-of", "2099-01-01", "--db", db)[1]
+    code, out, err = run("case", "show", "A-1", "--as-of", "2099-01-01", "--db", db)
+    assert code == 0 and err == "", err
+    assert "overdue" in out and "2099-01-01 is outside calendar 'cn'" in out
+    assert "not counted" in out
+    code, out, err = run("case", "show", "A-1", "--as-of", "2099-01-01", "--json", "--db", db)
+    reply = json.loads(out)["deadlines"]["reply"]
+    assert code == 0 and reply["overdue"] and reply["remaining_working_days"] is None
+    code, out, err = run("case", "explain", "A-1", "--as-of", "2099-01-01", "--db", db)
+    assert code == 0 and err == "", err
+    assert "OVERDUE as of 2099-01-01" in out and "not counted" in out
+    code, out, err = run("case", "explain", "A-1", "--as-of", "1999-01-01", "--json", "--db", db)
+    assert code == 0 and json.loads(out)["remaining_working_days"] is None
+
+
+def test_opening_a_case_received_in_the_future_is_refused_as_a_future_event_is(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "s.db")
+    assert run("init", "--db", db)[0] == 0
+    later = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    code, out, err = run(*case_open("A-1", received=later), "--db", db)
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: case A-1: receipt on {later} is in the future (today is ")
+    assert "is the year mistyped?" in err and "already exists" not in err
+    assert run("case", "list", "--json", "--db", db)[1].strip() == "[]"  # nothing written
+    assert run(*case_open("A-1"), "--db", db)[0] == 0
+    code, _, err = run("case", "event", "A-1", "extend", "--on", later, "--db", db)
+    assert code == 1 and f"case A-1: event 'extend' on {later} is in the future" in err

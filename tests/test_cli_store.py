@@ -162,6 +162,26 @@ def test_missing_and_unreadable_database(tmp_path: Path) -> None:
     assert code == 1 and "cannot open the case store" in err
 
 
+def test_a_db_that_is_a_directory_or_in_a_missing_one_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    for args in (("case", "list"), ("init",), ("due",)):
+        code, out, err = run(*args, "--db", str(missing / "x.db"))
+        assert code == 1 and out == "" and "Traceback" not in err
+        assert f"no directory {missing}" in err or f"directory {missing} does not exist" in err
+        assert f"mkdir -p {missing}" in err and "unable to open" not in err
+    assert not missing.exists()  # nothing created
+    for args in (("case", "list"), ("store", "verify"), (*OPEN_A,)):
+        code, out, err = run(*args, "--db", str(tmp_path))
+        assert code == 1 and out == "" and "unable to open" not in err
+        assert err.startswith(f"error: {tmp_path} is a directory, not a store file; ")
+        assert str(tmp_path / "cases.db") in err
+    assert list(tmp_path.iterdir()) == []
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x", "utf-8")
+    code, _, err = run("init", "--db", str(afile / "x.db"))
+    assert code == 1 and f"{afile} is not a directory" in err
+
+
 def test_locked_database_gives_a_clear_error(db: str) -> None:
     holder = sqlite3.connect(db)
     holder.execute("BEGIN EXCLUSIVE")

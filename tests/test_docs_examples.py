@@ -88,3 +88,34 @@ def test_the_worked_renderer_in_docs_plugins_runs(monkeypatch: pytest.MonkeyPatc
     assert callable(render)
     with pytest.raises(TypeError):
         render(object())
+
+
+def test_each_calendar_file_in_docs_calendars_loads(tmp_path: Path) -> None:
+    """Each calendar block is one file that loads as it stands; the built-in one is
+    what its file holds."""
+    from disclosure.calendars.registry import CalendarRegistry, read_calendar_file
+    from disclosure.errors import CalendarError
+
+    files = []
+    for i, body in enumerate(blocks(ROOT / "docs" / "calendars.md", "yaml")):
+        if not re.search(r"^calendar:", body, re.M):
+            continue  # a fragment (the display section), not a whole file
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(body, "utf-8")
+        first = body.splitlines()[0]
+        if first.startswith("# rulesets/"):
+            built_in = read_calendar_file(ROOT / first.split()[1])
+            assert read_calendar_file(f).calendar.national == built_in.calendar.national
+        else:
+            files.append(f)
+            read_calendar_file(f)
+    assert len(files) == 3
+    registry = CalendarRegistry.default(files)
+    for cid in ("cn-guangxi", "us-dc", "us-federal-closures"):
+        assert registry.get(cid).id == cid
+    # two calendars in one file: refused where the second starts, saying what to do
+    both = tmp_path / "both.yaml"
+    both.write_text(files[1].read_text("utf-8") + "---\n" + files[2].read_text("utf-8"), "utf-8")
+    lines = len(files[1].read_text("utf-8").splitlines())
+    with pytest.raises(CalendarError, match=f"both.yaml:{lines + 1}:1: .*a file of its own"):
+        read_calendar_file(both)

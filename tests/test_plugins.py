@@ -132,6 +132,9 @@ def test_deadline_policy_changes_the_limit_and_warns() -> None:
     case = make_case("2024-03-01")
     reply = engine.fold(case, D("2024-03-12")).deadlines["reply"]
     assert (reply.limit, reply.due, reply.warning) == (10, D("2024-03-15"), True)
+    for far, warned in ((D("2099-01-01"), True), (D("1999-01-01"), False)):  # outside 'cn'
+        late = engine.fold(case, far).deadlines["reply"]
+        assert (late.warning, late.remaining, late.overdue) == (warned, None, warned)
     assert reply.policy == "promise (plugin promise)"
     assert reply.steps[1].action == "policy"
     corr = engine.fold(
@@ -906,3 +909,31 @@ def test_the_cli_says_which_plugin_calendar_was_left_out(
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("warning: plugin 'gx': calendar file ")
     assert "Traceback" not in result.stderr and "registry.py" not in result.stderr
+
+
+def test_a_name_in_load_plugins_that_is_not_installed_is_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    import disclosure.plugins.manager as plugins_mod
+    from disclosure.cli import cli
+    from disclosure.errors import PluginWarning
+
+    monkeypatch.setattr(
+        plugins_mod, "_entry_points", lambda: [_FakeEntryPoint("good"), _FakeEntryPoint("other")]
+    )
+    monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", "godo, other")
+    with pytest.warns(
+        PluginWarning, match=r"'godo'.*installed: good, other\); did you mean 'good'"
+    ):
+        loaded = Plugins.load()
+    assert [p.name for p in loaded.info()] == ["disclosure.builtin", "other"]
+    result = CliRunner().invoke(cli, ["calendar", "add", "2024-09-10", "5"])
+    assert result.exit_code == 0 and result.stderr == (
+        "warning: DISCLOSURE_LOAD_PLUGINS names 'godo', which is not an installed plugin "
+        "(installed: good, other); did you mean 'good'?\n"
+    )
+    for quiet in ("", "good"):  # none, or installed ones: nothing to say
+        monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", quiet)
+        assert CliRunner().invoke(cli, ["calendar", "add", "2024-09-10", "5"]).stderr == ""

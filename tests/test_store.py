@@ -17,6 +17,7 @@ import pytest
 from conftest import EXAMPLES, D, make_case
 from disclosure import Event, EventRejected, load_cases
 from disclosure.store import ConflictError, DueCounts, Store, StoreError
+from disclosure.store.port import refused_cases
 
 
 @pytest.fixture
@@ -255,6 +256,28 @@ def test_future_events_are_refused(store) -> None:
     with pytest.raises(StoreError, match="is in the future"):
         store.append("A", Event("extend", future))
     assert store.get("A").events == ()
+
+
+def test_a_receipt_or_event_in_the_future_is_refused_on_open_and_import_as_on_append(
+    store,
+) -> None:
+    import datetime as dt
+
+    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    future_receipt = make_case(later, case_id="F-1")
+    future_event = make_case(
+        "2024-03-01", ("decide", later, {"outcome": "disclosed"}), case_id="F-2"
+    )
+    with pytest.raises(StoreError, match=f"case F-1: receipt on {later} is in the future"):
+        store.open_case(future_receipt)
+    with pytest.raises(StoreError, match=f"case F-2: event 'decide' on {later} is in the future"):
+        store.import_cases([future_event])
+    ok = make_case("2024-03-01", case_id="OK")
+    with pytest.raises(StoreError) as refused:
+        store.import_cases([future_receipt, ok, future_event])
+    assert sorted(refused_cases(refused.value)) == [0, 2] and store.count() == 0
+    store.open_case(make_case(tomorrow, case_id="T"))  # a day of slack for time zones
 
 
 def test_one_store_is_shared_by_the_threads_of_a_web_server(tmp_path: Path) -> None:

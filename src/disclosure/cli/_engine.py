@@ -127,6 +127,8 @@ def load_plugins() -> Plugins:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # said once below, without a file:line prefix
         plugins = Plugins.load(no_plugins=no_plugins_requested())
+    for message in plugins.unknown:
+        echo(f"warning: {message}", err=True)
     for why in plugins.broken.values():
         echo(f"warning: {why}; it is left out (see 'disclosure plugins')", err=True)
     return plugins

@@ -84,13 +84,30 @@ def case_replay(
 
 
 def _left_text(days: int | None, overdue: bool) -> tuple[str, str]:
-    if days is None:
-        return "", ""
+    if days is None:  # no limit, or not countable from the as-of day
+        return ("overdue", "bold red") if overdue else ("", "")
     if overdue or days < 0:
         return f"{-days} overdue", "bold red"
     if days <= 3:
         return f"{days} left", "yellow"
     return f"{days} left", "green"
+
+
+def _uncounted(engine: Engine, state: CaseState) -> str:
+    """Why days left are missing: the as-of day is outside a running clock's calendar.
+
+    ``due`` and ``case list`` accept any day, as they only compare dates; the
+    working days from such a day cannot be counted, so they are left out.
+    """
+    for d in state.deadlines.values():
+        if d.status == "running" and d.unit == "working_days" and d.remaining is None:
+            cal = engine.calendars.get(d.calendar)
+            if not cal.covers(state.as_of):
+                return (
+                    f"{state.as_of} is outside calendar '{cal.id}' ({cal.first_year}-"
+                    f"{cal.last_year}): working days from it are not counted"
+                )
+    return ""
 
 
 def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
@@ -134,6 +151,8 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
                 note,
             )
         out.print(table)
+        if uncounted := _uncounted(engine, state):
+            out.print(f"  note: {uncounted}", highlight=False)
     for f in state.findings:
         out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.next_events:
@@ -252,6 +271,11 @@ def case_explain(
         status += f", {-d.remaining} {unit} OVERDUE as of {state.as_of}"
     elif d.remaining is not None:
         status += f", {d.remaining} {unit} left as of {state.as_of}"
+    elif d.overdue:
+        status += f", OVERDUE as of {state.as_of}"
+    uncounted = _uncounted(engine, state) if d.status == "running" else ""
+    if uncounted:
+        status += f" ({esc(uncounted)})"
     if d.provisional:
         status += " — PROVISIONAL: the official holiday schedule for that year is not published"
     out.print(status, markup=True)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from disclosure.lifecycle.case import Case
     from disclosure.lifecycle.state import CaseState
     from disclosure.privacy import Masker
-    from disclosure.store.port import BadCase, ImportLog
+    from disclosure.store.port import BadCase, CaseStore, ImportLog
     from disclosure.store.projection import Projection
 
 _personal_opt = click.option(
@@ -175,7 +175,8 @@ def case_open(
                 )
             )
         except StoreError as exc:
-            if 0 not in refused_cases(exc):  # not about this case: about the store
+            # about the store, or about this case itself (a receipt in the future)
+            if 0 not in refused_cases(exc) or not _stored(store, case_id):
                 raise
             raise StoreError(
                 f"case {case_id} already exists; nothing was written — choose another id "
@@ -190,6 +191,17 @@ def case_open(
         f"opened case {case_id}: {state.state}"
         + (f", {primary} due {due.due}" if due is not None and due.due else "")
     )
+
+
+def _stored(store: CaseStore, case_id: str) -> bool:
+    """Whether the store holds ``case_id``."""
+    from disclosure.errors import NotFoundError
+
+    try:
+        store.get(case_id)
+    except NotFoundError:
+        return False
+    return True
 
 
 def _parse_fields(items: tuple[str, ...], event_type: str, ruleset: Any) -> dict[str, Any]:
@@ -309,7 +321,7 @@ def case_show(
     from rich.table import Table
     from rich.text import Text
 
-    from disclosure.cli.cases import _left_text
+    from disclosure.cli.cases import _left_text, _uncounted
 
     out = console()
     out.print(
@@ -347,6 +359,8 @@ def case_show(
             how = "; ".join(f"{s.on} {s.event}: {s.detail}" for s in d.steps)
             table.add_row(name, str(d.due or "-"), d.status, left, how)
         out.print(table)
+        if uncounted := _uncounted(store.engine, state):
+            out.print(f"  note: {uncounted}", highlight=False)
     for f in state.findings:
         out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.timeline:

@@ -279,6 +279,8 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             )
             tab = "\t" in where[: (mark.column + 1 if mark else 0)] or "\\t" in str(exc)
             hint = "indent with spaces, not tabs" if tab else ""
+            if reason == "but found another document":
+                hint = "a file holds one document: put the part after '---' in a file of its own"
             raise DocumentError(
                 [Problem(f"invalid YAML: {reason}", source, line, col, hint=hint)], what
             ) from None

@@ -554,6 +554,12 @@ class Deadline:
     # -- judged on the as-of day ---------------------------------------------------
     @property
     def remaining(self) -> int | None:
+        """Days left as of the as-of day (negative when overdue).
+
+        None when there is no running limit, and for working days counted
+        from an as-of day outside the calendar, which cannot be counted
+        (``overdue`` still says whether the due date has passed).
+        """
         run = self._run
         if self._optional_lapsed:
             return None
@@ -563,6 +569,8 @@ class Deadline:
         if due is None:
             return None
         if run.spec.unit == "working_days":
+            if not run.cal.covers(self._as_of):
+                return None
             return run.cal.count_working_days(self._as_of, due)
         return (due - self._as_of).days
 
@@ -579,7 +587,10 @@ class Deadline:
         run = self._run
         if run.warn_at is None or run.status != RUNNING or run.anchor is None:
             return False
-        as_of = run.cal.day_number(self._as_of)
+        # an as-of day outside the calendar counts as its first or last day: the
+        # due date is inside, so the answer is the same
+        cal = run.cal
+        as_of = cal.day_number(min(max(self._as_of, cal.date_of(0)), cal.date_of(cal.size - 1)))
         elapsed = run.used + (run.kind.count(run.anchor, as_of) if as_of > run.anchor else 0)
         return elapsed >= run.warn_at
 

@@ -79,6 +79,19 @@ def _allowed_from_env() -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
+def _unknown_names(wanted: set[str], installed: set[str]) -> list[str]:
+    """One message per wanted name no installed plugin has: a typo would load nothing."""
+    have = ", ".join(sorted(installed)) or "none"
+    out = []
+    for name in sorted(wanted - installed):
+        hint = did_you_mean(name, installed) if installed else ""
+        out.append(
+            f"DISCLOSURE_LOAD_PLUGINS names '{name}', which is not an installed plugin "
+            f"(installed: {have})" + (f"; {hint}" if hint.startswith("did you mean") else "")
+        )
+    return out
+
+
 class Plugins:
     """One plugin manager: the built-in plugin plus the chosen outside ones."""
 
@@ -103,13 +116,19 @@ class Plugins:
         self._versions: dict[str, str] = {}
         #: Installed plugins left out, by name, with the reason.
         self.broken: dict[str, str] = {}
+        #: Warnings about names DISCLOSURE_LOAD_PLUGINS gives that no installed plugin has.
+        self.unknown: list[str] = []
         self._register(builtin_plugin, BUILTIN, _version("disclosure"))
         allowed = set(allow) if allow is not None else None
         if entry_points:
             env = _allowed_from_env()
             if env is not None:
                 allowed = env if allowed is None else allowed & env
-            for ep in _entry_points():
+            installed = _entry_points()
+            self.unknown = _unknown_names(env or set(), {ep.name for ep in installed})
+            for message in self.unknown:
+                warnings.warn(message, PluginWarning, stacklevel=2)
+            for ep in installed:
                 if allowed is not None and ep.name not in allowed:
                     continue
                 try:

@@ -211,6 +211,26 @@ class FoldedBatch:
         )
 
 
+def refuse_future(case_id: str, what: str, day: dt.date, where: str = "") -> None:
+    """Refuse a receipt or event dated after tomorrow: a store records what has
+    happened, and such a day is most often a mistyped year (tomorrow is allowed:
+    it is today somewhere). Opening, importing and appending all check this."""
+    today = dt.date.today()
+    if day > today + dt.timedelta(days=1):
+        raise StoreError(
+            (f"{where}: " if where else "")
+            + f"case {case_id}: {what} on {day} is in the future (today is {today}); "
+            "record events when they happen — is the year mistyped?"
+        )
+
+
+def _refuse_future_case(case: Case) -> None:
+    """:func:`refuse_future` for a case's receipt and each of its events."""
+    refuse_future(case.id, "receipt", case.received)
+    for event in case.events:
+        refuse_future(case.id, f"event '{event.type}'", event.on, event.where)
+
+
 def fold_batch(engine: Engine, cases: Iterable[Case], *, replace: bool) -> FoldedBatch:
     """Normalize and fold a batch once; every case that cannot land is found in this pass.
 
@@ -226,6 +246,7 @@ def fold_batch(engine: Engine, cases: Iterable[Case], *, replace: bool) -> Folde
     first: DisclosureError | None = None
     for i, given in enumerate(cases):
         try:
+            _refuse_future_case(given)
             case = engine.normalize(given)
         except DisclosureError as exc:
             refused[i] = exc
@@ -260,6 +281,7 @@ class BadCase:
     where: str
     #: The case's id, when it could be read.
     case: str | None
+    #: Why, without the position ``where`` (or the event's) already gives.
     error: str
     #: For a rejected event: its type and ``file:line``.
     event: dict[str, str] | None = None
@@ -272,7 +294,11 @@ class BadCase:
         event = None
         if isinstance(exc, EventRejected):
             event = {"type": exc.event_type, "where": exc.where}
-        return cls(case.where, case.id, str(exc), event)
+        error = str(exc)
+        at = (event or {}).get("where") or case.where
+        if at:  # said once, in its field (the text says it again in __str__)
+            error = error.removeprefix(f"{at}: ")
+        return cls(case.where, case.id, error, event)
 
     @classmethod
     def unreadable(cls, record: CaseRecord) -> BadCase:
@@ -288,9 +314,11 @@ class BadCase:
         return attrs.asdict(self)
 
     def __str__(self) -> str:
-        file = self.where.rstrip("0123456789").removesuffix(":") or self.where
-        named = not self.where or self.error.startswith(file + ":")
-        return self.error if named else f"{self.where}: {self.error}"
+        """The position (the event's, for a rejected event) and the reason, in one line."""
+        where = (self.event or {}).get("where") or self.where
+        file = where.rstrip("0123456789").removesuffix(":") or where
+        named = not where or self.error.startswith(file + ":")
+        return self.error if named else f"{where}: {self.error}"
 
 
 class ImportStopped(StoreError):

@@ -62,7 +62,13 @@ from disclosure.store.period import (
     members_by_receipt,
     merge_alike,
 )
-from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
+from disclosure.store.port import (
+    FoldedBatch,
+    PeriodCases,
+    fold_batch,
+    import_in_batches,
+    refuse_future,
+)
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -667,13 +673,7 @@ class PostgresStore:
         number is still the one folded, and inserts the event and projection.
         """
         agency = self._writer_agency()
-        tomorrow = dt.date.today() + dt.timedelta(days=1)  # a day of slack for time zones
-        if event.on > tomorrow:
-            raise StoreError(
-                f"case {case_id}: event '{event.type}' on {event.on} is in the "
-                f"future (today is {dt.date.today()}); record events when they "
-                "happen — is the year mistyped?"
-            )
+        refuse_future(case_id, f"event '{event.type}'", event.on)
         try:
             with self.db.transaction():  # one snapshot for the row and its log
                 self.db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

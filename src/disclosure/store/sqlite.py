@@ -52,7 +52,13 @@ from disclosure.store.chain import (
     event_values,
     now_text,
 )
-from disclosure.store.port import FoldedBatch, PeriodCases, fold_batch, import_in_batches
+from disclosure.store.port import (
+    FoldedBatch,
+    PeriodCases,
+    fold_batch,
+    import_in_batches,
+    refuse_future,
+)
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -132,6 +138,9 @@ class Store:
         self._temp = 0  # numbers the temporary tables of period queries
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
             raise StoreError(f"busy timeout must be a number of seconds >= 0, not {timeout!r}")
+        problem = _place_problem(self.path, create)
+        if problem:
+            raise StoreError(problem)
         exists = self.path.exists()
         if not create and not exists:
             raise StoreError(
@@ -512,13 +521,7 @@ class Store:
         writer got there first, :class:`ConflictError` is raised and nothing
         changes. Without it, the current log is used (last writer checks).
         """
-        tomorrow = dt.date.today() + dt.timedelta(days=1)  # a day of slack for time zones
-        if event.on > tomorrow:
-            raise StoreError(
-                f"case {case_id}: event '{event.type}' on {event.on} is in the "
-                f"future (today is {dt.date.today()}); record events when they "
-                "happen — is the year mistyped?"
-            )
+        refuse_future(case_id, f"event '{event.type}'", event.on)
         # Read and fold outside the write lock: a slow deadline-policy plugin must
         # not block other writers. The short transaction below only checks that
         # nobody appended in between and inserts.
@@ -903,6 +906,34 @@ def stored_case_ids(path: str | Path, prefix: str = "", limit: int = 50) -> list
     except sqlite3.Error:
         return []
     return [str(r[0]) for r in rows]
+
+
+def _place_problem(path: Path, create: bool) -> str | None:
+    """Why ``path`` cannot hold a store file (a directory, or in a missing one), or None.
+
+    SQLite says only "unable to open database file" for these.
+    """
+    import shlex
+
+    if path.is_dir():
+        return (
+            f"{path} is a directory, not a store file; name a file in it, "
+            f"e.g. {shlex.quote(str(path / 'cases.db'))}"
+        )
+    parent = path.parent
+    if parent.is_dir():
+        return None
+    if parent.exists() or parent.is_symlink():
+        return f"{path}: {parent} is not a directory; choose another path"
+    mkdir = f"mkdir -p {shlex.quote(str(parent))}"
+    if create:
+        return (
+            f"{path}: directory {parent} does not exist; create it ({mkdir}) or choose another path"
+        )
+    return (
+        f"{path}: no case store here, and no directory {parent}; is the path mistyped? "
+        f"(for a new store: {mkdir}, then 'disclosure init --db {shlex.quote(str(path))}')"
+    )
 
 
 def _writable(path: Path) -> bool:

@@ -169,7 +169,8 @@ def check_text(
 
     Raises :class:`Unreadable` for a text larger than any report (more than
     :data:`MAX_LINES` line breaks or :data:`MAX_TOKENS` tokens): no input
-    costs more than about a second.
+    costs more than about a second; and for a text in which nothing of a report
+    is recognised (no title, statistics period, section heading or table row).
     """
     findings: list[CheckFinding] = []
     # the lines, counted in C (CR LF is one break)
@@ -244,7 +245,8 @@ def check_text(
                 numbers=(year,),
             )
         )
-    findings.extend(_section_findings(lines, template))
+    sections = _section_findings(lines, template)
+    findings.extend(sections)
 
     budget = Budget()
     start3, stop3, stop4 = _regions(walker, template)
@@ -262,6 +264,15 @@ def check_text(
         if ok and all(r.values is not None for r in read.rows.values()):
             values = expand(read.grid_rows(), read.stand_ins, len(read.columns))
             grids[read.key] = Grid(read.columns, values)
+    headings = len(template.sections) - sum(f.rule == "STR-3" for f in sections)
+    rows_seen = any(r.line is not None for read in reads.values() for r in read.rows.values())
+    t2_seen = bool(table2) or any(line is not None for _, _, line in t2_problems)
+    if not (m or period or headings or rows_seen or t2_seen):
+        # nothing a report is recognised by: checking it would only list what is missing
+        raise Unreadable(
+            "not an annual report: none of its title, statistics period, section "
+            "headings or table rows was found (check the published report itself)"
+        )
     for row, problem, line in t2_problems:
         findings.append(CheckFinding("warning", "T2-0", problem, "table2", row, line=line))
     findings.extend(table2_findings(table2, template))
