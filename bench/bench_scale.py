@@ -5,7 +5,9 @@
 For each size: a JSON Lines file of N synthetic cases (1.27 events per case,
 ``synthetic.py``) is imported with ``disclosure case import`` into an empty
 store, then a tenth of that size into an empty store and into the full one
-(issue 17: no more than 1.2x slower when the store is full), then a second
+(issue 17: no more than 1.2x slower when the store is full), twice: cases
+whose days fall among the store's, and the next period's cases (received,
+and numbered, after every stored case, as a yearly import is); then a second
 file of N into the full one; the reference is parse + insert
 of the same file without folding (the rows and hash chain written, no fold
 and no projection). Then ``case list`` (table, --jsonl, --csv, --json),
@@ -36,6 +38,7 @@ os.environ.setdefault("DISCLOSURE_LOAD_PLUGINS", "")  # the core alone
 # (with PYTHONDONTWRITEBYTECODE set, each process would compile ~80 modules again)
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
+from synthetic import BASE as SYNTHETIC_BASE  # noqa: E402
 from synthetic import cases  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -55,10 +58,10 @@ def measure(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, float
     return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
-def write_jsonl(path: Path, n: int, seed: int, prefix: str) -> int:
+def write_jsonl(path: Path, n: int, seed: int, prefix: str, **dates: Any) -> int:
     events = 0
     with path.open("w", encoding="utf-8") as f:
-        for case in cases(n, seed=seed):
+        for case in cases(n, seed=seed, **dates):
             doc = case.to_dict()
             doc["id"] = prefix + doc["id"]
             events += len(doc["events"])
@@ -114,10 +117,13 @@ def reference_report(db: str, year: int) -> None:
 def run_size(n: int, work: Path) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     first, second = work / f"cases-{n}.jsonl", work / f"more-{n}.jsonl"
-    tenth = work / f"tenth-{n}.jsonl"
+    tenth, later = work / f"tenth-{n}.jsonl", work / f"later-{n}.jsonl"
     events = write_jsonl(first, n, 1, "")
     write_jsonl(second, n, 2, "M")
     write_jsonl(tenth, max(n // 10, 1), 3, "T")
+    # the next period's cases: received (and ids) after every case of the store
+    after = SYNTHETIC_BASE + dt.timedelta(days=720)
+    write_jsonl(later, max(n // 10, 1), 4, "U", base=after, span=365)
     db, ref_db, empty_db = work / f"store-{n}.db", work / f"ref-{n}.db", work / f"empty-{n}.db"
     for p in (db, ref_db, empty_db):
         for suffix in ("", "-wal", "-shm"):
@@ -133,8 +139,15 @@ def run_size(n: int, work: Path) -> dict[str, Any]:
     subprocess.run([*EXE, "init", "--db", str(empty_db)], check=True, capture_output=True)
     r["tenth_into_empty"] = measure([*EXE, "case", "import", str(tenth), "--db", str(empty_db)])
     r["tenth_into_full"] = measure([*EXE, "case", "import", str(tenth), "--db", str(db)])
+    # the same for the next period's cases, whose rows go after the store's in every index
+    for p in (empty_db,):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(p) + suffix).unlink(missing_ok=True)
+    subprocess.run([*EXE, "init", "--db", str(empty_db)], check=True, capture_output=True)
+    r["later_into_empty"] = measure([*EXE, "case", "import", str(later), "--db", str(empty_db)])
+    r["later_into_full"] = measure([*EXE, "case", "import", str(later), "--db", str(db)])
     r["import_into_full"] = measure([*EXE, "case", "import", str(second), "--db", str(db)])
-    total = 2 * n + max(n // 10, 1)
+    total = 2 * n + 2 * max(n // 10, 1)
     for key in ("import", "import_reference"):
         r[key]["cases_per_s"] = n / r[key]["seconds"]
     r["import_into_full"]["cases_per_s"] = n / r["import_into_full"]["seconds"]
@@ -162,7 +175,7 @@ def run_size(n: int, work: Path) -> dict[str, Any]:
         [*EXE, "case", "export", "--show-personal-data", "-o", str(out), "--db", str(db)]
     )
     r["store_cases"] = total
-    for p in (first, second, tenth, out):
+    for p in (first, second, tenth, later, out):
         p.unlink(missing_ok=True)
     return r
 
@@ -184,6 +197,9 @@ def table(results: list[dict[str, Any]]) -> str:
             f"a tenth of N, imported   into an empty store {t(r['tenth_into_empty'])}; into the "
             f"store of N {t(r['tenth_into_full'])} "
             f"({r['tenth_into_full']['seconds'] / r['tenth_into_empty']['seconds']:.2f}x)",
+            f"the next period's tenth  into an empty store {t(r['later_into_empty'])}; into the "
+            f"store of N {t(r['later_into_full'])} "
+            f"({r['later_into_full']['seconds'] / r['later_into_empty']['seconds']:.2f}x)",
             f"case list --received-in  table {t(r['list_text'])}; --jsonl {t(r['list_jsonl'])}; "
             f"--csv {t(r['list_csv'])}; --json {t(r['list_json'])}",
             f"case list --overdue      {t(r['list_overdue'])}",

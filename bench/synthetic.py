@@ -33,11 +33,12 @@ OUTCOMES = [
 BASE = dt.date(2023, 1, 2)
 
 
-def cases(n: int, seed: int = 1) -> Iterator[Case]:
-    """``n`` cases received over 2023-2024 with typical short lifecycles."""
+def cases(n: int, seed: int = 1, base: dt.date = BASE, span: int = 720) -> Iterator[Case]:
+    """``n`` cases received over ``span`` days from ``base`` (by default 2023-2024) with
+    typical short lifecycles."""
     rng = random.Random(seed)
     for i in range(n):
-        received = BASE + dt.timedelta(days=rng.randrange(0, 720))
+        received = base + dt.timedelta(days=rng.randrange(0, span))
         kind = KINDS[rng.randrange(len(KINDS))]
         r = rng.random()
         day = received + dt.timedelta(days=rng.randrange(1, 25))
