@@ -153,6 +153,49 @@ def test_workers_end_an_import_as_one_process_does(
     assert (report["imported"], skipped, stopped, rows) == before
 
 
+def test_hostile_lines_read_by_the_workers_end_as_in_one_process(tmp_path: Path) -> None:
+    """Lines only the workers read (bad UTF-8, a NUL, YAML, over 10 MiB, CR LF) are
+    reported with the same words and places as when this process reads them."""
+    good = [json.dumps(_good(i)) for i in range(12)]
+    lines = [
+        good[0],
+        good[1][:-1] + ', "subject": "\u0000"}',
+        "id: Y-1\napplicant: natural_person",  # two lines of YAML, neither a whole record
+        "{id: C-900, applicant: natural_person, channel: online, received: 2024-03-02}",
+        good[2],
+        good[3] + "\r",
+        '{"id": "' + "x" * (10 * 1024 * 1024) + '"}',
+        good[4],
+        "\t",
+        good[5],
+    ]
+    raw = "\n".join(lines).encode("utf-8") + b"\n\xff\xfe not utf-8\n" + good[6].encode() + b"\n"
+    outcomes = []
+    for workers in ("1", "2"):
+        db = tmp_path / f"w{workers}.db"
+        f = tmp_path / "cases.jsonl"
+        f.write_bytes(raw)
+        assert _run("init", "--db", str(db))[0] == 0
+        code, out = _run(
+            "case",
+            "import",
+            str(f),
+            "--json",
+            "--db",
+            str(db),
+            "--batch-size",
+            "2",
+            "--workers",
+            workers,
+        )
+        outcomes.append((code, json.loads(out.replace(str(db), "DB")), _rows(db)))
+    assert outcomes[0] == outcomes[1]
+    code, report, rows = outcomes[0]
+    assert code == 1 and report["imported"] == len(rows[0]) == 7  # C-900 from a YAML line
+    places = [b["where"].rsplit(":", 1)[1] for b in report["skipped"]]
+    assert places == ["2", "3", "4", "8", "12"]  # NUL, two YAML lines, > 10 MiB, not UTF-8
+
+
 def test_a_clean_file_lands_whole_and_verifies(tmp_path: Path) -> None:
     lines = [_line("good", i) for i in range(60)]
     code, report, rows = _import(tmp_path, "s", lines, "--batch-size", "7", "--workers", "2")
