@@ -211,3 +211,38 @@ def test_keyset_paging_on_a_server(server: tuple[str, str]) -> None:
         seen += ids
         after = ["--after", ids[-1]]
     assert seen == everything and len(seen) > 300
+
+
+def test_a_jsonl_import_read_by_workers_on_a_server_ends_as_on_sqlite(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    """The workers read the lines for a server store too; the same cases land, the same
+    lines are skipped, as into a SQLite file in one process."""
+    lines = []
+    for i in range(40):
+        doc = {
+            "id": f"J-{i:03d}",
+            "applicant": "natural_person",
+            "channel": "online",
+            "received": f"2024-05-{1 + i % 28:02d}",
+            "events": [
+                {"type": "decide", "on": f"2024-06-{1 + i % 28:02d}", "outcome": "disclosed"}
+            ],
+        }
+        if i % 9 == 4:
+            doc["events"] = doc["events"] * 2  # a second decision: rejected
+        lines.append('{"id": "broken", ' if i % 11 == 5 else json.dumps(doc))
+    f = tmp_path / "cases.jsonl"
+    f.write_text("\n".join(lines) + "\n", "utf-8")
+    url, _ = server
+    sqlite_db = str(tmp_path / "one.db")
+    assert run("init", "--db", sqlite_db)[0] == 0
+    outcomes = []
+    for target, workers in ((["--db", url, "--agency", "B"], "2"), (["--db", sqlite_db], "1")):
+        args = ["case", "import", str(f), "--json", "--batch-size", "4", "--workers", workers]
+        code, out, _ = run(*args, *target)
+        report = json.loads(out)
+        listed = json.loads(run("case", "list", "--json", "--limit", "0", *target)[1])
+        outcomes.append((code, report["imported"], [b["where"] for b in report["skipped"]], listed))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 1 and outcomes[0][1] == 40 - len(outcomes[0][2]) > 25
