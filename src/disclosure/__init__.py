@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "CalendarRangeError": "errors",
     "CalendarRegistry": "calendars.registry",
     "Case": "lifecycle.case",
+    "ArgumentError": "errors",
     "CaseFileError": "errors",
     "CaseState": "lifecycle.state",
     "CheckResult": "reports.model",
@@ -92,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from disclosure.calendars.registry import CalendarRegistry, read_calendar_file
     from disclosure.engine import DEFAULT_RULESET, Engine, check_settings
     from disclosure.errors import (
+        ArgumentError,
         CalendarError,
         CalendarRangeError,
         CaseFileError,
@@ -137,6 +139,7 @@ __all__ = [
     "DEFAULT_RULESET",
     "AgencyData",
     "AnnualReportJob",
+    "ArgumentError",
     "CalendarError",
     "CalendarRangeError",
     "CalendarRegistry",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from disclosure.documents import arguments
 from disclosure.documents.source import ReadError, read_limited
 from disclosure.engine import Engine
 from disclosure.errors import DisclosureError, NotFoundError
@@ -91,6 +92,8 @@ class AnnualReportJob:
         :func:`~disclosure.drill_down`); without it a busy year's cases are
         counted in the store instead of listed, which is faster.
         """
+        year = arguments.year(year)
+        case_files = arguments.paths(case_files, "case_files")
         machine = self.engine.machine()
         tpl = self.engine.template(template, year=year)
         if not tpl.covers(year):
@@ -190,6 +193,8 @@ class AnnualReportJob:
             statistics_template_for,
         )
 
+        year = arguments.year(year)
+        case_files = arguments.paths(case_files, "case_files")
         wanted = ruleset or self.engine.default_ruleset
         name = template or statistics_template_for(wanted, year)
         if name is None:

@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from disclosure.calendars.registry import CalendarRegistry
+from disclosure.documents import arguments
 from disclosure.documents.builtin import builtin_dir
-from disclosure.errors import DisclosureError, NotFoundError, PluginError
+from disclosure.errors import ArgumentError, DisclosureError, NotFoundError, PluginError
 from disclosure.lifecycle.case import RULESET_PATH_HINT, Case, Event
 from disclosure.lifecycle.machine import Machine
 from disclosure.lifecycle.policy import DeadlinePolicy
 from disclosure.lifecycle.state import CaseState
 from disclosure.plugins.manager import Plugins
 from disclosure.plugins.types import RendererSpec
-from disclosure.rules.load import is_ruleset_path, load_ruleset
+from disclosure.rules.load import is_ruleset_path, load_ruleset, resolve_ruleset
 from disclosure.rules.model import Outcome, Ruleset
 from disclosure.settings import Settings, merged_parameters
 
@@ -50,13 +51,15 @@ class Engine:
         *,
         default_ruleset: str = DEFAULT_RULESET,
         calendars: CalendarRegistry | None = None,
-        calendar_files: Iterable[str | Path] = (),
-        ruleset_dirs: Iterable[Path] = (),
+        calendar_files: Iterable[str | Path] | str | Path = (),
+        ruleset_dirs: Iterable[str | Path] | str | Path = (),
         parameters: Mapping[str, Mapping[str, Any]] | None = None,
         plugins: Plugins | None = None,
         default_calendar: str | None = None,
     ) -> None:
         self.default_ruleset = default_ruleset
+        calendar_files = arguments.paths(calendar_files, "calendar_files")
+        ruleset_dirs = tuple(map(Path, arguments.paths(ruleset_dirs, "ruleset_dirs")))
         self.plugins = plugins if plugins is not None else Plugins.load()
         found = self.plugins.resources()
         resources = [r for _, r in found]
@@ -79,6 +82,7 @@ class Engine:
             )
         self.calendars = calendars
         self.parameters = dict(parameters or {})
+        self._check_parameter_rulesets()
         self._machines: dict[str, Machine] = {}
         self._renderers: dict[str, RendererSpec] | None = None
 
@@ -93,6 +97,7 @@ class Engine:
         other.default_ruleset = options.get("default_ruleset", self.default_ruleset)
         other.default_calendar = options.get("default_calendar", self.default_calendar)
         other.parameters = dict(merged_parameters(self.parameters, settings.parameters))
+        other._check_parameter_rulesets()
         other._machines = {}
         return other
 
@@ -117,6 +122,18 @@ class Engine:
             self._machines[key] = machine
             self._machines.setdefault(rs.id, machine)
         return machine
+
+    def _check_parameter_rulesets(self) -> None:
+        """Parameters given for a ruleset that is not there (a misspelled name in the
+        settings) would otherwise be ignored without a word."""
+        for name in self.parameters:
+            try:
+                resolve_ruleset(name, self.ruleset_dirs)
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    f"parameters are given for a ruleset that is not there: {exc}; "
+                    "check the name in the settings' [parameters.RULESET] tables"
+                ) from None
 
     def _regional_calendar(self, rs: Ruleset) -> str | None:
         """The agency's default calendar, for the rulesets whose own calendar it refines.
@@ -207,33 +224,41 @@ class Engine:
         return self._renderers
 
     # -- cases ------------------------------------------------------------------------
-    def fold(self, case: Case, as_of: dt.date | None = None) -> CaseState:
-        return self.machine_for(case).fold(case, as_of)
+    def fold(self, case: Case, as_of: dt.date | str | None = None) -> CaseState:
+        """``case`` folded as of ``as_of`` (a date or ISO text; default today)."""
+        return self.machine_for(_case(case)).fold(case, arguments.optional_day(as_of, "as_of"))
 
     def append(
         self,
         case: Case,
-        event: Event,
+        event: Event | Mapping[str, Any],
         *,
         notify: bool = True,
-        as_of: dt.date | None = None,
+        as_of: dt.date | str | None = None,
     ) -> CaseState:
         """The state of ``case`` with ``event`` appended, from one fold.
 
         The state's ``case`` is the new case. Plugins are told unless
         ``notify=False`` (the store tells them after its commit).
         """
-        state = self.machine_for(case).append(case, event, as_of)
+        event = _event(event)
+        day = arguments.optional_day(as_of, "as_of")
+        state = self.machine_for(_case(case)).append(case, event, day)
         if notify:
-            self.notify(state)
+            self.notify(state, stored=False)
         return state
 
-    def apply(self, case: Case, event: Event, *, notify: bool = True) -> Case:
+    def apply(self, case: Case, event: Event | Mapping[str, Any], *, notify: bool = True) -> Case:
         """``case`` with ``event`` appended; plugins are told unless ``notify=False``."""
         return self.append(case, event, notify=notify).case
 
-    def notify(self, state: CaseState) -> None:
-        """Tell plugins that the last event of the state's case was recorded."""
+    def notify(self, state: CaseState, *, stored: bool = True) -> None:
+        """Tell plugins that the last event of the state's case was recorded.
+
+        A failing hook raises :class:`PluginError` carrying the ``state`` (its
+        ``case`` is the case with the event): in memory (``stored=False``) the
+        caller still gets the new case from it.
+        """
         case = state.case
         if not case.events or not self.plugins.has("disclosure_event_applied"):
             return
@@ -242,15 +267,38 @@ class Engine:
             event = attrs.evolve(last, data=MappingProxyType(dict(last.data)))
             self.plugins.event_applied(case=case, event=event, state=state, on=state.as_of)
         except PluginError as exc:
-            raise PluginError(
-                f"case {case.id}: event '{case.events[-1].type}' was recorded, but {exc}"
-            ) from None
+            done = "was recorded" if stored else "was applied (the new case is this error's .state)"
+            error = PluginError(f"case {case.id}: event '{case.events[-1].type}' {done}, but {exc}")
+            error.state = state
+            raise error from None
 
     def normalize(self, case: Case) -> Case:
         return self.machine_for(case).normalize(case)
 
-    def advance(self, case: Case, today: dt.date) -> list[Event]:
-        return self.machine_for(case).advance(case, today)
+    def advance(self, case: Case, today: dt.date | str) -> list[Event]:
+        """The lapse events time alone has produced by ``today`` (a date or ISO text)."""
+        return self.machine_for(_case(case)).advance(case, arguments.day(today, "today"))
+
+
+def _case(value: Any) -> Case:
+    """A case given to the engine: a :class:`Case`, or a clear error."""
+    if not isinstance(value, Case):
+        raise ArgumentError(
+            f"expected a Case (Case.from_dict({{...}}) builds one from a mapping), got {value!r}"
+        )
+    return value
+
+
+def _event(value: Any) -> Event:
+    """An event given to the engine: an :class:`Event`, or a mapping read as one."""
+    if isinstance(value, Event):
+        return value
+    if isinstance(value, Mapping):
+        return Event.from_dict(value)
+    raise ArgumentError(
+        f"expected an Event (or a mapping such as {{'type': 'decide', 'on': '2024-03-01'}}), "
+        f"got {value!r}"
+    )
 
 
 class PluginPolicy:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -116,6 +117,11 @@ class EventRejected(DisclosureError):
         super().__init__(f"{prefix}case {case_id}: {message}")
 
 
+class ArgumentError(DisclosureError, TypeError):
+    """An argument of the Python API of the wrong kind (a day that is neither a date
+    nor ISO text, a year given as text)."""
+
+
 class TypeMismatch(TypeError):
     """A value of the wrong YAML type."""
 
@@ -126,6 +132,9 @@ class ClockRefusal(Exception):
 
 class PluginError(DisclosureError):
     """A plugin failed to load, failed in a hook, or returned something wrong."""
+
+    #: For a failing ``disclosure_event_applied`` hook: the state after the event.
+    state: Any = None
 
 
 class PluginWarning(UserWarning):

@@ -135,8 +135,8 @@ class WorkingCalendar:
     def covers(self, day: dt.date) -> bool:
         return self._first <= day <= self._last
 
-    def is_working_day(self, day: dt.date) -> bool:
-        offset = self._offset(day)
+    def is_working_day(self, day: dt.date | str) -> bool:
+        offset = self._offset(_day(day, "day"))
         return self._rank[offset] != (self._rank[offset - 1] if offset else 0)
 
     # -- day numbers: the fold counts in these, never in dates ----------------------
@@ -179,15 +179,16 @@ class WorkingCalendar:
         return self._rank[end] - self._rank[start]
 
     # -- dates --------------------------------------------------------------------------
-    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+    def add_working_days(self, day: dt.date | str, n: int) -> dt.date:
         """The n-th working day after ``day`` (``day`` itself not counted)."""
         if n < 0:
             raise ValueError("n must not be negative")
-        return self.date_of(self.add_working(self._offset(day), n))
+        return self.date_of(self.add_working(self._offset(_day(day, "day")), n))
 
-    def count_working_days(self, start: dt.date, end: dt.date) -> int:
+    def count_working_days(self, start: dt.date | str, end: dt.date | str) -> int:
         """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
-        return self._rank[self._offset(end)] - self._rank[self._offset(start)]
+        first, last = _day(start, "start"), _day(end, "end")
+        return self._rank[self._offset(last)] - self._rank[self._offset(first)]
 
     def last_day_with_room(self, n: int) -> dt.date:
         """The last day with at least ``n`` working days after it in the calendar.
@@ -203,7 +204,8 @@ class WorkingCalendar:
         # Days before the (len - n + 1)-th working day have rank <= len - n.
         return dt.date.fromordinal(self._base + self._workdays[len(self._workdays) - n] - 1)
 
-    def add_natural_days(self, day: dt.date, n: int) -> dt.date:
+    def add_natural_days(self, day: dt.date | str, n: int) -> dt.date:
+        day = _day(day, "day")
         try:
             return day + dt.timedelta(days=n)
         except OverflowError:  # past 9999-12-31 (or before year 1)
@@ -212,7 +214,8 @@ class WorkingCalendar:
                 f"({self.first_year}-{self.last_year})"
             ) from None
 
-    def day_info(self, day: dt.date) -> DayInfo:
+    def day_info(self, day: dt.date | str) -> DayInfo:
+        day = _day(day, "day")
         self._offset(day)
         if day in self._makeup:
             note = self._makeup[day]
@@ -258,3 +261,12 @@ def _rebuilt(
         weekend=frozenset(weekend),
         title=title,
     )
+
+
+def _day(value: dt.date | str, name: str) -> dt.date:
+    """A day given to the calendar's public methods: a date, or ISO text."""
+    if type(value) is dt.date:
+        return value
+    from disclosure.documents.arguments import day
+
+    return day(value, name)

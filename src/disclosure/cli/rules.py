@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from disclosure.cli._engine import calendar_files_option
 from disclosure.cli._out import console, echo, esc, name_of, print_json
 from disclosure.cli.completion import complete_rulesets
 
@@ -141,6 +142,7 @@ def rules_show(name: str, as_json: bool) -> None:
 
 @rules_group.command("lint")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@calendar_files_option
 def rules_lint(files: tuple[str, ...]) -> None:
     """Check ruleset files; print file:line:col for each problem, exit 1 if any.
 
@@ -149,11 +151,13 @@ def rules_lint(files: tuple[str, ...]) -> None:
       disclosure rules lint my-regime.yaml
       disclosure rules lint rulesets/*.yaml
     """
+    from disclosure.cli._engine import make_engine
     from disclosure.rules.load import lint_ruleset
 
+    calendars = make_engine().calendars.ids()
     failed = False
     for f in files:
-        problems = lint_ruleset(f)
+        problems = lint_ruleset(f, calendars)
         if problems:
             failed = True
             for p in problems:

@@ -134,6 +134,26 @@ def _valid_id(_: object, __: object, value: Any) -> None:
         raise InvalidIdError(problem)
 
 
+def _events(value: Any) -> tuple[Event, ...]:
+    """A case's log as a tuple (an immutable case is hashable); mappings are read as events."""
+    if isinstance(value, tuple) and all(type(e) is Event for e in value):
+        return value
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise CaseFileError(
+            [Problem(f"must be a list of events, got {kind_of(value)}", "events")], "case"
+        )
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Event):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            out.append(Event.from_dict(item))
+        else:
+            message = f"must be an Event or a mapping, got {kind_of(item)}"
+            raise CaseFileError([Problem(message, f"events[{i}]")], "case")
+    return tuple(out)
+
+
 @attrs.frozen
 class Case:
     """An application and its event log (immutable; apply returns a new one)."""
@@ -142,7 +162,7 @@ class Case:
     applicant: str
     channel: str
     received: dt.date = attrs.field(converter=_received_day)
-    events: tuple[Event, ...] = ()
+    events: tuple[Event, ...] = attrs.field(default=(), converter=_events)
     ruleset: str | None = None
     calendar: str | None = None
     subject: str = ""

@@ -38,7 +38,7 @@ from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.clocks import PAUSE_COUNTS_PAUSE_DAY, RUNNING, ClockKind, ClockRun
 from disclosure.lifecycle.policy import DeadlinePolicy
 from disclosure.lifecycle.state import CaseState, Deadlines, Finding, TimelineEntry
-from disclosure.rules.fields import EventFields, FieldProblem, value_problem
+from disclosure.rules.fields import EventFields, FieldProblem, parameter_problem
 from disclosure.rules.model import CLOCK_ACTIONS, RECEIPT, EventSpec, Ruleset, Trigger
 
 #: The finding code and wording when a clock action comes after its due date.
@@ -149,6 +149,10 @@ class Machine:
         policy: PolicyLookup | None = None,
         default_calendar: str | None = None,
     ) -> None:
+        if not isinstance(ruleset, Ruleset):
+            raise TypeError(
+                f"Machine needs a Ruleset, got {ruleset!r} (by name: Engine().machine(name))"
+            )
         self.ruleset = ruleset
         self.policy = policy
         self.default_calendar = default_calendar or ruleset.ruleset.default_calendar
@@ -262,9 +266,9 @@ class Machine:
                     f"ruleset {self.ruleset.id} has no parameter '{key}' "
                     f"({did_you_mean(key, self.ruleset.parameters)})"
                 )
-            why = value_problem(spec.type, value, spec.choices)
+            why = parameter_problem(self.ruleset, key, value)
             if why:
-                raise DisclosureError(f"parameter '{key}': {why}")
+                raise DisclosureError(f"ruleset {self.ruleset.id}: parameter '{key}': {why}")
             values[key] = value
         return values
 

@@ -23,6 +23,10 @@ class DeadlinePolicy:
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
+        for name in ("limit", "warn_at"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(f"a deadline policy's {name} must be a whole number, got {value!r}")
         if self.limit is not None and self.limit < 0:
             raise ValueError("a deadline policy's limit cannot be negative")
         if self.warn_at is not None and self.warn_at < 0:

@@ -287,6 +287,9 @@ def load_template(
 
 def template_for_year(year: int, extra_dirs: Iterable[Path] = ()) -> str:
     """The (built-in or added) template whose years cover ``year``."""
+    from disclosure.documents.arguments import year as whole_year
+
+    year = whole_year(year)
     for name, path in builtin_templates(extra_dirs).items():
         tpl = load_template(path)
         if tpl.covers(year):

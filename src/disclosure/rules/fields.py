@@ -24,7 +24,7 @@ from disclosure.documents.structure import (
     parse_date,
 )
 from disclosure.errors import TypeMismatch, did_you_mean
-from disclosure.rules.model import FieldSpec, Ruleset
+from disclosure.rules.model import FieldSpec, Parameter, Ruleset
 
 #: Keys every event may carry besides its ruleset-declared fields.
 EVENT_COMMON_KEYS = ("type", "on", "note", "by")
@@ -201,6 +201,29 @@ def value_problem(
         check(value)
     except FieldProblem as exc:
         return str(exc)
+    return None
+
+
+def parameter_problem(ruleset: Ruleset, name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be parameter ``name`` of ``ruleset``, or None.
+
+    Its declared type, choices and range, and the range of every event field
+    that takes its default from it: a value the field itself would refuse
+    (a correction period of 0 days) must not slip in as that field's default.
+    """
+    param: Parameter = ruleset.parameters[name]
+    check = value_check(param.type, choices=param.choices, minimum=param.min, maximum=param.max)
+    try:
+        check(value)
+    except FieldProblem as exc:
+        return str(exc)
+    for event_name, event in ruleset.events.items():
+        for field_name, spec in event.fields.items():
+            if spec.default_from != name:
+                continue
+            why = value_problem(spec.type, value, spec=spec)
+            if why:
+                return f"{why} (the default of field '{field_name}' of event '{event_name}')"
     return None
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from disclosure.documents.source import Positions
 from disclosure.errors import Problem, did_you_mean
-from disclosure.rules.fields import value_problem
+from disclosure.rules.fields import parameter_problem, value_problem
 from disclosure.rules.model import (
     CLOCK_ACTIONS,
     CLOCK_UNITS,
@@ -27,6 +27,7 @@ from disclosure.rules.model import (
     PATTERN_MASKS,
     PAUSE_CONVENTIONS,
     RECEIPT,
+    ClockSpec,
     FieldSpec,
     Labelled,
     Parameter,
@@ -181,8 +182,10 @@ class _Checker:
             return
         if p.type == "choice" and not p.choices:
             self.add(path, "a choice parameter needs 'choices'")
-        if p.default is not None:
-            why = value_problem(p.type, p.default, p.choices)
+        if p.min is not None and p.max is not None and p.min > p.max:
+            self.add((*path, "min"), f"min {p.min:g} is above max {p.max:g}")
+        elif p.default is not None:
+            why = parameter_problem(self.rs, name, p.default)
             if why:
                 self.add((*path, "default"), f"default does not fit: {why}")
         if name == "pause_convention" and p.default not in PAUSE_CONVENTIONS:
@@ -374,6 +377,38 @@ class _Checker:
                 did_you_mean(name, [*self.rs.outcomes, *self.rs.outcome_groups]),
             )
 
+    def check_lapse_event(self, name: str, clock: ClockSpec) -> None:
+        """The event a lapse produces must be allowed in a state the clock can run in;
+        otherwise ``advance`` could never record it and the window would run on."""
+        lapse = self.rs.events[clock.lapse_event or ""]
+
+        def on(*actions: str) -> set[str]:
+            return {e for a in actions for e in getattr(clock.trigger(a), "on", ())}
+
+        starters = [
+            self.rs.events[e] for e in on("start", "restart", "resume") if e in self.rs.events
+        ]
+        ending = on("stop", "complete")
+        running = {t for ev in starters for src in ev.from_ for t in ev.targets(src)}
+        todo = list(running)
+        while todo:  # every state reachable without stopping the clock (more than enough)
+            state = todo.pop()
+            for ev_name, ev in self.rs.events.items():
+                if ev_name in ending or state not in ev.from_:
+                    continue
+                for target in ev.targets(state):
+                    if target not in running:
+                        running.add(target)
+                        todo.append(target)
+        if running and not running.intersection(lapse.from_):
+            self.add(
+                ("clocks", name, "lapse_event"),
+                f"event '{clock.lapse_event}' is allowed in none of the states clock "
+                f"'{name}' runs in ({', '.join(sorted(running))}): a lapse could never "
+                "be recorded",
+                f"add one of them to the 'from' of event '{clock.lapse_event}'",
+            )
+
     def check_clocks(self) -> None:
         events = self.rs.events
         for name, clock in self.rs.clocks.items():
@@ -387,8 +422,11 @@ class _Checker:
             if clock.limit < 0:
                 self.add((*path, "limit"), "a limit cannot be negative")
             self.ref((*path, "binds"), clock.binds, self.rs.parties, "party", (NOBODY,))
-            if clock.lapse_event is not None:
-                self.ref((*path, "lapse_event"), clock.lapse_event, events, "event")
+            known = clock.lapse_event is not None and self.ref(
+                (*path, "lapse_event"), clock.lapse_event or "", events, "event"
+            )
+            if known:
+                self.check_lapse_event(name, clock)
             if clock.start is None:
                 self.add(path, "a clock needs a 'start' trigger", "add 'start: {on: [EVENT]}'")
             for action in CLOCK_ACTIONS:

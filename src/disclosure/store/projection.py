@@ -113,11 +113,11 @@ def query_clauses(
     *,
     state: str | None = None,
     waiting_on: str | None = None,
-    overdue_as_of: dt.date | None = None,
-    due_by: dt.date | None = None,
+    overdue_as_of: dt.date | str | None = None,
+    due_by: dt.date | str | None = None,
     received_in: int | None = None,
-    lapsed_as_of: dt.date | None = None,
-    window_open_on: dt.date | None = None,
+    lapsed_as_of: dt.date | str | None = None,
+    window_open_on: dt.date | str | None = None,
     open_only: bool = False,
     after: str | None = None,
     scan: bool = False,
@@ -133,6 +133,14 @@ def query_clauses(
     filter that holds much of the store, one pass over the table costs less
     than a seek per row.
     """
+    from disclosure.documents import arguments
+
+    overdue_as_of = arguments.optional_day(overdue_as_of, "overdue_as_of")
+    due_by = arguments.optional_day(due_by, "due_by")
+    lapsed_as_of = arguments.optional_day(lapsed_as_of, "lapsed_as_of")
+    window_open_on = arguments.optional_day(window_open_on, "window_open_on")
+    if received_in is not None:
+        received_in = arguments.year(received_in, "received_in")
     where: list[str] = []
     args: list[Any] = []
     if state is not None:
