@@ -313,7 +313,7 @@ def report_check(
                 else check_file(prev)
             )
         except (OSError, ValueError, ImportError) as exc:
-            echo(f"error: {previous}: cannot read: {exc}", err=True)
+            echo(f"error: {previous}: cannot read: {audit.one_line(exc)}", err=True)
             raise SystemExit(2) from None
     outcomes = _check_with_progress(
         files, audit.checker(last, format_year), jobs or audit.default_jobs()
