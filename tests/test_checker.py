@@ -277,6 +277,32 @@ def test_cli_report_check(tmp_path: Path, reports) -> None:
     assert result.exit_code == 2
 
 
+def test_a_file_that_cannot_be_read_is_unreadable_naming_it(tmp_path: Path) -> None:
+    """The checker's one error for what it cannot read, with the path, as api.md says."""
+    from disclosure.documents.source import ReadError, read_limited
+
+    missing = tmp_path / "nope.html"
+    with pytest.raises(Unreadable) as raised:
+        check_file(missing)
+    assert str(raised.value) == f"{missing}: file not found"
+    assert raised.value.source == str(missing) and raised.value.reason == "file not found"
+    with pytest.raises(Unreadable, match=f"^{re.escape(str(tmp_path))}: is a directory"):
+        check_file(tmp_path)
+    # what the reader of any user file raises names the file too
+    with pytest.raises(ReadError) as read:
+        read_limited(missing)
+    assert str(read.value) == f"{missing}: file not found" and read.value.reason == "file not found"
+    # the command: exit 2, the reason once in the file's row, no traceback
+    result = CliRunner().invoke(cli, ["report", "check", str(missing), "--json"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert json.loads(result.stdout)["unreadable"] == [
+        {"source": str(missing), "reason": "file not found"}
+    ]
+    result = CliRunner().invoke(cli, ["report", "check", "--previous", str(missing), str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {missing}: cannot read: file not found\n"
+
+
 def test_a_docx_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     import zipfile
 

@@ -195,6 +195,36 @@ def test_the_doj_report_from_a_server_equals_the_report_from_the_file(
         assert json.loads(from_server)["tables"] == json.loads(from_file)["tables"]
 
 
+def test_on_a_server_agency_is_the_tenant_and_the_report_name_comes_from_the_settings(
+    server: tuple[str, str],
+) -> None:
+    import shlex
+
+    url, prefix = server
+    code, out, err = run(
+        "init", "--db", url, "--agency", "C", "--role", f"{prefix}_c", "--ruleset", "us-foia"
+    )
+    assert code == 0, err
+    hint = out.splitlines()[-1]  # the key is the first name: init says how to set another
+    assert hint.startswith("agency.name is 'C'")
+    assert hint.endswith(
+        f'disclosure settings set agency.name "…" --db {shlex.quote(url)} --agency C'
+    )
+    c = ["--db", url, "--agency", "C"]
+    us = ROOT / "examples" / "us-agency-2025" / "cases.yaml"
+    assert run("case", "import", str(us), *c)[0] == 0
+    args = ["report", "annual", "--year", "2025", "--format", "json"]
+    code, out, err = run(*args, *c)
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "C"
+    assert run("settings", "set", "agency.name", "Office of C", *c)[0] == 0
+    # typed or exported, --agency only chooses the tenant; the name is the stored one
+    for given, env in ((c, None), (["--db", url], {"DISCLOSURE_AGENCY": "C"})):
+        code, out, err = run(*args, *given, env=env)
+        assert code == 0, err
+        assert json.loads(out)["agency"] == "Office of C"
+
+
 def test_keyset_paging_on_a_server(server: tuple[str, str]) -> None:
     url, _ = server
     a = ["--db", url, "--agency", "A"]

@@ -13,6 +13,7 @@ import io
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from conftest import ROOT
@@ -45,16 +46,15 @@ def expected_prints(code: str) -> list[str]:
 
 
 def run_blocks(codes: list[str], where: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from datetime import date
-
+    """Run each block as a script of its own: nothing defined by another, nothing given."""
     (where / "case.yaml").write_text(readme_case_file(), encoding="utf-8")
     (where / "cases.yaml").write_text(readme_case_file(), encoding="utf-8")
+    (where / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(where)
-    namespace: dict[str, object] = {"date": date}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         for code in codes:
-            exec(compile(code, "<doc example>", "exec"), namespace)
+            exec(compile(code, "<doc example>", "exec"), {"__name__": "__main__"})
     return printed.getvalue().splitlines()
 
 
@@ -70,8 +70,76 @@ def test_the_readme_python_example_runs_and_prints_what_it_says(
 def test_the_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     codes = [c for c in blocks(ROOT / "docs" / "api.md", "python") if "report.html" not in c]
     assert len(codes) >= 3
-    run_blocks(codes, tmp_path, monkeypatch)
+    promised = [line for code in codes for line in expected_prints(code)]
+    assert run_blocks(codes, tmp_path, monkeypatch) == promised
     assert (tmp_path / "cases.db").exists()  # the store example wrote its store
+
+
+def test_every_public_name_is_in_docs_api() -> None:
+    """Each name ``from disclosure import *`` gives is in docs/api.md, in code."""
+    import disclosure
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    prose = FENCE.sub("", text)
+    spans = " ".join([*re.findall(r"`[^`]+`", prose), *(body for _, body in FENCE.findall(text))])
+    missing = [n for n in disclosure.__all__ if not re.search(rf"\b{re.escape(n)}\b", spans)]
+    assert missing == []
+
+
+def test_docs_api_recommends_the_engine_for_report_templates() -> None:
+    """``load_template(..., engine.ruleset())`` breaks on a plugin's outcome code; the
+    docs show ``engine.template``, which places it, and the two agree without plugins."""
+    from disclosure import Engine, Plugins, load_template
+    from disclosure.errors import TemplateError
+    from disclosure.plugins import OutcomeCode, hookimpl
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text[text.index("## Annual reports") : text.index("## The case store")]
+    assert 0 <= section.index("engine.template(") < section.index("load_template(")
+
+    class Destroyed:
+        @hookimpl
+        def disclosure_outcome_codes(self, ruleset_id: str) -> list[OutcomeCode]:
+            code = OutcomeCode("unavailable.destroyed", group="unavailable", zh="依法销毁")
+            return [attrs.evolve(code, report_row="unavailable.not_held")]
+
+    engine = Engine(plugins=Plugins(extra=[("destroyed", Destroyed())], entry_points=False))
+    tpl = engine.template("cn-annual-2021")
+    assert tpl.table3.mapping["unavailable.destroyed"] == "unavailable.not_held"
+    with pytest.raises(TemplateError, match="unavailable.destroyed"):
+        load_template("cn-annual-2021", engine.ruleset())
+    plain = Engine(plugins=Plugins.builtin_only())
+    assert plain.template(year=2024) == load_template("cn-annual-2021", plain.ruleset())
+
+
+def test_the_plugin_test_in_docs_plugins_runs_as_a_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The "Testing a plugin" block, with a stand-in for the agency's plugin module."""
+    import sys
+    import types
+
+    from disclosure.lifecycle.policy import DeadlinePolicy
+    from disclosure.plugins import hookimpl
+
+    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = text[text.index("## Testing a plugin") :]
+    (code,) = blocks_of(section, "python")[:1]
+
+    module = types.ModuleType("disclosure_myagency")
+
+    @hookimpl
+    def disclosure_deadline_policy(case: object, clock: str, ruleset: object) -> object:
+        return DeadlinePolicy(limit=15, name="promise") if clock == "reply" else None
+
+    module.disclosure_deadline_policy = disclosure_deadline_policy  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "disclosure_myagency", module)
+    monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", "")
+    namespace: dict[str, object] = {"__name__": "test_myagency"}
+    exec(compile(code, "<docs/plugins.md>", "exec"), namespace)
+    test = namespace["test_promise"]
+    assert callable(test)
+    test()
 
 
 def test_the_worked_renderer_in_docs_plugins_runs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,6 +106,28 @@ def test_a_clerk_login_reads_and_writes_only_its_agency_in_sql(platform: Platfor
         assert con.execute("SELECT count(*) FROM cases WHERE id = 'A-FAKE'").fetchone() == (0,)
 
 
+def test_what_a_clerk_may_delete_is_what_deployment_md_says(
+    platform: Platform, engine: Engine
+) -> None:
+    """One event cannot be changed or removed; a whole case can (``--replace`` does it),
+    and ``store verify`` does not notice a case removed whole."""
+    with platform.login(platform.clerk_a) as con:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("DELETE FROM events WHERE case_id = 'A-1'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # hashed columns
+            con.execute("UPDATE cases SET applicant = 'x' WHERE id = 'A-1'")
+        assert con.execute("DELETE FROM cases WHERE id = 'A-1'").rowcount == 1
+        for table in ("events", "projection"):  # gone with it, by cascade
+            found = con.execute(f"SELECT count(*) FROM {table} WHERE case_id = 'A-1'").fetchone()
+            assert found == (0,)
+    with PostgresStore(platform.url, engine, agency="A") as a:
+        assert [c.id for c in a.iter_cases()] == ["SAME"] and a.verify() == []
+    with platform.login(platform.clerk_a) as con:  # a projection row may be rewritten...
+        con.execute("UPDATE projection SET state = 'concluded' WHERE case_id = 'SAME'")
+    with PostgresStore(platform.url, engine, agency="A") as a:
+        assert a.verify() != []  # ...and the replay finds it
+
+
 def test_a_temporary_table_cannot_stand_in_for_the_agency_map(platform: Platform) -> None:
     with platform.login(platform.clerk_b) as con:
         con.execute("CREATE TEMP TABLE agencies (agency TEXT, role_name TEXT)")

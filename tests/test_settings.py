@@ -204,6 +204,33 @@ def test_the_annual_report_of_a_store_follows_the_agency_settings_kept_in_it(her
     assert json.loads(out)["agency"] == "Department of Files"
 
 
+def test_an_exported_agency_key_does_not_name_a_statistics_report(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$DISCLOSURE_AGENCY is the tenant key on a server; the name comes from the settings."""
+    from conftest import EXAMPLES
+
+    us = str(EXAMPLES / "us-agency-2025" / "cases.yaml")
+    (here / "disclosure.toml").write_text('[agency]\nname = "Department of Files"\n', "utf-8")
+    monkeypatch.setenv("DISCLOSURE_AGENCY", "gx-key")
+    args = ("report", "annual", "--year", "2025", "--ruleset", "us-foia", "--format", "json")
+    code, out, err = run(*args, "--cases", us)
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "Department of Files"
+    # typed on the command line, it still names the report of case files
+    code, out, err = run(*args, "--cases", us, "--agency", "Office of X")
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "Office of X"
+    # a SQLite store: the name kept in it, over the file's
+    monkeypatch.delenv("DISCLOSURE_AGENCY")
+    assert run("init", "--agency", "Department of Stores", "--ruleset", "us-foia")[0] == 0
+    assert run("case", "import", us)[0] == 0
+    monkeypatch.setenv("DISCLOSURE_AGENCY", "gx-key")
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert json.loads(out)["agency"] == "Department of Stores"
+
+
 def test_agency_names_a_statistics_report_of_a_sqlite_store_and_is_refused_for_the_national(
     here: Path,
 ) -> None:

@@ -163,6 +163,28 @@ def test_not_a_store(tmp_path: Path) -> None:
         Store.open_existing(tmp_path / "missing.db")
 
 
+def test_a_missing_file_opened_read_only_is_named_as_missing_like_open_existing(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(StoreError) as expected:
+        Store.open_existing(missing)
+    for create in (True, False):
+        with pytest.raises(StoreError) as raised:
+            Store(missing, read_only=True, create=create)
+        assert str(raised.value) == str(expected.value)
+        assert "no case store here" in str(raised.value) and "disclosure init" in str(raised.value)
+    assert not missing.exists()  # nothing created
+    # in a folder that does not exist either: no "create the directory" advice
+    deeper = tmp_path / "nope" / "x.db"
+    with pytest.raises(StoreError, match="no case store here, and no directory"):
+        Store(deeper, read_only=True)
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(StoreError, match="an empty file, not a case store"):
+        Store(empty, read_only=True)
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     Store(path).close()

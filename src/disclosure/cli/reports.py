@@ -88,9 +88,10 @@ def report_group() -> None:
     "--agency",
     default="",
     envvar="DISCLOSURE_AGENCY",
-    help="On a PostgreSQL store, the agency whose cases to report; also the agency name "
-    "on a statistics report (default: agency.name in the settings; the national report "
-    "prints the name from --agency-data). Also $DISCLOSURE_AGENCY.",
+    help="On a PostgreSQL store, the agency whose cases to report (also $DISCLOSURE_AGENCY). "
+    "For case files or a SQLite store, typed here, the agency name on a statistics report; "
+    "otherwise that name is agency.name in the settings (the national report prints the "
+    "name from --agency-data).",
 )
 def report_annual(
     year: int,
@@ -161,7 +162,7 @@ def report_annual(
             case_files=case_files,
             db=db if not case_files else None,
             template=template,
-            agency=agency or (stored.name if stored is not None else "") or agency_settings().name,
+            agency=_printed_name(agency, on_server, stored),
             previous=previous,
         )
     else:
@@ -222,6 +223,22 @@ def _wants_statistics(template: str | None, ruleset: str, year: int) -> bool:
     if template is not None:
         return is_statistics_template(template)
     return statistics_template_for(ruleset, year) is not None
+
+
+def _printed_name(agency: str, on_server: bool, stored: Settings | None) -> str:
+    """The agency name a statistics report is headed with.
+
+    ``--agency`` names the report only when typed on the command line for case
+    files or a SQLite store. On a server it is the tenant key, and
+    ``$DISCLOSURE_AGENCY`` is exported for that (deployment.md), so neither
+    may stand in for the name kept in the settings.
+    """
+    from click.core import ParameterSource
+
+    typed = click.get_current_context().get_parameter_source("agency")
+    if agency and typed is ParameterSource.COMMANDLINE and not on_server:
+        return agency
+    return (stored.name if stored is not None else "") or agency_settings().name
 
 
 def _stored_settings(db: str, agency: str) -> Settings | None:
@@ -313,7 +330,7 @@ def report_check(
                 else check_file(prev)
             )
         except (OSError, ValueError, ImportError) as exc:
-            echo(f"error: {previous}: cannot read: {exc}", err=True)
+            echo(f"error: {previous}: cannot read: {audit.one_line(exc)}", err=True)
             raise SystemExit(2) from None
     outcomes = _check_with_progress(
         files, audit.checker(last, format_year), jobs or audit.default_jobs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 @click.option(
     "--agency",
     default=None,
-    help="The agency's name (written to its settings); on a PostgreSQL store, also "
-    "registered there with its own database role.",
+    help="The agency's name (written to its settings); on a PostgreSQL store, the agency's "
+    "key, registered with its own database role and kept as its first name (change it with "
+    "'disclosure settings set agency.name').",
 )
 @click.option(
     "--role",
@@ -128,7 +130,8 @@ def _init_server(url: str, agency: str | None, role: str | None, settings: Setti
 
     engine = make_engine()
     with PostgresStore(url, engine, create=True) as store:
-        echo(f"case store ready at {store.where} (schema {store.schema_version})")
+        where = store.where
+        echo(f"case store ready at {where} (schema {store.schema_version})")
         if agency is None:
             return
         made = store.add_agency(agency, role)
@@ -140,6 +143,24 @@ def _init_server(url: str, agency: str | None, role: str | None, settings: Setti
         with PostgresStore(url, engine, agency=agency, create=False) as scoped:
             scoped.store_settings(settings)
         echo(f"agency settings stored for '{agency}'")
+    # the key was stored as agency.name too: say so, or the key heads the reports unnoticed
+    echo(
+        f"agency.name is '{agency}' (statistics reports print it); to set the name: "
+        f'disclosure settings set agency.name "…" --db {_url_for_hint(url, where)} '
+        f"--agency {shlex.quote(agency)}"
+    )
+
+
+def _url_for_hint(url: str, where: str) -> str:
+    """``url`` to repeat in a suggested command: as typed, unless it holds a password."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        secret = bool(conninfo_to_dict(url).get("password"))
+    except psycopg.Error:  # the store opened it; in any doubt, do not repeat it
+        secret = True
+    return shlex.quote(where if secret else url)
 
 
 @click.group("store")

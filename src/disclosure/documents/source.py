@@ -370,7 +370,12 @@ def _size_text(cap: int) -> str:
 
 
 class ReadError(OSError):
-    """A user file that cannot or may not be read (``str()`` is the reason)."""
+    """A user file that cannot or may not be read.
+
+    ``str()`` names the file and the reason, so that one escaping a caller
+    still says where; ``reason`` alone is for messages that name the file
+    themselves.
+    """
 
     def __init__(self, reason: str, source: str) -> None:
         super().__init__(reason)
@@ -378,7 +383,10 @@ class ReadError(OSError):
         self.source = source
 
     def __str__(self) -> str:
-        return self.reason
+        return f"{self.source}: {self.reason}"
+
+    def __reduce__(self) -> tuple[type[ReadError], tuple[str, str]]:
+        return type(self), (self.reason, self.source)
 
 
 def load_file(path: str | Path, what: str = "document", collect: bool = False) -> Document:

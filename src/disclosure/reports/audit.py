@@ -27,7 +27,9 @@ from typing import Any
 
 import attrs
 
+from disclosure.documents.source import ReadError
 from disclosure.reports.checker import CheckedReport, check_file
+from disclosure.reports.checker.sources import Unreadable as CheckerUnreadable
 
 #: The file names a directory is searched for.
 REPORT_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".docx", ".pdf")
@@ -82,7 +84,13 @@ def default_jobs() -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception as a one-line reason: the OS's words for OS errors, else its message."""
+    """An exception as a one-line reason: the OS's words for OS errors, else its message.
+
+    The checker's own refusal gives its reason without the file, which the
+    outcome names already.
+    """
+    if isinstance(exc, (CheckerUnreadable, ReadError)):
+        return " ".join(exc.reason.split())[:300]
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     if not isinstance(exc, (OSError, ValueError, ImportError)):
         text = f"{type(exc).__name__}: {text}"  # an unexpected failure says what kind

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import attrs
 
-from disclosure.documents.source import load_file, read_limited
+from disclosure.documents.source import ReadError, load_file, read_limited
 from disclosure.documents.structure import is_misspelt_whole
 from disclosure.errors import DocumentError, Problem, did_you_mean
 from disclosure.reports.model import Number
@@ -130,7 +130,8 @@ def read_narrative(path: str | Path, template: ReportTemplate) -> dict[str, tupl
     try:
         lines = read_limited(p).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError([Problem(f"cannot read narrative: {exc}", str(p))], str(p)) from None
+        why = exc.reason if isinstance(exc, ReadError) else str(exc)  # the problem names the file
+        raise DocumentError([Problem(f"cannot read narrative: {why}", str(p))], str(p)) from None
     names: dict[str, str] = {}
     for sec in template.sections:
         for name in (sec.key, sec.title, f"{sec.number}、{sec.title}", f"{sec.number}.{sec.title}"):

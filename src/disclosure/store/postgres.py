@@ -214,8 +214,9 @@ PG_MIGRATIONS: dict[int, str] = {
     3: _row_policies("cases", "events", "projection", "agency_settings"),
 }
 
-#: What an agency's role may do: events are insert-only (the log is append-only
-#: for clerks), the case row's hashed columns cannot be updated.
+#: What an agency's role may do: events are insert-only (no one event can be
+#: changed or removed), the case row's hashed columns cannot be updated; a whole
+#: case may be deleted (``import --replace``), its events and projection with it.
 _GRANTS = """
 GRANT USAGE ON SCHEMA {schema} TO {role};
 GRANT SELECT ON meta, agencies TO {role};

@@ -138,6 +138,9 @@ class Store:
         self._temp = 0  # numbers the temporary tables of period queries
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
             raise StoreError(f"busy timeout must be a number of seconds >= 0, not {timeout!r}")
+        # a read-only store is never created: a missing file is reported as missing,
+        # not left to SQLite's "unable to open database file"
+        create = create and not read_only
         problem = _place_problem(self.path, create)
         if problem:
             raise StoreError(problem)

@@ -144,8 +144,8 @@ def check_file(
 ) -> CheckedReport:
     """Read and check one report file (.txt, .md, .html, .docx, .pdf).
 
-    Raises :class:`Unreadable` (a ``ValueError``) for what is not an annual
-    report or cannot be read, and ``OSError`` for a file that cannot be opened.
+    Raises :class:`Unreadable` (a ``ValueError``) naming the file for what is
+    not an annual report or cannot be read (missing, a directory, too large).
     """
     p = Path(path)
     text = read_source(p)
@@ -177,8 +177,9 @@ def check_text(
     breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
     if breaks > MAX_LINES:
         raise Unreadable(
-            f"{source}: {breaks:,} line breaks, more than any annual report has "
-            f"(at most {MAX_LINES:,} are read); not checked"
+            f"{breaks:,} line breaks, more than any annual report has "
+            f"(at most {MAX_LINES:,} are read); not checked",
+            source,
         )
     long_lines = {n for n, line in enumerate(text.splitlines(), 1) if len(line) > 300}
     text_nfkc = nfkc(text)
@@ -188,8 +189,9 @@ def check_text(
     tokens = tokenize_text(text_nfkc, _numbering(newest), MAX_TOKENS)
     if len(tokens) > MAX_TOKENS:
         raise Unreadable(
-            f"{source}: more than {MAX_TOKENS:,} figures and pieces of text by line "
-            f"{tokens[-1].line}, more than any annual report has; not checked"
+            f"more than {MAX_TOKENS:,} figures and pieces of text by line "
+            f"{tokens[-1].line}, more than any annual report has; not checked",
+            source,
         )
     walker = Walker(tokens, _numbering(newest), _all_labels())
     cores = walker._joined
@@ -271,7 +273,8 @@ def check_text(
         # nothing a report is recognised by: checking it would only list what is missing
         raise Unreadable(
             "not an annual report: none of its title, statistics period, section "
-            "headings or table rows was found (check the published report itself)"
+            "headings or table rows was found (check the published report itself)",
+            source,
         )
     for row, problem, line in t2_problems:
         findings.append(CheckFinding("warning", "T2-0", problem, "table2", row, line=line))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
-from disclosure.documents.source import MAX_BYTES, read_limited
+from disclosure.documents.source import MAX_BYTES, ReadError, read_limited
 from disclosure.reports.checker.tokens import BLANK
 
 #: The most a .docx may unpack to. Word files of real reports unpack to a few
@@ -48,7 +48,20 @@ MAX_TAGS = 300_000
 
 
 class Unreadable(ValueError):
-    """A file that is not an annual report or cannot be read (the reason is the message)."""
+    """A file that is not an annual report or cannot be read.
+
+    ``reason`` says why; ``source`` (when known) is the file, and then
+    ``str()`` starts with it, so that the error says where. The command's
+    table shows the file in its own column and only the reason beside it.
+    """
+
+    def __init__(self, reason: str, source: str = "") -> None:
+        super().__init__(f"{source}: {reason}" if source else reason)
+        self.reason = reason
+        self.source = source
+
+    def __reduce__(self) -> tuple[type[Unreadable], tuple[str, str]]:
+        return type(self), (self.reason, self.source)
 
 
 #: Tags that end a paragraph (a set: pages have thousands of tags, most not these).
@@ -441,7 +454,22 @@ def _data_file(text: str) -> str:
 
 
 def read_source(path: Path) -> str:
-    """A report file as text, whatever form it came in."""
+    """A report file as text, whatever form it came in.
+
+    Raises :class:`Unreadable` naming ``path`` for a file that is missing,
+    cannot be read, or holds no report text.
+    """
+    try:
+        return _read_source(path)
+    except ReadError as exc:  # missing, a directory, a device, too large, not permitted
+        raise Unreadable(exc.reason, str(path)) from None
+    except Unreadable as exc:
+        if exc.source:
+            raise
+        raise Unreadable(exc.reason, str(path)) from None
+
+
+def _read_source(path: Path) -> str:
     suffix = path.suffix.lower()
     # a regular file of at most 10 MiB (no devices or pipes), read once
     raw = read_limited(path)
