@@ -88,3 +88,30 @@ def test_opening_a_case_received_in_the_future_is_refused_as_a_future_event_is(
     assert run(*case_open("A-1"), "--db", db)[0] == 0
     code, _, err = run("case", "event", "A-1", "extend", "--on", later, "--db", db)
     assert code == 1 and f"case A-1: event 'extend' on {later} is in the future" in err
+
+
+def test_an_exported_agency_key_is_left_aside_on_a_sqlite_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$DISCLOSURE_AGENCY names a tenant of a PostgreSQL store (deployment.md has users
+    export it); a local SQLite file must still work. A typed --agency is still refused."""
+    from click.testing import CliRunner
+
+    from disclosure.cli import cli
+
+    db = str(tmp_path / "one.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--no-plugins", "init", "--db", db]).exit_code == 0
+    opened = ["case", "open", "A-1", "--applicant", "natural_person", "--channel", "online"]
+    env = {"DISCLOSURE_AGENCY": "gx-key"}
+    for args in (
+        [*opened, "--received", "2024-03-01", "--db", db],
+        ["case", "list", "--db", db],
+        ["due", "--as-of", "2024-03-04", "--db", db],
+        ["report", "annual", "--year", "2024", "--format", "json", "--db", db],
+    ):
+        result = runner.invoke(cli, ["--no-plugins", *args], env=env)
+        assert result.exit_code == 0, (args, result.output)
+        assert "--agency" not in result.stdout  # no suggested command carries the key
+    typed = runner.invoke(cli, ["--no-plugins", "case", "list", "--db", db, "--agency", "x"])
+    assert typed.exit_code == 1 and "--agency needs a postgresql:// store" in typed.stderr

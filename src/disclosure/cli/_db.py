@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _AGENCY_KEY = "disclosure.agency"
+_AGENCY_FROM_ENV = "disclosure.agency_from_env"
 
 db_only_option = click.option(
     "--db",
@@ -35,14 +36,17 @@ db_only_option = click.option(
 
 def _remember_agency(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     del param
+    from_env = value is None and bool(os.environ.get("DISCLOSURE_AGENCY"))
+    if from_env:  # read here, not by click, to know where it came from
+        value = os.environ["DISCLOSURE_AGENCY"]
     if value is not None:
         ctx.meta[_AGENCY_KEY] = value
+        ctx.meta[_AGENCY_FROM_ENV] = from_env
 
 
 agency_option = click.option(
     "--agency",
     default=None,
-    envvar="DISCLOSURE_AGENCY",
     expose_value=False,
     callback=_remember_agency,
     help="On a PostgreSQL store: the agency whose cases to use (also $DISCLOSURE_AGENCY).",
@@ -57,10 +61,21 @@ def db_option(f: _F) -> _F:
     return db_only_option(agency_option(calendar_files_option(f)))
 
 
-def chosen_agency() -> str | None:
-    """The ``--agency`` of the running command, if any."""
+def chosen_agency(db: str | None = None) -> str | None:
+    """The ``--agency`` of the running command, if any.
+
+    With ``db``: none for a SQLite file when it came from ``$DISCLOSURE_AGENCY``,
+    which is for a server (a typed ``--agency`` is still refused there).
+    """
     ctx = click.get_current_context(silent=True)
-    return None if ctx is None else ctx.meta.get(_AGENCY_KEY)
+    if ctx is None:
+        return None
+    if db is not None and ctx.meta.get(_AGENCY_FROM_ENV):
+        from disclosure.store.open import is_server_url
+
+        if not is_server_url(db):
+            return None
+    return ctx.meta.get(_AGENCY_KEY)
 
 
 def busy_timeout() -> float:
@@ -85,7 +100,7 @@ def open_store(db: str) -> CaseStore:
     from disclosure.store.open import open_store as open_target
 
     timeout = busy_timeout()
-    return open_target(db, make_engine(), agency=chosen_agency(), timeout=timeout)
+    return open_target(db, make_engine(), agency=chosen_agency(db), timeout=timeout)
 
 
 def shown_db(db: str) -> str:
@@ -96,5 +111,5 @@ def shown_db(db: str) -> str:
         from disclosure.store.postgres import redacted
 
         db = redacted(db)
-    agency = chosen_agency()
+    agency = chosen_agency(db)
     return f"--db {shlex.quote(db)}" + (f" --agency {shlex.quote(agency)}" if agency else "")

@@ -140,7 +140,11 @@ def report_annual(
 
         check_format(fmt, engine.renderers())
     statistics = _wants_statistics(template, engine.default_ruleset, year)
-    scope = agency if on_server or not statistics else ""
+    # typed on the command line for a SQLite store, --agency is refused (it cannot scope
+    # one); from $DISCLOSURE_AGENCY, which is for a server, it is left aside
+    typed = click.get_current_context().get_parameter_source("agency")
+    from_env = typed is click.core.ParameterSource.ENVIRONMENT
+    scope = agency if on_server or not (statistics or from_env) else ""
     job = AnnualReportJob(engine, store_agency=scope or None)
     report: Report | StatisticsReport
     if statistics:
