@@ -8,11 +8,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
 from disclosure.reports.render.layout import (
     data_rows_under,
     label_levels,
-    number,
     period,
     section_heading,
     table3_rows,
@@ -84,7 +84,7 @@ def _table2(doc: Any, report: Report) -> None:
         for i, row in enumerate(sub.rows, 2):
             _cell(t.cell(i, 0), row.label, center=False)
             for j, col in enumerate(sub.columns, 1):
-                _cell(t.cell(i, j), number(report.table2[row.key][col.key]))
+                _cell(t.cell(i, j), format_figure(report.table2[row.key][col.key]))
         doc.add_paragraph()
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
-from disclosure.reports.render.layout import number
 
 
 def render_csv(report: Report) -> str:
@@ -25,7 +25,7 @@ def render_csv(report: Report) -> str:
                         f"{sub.title} {row.label}",
                         col.key,
                         col.label,
-                        number(report.table2[row.key][col.key]),
+                        format_figure(report.table2[row.key][col.key]),
                     ]
                 )
     t3 = report.table3

@@ -1,8 +1,9 @@
-"""Shared layout facts for renderers: label trees, headers, numbers, titles."""
+"""Shared layout facts for renderers: label trees, headers, titles.
+
+Figures are written by :func:`disclosure.reports.figure.format_figure`.
+"""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 import attrs
 
@@ -43,14 +44,6 @@ def data_rows_under(t3: Table3, key: str) -> int:
     return sum(
         1 for r in table3_rows(t3) if not r.row.heading and key in {a.key for a in r.ancestors}
     )
-
-
-def number(value: object) -> str:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def title(report: Report) -> str:
