@@ -60,5 +60,17 @@ def joined(report: Report, parent: str | None, label: str) -> str:
     return f"{parent}{report.template.template.label_join}{label}" if parent else label
 
 
+def row_path(report: Report, lr: LabelRow) -> str:
+    """A table-三 row's label under all its headings, for formats without nesting.
+
+    "3.其他" alone names a row in several groups; "三、本年度办理结果：（六）其他处理：3.其他"
+    names one.
+    """
+    label: str | None = None
+    for part in (*(a.label for a in lr.ancestors), lr.row.label):
+        label = joined(report, label, part)
+    return label or ""
+
+
 def period(report: Report) -> str:
     return report.template.template.period.format(year=report.year)
