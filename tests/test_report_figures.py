@@ -122,3 +122,10 @@ def test_a_figure_with_more_digits_than_kept_is_refused(t2019, machine, scratch)
     assert problem.line == 3
     assert "12345678901234567.89" in problem.message
     assert "significant digits" in problem.message
+
+
+def test_layout_number_is_the_same_rule() -> None:
+    """Renderers outside the core import ``layout.number``; it must not round either."""
+    from disclosure.reports.render.layout import number
+
+    assert number is format_figure

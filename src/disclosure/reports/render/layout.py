@@ -1,14 +1,15 @@
-"""Shared layout facts for renderers: label trees, headers, titles.
-
-Figures are written by :func:`disclosure.reports.figure.format_figure`.
-"""
+"""Shared layout facts for renderers: label trees, headers, numbers, titles."""
 
 from __future__ import annotations
 
 import attrs
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
 from disclosure.reports.template import Row, Table3
+
+#: How a figure is written; the name outside renderers (plugins) import.
+number = format_figure
 
 
 @attrs.frozen
