@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import attrs
 import docx
 import pytest
 
@@ -136,3 +138,67 @@ def test_cli_writes_a_docx_file(tmp_path: Path) -> None:
         check=False,
     )
     assert stdout.returncode == 2 and "write it with -o FILE" in stdout.stderr
+
+
+def document_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read("word/document.xml").decode("utf-8")
+
+
+def test_fonts_come_from_the_template() -> None:
+    """Body and headings use the first family of the template's font lists."""
+    job, built = report("agency-2024", 2024)
+    xml = document_xml(job.render(built, "docx"))
+    assert 'w:eastAsia="FangSong"' in xml and 'w:eastAsia="SimHei"' in xml
+    assert "仿宋_GB2312" not in xml and "黑体" not in xml
+    meta = attrs.evolve(
+        built.template.template,
+        body_fonts="'Body Face', \"STFangsong\", serif",
+        heading_fonts="Heading Face, sans-serif",
+    )
+    custom = attrs.evolve(built, template=attrs.evolve(built.template, template=meta))
+    xml = document_xml(job.render(custom, "docx"))
+    assert 'w:eastAsia="Body Face"' in xml and 'w:eastAsia="Heading Face"' in xml
+    assert "FangSong" not in xml and "SimHei" not in xml
+
+
+def test_generic_font_family_leaves_words_default() -> None:
+    """``serif`` names no font Word knows: the run keeps the document's default."""
+    job, built = report("agency-2024", 2024)
+    meta = attrs.evolve(built.template.template, body_fonts="serif", heading_fonts="sans-serif")
+    custom = attrs.evolve(built, template=attrs.evolve(built.template, template=meta))
+    xml = document_xml(job.render(custom, "docx"))
+    assert 'w:eastAsia="serif"' not in xml and 'w:eastAsia="sans-serif"' not in xml
+
+
+def test_a_statistics_report_is_refused_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "foia.docx"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "disclosure",
+            "report",
+            "annual",
+            "--ruleset",
+            "us-foia",
+            "--year",
+            "2025",
+            "--cases",
+            str(EXAMPLES / "us-agency-2025" / "cases.yaml"),
+            "--format",
+            "docx",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "plugin 'docx'" in lines[0] and "TypeError" in lines[0]
+    assert "national annual report" in lines[0] and "statistics report" in lines[0]
+    assert "--format" in lines[0] and "AttributeError" not in lines[0]

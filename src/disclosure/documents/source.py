@@ -93,9 +93,10 @@ class Document:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:  # or CSafeLoader
-        self.loader = loader
+    def __init__(self, loader: yaml.SafeLoader, source: str, first_line: int = 1) -> None:
+        self.loader = loader  # or a CSafeLoader
         self.source = source
+        self.first_line = first_line
         self.marks: dict[PathKey, tuple[int, int]] = {}
         self.values: dict[PathKey, tuple[int, int]] = {}
         self.problems: list[Problem] = []
@@ -103,7 +104,7 @@ class _Builder:
         self.texts: dict[PathKey, str] = {}
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + 1, node.start_mark.column + 1
+        return node.start_mark.line + self.first_line, node.start_mark.column + 1
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.nodes += 1
@@ -253,12 +254,28 @@ class _Refused(_TooLarge):
     """A value that is refused (not a size limit)."""
 
 
-def load_text(text: str, source: str, what: str = "document", collect: bool = False) -> Document:
+#: Where the YAML reader starts a new line.
+YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
+    """The 0-based (line, column) of character ``index``, as the YAML reader counts."""
+    line, start = 0, 0
+    for m in YAML_BREAK.finditer(text, 0, index):
+        line, start = line + 1, m.end()
+    return line, index - start
+
+
+def load_text(
+    text: str, source: str, what: str = "document", collect: bool = False, first_line: int = 1
+) -> Document:
     """Parse YAML/JSON text; raise :class:`DocumentError` listing every problem.
 
     With ``collect``, problems that do not stop reading (duplicate keys: the
     first value is kept) are returned in ``Document.problems`` instead, so
     that callers can report them together with their own checks.
+    ``first_line`` is the line of ``source`` that ``text`` starts on (a
+    record of a JSON Lines file), so that positions are the file's.
     """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise DocumentError(
@@ -271,7 +288,7 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
+            line = mark.line + first_line if mark else None
             col = mark.column + 1 if mark else None
             reason = exc.problem or exc.context or "invalid YAML"
             where = (
@@ -284,20 +301,39 @@ def load_text(text: str, source: str, what: str = "document", collect: bool = Fa
             raise DocumentError(
                 [Problem(f"invalid YAML: {reason}", source, line, col, hint=hint)], what
             ) from None
+        except yaml.reader.ReaderError as exc:
+            # a character YAML refuses (a control character): said where it is
+            char = exc.character
+            code = char if isinstance(char, int) else ord(char) if len(char) == 1 else None
+            line, col = _place(text, exc.position)
+            if code is None:  # pragma: no cover - only for bytes, never given here
+                raise DocumentError([Problem(f"invalid YAML: {exc}", source)], what) from None
+            raise DocumentError(
+                [
+                    Problem(
+                        f"unacceptable character U+{code:04X}: {exc.reason}",
+                        source,
+                        line + first_line,
+                        col + 1,
+                        hint=f'write it escaped in a double-quoted string ("\\u{code:04x}")',
+                    )
+                ],
+                what,
+            ) from None
         except yaml.YAMLError as exc:
             raise DocumentError([Problem(f"invalid YAML: {exc}", source)], what) from None
         if node is None:
-            raise DocumentError([Problem("the file is empty", source, 1, 1)], what)
-        builder = _Builder(loader, source)
+            raise DocumentError([Problem("the file is empty", source, first_line, 1)], what)
+        builder = _Builder(loader, source, first_line)
         try:
             data = builder.build(node, (), 0)
         except _TooLarge as exc:
-            line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
+            line, col = exc.node.start_mark.line + first_line, exc.node.start_mark.column + 1
             message = str(exc) if isinstance(exc, _Refused) else f"document refused: {exc}"
             raise DocumentError([Problem(message, source, line, col)], what) from None
         except yaml.constructor.ConstructorError as exc:
             mark = exc.problem_mark
-            line = mark.line + 1 if mark else None
+            line = mark.line + first_line if mark else None
             col = mark.column + 1 if mark else None
             raise DocumentError(
                 [

@@ -24,6 +24,8 @@ import yaml
 
 from disclosure.documents.source import (
     MAX_BYTES,
+    YAML_BREAK,
+    PathKey,
     Positions,
     load_file,
     load_text,
@@ -582,16 +584,77 @@ def line_records(source: str, lines: Iterable[tuple[int, bytes]]) -> Iterator[Ca
         if case is not None:
             yield CaseRecord(where, case)
             continue
+        at = _LinePlace(source, n, line)
         try:
-            doc = load_text(line, where, "case")
+            doc = load_text(line, source, "case", first_line=n)
         except DocumentError as exc:
-            yield CaseRecord(where, None, tuple(exc.problems))
+            bad = _not_json(line, at)
+            yield CaseRecord(where, None, (bad,) if bad else tuple(map(at.problem, exc.problems)))
             continue
-        found, problems = case_from_data(doc.data, doc.positions)
+        if not _flow_mapping(doc.data, line) and (bad := _not_json(line, at)) is not None:
+            yield CaseRecord(where, None, (bad,), _named_id(doc.data))
+            continue
+        found, problems = case_from_data(doc.data, at.positions(doc.positions))
         if found is None:
             yield CaseRecord(where, None, tuple(problems), _named_id(doc.data))
         else:
-            yield CaseRecord(where, attrs.evolve(found, where=where))
+            yield CaseRecord(where, found)
+
+
+@attrs.frozen
+class _LinePlace:
+    """Moves positions in one JSON Lines record (line ``n``) into the file's line.
+
+    The YAML reader, told the record starts on line ``n``, also starts a line
+    at a CR, NEL, U+2028 or U+2029, and drops a BOM, which the file's line
+    keeps: its (line, column) becomes (``n``, column within the file's line).
+    """
+
+    source: str
+    n: int
+    line: str
+
+    def column(self, line: int | None, column: int) -> int:
+        """The 1-based column in the file's line of the reader's (line, column)."""
+        if line is not None and line > self.n:
+            breaks = list(YAML_BREAK.finditer(self.line))
+            if line - self.n - 1 < len(breaks):
+                return breaks[line - self.n - 1].end() + column
+        return column + self.line.startswith("\ufeff")
+
+    def problem(self, p: Problem) -> Problem:
+        column = None if p.column is None else self.column(p.line, p.column)
+        return attrs.evolve(p, source=self.source, line=self.n, column=column)
+
+    def positions(self, pos: Positions) -> Positions:
+        def move(marks: Mapping[PathKey, tuple[int, int]]) -> dict[PathKey, tuple[int, int]]:
+            return {k: (self.n, self.column(ln, col)) for k, (ln, col) in marks.items()}
+
+        return Positions(self.source, move(pos.marks), move(pos.values), pos.texts)
+
+
+def _flow_mapping(data: Any, line: str) -> bool:
+    """Whether a record is a mapping written ``{...}``: JSON, or YAML's flow style.
+
+    Lines like ``{id: C-1, ...}`` have always been read; any other line that
+    is not JSON (``id: C-1`` cannot hold a whole case) is refused as not JSON.
+    """
+    return isinstance(data, dict) and line.lstrip(" \t\ufeff").startswith("{")
+
+
+def _not_json(line: str, at: _LinePlace) -> Problem | None:
+    """The problem of a record that is not JSON, with JSON's column, or None if it is."""
+    text = line.removeprefix("\ufeff")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        column = exc.colno + (len(line) - len(text))
+        hint = "each line of a .jsonl file is one JSON object"
+        return Problem(f"not valid JSON: {reason}", at.source, at.n, column, hint=hint)
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def _iter_jsonl(p: Path, scan_after_problem: int | None) -> Iterator[Case]:

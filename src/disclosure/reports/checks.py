@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import CheckFailure, CheckResult, Grid, Number
-from disclosure.reports.narrative import format_figure
 from disclosure.reports.template import Check, ReportTemplate
 
 

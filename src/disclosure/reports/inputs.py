@@ -18,6 +18,7 @@ import attrs
 from disclosure.documents.source import ReadError, load_file, read_limited
 from disclosure.documents.structure import is_misspelt_whole
 from disclosure.errors import DocumentError, Problem, did_you_mean
+from disclosure.reports.figure import exactly_kept, format_figure
 from disclosure.reports.model import Number
 from disclosure.reports.template import ReportTemplate
 
@@ -98,12 +99,17 @@ def load_agency_data(path: str | Path, template: ReportTemplate) -> AgencyData:
                 )
             elif value < 0 and not column.signed:
                 problems.append(pos.problem(("table2", row, col), "cannot be negative"))
+            elif (lost := _digits_lost(value, pos.texts.get(("table2", row, col)))) is not None:
+                problems.append(pos.problem(("table2", row, col), lost, _FEWER_DIGITS))
             else:
                 table2.setdefault(row, {})[col] = value
     values = data.get("values") or {}
     if not isinstance(values, dict):
         problems.append(pos.problem(("values",), "values must be a mapping"))
         values = {}
+    for key, extra in values.items():
+        if (lost := _digits_lost(extra, pos.texts.get(("values", key)))) is not None:
+            problems.append(pos.problem(("values", key), lost, _FEWER_DIGITS))
     agency = data.get("agency", "")
     if not isinstance(agency, str):
         problems.append(pos.problem(("agency",), "agency must be text"))
@@ -115,6 +121,23 @@ def load_agency_data(path: str | Path, template: ReportTemplate) -> AgencyData:
         for row, cols in layout.items()
     }
     return AgencyData(agency, full, values)
+
+
+_FEWER_DIGITS = "write it with at most 15 significant digits"
+
+
+def _digits_lost(value: object, written: str | None) -> str | None:
+    """Why a decimal figure cannot be printed as written, or None if it can.
+
+    YAML reads 12345.67 as a float, which keeps about 16 significant digits;
+    a longer figure would be printed rounded, and a report must not round.
+    """
+    if not isinstance(value, float) or written is None or exactly_kept(value, written):
+        return None
+    return (
+        f"{written} has more significant digits than a figure keeps exactly "
+        f"(it would print as {format_figure(value)})"
+    )
 
 
 _HEADING = re.compile(r"^##\s+(.+?)\s*$")

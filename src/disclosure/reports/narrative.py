@@ -1,18 +1,19 @@
 """The report's words: figures filled into the narrative, and section 六's fee paragraph.
 
-Owns the placeholder table (``{{table3.new.total}}`` -> its figure), how a
-figure is written, filling ``{{name}}`` placeholders with their line numbers
-in errors, and the fee sentence built from the fee summary.
+Owns the placeholder table (``{{table3.new.total}}`` -> its figure), filling
+``{{name}}`` placeholders with their line numbers in errors, and the fee
+sentence built from the fee summary. How a figure is written is
+:mod:`.figure`'s rule, shared with the renderers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from disclosure.errors import DocumentError, Problem, did_you_mean
+from disclosure.reports.figure import format_figure
 from disclosure.reports.inputs import AgencyData
 from disclosure.reports.model import FeeSummary, Grid
 from disclosure.reports.template import ReportTemplate
@@ -23,16 +24,6 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
 def figures(report_values: Mapping[str, Any]) -> dict[str, str]:
     """Placeholder name -> text, for narratives."""
     return {k: format_figure(v) for k, v in report_values.items()}
-
-
-def format_figure(value: Any) -> str:
-    """A figure as the report writes it (no exponent, no trailing zeros)."""
-    if isinstance(value, Decimal):
-        value = value.normalize()
-        return f"{value:f}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def fill(text: str, values: Mapping[str, str], where: str, first_line: int) -> str:

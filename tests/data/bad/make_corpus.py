@@ -397,7 +397,13 @@ add("non-utf8.yaml", "ruleset:\n  title: 政府\n".encode("gb18030"), "yaml", "n
 add(
     "latin1.yaml", "ruleset:\n  title: caf\xe9\n".encode("latin-1"), "yaml", "not valid UTF-8", None
 )
-add("nul-byte.yaml", b"ruleset:\n  id: a\x00b\n", "yaml", "invalid YAML", None)
+add(
+    "nul-byte.yaml",
+    b"ruleset:\n  id: a\x00b\n",
+    "yaml",
+    "unacceptable character U+0000: control characters are not allowed",
+    "a\x00b",
+)
 
 # -- calendars --------------------------------------------------------------------
 C = [
@@ -732,8 +738,8 @@ add(
     "case-jsonl-001.jsonl",
     '{"id": "A", "applicant": "natural_person", "channel": "online", "received": "2024-03-01"}\n{"id": "B", "applicant": \n',
     "cases",
-    "invalid YAML",
-    None,
+    "not valid JSON: Expecting value",
+    '{"id": "B"',
 )
 add(
     "case-json-001.json",

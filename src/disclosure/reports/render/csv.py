@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
-from disclosure.reports.render.layout import number
+from disclosure.reports.render.layout import joined, row_path, table3_rows
 
 
 def render_csv(report: Report) -> str:
-    """Columns: table, row, row_label, column, column_label, value."""
+    """Columns: table, row, row_label, column, column_label, value.
+
+    A cell's labels stand alone, so merged headers and headings are joined in
+    as the Markdown report joins them (the template's ``label_join``).
+    """
     tpl = report.template
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
@@ -22,21 +27,24 @@ def render_csv(report: Report) -> str:
                     [
                         "table2",
                         row.key,
-                        f"{sub.title} {row.label}",
+                        joined(report, sub.title, row.label),
                         col.key,
                         col.label,
-                        number(report.table2[row.key][col.key]),
+                        format_figure(report.table2[row.key][col.key]),
                     ]
                 )
     t3 = report.table3
-    labels = {c.key: c.label for c in tpl.table3.columns}
-    for row in tpl.table3.data_rows:
-        for key, value in zip(t3.columns, t3.rows[row.key], strict=True):
-            out.writerow(["table3", row.key, row.label, key, labels[key], value])
+    labels = {c.key: joined(report, c.group, c.label) for c in tpl.table3.columns}
+    for lr in table3_rows(tpl.table3):
+        if lr.row.heading:
+            continue
+        label = row_path(report, lr)
+        for key, value in zip(t3.columns, t3.rows[lr.row.key], strict=True):
+            out.writerow(["table3", lr.row.key, label, key, labels[key], value])
     t4 = report.table4
     results = {c.key: c.label for c in tpl.table4.results}
     for group in tpl.table4.groups:
-        label = f"{group.parent}/{group.label}" if group.parent else group.label
+        label = joined(report, group.parent, group.label)
         for key, value in zip(t4.columns, t4.rows[group.key], strict=True):
             out.writerow(["table4", group.key, label, key, results[key], value])
     return buf.getvalue()

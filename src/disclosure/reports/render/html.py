@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
 from disclosure.reports.render.layout import (
     data_rows_under,
     label_levels,
-    number,
     period,
     section_heading,
     table3_rows,
@@ -68,7 +68,8 @@ def _table2(report: Report) -> str:
                 "<tr>"
                 + _cell("td", row.label, "label")
                 + "".join(
-                    _cell("td", number(report.table2[row.key][c.key]), "num") for c in sub.columns
+                    _cell("td", format_figure(report.table2[row.key][c.key]), "num")
+                    for c in sub.columns
                 )
                 + "</tr>"
             )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import attrs
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
 from disclosure.reports.template import Row, Table3
+
+#: How a figure is written; the name outside renderers (plugins) import.
+number = format_figure
 
 
 @attrs.frozen
@@ -45,14 +47,6 @@ def data_rows_under(t3: Table3, key: str) -> int:
     )
 
 
-def number(value: object) -> str:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def title(report: Report) -> str:
     meta = report.template.template
     return meta.heading.format(agency=report.agency, year=report.year, title=meta.title)
@@ -65,6 +59,18 @@ def section_heading(report: Report, number: str, title: str) -> str:
 def joined(report: Report, parent: str | None, label: str) -> str:
     """A label under its merged header ("法人或其他组织：商业企业")."""
     return f"{parent}{report.template.template.label_join}{label}" if parent else label
+
+
+def row_path(report: Report, lr: LabelRow) -> str:
+    """A table-三 row's label under all its headings, for formats without nesting.
+
+    "3.其他" alone names a row in several groups; "三、本年度办理结果：（六）其他处理：3.其他"
+    names one.
+    """
+    label: str | None = None
+    for part in (*(a.label for a in lr.ancestors), lr.row.label):
+        label = joined(report, label, part)
+    return label or ""
 
 
 def period(report: Report) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
 from disclosure.reports.render.layout import (
     joined,
-    number,
     period,
     section_heading,
     table3_rows,
@@ -51,7 +51,10 @@ def render_markdown(report: Report) -> str:
                 out += _table(
                     [sub.header, *(c.label for c in sub.columns)],
                     [
-                        [row.label, *(number(report.table2[row.key][c.key]) for c in sub.columns)]
+                        [
+                            row.label,
+                            *(format_figure(report.table2[row.key][c.key]) for c in sub.columns),
+                        ]
                         for row in sub.rows
                     ],
                 )

@@ -15,8 +15,8 @@ import io
 import json
 from html import escape
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Grid
-from disclosure.reports.render.layout import number
 from disclosure.reports.render.markdown import inline
 from disclosure.reports.statistics.model import Pending, RankedRows, StatisticsReport
 from disclosure.reports.statistics.template import Ranking, StatTable
@@ -94,7 +94,7 @@ def render_statistics_text(report: StatisticsReport) -> str:
         lines.append(table.title)
         header = [""] + [c.label for c in table.columns]
         body = [
-            [_row_label(report, row), *(number(v) for v in cells)]
+            [_row_label(report, row), *(format_figure(v) for v in cells)]
             for row, cells in grid.rows.items()
         ]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
@@ -151,7 +151,7 @@ def render_statistics_markdown(report: StatisticsReport) -> str:
         for row, cells in grid.rows.items():
             lines.append(
                 f"| {inline(_row_label(report, row))} | "
-                + " | ".join(number(v) for v in cells)
+                + " | ".join(format_figure(v) for v in cells)
                 + " |"
             )
         if table.note:
@@ -220,7 +220,7 @@ def render_statistics_html(report: StatisticsReport) -> str:
         for row, cells in grid.rows.items():
             total = ' class="total"' if row == meta.total_row else ""
             parts.append(f"<tr{total}><td>{escape(_row_label(report, row))}</td>")
-            parts.extend(f'<td class="num">{escape(number(v))}</td>' for v in cells)
+            parts.extend(f'<td class="num">{escape(format_figure(v))}</td>' for v in cells)
             parts.append("</tr>")
         parts.append("</tbody></table>")
         if table.note:
@@ -271,7 +271,14 @@ def render_statistics_csv(report: StatisticsReport) -> str:
         for row, cells in grid.rows.items():
             for col, value in zip(table.columns, cells, strict=True):
                 out.writerow(
-                    [table.key, row, _row_label(report, row), col.key, col.label, number(value)]
+                    [
+                        table.key,
+                        row,
+                        _row_label(report, row),
+                        col.key,
+                        col.label,
+                        format_figure(value),
+                    ]
                 )
     return buf.getvalue()
 

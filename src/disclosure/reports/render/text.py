@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from disclosure.reports.figure import format_figure
 from disclosure.reports.model import Report
 from disclosure.reports.render.layout import (
     joined,
-    number,
     period,
     section_heading,
     table3_rows,
@@ -53,7 +53,7 @@ def table2_lines(report: Report) -> list[str]:
         lines.append(sub.title)
         header = [[sub.header, *(c.label for c in sub.columns)]]
         rows = [
-            [row.label, *(number(report.table2[row.key][c.key]) for c in sub.columns)]
+            [row.label, *(format_figure(report.table2[row.key][c.key]) for c in sub.columns)]
             for row in sub.rows
         ]
         lines.extend(grid(header, rows))
