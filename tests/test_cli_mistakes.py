@@ -90,15 +90,9 @@ def test_opening_a_case_received_in_the_future_is_refused_as_a_future_event_is(
     assert code == 1 and f"case A-1: event 'extend' on {later} is in the future" in err
 
 
-def test_an_exported_agency_key_is_left_aside_on_a_sqlite_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_exported_agency_key_is_left_aside_on_a_sqlite_store(tmp_path: Path) -> None:
     """$DISCLOSURE_AGENCY names a tenant of a PostgreSQL store (deployment.md has users
     export it); a local SQLite file must still work. A typed --agency is still refused."""
-    from click.testing import CliRunner
-
-    from disclosure.cli import cli
-
     db = str(tmp_path / "one.db")
     runner = CliRunner()
     assert runner.invoke(cli, ["--no-plugins", "init", "--db", db]).exit_code == 0
