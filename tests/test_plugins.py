@@ -937,3 +937,30 @@ def test_a_name_in_load_plugins_that_is_not_installed_is_a_warning(
     for quiet in ("", "good"):  # none, or installed ones: nothing to say
         monkeypatch.setenv("DISCLOSURE_LOAD_PLUGINS", quiet)
         assert CliRunner().invoke(cli, ["calendar", "add", "2024-09-10", "5"]).stderr == ""
+
+
+def test_a_plugins_statistics_template_is_found_by_name_beside_annual_ones(
+    tmp_path: Path,
+) -> None:
+    """A plugin's template folder may hold both kinds; its statistics template is found
+    by name, and its annual-report template is not taken for one."""
+    from disclosure import AnnualReportJob
+    from disclosure.reports.statistics.template import statistics_dir
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    doj = (statistics_dir() / "us-doj-annual.yaml").read_text(encoding="utf-8")
+    (folder / "us-doj-county.yaml").write_text(doj, encoding="utf-8")
+    annual = ROOT / "rulesets" / "reports" / "cn-annual-2021.yaml"
+    (folder / "cn-annual-county.yaml").write_text(annual.read_text("utf-8"), encoding="utf-8")
+    plugin = Obj(disclosure_resources=lambda: Resources(templates=[folder]))
+    engine = engine_with(("county", plugin))
+    cases = str(ROOT / "examples" / "us-agency-2025" / "cases.yaml")
+    job = AnnualReportJob(engine)
+    ours = job.build_statistics(2025, case_files=cases, template="us-doj-county", ruleset="us-foia")
+    builtin = job.build_statistics(2025, case_files=cases, ruleset="us-foia")
+    assert ours.tables == builtin.tables
+    from disclosure.reports.statistics import is_statistics_template
+
+    assert is_statistics_template("us-doj-county", engine.template_dirs)
+    assert not is_statistics_template("cn-annual-county", engine.template_dirs)

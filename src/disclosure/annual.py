@@ -196,14 +196,15 @@ class AnnualReportJob:
         year = arguments.year(year)
         case_files = arguments.paths(case_files, "case_files")
         wanted = ruleset or self.engine.default_ruleset
-        name = template or statistics_template_for(wanted, year)
+        extra = self.engine.template_dirs  # plugins' templates, found by name too
+        name = template or statistics_template_for(wanted, year, extra)
         if name is None:
             raise NotFoundError(
                 f"no statistics report template for ruleset '{wanted}' covers {year}"
             )
-        probe = load_statistics_template(name)
+        probe = load_statistics_template(name, extra=extra)
         machine = self.engine.machine(probe.template.ruleset)
-        tpl = load_statistics_template(name, machine.ruleset)
+        tpl = load_statistics_template(name, machine.ruleset, extra)
         if not tpl.covers(year):
             meta = tpl.template
             raise DisclosureError(

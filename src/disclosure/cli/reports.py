@@ -139,7 +139,7 @@ def report_annual(
         from disclosure.reports.render import check_format
 
         check_format(fmt, engine.renderers())
-    statistics = _wants_statistics(template, engine.default_ruleset, year)
+    statistics = _wants_statistics(template, engine.default_ruleset, year, engine.template_dirs)
     # typed on the command line for a SQLite store, --agency is refused (it cannot scope
     # one); from $DISCLOSURE_AGENCY, which is for a server, it is left aside
     typed = click.get_current_context().get_parameter_source("agency")
@@ -219,14 +219,17 @@ def report_annual(
         raise SystemExit(1)
 
 
-def _wants_statistics(template: str | None, ruleset: str, year: int) -> bool:
+def _wants_statistics(
+    template: str | None, ruleset: str, year: int, extra: tuple[Path, ...]
+) -> bool:
     """A statistics template named, or none named and the agency's regime reports with one
-    (its ruleset: --ruleset, else the store's settings, else the settings file's)."""
+    (its ruleset: --ruleset, else the store's settings, else the settings file's); ``extra``:
+    the template folders plugins add."""
     from disclosure.reports.statistics import is_statistics_template, statistics_template_for
 
     if template is not None:
-        return is_statistics_template(template)
-    return statistics_template_for(ruleset, year) is not None
+        return is_statistics_template(template, extra)
+    return statistics_template_for(ruleset, year, extra) is not None
 
 
 def _printed_name(agency: str, on_server: bool, stored: Settings | None) -> str:

@@ -201,10 +201,28 @@ def statistics_dir() -> Path:
 
 
 def builtin_statistics(extra: Iterable[Path] = ()) -> dict[str, Path]:
-    """Statistics template name (file stem) to path: built-in ones, then extra files or dirs."""
+    """Statistics template name (file stem) to path: built-in ones, then extra files or dirs.
+
+    A plugin's template folder may hold annual-report templates too: of the
+    extra files, only those with ``tables`` are statistics templates.
+    """
     from disclosure.documents.builtin import documents_by_name
 
-    return documents_by_name((statistics_dir(), *extra), (".yaml",))
+    found = documents_by_name((statistics_dir(), *extra), (".yaml",))
+    home = statistics_dir().resolve()
+    return {n: p for n, p in found.items() if p.resolve().parent == home or _has_tables(p)}
+
+
+def _has_tables(path: Path) -> bool:
+    """Whether the template file at ``path`` is a statistics template."""
+    from disclosure.documents.source import load_file
+    from disclosure.errors import DocumentError
+
+    try:
+        data = load_file(path, "report template").data
+    except DocumentError:
+        return False  # the annual loader will say what is wrong with it
+    return isinstance(data, dict) and "tables" in data
 
 
 @lru_cache(maxsize=1)
@@ -242,16 +260,7 @@ def is_statistics_template(name_or_path: str, extra: Iterable[Path] = ()) -> boo
     if name_or_path in builtin_statistics(extra):
         return True
     path = Path(name_or_path)
-    if not path.suffix or not path.is_file():
-        return False
-    from disclosure.documents.source import load_file
-    from disclosure.errors import DocumentError
-
-    try:
-        data = load_file(path, "report template").data
-    except DocumentError:
-        return False  # the annual loader will say what is wrong with it
-    return isinstance(data, dict) and "tables" in data
+    return bool(path.suffix) and path.is_file() and _has_tables(path)
 
 
 def statistics_template_for(ruleset: str, year: int, extra: Iterable[Path] = ()) -> str | None:
