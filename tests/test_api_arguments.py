@@ -82,7 +82,7 @@ def test_years_are_numbers_and_one_case_file_is_one_file(engine: Engine) -> None
 def test_engine_takes_one_folder_or_file_as_well_as_a_list(tmp_path: Path) -> None:
     one = Engine(plugins=Plugins.builtin_only(), calendar_files=str(EXAMPLES / "calendars"))
     assert "cn-xinjiang" in one.calendars.ids()
-    with pytest.raises(ArgumentError, match="ruleset_dirs must hold paths"):
+    with pytest.raises(ArgumentError, match="ruleset_dirs must hold str or Path paths"):
         Engine(plugins=Plugins.builtin_only(), ruleset_dirs=[3])  # type: ignore[list-item]
 
 
@@ -117,3 +117,42 @@ def test_a_failing_event_hook_in_memory_says_nothing_was_stored_and_keeps_the_ca
     with pytest.raises(PluginError, match="was applied \\(the new case is this error's") as info:
         engine.apply(plain(), DECIDE)
     assert info.value.state.case.events[-1].type == "decide"
+
+
+def test_paths_counts_and_years_of_the_wrong_kind_are_named(engine: Engine) -> None:
+    cal = engine.calendars.get("cn")
+    for call, said in (
+        (lambda: Engine(calendar_files=b"/x"), "not bytes"),  # type: ignore[arg-type]
+        (lambda: Engine(calendar_files=""), "an empty path names no file"),
+        (lambda: Engine(calendar_files=["a.yaml", " "]), "an empty path names no file"),
+        (lambda: cal.add_working_days("2024-03-01", 2.0), "whole number of days"),  # type: ignore[arg-type]
+        (lambda: cal.add_natural_days("2024-03-01", 1.5), "whole number of days"),  # type: ignore[arg-type]
+        (lambda: cal.add_working_days("2024-03-01", True), "whole number of days"),
+        (lambda: template_for_year(10**20), "a year from 1 to 9999"),
+    ):
+        with pytest.raises(ArgumentError, match=said):
+            call()
+
+
+def test_a_day_in_the_right_form_that_does_not_exist_says_so(engine: Engine) -> None:
+    with pytest.raises(ArgumentError, match=r"'2024-02-30' is not a valid date \(no such day\)"):
+        engine.fold(plain(), as_of="2024-02-30")
+
+
+def test_a_utf16_json_lines_file_is_one_bad_record_not_one_per_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from disclosure.cli import cli
+
+    f = tmp_path / "cases.jsonl"
+    line = '{"id": "U-%d", "applicant": "natural_person", "channel": "online", "received": "2024-03-01"}'
+    f.write_text("\n".join(line % i for i in range(30)) + "\n", encoding="utf-16")
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--no-plugins", "init", "--db", db]).exit_code == 0
+    for workers in ("1", "2"):
+        args = ["--no-plugins", "case", "import", str(f), "--db", db, "--workers", workers]
+        result = runner.invoke(cli, [*args, "--batch-size", "4"])
+        assert result.exit_code == 1
+        assert result.stderr.count("skipped") == 1
+        assert "the file is UTF-16, not UTF-8 (save it as UTF-8)" in result.stderr

@@ -643,3 +643,15 @@ def test_a_table_of_empty_cells_is_read_as_blank_not_as_figures(reports) -> None
     checked = check_text(html_to_text(html), "blank.html")
     assert all(v == [0] * 7 for v in checked.tables["table3"]["rows"].values())
     assert sorted(f.table for f in checked.findings if f.rule == "READ-5") == ["table3", "table4"]
+
+
+def test_an_empty_file_is_unreadable_for_being_empty(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from disclosure.cli import cli
+
+    f = tmp_path / "empty.txt"
+    f.write_text("\n\n  \n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "check", str(f), "--json"])
+    assert result.exit_code == 2
+    assert "the file holds no text" in result.stdout

@@ -88,3 +88,14 @@ def test_explain_of_a_stored_case_uses_the_settings_kept_in_its_store(here: Path
     assert (doc["due"], doc["calendar"]) == ("2025-04-21", "cn-xinjiang")
     code, out, err = run("case", "explain", "X-1", "--ruleset", "us-foia", env=env)
     assert code == 2 and "--ruleset: only for case files" in err and not out
+
+
+def test_an_empty_calendar_path_is_refused_not_read_as_the_current_folder(
+    here: Path,
+) -> None:
+    (here / "notes.yaml").write_text("shopping: [tea]\n", encoding="utf-8")  # no calendar
+    for env in ({"DISCLOSURE_CALENDAR_FILES": ":"}, {"DISCLOSURE_CALENDAR_FILES": XINJIANG + ":"}):
+        code, _, err = run("calendar", "add", "2025-03-20", "1", env=env)
+        assert code == 2 and "an empty path names no calendar file" in err and "notes" not in err
+    code, _, err = run("calendar", "add", "2025-03-20", "1", "--calendar-file", "")
+    assert code == 2 and "an empty path names no calendar file" in err

@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -305,3 +306,47 @@ def test_a_pool_stopped_while_its_workers_send_large_results_ends() -> None:
         pytest.fail("the pool did not end within 120 s")
     assert proc.returncode == 0, err
     assert out.strip() == "ended"
+
+
+def test_ctrl_c_stops_an_import_with_workers_at_once_and_leaves_a_sound_store(
+    tmp_path: Path,
+) -> None:
+    """The terminal sends SIGINT to the whole process group: the workers ignore it, so
+    the pool is not left waiting on tasks that died (an import once hung here)."""
+    f = tmp_path / "big.jsonl"
+    with f.open("w", encoding="utf-8") as out:
+        for i in range(120_000):
+            out.write(json.dumps({**_good(i), "id": f"B-{i:06d}"}) + "\n")
+    db = tmp_path / "s.db"
+    assert _run("init", "--db", str(db))[0] == 0
+    env = {**os.environ, "DISCLOSURE_LOAD_PLUGINS": ""}
+    args = [sys.executable, "-m", "disclosure", "case", "import", str(f), "--db", str(db)]
+    proc = subprocess.Popen(
+        [*args, "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        con = sqlite3.connect(db)
+        try:
+            landed = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+        except sqlite3.OperationalError:
+            landed = 0
+        finally:
+            con.close()
+        if landed >= 6000:  # the workers are busy: batches after the first have landed
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the import did not end after Ctrl-C")
+    assert "Traceback" not in err.decode(), err.decode()
+    with Store(db) as s:
+        assert s.verify() == []

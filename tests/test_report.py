@@ -282,6 +282,23 @@ def test_unmapped_outcome_fails_loading(tmp_path: Path, machine) -> None:
         load_template(f, machine.ruleset)
 
 
+def test_agency_values_printed_into_the_report_are_numbers_or_text(tmp_path: Path, t2021) -> None:
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "agency: x\nvalues:\n  items: .nan\n  pages: 1_386\n  flag: true\n  list: [1, 2]\n"
+        "  fine: -3\n  half: 1.5\n  quoted: '12'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DocumentError) as info:
+        load_agency_data(f, t2021)
+    text = str(info.value)
+    assert "a.yaml:3:10: values.items: expected a finite number, got nan" in text
+    assert "values.pages: '1_386' looks like a number but is not one in YAML 1.2" in text
+    assert "values.flag: expected a number or text, got a boolean" in text
+    assert "values.list: expected a number or text, got a list" in text
+    assert not any(k in text for k in ("values.fine", "values.half", "values.quoted"))
+
+
 def test_agency_data_errors(tmp_path: Path, t2021) -> None:
     f = tmp_path / "a.yaml"
     f.write_text(

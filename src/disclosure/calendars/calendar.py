@@ -181,6 +181,7 @@ class WorkingCalendar:
     # -- dates --------------------------------------------------------------------------
     def add_working_days(self, day: dt.date | str, n: int) -> dt.date:
         """The n-th working day after ``day`` (``day`` itself not counted)."""
+        n = _count(n)
         if n < 0:
             raise ValueError("n must not be negative")
         return self.date_of(self.add_working(self._offset(_day(day, "day")), n))
@@ -205,7 +206,7 @@ class WorkingCalendar:
         return dt.date.fromordinal(self._base + self._workdays[len(self._workdays) - n] - 1)
 
     def add_natural_days(self, day: dt.date | str, n: int) -> dt.date:
-        day = _day(day, "day")
+        day, n = _day(day, "day"), _count(n)
         try:
             return day + dt.timedelta(days=n)
         except OverflowError:  # past 9999-12-31 (or before year 1)
@@ -261,6 +262,15 @@ def _rebuilt(
         weekend=frozenset(weekend),
         title=title,
     )
+
+
+def _count(value: int) -> int:
+    """A number of days given to the calendar: a whole number."""
+    if type(value) is int:
+        return value
+    from disclosure.documents.arguments import count
+
+    return count(value, "n")
 
 
 def _day(value: dt.date | str, name: str) -> dt.date:

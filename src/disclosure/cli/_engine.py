@@ -20,7 +20,13 @@ _CALENDARS_KEY = "disclosure.calendar_files"
 def _remember_calendar_files(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> None:
-    del param
+    empty = [v for v in value if not v.strip()]
+    if empty:  # an empty entry would stand for the current folder
+        raise click.BadParameter(
+            "an empty path names no calendar file (in $DISCLOSURE_CALENDAR_FILES: "
+            "a leading, trailing or doubled ':'); remove it",
+            param=param,
+        )
     ctx.meta[_CALENDARS_KEY] = tuple(value)
 
 

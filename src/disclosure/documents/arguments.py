@@ -36,18 +36,36 @@ def year(value: Any, name: str = "year") -> int:
     """A calendar or fiscal year: a whole number (text such as ``"2024"`` is refused)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArgumentError(f"{name} must be a whole number such as 2024, got {value!r}")
+    if not 1 <= value <= 9999:
+        raise ArgumentError(f"{name} must be a year from 1 to 9999, got {value}")
+    return value
+
+
+def count(value: Any, name: str) -> int:
+    """A number of days: a whole number (not a float, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentError(f"{name} must be a whole number of days, got {value!r}")
     return value
 
 
 def paths(value: str | Path | Iterable[str | Path], name: str) -> tuple[str, ...]:
-    """One path, or several: a lone ``"cases.yaml"`` is one file, not its characters."""
+    """One path, or several: a lone ``"cases.yaml"`` is one file, not its characters.
+
+    An empty path is refused: it would stand for the current folder.
+    """
+    if isinstance(value, (bytes, bytearray)):
+        raise ArgumentError(f"{name} must be str or Path, not bytes ({bytes(value)!r})")
     if isinstance(value, (str, Path)):
-        return (str(value),)
-    try:
-        items = tuple(value)
-    except TypeError:
-        raise ArgumentError(f"{name} must be a path or a list of paths, got {value!r}") from None
+        items: tuple[Any, ...] = (value,)
+    else:
+        try:
+            items = tuple(value)
+        except TypeError:
+            message = f"{name} must be a path or a list of paths, got {value!r}"
+            raise ArgumentError(message) from None
     for item in items:
         if not isinstance(item, (str, Path)):
-            raise ArgumentError(f"{name} must hold paths, got {item!r}")
+            raise ArgumentError(f"{name} must hold str or Path paths, got {item!r}")
+        if not str(item).strip():
+            raise ArgumentError(f"{name}: an empty path names no file (it would mean '.')")
     return tuple(str(i) for i in items)

@@ -54,6 +54,9 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(value: Any) -> dt.date:
     """Accept a YAML date or ISO text; reject everything else clearly."""
     if isinstance(value, dt.datetime):
@@ -69,6 +72,8 @@ def parse_date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
+            if _ISO_DAY.fullmatch(value.strip()):  # the form is right, the day is not
+                raise TypeMismatch(f"'{value}' is not a valid date (no such day)") from None
             raise TypeMismatch(f"'{value}' is not a valid date (use YYYY-MM-DD)") from None
     raise TypeMismatch(f"expected a date (YYYY-MM-DD), got {_kind(value)}")
 

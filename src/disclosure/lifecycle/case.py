@@ -527,13 +527,26 @@ def _open_regular(p: Path) -> IO[bytes]:
         ) from None
 
 
+def _open_jsonl(p: Path) -> IO[bytes]:
+    """A JSON Lines file opened for reading; one saved as UTF-16 is refused whole
+    (read as UTF-8, every line of it would be a bad record of its own)."""
+    fh = _open_regular(p)
+    head = fh.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        fh.close()
+        problem = Problem("the file is UTF-16, not UTF-8", str(p), hint="save it as UTF-8")
+        raise CaseFileError([problem], str(p))
+    fh.seek(0)
+    return fh
+
+
 def jsonl_records(p: Path) -> Iterator[CaseRecord]:
     """The records of a JSON Lines file, line by line (blank lines are none).
 
     Plain JSON lines take the fast path; anything else goes through the YAML
     reader, so both read exactly the same cases and refuse the same lines.
     """
-    with _open_regular(p) as fh:
+    with _open_jsonl(p) as fh:
         yield from line_records(str(p), enumerate(fh, 1))
 
 
@@ -545,7 +558,7 @@ def jsonl_lines(p: Path, size: int, max_bytes: int) -> Iterator[list[tuple[int, 
     records of :func:`jsonl_records`: they let another process read them (an
     import's workers).
     """
-    with _open_regular(p) as fh:
+    with _open_jsonl(p) as fh:
         run: list[tuple[int, bytes]] = []
         held = lines = 0
         for n, raw in enumerate(fh, 1):

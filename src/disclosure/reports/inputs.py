@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from disclosure.documents.source import ReadError, load_file, read_limited
-from disclosure.documents.structure import is_misspelt_whole
+from disclosure.documents.structure import is_misspelt_whole, kind_of
 from disclosure.errors import DocumentError, Problem, did_you_mean
 from disclosure.reports.figure import exactly_kept, format_figure
 from disclosure.reports.model import Number
@@ -108,8 +108,23 @@ def load_agency_data(path: str | Path, template: ReportTemplate) -> AgencyData:
         problems.append(pos.problem(("values",), "values must be a mapping"))
         values = {}
     for key, extra in values.items():
-        if (lost := _digits_lost(extra, pos.texts.get(("values", key)))) is not None:
-            problems.append(pos.problem(("values", key), lost, _FEWER_DIGITS))
+        # printed into the report as given: a number that is finite, or text, and not
+        # text that only looks like a number (`1_386`, `010`: YAML 1.1 would read them so)
+        where = ("values", key)
+        if isinstance(extra, bool) or not isinstance(extra, (int, float, str)):
+            problems.append(pos.problem(where, f"expected a number or text, got {kind_of(extra)}"))
+        elif isinstance(extra, float) and not math.isfinite(extra):
+            problems.append(pos.problem(where, f"expected a finite number, got {extra}"))
+        elif isinstance(extra, str) and is_misspelt_whole(extra):
+            problems.append(
+                pos.problem(
+                    where,
+                    f"'{extra}' looks like a number but is not one in YAML 1.2",
+                    "write it in plain decimal digits (no _ , no leading zeros)",
+                )
+            )
+        elif (lost := _digits_lost(extra, pos.texts.get(where))) is not None:
+            problems.append(pos.problem(where, lost, _FEWER_DIGITS))
     agency = data.get("agency", "")
     if not isinstance(agency, str):
         problems.append(pos.problem(("agency",), "agency must be text"))

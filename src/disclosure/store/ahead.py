@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import signal
 from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -146,10 +147,12 @@ def forked_pool(workers: int) -> Iterator[Pool]:
     closed and joined instead, also when the caller stops early (an error,
     a generator dropped): the tasks already handed to the pool are finished
     first (an import hands it at most two batches a worker; ``store verify``
-    every chunk, but it stops early only on a bug). Only an interrupt
-    (Ctrl-C, which the workers get too) terminates.
+    every chunk, but it stops early only on a bug). The workers ignore
+    Ctrl-C (:func:`_ignore_interrupts`), so an import stopped by it still
+    finishes its few handed-out batches and ends; an interrupt raised inside
+    the block (``store verify`` waiting on its chunks) terminates the pool.
     """
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
     try:
         yield pool
     except (Exception, GeneratorExit):
@@ -161,6 +164,16 @@ def forked_pool(workers: int) -> Iterator[Pool]:
         raise
     pool.close()
     pool.join()
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is for the main process, which ends the pool.
+
+    The terminal sends SIGINT to the whole process group; a worker killed by it
+    leaves its task unfinished, and a pool whose tasks never finish cannot be
+    joined (an import stopped by Ctrl-C hung there).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 #: The writer the forked workers prepare with (set before the fork; they inherit it).

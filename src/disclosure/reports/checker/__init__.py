@@ -269,6 +269,8 @@ def check_text(
     headings = len(template.sections) - sum(f.rule == "STR-3" for f in sections)
     rows_seen = any(r.line is not None for read in reads.values() for r in read.rows.values())
     t2_seen = bool(table2) or any(line is not None for _, _, line in t2_problems)
+    if not text.strip():
+        raise Unreadable("the file holds no text (empty, or only blank lines)", source)
     if not (m or period or headings or rows_seen or t2_seen):
         # nothing a report is recognised by: checking it would only list what is missing
         raise Unreadable(
