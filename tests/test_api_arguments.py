@@ -125,13 +125,16 @@ def test_paths_counts_and_years_of_the_wrong_kind_are_named(engine: Engine) -> N
         (lambda: Engine(calendar_files=b"/x"), "not bytes"),  # type: ignore[arg-type]
         (lambda: Engine(calendar_files=""), "an empty path names no file"),
         (lambda: Engine(calendar_files=["a.yaml", " "]), "an empty path names no file"),
-        (lambda: cal.add_working_days("2024-03-01", 2.0), "whole number of days"),  # type: ignore[arg-type]
-        (lambda: cal.add_natural_days("2024-03-01", 1.5), "whole number of days"),  # type: ignore[arg-type]
-        (lambda: cal.add_working_days("2024-03-01", True), "whole number of days"),
         (lambda: template_for_year(10**20), "a year from 1 to 9999"),
     ):
         with pytest.raises(ArgumentError, match=said):
             call()
+    # a day count that is not a whole number: the compiled build refuses it at the call
+    # itself (mypyc's "int object expected"), the pure one names it; both are TypeErrors
+    for n in (2.0, 1.5, True):
+        for add in (cal.add_working_days, cal.add_natural_days):
+            with pytest.raises(TypeError, match="whole number of days|int object expected"):
+                add("2024-03-01", n)  # type: ignore[arg-type]
 
 
 def test_a_day_in_the_right_form_that_does_not_exist_says_so(engine: Engine) -> None:
