@@ -152,7 +152,7 @@ def _show_state(out: Any, engine: Engine, state: CaseState) -> None:
             )
         out.print(table)
         if uncounted := _uncounted(engine, state):
-            out.print(f"  note: {uncounted}", highlight=False)
+            out.print(f"  note: {esc(uncounted)}", highlight=False)
     for f in state.findings:
         out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.next_events:

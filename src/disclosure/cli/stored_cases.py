@@ -360,7 +360,7 @@ def case_show(
             table.add_row(name, str(d.due or "-"), d.status, left, how)
         out.print(table)
         if uncounted := _uncounted(store.engine, state):
-            out.print(f"  note: {uncounted}", highlight=False)
+            out.print(f"  note: {esc(uncounted)}", highlight=False)
     for f in state.findings:
         out.print(f"  [yellow]finding[/yellow] {esc(f.code)}: {esc(f.message)}", markup=True)
     if state.timeline:
