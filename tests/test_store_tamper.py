@@ -6,6 +6,7 @@ import os
 import random
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,37 @@ def test_an_index_that_disagrees_with_its_table_is_found_on_one_process_and_on_t
     assert found == one == two
     assert found and all(p.startswith("SQLite integrity check:") for p in found)
     assert any("projection_state" in p for p in found)
+
+
+def test_the_integrity_check_maps_the_file_only_while_it_runs(db: Path) -> None:
+    _index_rewritten(db)
+    with Store(db, engine()) as store:
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        found = verify.check_integrity(store.db)
+        store.db.set_trace_callback(None)
+        mapped_after = store.db.execute("PRAGMA mmap_size").fetchone()[0]
+    assert found and all(p.startswith("SQLite integrity check:") for p in found)
+    check = next(i for i, sql in enumerate(statements) if "integrity_check" in sql)
+    assert f"PRAGMA mmap_size = {verify.INTEGRITY_MMAP_BYTES}" in statements[:check]
+    assert "PRAGMA mmap_size = 0" in statements[check:]
+    assert mapped_after == 0
+
+
+def test_a_failure_reading_the_chunks_beside_the_workers_is_raised_not_hung(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunks' bounds are read in the pool's own thread while workers check."""
+    real = verify.chunks
+
+    def breaking(con: sqlite3.Connection, size: int = verify.CHUNK) -> Iterator[tuple[str, str]]:
+        source = real(con, size)
+        yield next(source)
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(verify, "chunks", breaking)
+    with Store(db, engine()) as store, pytest.raises(sqlite3.DatabaseError, match="malformed"):
+        verify.check_cases(store.db, store._reader_uri, store.engine, True, workers=2, chunk=2)
 
 
 def test_100_random_corruptions_never_make_verify_raise(db: Path, tmp_path: Path) -> None:

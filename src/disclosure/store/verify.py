@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -83,9 +84,27 @@ def check_file(db: sqlite3.Connection, path: Path, problems: list[str]) -> tuple
     return True, "projection" not in missing
 
 
+#: Bytes of the file the integrity check may read memory-mapped (SQLite caps it
+#: at its build's limit, 2 GiB by default).
+INTEGRITY_MMAP_BYTES = 1 << 31
+
+
 def check_integrity(db: sqlite3.Connection) -> list[str]:
-    """SQLite's integrity check: pages, b-trees, and every index against its table."""
-    checks = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
+    """SQLite's integrity check: pages, b-trees, and every index against its table.
+
+    The check looks up every index entry in its table, millions of page reads
+    on a large store; read through a memory map they cost no system call each
+    (on 1.3M cases: 9.3 s instead of 14.5 s, half of it in the kernel). The
+    map is the connection's only while the check runs; the mapped pages are
+    the file's cached pages, counted in the process's resident size.
+    """
+    before = db.execute("PRAGMA mmap_size").fetchone()
+    db.execute(f"PRAGMA mmap_size = {INTEGRITY_MMAP_BYTES}")
+    try:
+        checks = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
+    finally:
+        if before is not None:
+            db.execute(f"PRAGMA mmap_size = {int(before[0])}")
     return [] if checks == ["ok"] else [f"SQLite integrity check: {one_line(c)}" for c in checks]
 
 
@@ -315,13 +334,30 @@ def check_cases(
 
     Workers open ``uri`` (a read-only SQLite URI of the same file).
     """
-    bounds = list(chunks(db, chunk))
-    tasks: list[_Task] = [*FILE_CHECKS, *bounds]
-    large = len(bounds) * chunk >= PARALLEL_FROM
-    n = workers if workers is not None else (cores() if large else 1)
-    if n <= 1 or len(bounds) < 2:
+    count = int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
+    parts = -(-count // chunk)
+    n = workers if workers is not None else (cores() if count >= PARALLEL_FROM else 1)
+    if n <= 1 or parts < 2:
+        tasks: list[_Task] = [*FILE_CHECKS, *chunks(db, chunk)]
         return _checked(tasks, lambda t: check_task(db, t, engine, with_projection), 1, progress)
-    return _checked(tasks, _Worker(uri, engine, with_projection), min(n, len(tasks)), progress)
+    # the workers start on the file checks while the chunks' bounds are still being read
+    lazy = itertools.chain(FILE_CHECKS, _chunks_apart(uri, chunk))
+    return _checked(
+        lazy, _Worker(uri, engine, with_projection), min(n, len(FILE_CHECKS) + parts), progress
+    )
+
+
+def _chunks_apart(uri: str, size: int) -> Iterator[tuple[str, str]]:
+    """:func:`chunks` through a connection of its own.
+
+    The pool reads its tasks in a thread of its own, and a connection is
+    used only by the thread that opened it.
+    """
+    db = sqlite3.connect(uri, uri=True, timeout=10.0)
+    try:
+        yield from chunks(db, size)
+    finally:
+        db.close()
 
 
 def check_task(
