@@ -91,6 +91,10 @@ def test_wrong_kinds_for_a_machine_and_a_policy_are_named() -> None:
         Machine("cn-ogi-2019")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="limit must be a whole number"):
         DeadlinePolicy(limit="5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"warn_at \(12\) is after its limit \(10\)"):
+        DeadlinePolicy(limit=10, warn_at=12)
+    assert DeadlinePolicy(limit=10, warn_at=10).warn_at == 10
+    assert DeadlinePolicy(warn_at=30).limit is None  # the ruleset's limit: checked nowhere here
 
 
 def test_parameters_must_fit_their_range_and_name_a_ruleset_that_is_there() -> None:

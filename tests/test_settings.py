@@ -91,6 +91,14 @@ def test_set_checks_before_writing_and_the_engine_applies_the_settings(here: Pat
     )
 
 
+@pytest.mark.parametrize(("typed", "kept"), [("1_0", "10"), (" 12", "12"), ("15", "15")])
+def test_set_echoes_a_parameter_as_it_was_kept(here: Path, typed: str, kept: str) -> None:
+    code, out, _ = run("settings", "set", "parameters.cn-ogi-2019.correction_period", typed)
+    assert code == 0, out
+    assert f"correction_period = {kept} (in " in out
+    assert load_settings().parameters == {"cn-ogi-2019": {"correction_period": int(kept)}}
+
+
 def test_the_cli_uses_the_agency_calendar_and_ruleset(here: Path) -> None:
     f = here / "c.yaml"
     f.write_text(

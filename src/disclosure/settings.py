@@ -201,6 +201,17 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def stored_text(key: str, value: str) -> str:
+    """How ``with_value(key, value)`` keeps ``value``, written as TOML writes it.
+
+    A parameter is typed as TOML reads it, so ``1_0`` is kept as 10 and
+    `` 12`` as 12; what ``settings set`` echoes is what was kept.
+    """
+    if key.startswith("parameters."):
+        return _toml_value(_typed(value))
+    return value
+
+
 def _typed(text: str) -> Any:
     """A value typed on the command line, read as TOML reads it (``15`` is a number)."""
     try:

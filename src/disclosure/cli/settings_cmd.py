@@ -106,12 +106,14 @@ def settings_set(key: str, value: str, to_file: bool, db: str) -> None:
       disclosure settings set parameters.cn-ogi-2019.correction_period 15
       disclosure settings set agency.name "某市人民政府办公室" --file
     """
+    from disclosure.settings import stored_text
+
     if to_file or not _store_exists(db):
-        echo(f"{key} = {value} (in {save_checked({key: value})})")
+        echo(f"{key} = {stored_text(key, value)} (in {save_checked({key: value})})")
         return
     with open_store(db) as store:
         where = save_in_store(store, {key: value})
-    echo(f"{key} = {value} (in {where})")
+    echo(f"{key} = {stored_text(key, value)} (in {where})")
 
 
 def _checked(settings: Settings) -> None:

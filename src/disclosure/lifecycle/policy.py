@@ -31,3 +31,8 @@ class DeadlinePolicy:
             raise ValueError("a deadline policy's limit cannot be negative")
         if self.warn_at is not None and self.warn_at < 0:
             raise ValueError("a deadline policy's warn_at cannot be negative")
+        if self.limit is not None and self.warn_at is not None and self.warn_at > self.limit:
+            raise ValueError(
+                f"a deadline policy's warn_at ({self.warn_at}) is after its limit "
+                f"({self.limit}): it would never warn before the deadline"
+            )
