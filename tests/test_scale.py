@@ -148,6 +148,28 @@ def test_an_import_puts_sqlites_settings_back_and_keeps_an_open_periods_ids(
         assert s.count() == len(cases) and s.verify() == []
 
 
+def test_an_import_into_a_large_store_checkpoints_after_a_share_of_its_pages(
+    tmp_path: Path, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disclosure.store import sqlite as sqlite_store
+
+    monkeypatch.setattr(sqlite_store, "IMPORT_CHECKPOINT_PAGES", 2)  # the store counts as large
+    statements: list[str] = []
+    with Store(tmp_path / "s.db", engine) as s:
+        s.db.set_trace_callback(statements.append)
+        s.import_stream(iter(synthetic(300)), batch_size=30)
+        s.db.set_trace_callback(None)
+        pages = s.db.execute("PRAGMA page_count").fetchone()[0]
+        assert s.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    every = [
+        int(sql.rsplit("=", 1)[1])
+        for sql in statements
+        if sql.startswith("PRAGMA wal_autocheckpoint =") and not sql.endswith("= 1000")
+    ]
+    assert len(every) == 10 and every == sorted(every)  # one a batch, growing with the file
+    assert 2 <= every[0] < every[-1] <= pages // sqlite_store.IMPORT_CHECKPOINT_SHARE
+
+
 def test_an_import_puts_back_settings_the_connection_had_changed(
     tmp_path: Path, engine: Any
 ) -> None:
