@@ -164,6 +164,32 @@ def test_an_alternative_time_frame_replaces_the_due_date(foia: Machine) -> None:
     assert state.deadlines["response"].due == D("2024-09-30")
 
 
+def test_days_before_and_after_an_alternative_time_frame_stay_elapsed(foia: Machine) -> None:
+    """VII.A counts the days to process a request; agreeing on a new date erases none."""
+    plain = case(("respond", "2024-07-31", {"disposition": "full_grant"}))
+    agreed = case(
+        ("agree_timeframe", "2024-07-10", {"due": "2024-09-30"}),
+        ("respond", "2024-07-31", {"disposition": "full_grant"}),
+    )
+    # working days after June 14: June 17, 18, 20, 21, 24-28, July 1-3, 5, 8-12, 15-19,
+    # 22-26, 29-31 (Juneteenth and July 4 are holidays) = 31
+    assert foia.fold(plain, D("2024-08-01")).deadlines["response"].elapsed == 31
+    assert foia.fold(agreed, D("2024-08-01")).deadlines["response"].elapsed == 31
+    pending = case(("agree_timeframe", "2024-07-10", {"due": "2024-09-30"}))
+    assert foia.fold(pending, D("2024-07-31")).deadlines["response"].elapsed == 31
+    # agreed while tolled: the tolled days stay out, the days after the agreement count
+    tolled = case(("seek_clarification", "2024-06-20"))
+    before = foia.fold(tolled, D("2024-07-10")).deadlines["response"].elapsed
+    assert before is not None and 2 <= before <= 3
+    agreed_while_tolled = case(
+        ("seek_clarification", "2024-06-20"),
+        ("agree_timeframe", "2024-07-10", {"due": "2024-09-30"}),
+        ("respond", "2024-07-31", {"disposition": "full_grant"}),
+    )
+    elapsed = foia.fold(agreed_while_tolled, D("2024-08-01")).deadlines["response"].elapsed
+    assert elapsed == before + 15  # July 11, 12, 15-19, 22-26, 29-31
+
+
 def test_a_full_denial_opens_an_appeal_window_that_outlives_the_case(foia: Machine) -> None:
     denied = case(
         ("respond", "2024-07-10", {"disposition": "full_denial_exemption", "exemptions": ["b5"]})

@@ -123,6 +123,9 @@ class ClockRun:
     used = 0
     anchor: int | None = None
     fixed_due: int | None = None
+    #: Since when a fixed-date clock has run (the day it was replaced): its days count
+    #: as elapsed, though not toward a limit.
+    fixed_since: int | None = None
     last_due: int | None = None
     paused_on: int | None = None
     started_on: int | None = None
@@ -152,6 +155,7 @@ class ClockRun:
         "used",
         "anchor",
         "fixed_due",
+        "fixed_since",
         "last_due",
         "paused_on",
         "started_on",
@@ -235,6 +239,7 @@ class ClockRun:
         self.limit = self.kind.spec.limit if limit is None else limit
         self.status = RUNNING
         self.fixed_due = None
+        self.fixed_since = None
         self.started_on = on
         self.completed_on = None
         self.anchor = on - 1 if self.kind.count_trigger_day else on
@@ -398,7 +403,12 @@ class ClockRun:
         self.replaced = done + 1
         was = self.due
         if self.status == RUNNING:
+            anchor = self.anchor
+            if anchor is not None and on > anchor:  # the days run so far stay elapsed
+                self.used += self.kind.count(anchor, on)
             self._close_span(on)
+        if self.fixed_since is None:
+            self.fixed_since = on
         self.fixed_due = due
         self.status = RUNNING
         self.anchor = None
@@ -542,7 +552,7 @@ class Deadline:
         if end is None:
             end = run.cal.day_number(self._as_of)
         counted = run.used
-        anchor = run.anchor
+        anchor = run.anchor if run.fixed_since is None else run.fixed_since
         if anchor is not None and end > anchor:
             counted += run.kind.count(anchor, end)
         return counted
