@@ -254,9 +254,18 @@ def test_fiscal_and_calendar_years(engine: Engine) -> None:
         (("decided: appeal_decided", "decided: decide_appeal"), "unknown event 'decide_appeal'"),
         # the sections added for issue 14's second part
         (
-            ("count: open_at_end, past_due: response}", "count: received, past_due: response}"),
+            ("count: open_at_end, past_limit: response}", "count: received, past_due: response}"),
             "'past_due' narrows",
         ),
+        (
+            ("count: open_at_end, past_limit: response}", "count: received, past_limit: response}"),
+            "'past_limit' narrows",
+        ),
+        (
+            ("past_limit: response}", "past_limit: response, past_due: response}"),
+            "'past_due' or 'past_limit', not both",
+        ),
+        (("past_limit: response}", "past_limit: reponse}"), "unknown clock 'reponse'"),
         (
             ("event: decide_expedite, field: granted, value: true", "event: decide_expedited"),
             "unknown event 'decide_expedited'",

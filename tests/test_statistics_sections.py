@@ -93,6 +93,27 @@ def test_the_backlog_is_what_is_pending_past_its_time_limit_at_the_years_end(
     assert cells(build(engine, PENDING, 2024), "XII.A")["backlogged_requests"] == 0
 
 
+def test_an_agreed_time_frame_or_a_late_toll_does_not_take_a_request_out_of_the_backlog(
+    engine: Engine,
+) -> None:
+    """OIP: "A request is backlogged if it is pending past the FOIA's standard 20- or
+    30-day response timeframes" (Guidance on Backlog Reduction Plans)."""
+    agreed = foia("G", "2025-06-02", ("agree_timeframe", "2025-06-20", {"due": "2025-12-31"}))
+    # 160-odd working days pending when the fee letter went out on 15 September
+    tolled_late = foia("H", "2025-01-06", ("seek_fee_clarification", "2025-09-15"))
+    # received Mon 2025-08-25: Aug 26-29, Sep 2-5, 8-12, 15-19, 22-26, 29-30 = 25 days
+    plain_25 = foia("I", "2025-08-25")
+    extended_25 = foia("J", "2025-08-25", ("notify_unusual", "2025-09-10", {"working_days": 10}))
+    report = build(engine, [agreed, tolled_late, plain_25, extended_25])
+    assert report.sources[("XII.A", "agency_overall", "backlogged_requests")] == ("G", "H", "I")
+    assert cells(report, "XII.A")["backlogged_requests"] == 3
+    days = {
+        c.id: engine.fold(c, D("2025-09-30")).deadlines["response"].elapsed
+        for c in (plain_25, extended_25)
+    }
+    assert days == {"I": 25, "J": 25}
+
+
 def test_the_oldest_pending_requests_are_ranked_by_receipt_with_their_days(
     engine: Engine,
 ) -> None:

@@ -234,6 +234,8 @@ def _counts(
     if col.count is not None:
         if col.count not in where:
             return False
+        if col.past_limit is not None:
+            return _beyond_limit(folded.deadlines.get(col.past_limit))
         return col.past_due is None or _overdue(folded.deadlines.get(col.past_due))
     if "concluded" not in where:
         return False
@@ -249,6 +251,18 @@ def _counts(
 def _overdue(deadline: Deadline | None) -> bool:
     """Past its due day on the period's last day (the case is folded at that day)."""
     return deadline is not None and deadline.overdue
+
+
+def _beyond_limit(deadline: Deadline | None) -> bool:
+    """More units counted than the clock's limit by the period's last day.
+
+    Unlike :func:`_overdue`, an agreed later due date or a pause begun after
+    the limit had passed does not take the item out.
+    """
+    if deadline is None:
+        return False
+    elapsed = deadline.elapsed
+    return elapsed is not None and elapsed > deadline.limit
 
 
 def _case_level(

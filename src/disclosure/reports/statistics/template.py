@@ -100,8 +100,10 @@ class Measure:
 
     ``of`` counts another kind of item than the table's (a backlog table
     gives requests and appeals side by side); ``past_due`` narrows a count to
-    items whose clock was overdue on the period's last day; ``when`` says
-    which clock runs a statistic samples.
+    items whose clock was overdue on the period's last day, ``past_limit`` to
+    items whose clock had counted more units than its limit by then (paused
+    days left out; a due date replaced by another, agreed one, does not
+    change the limit); ``when`` says which clock runs a statistic samples.
     """
 
     key: str
@@ -118,6 +120,7 @@ class Measure:
     met: str | None = None
     of: str | None = None
     past_due: str | None = None
+    past_limit: str | None = None
     when: str = "concluded"
 
     def case_level(self) -> bool:
@@ -339,6 +342,14 @@ def check_statistics_template(
                     (*cpath, "past_due"),
                     "'past_due' narrows 'count: open_at_end' (items overdue at the period's end)",
                 )
+            if col.past_limit is not None and col.count != "open_at_end":
+                add(
+                    (*cpath, "past_limit"),
+                    "'past_limit' narrows 'count: open_at_end' (items beyond their clock's "
+                    "limit at the period's end)",
+                )
+            if col.past_due is not None and col.past_limit is not None:
+                add((*cpath, "past_limit"), "give 'past_due' or 'past_limit', not both")
             if col.when not in SAMPLED_WHEN:
                 add(
                     (*cpath, "when"),
@@ -419,7 +430,7 @@ def _check_names(col: Measure, ruleset: Ruleset, path: tuple[str | int, ...], ad
                 f"'{code}' is neither an outcome nor a group",
                 did_you_mean(code, known),
             )
-    for key in ("clock", "met", "past_due"):
+    for key in ("clock", "met", "past_due", "past_limit"):
         clock = getattr(col, key)
         if clock is not None and clock not in ruleset.clocks:
             add((*path, key), f"unknown clock '{clock}'", did_you_mean(clock, ruleset.clocks))
