@@ -200,6 +200,48 @@ def test_appeals_are_counted_by_their_own_dates(engine: Engine) -> None:
     assert all(c.passed for c in report.checks)
 
 
+def test_an_appeal_is_dated_by_the_day_it_reached_the_appeal_authority(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Mailed on 26 September, received on 2 October: an appeal of the next fiscal year."""
+    from disclosure import Store
+
+    tpl = load_statistics_template("us-doj-annual", engine.ruleset("us-foia"))
+    denied = Event(
+        "respond", D("2025-08-20"), {"disposition": "full_denial_exemption", "exemptions": ["b5"]}
+    )
+    mailed = foia(
+        "M",
+        "2025-08-01",
+        denied,
+        Event("appeal_filed", D("2025-09-26"), {"received": "2025-10-02"}),
+    )
+    machine = engine.machine("us-foia")
+    fy2025 = build_statistics([mailed], 2025, tpl, machine)
+    fy2026 = build_statistics([mailed], 2026, tpl, machine)
+    assert cells(fy2025, "VI.A") == {
+        "pending_start": 0,
+        "received": 0,
+        "processed": 0,
+        "pending_end": 0,
+    }
+    assert cells(fy2026, "VI.A") == {
+        "pending_start": 0,
+        "received": 1,
+        "processed": 0,
+        "pending_end": 1,
+    }
+    oldest = fy2026.rankings["VI.C.(5)"].rows["agency_overall"]
+    assert [p.received for p in oldest] == [D("2025-10-02")]
+    db = tmp_path / "us.db"
+    with Store(db, engine) as store:
+        store.import_cases([mailed])
+    job = AnnualReportJob(engine)
+    for year, built in ((2025, fy2025), (2026, fy2026)):
+        from_store = job.build_statistics(year, db=str(db), ruleset="us-foia")
+        assert from_store.tables == built.tables and from_store.rankings == built.rankings
+
+
 def test_a_case_without_a_component_is_counted_on_its_own_row(engine: Engine) -> None:
     tpl = load_statistics_template("us-doj-annual", engine.ruleset("us-foia"))
     case = Case("N", "other", "email", D("2025-01-06"), ruleset="us-foia")
@@ -266,6 +308,10 @@ def test_fiscal_and_calendar_years(engine: Engine) -> None:
             "'past_due' or 'past_limit', not both",
         ),
         (("past_limit: response}", "past_limit: reponse}"), "unknown clock 'reponse'"),
+        (
+            ("received_field: received}", "received_field: recieved}"),
+            "'recieved' is not a date field of event 'appeal_filed'",
+        ),
         (
             ("event: decide_expedite, field: granted, value: true", "event: decide_expedited"),
             "unknown event 'decide_expedited'",

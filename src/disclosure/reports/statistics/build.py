@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from disclosure.documents.structure import parse_date
 from disclosure.errors import DisclosureError
 from disclosure.lifecycle.case import Case
 from disclosure.lifecycle.clocks import Deadline
@@ -203,12 +204,17 @@ def _rows_of(case: Case, field: str, unassigned: str, total: str) -> tuple[str, 
 
 
 def _proceedings(case: Case, proc: Proceeding, start: dt.date, end: dt.date) -> list[_Item]:
-    """Each proceeding in the case's log: filed, decided by the next deciding event."""
+    """Each proceeding in the case's log: filed, decided by the next deciding event.
+
+    A proceeding is dated by the day it was received: ``received_field`` of
+    its filing event when the event gives it, else the event's own day.
+    """
     open_: list[dt.date] = []
     items: list[_Item] = []
     for event in case.events:
         if event.type == proc.filed:
-            open_.append(event.on)
+            received = event.data.get(proc.received_field) if proc.received_field else None
+            open_.append(event.on if received in (None, "") else parse_date(received))
         elif event.type == proc.decided and open_:
             filed_on = open_.pop()
             result = event.data.get(proc.result_field) if proc.result_field else None

@@ -68,11 +68,15 @@ class Proceeding:
 
     ``filed`` opens one, ``decided`` closes the latest open one, and
     ``result_field`` of the deciding event says how it ended.
+    ``received_field``, a date field of the filing event, gives the day the
+    proceeding was received when it is not the day it was filed (an appeal
+    mailed in September may reach the appeal authority in October).
     """
 
     filed: str
     decided: str
     result_field: str = ""
+    received_field: str = ""
 
 
 @attrs.frozen
@@ -417,6 +421,18 @@ def check_statistics_template(
                         ("proceedings", name, side),
                         f"unknown event '{event}'",
                         did_you_mean(event, ruleset.events),
+                    )
+            filed = ruleset.events.get(proc.filed)
+            if proc.received_field and filed is not None:
+                spec = filed.fields.get(proc.received_field)
+                if spec is None or spec.type != "date":
+                    add(
+                        ("proceedings", name, "received_field"),
+                        f"'{proc.received_field}' is not a date field of event '{proc.filed}'",
+                        did_you_mean(
+                            proc.received_field,
+                            [f for f, sp in filed.fields.items() if sp.type == "date"],
+                        ),
                     )
     return problems
 
