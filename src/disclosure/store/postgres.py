@@ -986,10 +986,18 @@ class PostgresStore:
         )
         # the placeholders of ``members``: the first day (and the separator) for each part
         marks = [s, ID_SEPARATOR, s, ID_SEPARATOR] if ids else [s, s]
+        # the count, the groups and the single cases are read in one snapshot, on the
+        # connection that then streams the singles: a case a clerk changes meanwhile
+        # is counted once, as it stood when the report began
         try:
-            row = self.db.execute(f"SELECT count(*) FROM ({wanted}) w", args).fetchone()
-            grouped = self.db.execute(alike, [*marks, *scope_args, e, s, s, kinds]).fetchall()
+            con = self._snapshot_reader()
         except psycopg.Error as exc:
+            raise self._read("select the period's cases", exc) from None
+        try:
+            row = con.execute(f"SELECT count(*) FROM ({wanted}) w", args).fetchone()
+            grouped = con.execute(alike, [*marks, *scope_args, e, s, s, kinds]).fetchall()
+        except psycopg.Error as exc:
+            con.close()
             raise self._read("select the period's cases", exc) from None
         groups = merge_alike(grouped, start, end)
         total = (int(row[0]) if row else 0) + sum(g.size for g in groups)
@@ -1001,14 +1009,17 @@ class PostgresStore:
             f"FROM ({wanted}) w JOIN projection p ON p.agency = w.agency AND p.case_id = w.case_id "
             "ORDER BY p.case_id, p.agency"
         )
-        singles = self._stream_summaries(select, [kinds, *args])
+        singles = self._stream_summaries(con, select, [kinds, *args])
         return PeriodCases(total, itertools.chain(groups, singles))
 
-    def _stream_summaries(self, select: str, args: list[Any]) -> Iterator[CaseSummary]:
+    def _stream_summaries(
+        self, con: psycopg.Connection[Any], select: str, args: list[Any]
+    ) -> Iterator[CaseSummary]:
+        """The single cases, read in ``con``'s snapshot; ``con`` is closed at the end."""
         from disclosure.store.period import summary_of
 
         try:
-            with self._reader() as con, con.transaction(), con.cursor(name="period") as cur:
+            with con, con.cursor(name="period") as cur:
                 cur.itersize = 2000
                 cur.execute(select, args)
                 for cid, applicant, received, outcome, closed_on, evs in cur:
@@ -1026,34 +1037,50 @@ class PostgresStore:
             con.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self._role)))
         return con
 
+    def _snapshot_reader(self) -> psycopg.Connection[Any]:
+        """:meth:`_reader` whose next statements share one read-only snapshot."""
+        con = self._reader()
+        try:
+            con.commit()  # the role stays set for the session
+            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            con.read_only = True
+        except psycopg.Error:
+            con.close()
+            raise
+        return con
+
     def _loaded_batches(self, scope: str, args: list[Any]) -> Iterator[list[verify.LoadedCase]]:
         """The cases in id order, a chunk at a time: row, event rows, projection row."""
         last: tuple[str, str] = ("", "")
         while True:
-            rows = self.db.execute(
-                f"SELECT {CASE_COLUMNS}, seq, genesis, head, agency FROM cases "
-                f"WHERE {scope} AND (id, agency) > (%s, %s) ORDER BY id, agency LIMIT %s",
-                [*args, *last, verify.CHUNK],
-            ).fetchall()
-            if not rows:
-                return
-            last = (rows[-1][0], rows[-1][-1])
-            ids = sorted({r[0] for r in rows})
-            events: dict[tuple[str, str], list[Any]] = {}
-            for ev in self.db.execute(
-                f"SELECT {EVENT_COLUMNS}, hash, agency FROM events WHERE {scope} "
-                "AND case_id = ANY(%s) ORDER BY case_id, agency, seq",
-                [*args, ids],
-            ):
-                events.setdefault((ev[0], ev[-1]), []).append(ev[:-1])
-            stored = {
-                (r[0], r[-1]): r[:-1]
-                for r in self.db.execute(
-                    f"SELECT {PROJECTION_COLUMNS}, agency FROM projection WHERE {scope} "
-                    "AND case_id = ANY(%s)",
+            # a chunk's rows, events and projection in one snapshot: a clerk's event
+            # landing between the reads is not a broken chain
+            with self.db.transaction():
+                self.db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                rows = self.db.execute(
+                    f"SELECT {CASE_COLUMNS}, seq, genesis, head, agency FROM cases "
+                    f"WHERE {scope} AND (id, agency) > (%s, %s) ORDER BY id, agency LIMIT %s",
+                    [*args, *last, verify.CHUNK],
+                ).fetchall()
+                if not rows:
+                    return
+                last = (rows[-1][0], rows[-1][-1])
+                ids = sorted({r[0] for r in rows})
+                events: dict[tuple[str, str], list[Any]] = {}
+                for ev in self.db.execute(
+                    f"SELECT {EVENT_COLUMNS}, hash, agency FROM events WHERE {scope} "
+                    "AND case_id = ANY(%s) ORDER BY case_id, agency, seq",
                     [*args, ids],
-                )
-            }
+                ):
+                    events.setdefault((ev[0], ev[-1]), []).append(ev[:-1])
+                stored = {
+                    (r[0], r[-1]): r[:-1]
+                    for r in self.db.execute(
+                        f"SELECT {PROJECTION_COLUMNS}, agency FROM projection WHERE {scope} "
+                        "AND case_id = ANY(%s)",
+                        [*args, ids],
+                    )
+                }
             yield [
                 (row[:-1], events.get((row[0], row[-1]), []), stored.get((row[0], row[-1])))
                 for row in rows

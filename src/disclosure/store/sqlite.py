@@ -804,6 +804,11 @@ class Store:
         self._temp += 1
         table, evented = f"temp.period_{self._temp}", f"temp.evented_{self._temp}"
         groups: list[CaseGroup] = []
+        # the count, the groups and the single cases' ids in one snapshot: a case a
+        # clerk changes meanwhile is counted once (its rows are read as they are then)
+        began = not self.db.in_transaction
+        if began:
+            self.db.execute("BEGIN")
         try:
             if period.can_count(self.db, start, end, upto=period.GROUP_FROM) < period.GROUP_FROM:
                 # a quiet year: a few index probes
@@ -820,6 +825,10 @@ class Store:
         except BaseException:
             self._drop(table, evented)
             raise
+        finally:
+            if began:
+                with suppress(sqlite3.Error):
+                    self.db.execute("COMMIT")
         rows = period.summaries_of(self.db, table, event_types)
         total = single + sum(g.size for g in groups)
         stream = itertools.chain(groups, rows)

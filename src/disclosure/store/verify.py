@@ -166,7 +166,12 @@ def check_chunk(
 ) -> tuple[int, list[str]]:
     """Check every case with an id in ``bounds`` (inclusive): (cases, problems)."""
     lo, hi = bounds
+    # the chunk's rows, events and projection in one snapshot: an event a clerk
+    # appends between the reads is not a broken chain
+    began = not db.in_transaction
     try:
+        if began:
+            db.execute("BEGIN")
         rows = db.execute(
             f"SELECT {CASE_COLUMNS}, seq, genesis, head FROM cases WHERE id BETWEEN ? AND ? "
             "ORDER BY id",
@@ -190,7 +195,9 @@ def check_chunk(
             else {}
         )
     except READ_ERRORS:
+        _end_read(db, began)
         return _case_by_case(db, lo, hi, engine, with_projection)
+    _end_read(db, began)
     problems: list[str] = []
     for row in rows:
         cid = row[0]
@@ -199,6 +206,12 @@ def check_chunk(
         except READ_ERRORS as exc:
             problems.append(f"case {cid}: cannot be read: {one_line(exc)}")
     return len(rows), problems
+
+
+def _end_read(db: sqlite3.Connection, began: bool) -> None:
+    if began and db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("COMMIT")
 
 
 def _case_by_case(
