@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 import attrs
 
@@ -249,16 +250,34 @@ def _one_line(exc: BaseException) -> str:
 
 
 def redacted(url: str) -> str:
-    """The server and database a URL names, without its password (for messages)."""
+    """The URL without its password: for messages, and for the ``--db`` of the commands
+    they suggest, so it keeps every other parameter (a socket folder, ``sslmode``).
+
+    A host that is a socket folder (or several hosts) goes in the query, where
+    a URL can hold it; with no host the URL names none, as libpq then picks
+    its default socket, not ``localhost``.
+    """
     try:
-        parts = conninfo_to_dict(url)
+        parts = {k: str(v) for k, v in conninfo_to_dict(url).items()}
     except psycopg.Error:
         return "the PostgreSQL server"
-    user = parts.get("user")
-    host = parts.get("host") or "localhost"
-    port = f":{parts['port']}" if parts.get("port") else ""
-    db = parts.get("dbname") or user or ""
-    return f"postgresql://{f'{user}@' if user else ''}{host}{port}/{db}"
+    parts.pop("password", None)
+    user, db = parts.pop("user", ""), parts.pop("dbname", "")
+    host, port = parts.pop("host", ""), parts.pop("port", "")
+    query: dict[str, str] = {}
+    if host.startswith("/") or "," in host:
+        query["host"] = host
+        host = ""
+    elif ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    if port and not host:
+        query["port"] = port
+    elif port:
+        host = f"{host}:{port}"
+    query.update(parts)
+    login = f"{quote(user, safe='')}@" if user else ""
+    tail = f"?{urlencode(query, safe='/,')}" if query else ""
+    return f"postgresql://{login}{host}/{quote(db, safe='')}{tail}"
 
 
 class PostgresStore:
