@@ -462,3 +462,52 @@ def test_a_server_restart_mid_import_keeps_whole_batches_and_says_so_in_one_line
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.execute(f'DROP ROLE IF EXISTS "{name}_a1"')
+
+
+def test_an_id_another_writer_stores_meanwhile_is_refused_by_name(pg_store_url: str) -> None:
+    """The existence check and the insert are two statements: a case another writer
+    commits between them is "already exists", as when the check finds it, not a
+    unique-key error that stops the import."""
+    from disclosure.store.chain import chained_rows
+    from disclosure.store.schema import CASE_COLUMNS
+
+    racing = builtin_engine().normalize(make_case("2024-03-01", case_id="RACE-1"))
+    row, _ = chained_rows(racing, "2024-03-01T00:00:00+00:00")
+    blocker = psycopg.connect(pg_store_url)  # the other writer, its transaction left open
+    marks = ", ".join(["%s"] * (len(row) + 1))
+    blocker.execute(
+        f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head, agency) VALUES ({marks})",
+        (*row, AGENCY),
+    )
+    outcome: list[BaseException | None] = []
+
+    def importing() -> None:
+        try:
+            with _agency_store(pg_store_url) as store:
+                store.import_cases([racing, make_case("2024-03-01", case_id="CALM-2")])
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=importing)
+    worker.start()
+    try:
+
+        def blocked() -> bool:
+            with psycopg.connect(pg_store_url, autocommit=True) as con:
+                found = con.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE %s",
+                    ("%INSERT INTO cases%",),
+                ).fetchone()
+            return bool(found and found[0])
+
+        _wait_for("the import to wait on the other writer's row", blocked)
+        blocker.commit()
+    finally:
+        worker.join(60)
+        blocker.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], StoreError), outcome
+    assert "case RACE-1 already exists" in str(outcome[0])
+    assert "unique constraint" not in str(outcome[0])
+    assert _case_ids(pg_store_url) == ["RACE-1"]  # nothing of the batch was written

@@ -626,6 +626,18 @@ class PostgresStore:
                             f"INSERT INTO {table} ({columns}) VALUES ({marks})",
                             values,
                         )
+        except psycopg.errors.UniqueViolation as exc:
+            self._staged = False
+            # another writer stored one of these ids after the check: refused by name,
+            # as if the check had found it
+            taken = [] if replace else self._existing(agency, ids)
+            if not taken:
+                raise StoreError(
+                    f"{self.where}: import failed, nothing was written: {_one_line(exc)}"
+                ) from None
+            if folded is None:
+                return False
+            raise folded.refuse_existing(taken, f"{self.where} (agency {agency})") from None
         except psycopg.Error as exc:
             self._staged = False  # a rollback takes staging tables it created with it
             raise StoreError(
@@ -635,6 +647,16 @@ class PostgresStore:
             self._staged = False
             raise
         return True
+
+    def _existing(self, agency: str, ids: Sequence[str]) -> list[str]:
+        """Which of ``ids`` the agency holds now (none when that cannot be read)."""
+        try:
+            rows = self.db.execute(
+                "SELECT id FROM cases WHERE agency = %s AND id = ANY(%s)", (agency, list(ids))
+            ).fetchall()
+        except psycopg.Error:
+            return []
+        return [r[0] for r in rows]
 
     def _may_stage(self, cur: psycopg.Cursor[Any]) -> bool:
         """Whether the staging tables exist (creating them, once per session, if allowed)."""
