@@ -150,6 +150,23 @@ def test_each_agency_keeps_its_own_settings_on_the_server(server: tuple[str, str
     assert code == 1 and "cn-atlantis" in err  # checked before anything is written
 
 
+def test_init_run_again_for_an_agency_keeps_the_settings_set_since(
+    server: tuple[str, str],
+) -> None:
+    url, prefix = server
+    b = ["--db", url, "--agency", "B"]
+    assert run("settings", "set", "agency.name", "某市教育局", *b)[0] == 0
+    assert run("settings", "set", "parameters.cn-ogi-2019.correction_period", "15", *b)[0] == 0
+    # a provisioning script run twice, the second time also choosing a ruleset
+    code, out, err = run("init", *b, "--role", f"{prefix}_b", "--ruleset", "cn-ogi-2019")
+    assert code == 0, err
+    assert "agency.name is '某市教育局'" in out
+    doc = json.loads(run("settings", "show", "--json", *b)[1])
+    assert doc["agency"]["name"] == "某市教育局" and doc["agency"]["calendar"] == "cn"
+    assert doc["agency"]["ruleset"] == "cn-ogi-2019"
+    assert doc["parameters"] == {"cn-ogi-2019": {"correction_period": 15}}
+
+
 def test_store_copy_moves_an_agency_onto_the_server_and_back(
     server: tuple[str, str], tmp_path: Path
 ) -> None:

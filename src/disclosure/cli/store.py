@@ -80,7 +80,7 @@ def init_cmd(
         raise click.UsageError("--calendar/--ruleset on a PostgreSQL store need --agency")
     settings = _checked_settings(values)
     if server:
-        _init_server(db, agency, role, settings)
+        _init_server(db, agency, role, settings, values)
         return
     from disclosure.store.sqlite import Store, why_not_replaceable
 
@@ -124,8 +124,19 @@ def _checked_settings(values: dict[str, str]) -> Settings | None:
     return settings
 
 
-def _init_server(url: str, agency: str | None, role: str | None, settings: Settings | None) -> None:
-    """Create (or upgrade) the schema on a server and register ``agency`` with its settings."""
+def _init_server(
+    url: str,
+    agency: str | None,
+    role: str | None,
+    settings: Settings | None,
+    given: dict[str, str],
+) -> None:
+    """Create (or upgrade) the schema on a server and register ``agency`` with its settings.
+
+    An agency registered before keeps the settings it has: only ``--calendar``
+    and ``--ruleset`` given now change them (a provisioning script run twice
+    must not reset a name or a calendar set since).
+    """
     from disclosure.store.postgres import PostgresStore
 
     engine = make_engine()
@@ -139,13 +150,20 @@ def _init_server(url: str, agency: str | None, role: str | None, settings: Setti
             f"agency '{agency}' registered with role {made}; let its clerks in with "
             f"GRANT {made} TO <login role>"
         )
+    name = agency
     if settings is not None:
         with PostgresStore(url, engine, agency=agency, create=False) as scoped:
+            kept = scoped.stored_settings()
+            if kept is not None:  # registered before: what was given now goes over it
+                for key, value in given.items():
+                    if key != "agency.name":
+                        kept = kept.with_value(key, value)
+                settings, name = kept, kept.name or agency
             scoped.store_settings(settings)
         echo(f"agency settings stored for '{agency}'")
     # the key was stored as agency.name too: say so, or the key heads the reports unnoticed
     echo(
-        f"agency.name is '{agency}' (statistics reports print it); to set the name: "
+        f"agency.name is '{name}' (statistics reports print it); to set the name: "
         f'disclosure settings set agency.name "…" --db {_url_for_hint(url, where)} '
         f"--agency {shlex.quote(agency)}"
     )
