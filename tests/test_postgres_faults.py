@@ -511,3 +511,21 @@ def test_an_id_another_writer_stores_meanwhile_is_refused_by_name(pg_store_url: 
     assert "case RACE-1 already exists" in str(outcome[0])
     assert "unique constraint" not in str(outcome[0])
     assert _case_ids(pg_store_url) == ["RACE-1"]  # nothing of the batch was written
+
+
+def test_a_lost_connection_is_an_error_of_the_run_not_damage_nor_a_traceback(
+    pg_store_url: str,
+) -> None:
+    store = _agency_store(pg_store_url)
+    store.import_cases([make_case("2024-03-01", case_id="LOST-1")])
+    with psycopg.connect(pg_store_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    for call in (store.verify, store.open_by_party, lambda: store.get("LOST-2")):
+        with pytest.raises(StoreError) as raised:
+            call()
+        assert "Traceback" not in str(raised.value)
+    with pytest.raises(StoreError, match="cannot verify the store"):
+        store.verify()

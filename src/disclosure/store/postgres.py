@@ -819,13 +819,16 @@ class PostgresStore:
 
     def _unknown(self, case_id: str) -> str:
         scope, args = self._scope()
-        like = [
-            r[0]
-            for r in self.db.execute(
-                f"SELECT id FROM cases WHERE {scope} AND id LIKE %s LIMIT 50",
-                [*args, case_id[:4].replace("%", r"\%").replace("_", r"\_") + "%"],
-            )
-        ]
+        try:
+            like = [
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT id FROM cases WHERE {scope} AND id LIKE %s LIMIT 50",
+                    [*args, case_id[:4].replace("%", r"\%").replace("_", r"\_") + "%"],
+                )
+            ]
+        except psycopg.Error:  # the hint is a courtesy; the case is missing either way
+            like = []
         from disclosure.errors import did_you_mean
 
         hint = did_you_mean(case_id, like) if like else ""
@@ -944,11 +947,14 @@ class PostgresStore:
     def open_by_party(self) -> dict[str, int]:
         """Open cases by who must act next."""
         scope, args = self._scope()
-        rows = self.db.execute(
-            f"SELECT waiting_on, count(*) FROM projection WHERE {scope} AND closed = 0 "
-            "GROUP BY waiting_on",
-            args,
-        )
+        try:
+            rows = self.db.execute(
+                f"SELECT waiting_on, count(*) FROM projection WHERE {scope} AND closed = 0 "
+                "GROUP BY waiting_on",
+                args,
+            ).fetchall()
+        except psycopg.Error as exc:
+            raise self._read("count the open cases", exc) from None
         return {party: int(n) for party, n in rows}
 
     def due_counts(self, as_of: dt.date, due_by: dt.date) -> DueCounts:
@@ -1133,7 +1139,8 @@ class PostgresStore:
 
         Checks what this store's role can see, in chunks of ids: this process
         reads them and ``workers`` forked processes replay them (default:
-        every core when the store is large). Never raises on a damaged store.
+        every core when the store is large). Never raises on a damaged store; a
+        lost connection or a cancelled statement (a timeout) raises :class:`StoreError`.
         """
         problems: list[str] = []
         scope, args = self._scope()
@@ -1157,6 +1164,10 @@ class PostgresStore:
             ).fetchone()
             if extra and extra[0]:
                 problems.append(f"{extra[0]} projection row(s) without a case")
+        except psycopg.OperationalError as exc:
+            # a lost connection or a cancelled statement says nothing about the rows:
+            # an error of this run, not a problem of the store
+            raise self._read("verify the store", exc) from None
         except (psycopg.Error, *verify.READ_ERRORS) as exc:
             problems.append(f"the store cannot be read any further: {_one_line(exc)}")
         return problems
