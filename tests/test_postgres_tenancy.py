@@ -158,3 +158,37 @@ def test_the_owner_sees_every_agency_but_writes_only_for_one(
         with pytest.raises(StoreError, match="writing needs an agency"):
             owner.import_cases([make_case("2024-09-10", case_id="NEW")])
         assert owner.verify() == []
+
+
+def test_agency_keys_in_chinese_or_long_ones_get_roles_of_their_own(
+    pg_fresh: tuple[str, str], engine: Engine
+) -> None:
+    url, prefix = pg_fresh
+    keys = [
+        f"{prefix}北海市教育局",
+        f"{prefix}钦州市教育局",
+        f"{prefix}-guangxi-zhuang-autonomous-region-nanning-bureau-of-education",
+        f"{prefix}-guangxi-zhuang-autonomous-region-nanning-bureau-of-health",
+        f"{prefix}-a-b",
+        f"{prefix}-a_b",
+    ]
+    made: list[str] = []
+    try:
+        with PostgresStore(url, engine) as owner:
+            for key in keys:
+                made.append(owner.add_agency(key))
+            assert owner.add_agency(keys[0]) == made[0]  # registered again: the same role
+            with pytest.raises(StoreError, match="longer than PostgreSQL's 63 bytes"):
+                owner.add_agency(f"{prefix}-x", "r" * 64)
+        assert len(set(made)) == len(keys) and all(len(r.encode()) <= 63 for r in made)
+        for key in keys:  # each agency works: a case written and read through its role
+            with PostgresStore(url, engine, agency=key) as store:
+                store.open_case(make_case("2024-03-01", case_id="K-1"))
+                assert [c.id for c in store.iter_cases()] == ["K-1"]
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "DROP OWNED BY " + ", ".join(f'"{r}"' for r in made) if made else "SELECT 1"
+            )
+            for role in made:
+                admin.execute(f'DROP ROLE IF EXISTS "{role}"')

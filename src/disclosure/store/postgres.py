@@ -23,6 +23,7 @@ the one the writer folded, and ``(agency, case_id, seq)`` is unique.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import re
@@ -280,6 +281,24 @@ def redacted(url: str) -> str:
     return f"postgresql://{login}{host}/{quote(db, safe='')}{tail}"
 
 
+#: PostgreSQL cuts longer identifiers (NAMEDATALEN - 1).
+MAX_ROLE_BYTES = 63
+
+
+def role_for(agency: str, *, hashed: bool = False) -> str:
+    """The role an agency key gets: ``disclosure_`` and the key in lower case with
+    ``_`` for other characters, when the key is ASCII and that fits; else (or with
+    ``hashed``) a readable part of it and a hash of the whole key, so keys in
+    Chinese, or long ones sharing a beginning, get roles of their own."""
+    readable = re.sub(r"[^a-z0-9_]", "_", agency.lower())
+    plain = "disclosure_" + readable
+    if not hashed and agency.isascii() and len(plain) <= MAX_ROLE_BYTES:
+        return plain
+    digest = hashlib.sha256(agency.encode("utf-8")).hexdigest()[:12]
+    part = readable.strip("_")[:38]
+    return "disclosure_" + (f"{part}_" if part else "") + digest
+
+
 class PostgresStore:
     """A case store in a PostgreSQL database, scoped to one agency or to what the role sees."""
 
@@ -429,11 +448,28 @@ class PostgresStore:
         """Register an agency and its role (created NOLOGIN if missing); return the role.
 
         Needs the owner's rights. The role gets exactly what a clerk needs;
-        clerks log in as their own roles, granted this one.
+        clerks log in as their own roles, granted this one. Without ``role``,
+        an agency registered before keeps its role, a new one gets
+        :func:`role_for` its key.
         """
-        role = role or "disclosure_" + re.sub(r"[^a-z0-9_]", "_", agency.lower())
+        if role is not None and len(role.encode("utf-8")) > MAX_ROLE_BYTES:
+            raise StoreError(
+                f"{self.where}: role name '{role}' is longer than PostgreSQL's "
+                f"{MAX_ROLE_BYTES} bytes; nothing was written (give a shorter --role)"
+            )
         try:
             with self.db.transaction():
+                if role is None:
+                    known = self.db.execute(
+                        "SELECT role_name FROM agencies WHERE agency = %s", (agency,)
+                    ).fetchone()
+                    role = known[0] if known else role_for(agency)
+                    taken = self.db.execute(
+                        "SELECT 1 FROM agencies WHERE role_name = %s AND agency <> %s",
+                        (role, agency),
+                    ).fetchone()
+                    if taken:  # another key that reads the same (a-b, a_b)
+                        role = role_for(agency, hashed=True)
                 exists = self.db.execute(
                     "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
                 ).fetchone()
