@@ -158,6 +158,14 @@ def test_the_owner_sees_every_agency_but_writes_only_for_one(
         with pytest.raises(StoreError, match="writing needs an agency"):
             owner.import_cases([make_case("2024-09-10", case_id="NEW")])
         assert owner.verify() == []
+        # a report is one agency's: the cases of A and B are not counted together
+        start, end = D("2024-01-01"), D("2024-12-31")
+        with pytest.raises(StoreError, match=r"several agencies \(A, B\).*give --agency"):
+            owner.period_summaries(["review_filed"], start, end)
+        with pytest.raises(StoreError, match="several agencies"):
+            next(owner.iter_cases(period=(start, end)))
+    with PostgresStore(platform.url, engine, agency="A") as a:
+        assert a.period_summaries(["review_filed"], start, end).total == 2
 
 
 def test_agency_keys_in_chinese_or_long_ones_get_roles_of_their_own(

@@ -544,6 +544,27 @@ class PostgresStore:
             return "TRUE", []
         return f"{column} = %s", [self.agency]
 
+    def _report_scope(self, column: str = "agency") -> tuple[str, list[Any]]:
+        """:meth:`_scope` for a report, which is one agency's: a login that sees the cases
+        of several agencies must say which (their cases would be counted together)."""
+        if self.agency is None:
+            try:
+                seen = [
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT DISTINCT agency FROM projection ORDER BY 1 LIMIT 6"
+                    )
+                ]
+            except psycopg.Error as exc:
+                raise self._read("tell whose cases it sees", exc) from None
+            if len(seen) > 1:
+                shown = ", ".join(seen[:5]) + (", …" if len(seen) > 5 else "")
+                raise StoreError(
+                    f"{self.where}: this login sees the cases of several agencies ({shown}); "
+                    "a report is one agency's: give --agency (agency=...)"
+                )
+        return self._scope(column)
+
     def _writer_agency(self) -> str:
         if self.agency is None:
             raise StoreError(
@@ -900,8 +921,8 @@ class PostgresStore:
         final_states: Collection[str] = (),
     ) -> Iterator[Case]:
         """Every case this store sees with its events, in id order, streamed (keyset pages);
-        with ``period``, only those that can count in it."""
-        scope, args = self._scope()
+        with ``period`` (for a report: one agency's), only those that can count in it."""
+        scope, args = self._scope() if period is None else self._report_scope()
         if period is not None:
             same = "{x}.case_id = cases.id AND {x}.agency = cases.agency"
             clause, more = active_clause("%s", same, *period, final_states)
@@ -1034,7 +1055,7 @@ class PostgresStore:
         """
         kinds = sorted(set(event_types))
         s, e = start.isoformat(), end.isoformat()
-        scope, scope_args = self._scope("p.agency")
+        scope, scope_args = self._report_scope("p.agency")
         escope, escope_args = self._scope("e.agency")
         can_count = CAN_COUNT.format(r="p.received", m="%s", n="%s")
         has_events = (
