@@ -293,3 +293,10 @@ def test_a_jsonl_import_read_by_workers_on_a_server_ends_as_on_sqlite(
         outcomes.append((code, report["imported"], [b["where"] for b in report["skipped"]], listed))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0] == 1 and outcomes[0][1] == 40 - len(outcomes[0][2]) > 25
+
+
+def test_a_server_url_with_spaces_around_it_connects(server: tuple[str, str]) -> None:
+    url, _ = server
+    code, out, err = run("case", "list", "--json", "--db", f"  {url} ", "--agency", "A")
+    assert code == 0, err
+    assert json.loads(out)

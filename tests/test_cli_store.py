@@ -182,6 +182,22 @@ def test_a_db_that_is_a_directory_or_in_a_missing_one_says_so(tmp_path: Path) ->
     assert code == 1 and f"{afile} is not a directory" in err
 
 
+def test_a_db_that_is_a_url_of_another_kind_is_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for url, hint in (
+        ("postgresq://clerk@/foi?host=/var/run/pg", "did you mean 'postgresql'?"),
+        ("mysql://clerk@db/foi", "expected one of"),
+    ):
+        for args in (("case", "list"), ("init",)):
+            code, out, err = run(*args, "--db", url)
+            assert code == 1 and out == "" and "Traceback" not in err
+            assert "is no kind of case store" in err and hint in err, err
+            assert "mkdir" not in err
+    assert list(tmp_path.iterdir()) == []  # no folder made for a URL
+
+
 def test_locked_database_gives_a_clear_error(db: str) -> None:
     holder = sqlite3.connect(db)
     holder.execute("BEGIN EXCLUSIVE")

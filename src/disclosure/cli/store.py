@@ -64,8 +64,9 @@ def init_cmd(
       disclosure init --db /srv/foi/cases.db --agency "某市人民政府办公室" --calendar cn-guangxi
       disclosure init --db postgresql://admin@db.example/foi --agency city-office
     """
-    from disclosure.store.open import is_server_url
+    from disclosure.store.open import is_server_url, refuse_other_urls
 
+    refuse_other_urls(db)
     server = is_server_url(db)
     if role is not None and not server:
         raise click.UsageError("--role: only for a postgresql:// store")

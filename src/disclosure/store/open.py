@@ -8,6 +8,7 @@ anything else is a SQLite file. psycopg is imported only for a server URL.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from disclosure.engine import Engine
@@ -15,11 +16,28 @@ from disclosure.errors import StoreError
 from disclosure.store.port import CaseStore
 
 _SERVER_PREFIXES = ("postgresql://", "postgres://", "host=", "dbname=")
+#: A URL's scheme: ``--db`` holding one names no file (``postgresq://…`` is a typo).
+_URL_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def is_server_url(target: str | Path) -> bool:
     """Does ``target`` name a PostgreSQL database rather than a SQLite file?"""
     return isinstance(target, str) and target.strip().lower().startswith(_SERVER_PREFIXES)
+
+
+def refuse_other_urls(target: str | Path) -> None:
+    """Refuse a URL of no store this package knows (``postgresq://…``, ``mysql://…``):
+    taken as a file path, it would become folders named after it."""
+    scheme = _URL_SCHEME.match(str(target)) if isinstance(target, str) else None
+    if scheme is None or is_server_url(target):
+        return
+    from disclosure.errors import did_you_mean
+
+    hint = did_you_mean(scheme.group(1).lower(), ["postgresql", "postgres"])
+    raise StoreError(
+        f"{target}: '{scheme.group(1)}://' is no kind of case store ({hint}); "
+        "a SQLite store is given as a file path"
+    )
 
 
 def open_store(
@@ -41,7 +59,8 @@ def open_store(
             from disclosure.store.postgres import PostgresStore
         except ImportError as exc:
             raise StoreError(f"{target}: {exc}") from None
-        return PostgresStore(str(target), engine, agency=agency, create=create)
+        return PostgresStore(str(target).strip(), engine, agency=agency, create=create)
+    refuse_other_urls(target)
     if agency is not None:
         raise StoreError(
             f"{target}: a SQLite store holds one agency's cases; --agency needs a "
