@@ -393,3 +393,38 @@ def test_open_store_picks_the_adapter_from_the_target(tmp_path: Path, engine: En
         open_store(tmp_path / "missing.db", engine)
     with pytest.raises(StoreError, match="--agency needs a postgresql:// store"):
         open_store(tmp_path / "s.db", engine, create=True, agency="A")
+
+
+def test_new_settings_refold_every_stored_case_or_are_refused(
+    store: CaseStore, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parameter that moves deadlines rewrites the stored projections at once (so
+    lists, `due` and verify agree with `case show`); settings a stored case cannot
+    fold with are refused and change nothing."""
+    from disclosure.settings import Settings
+
+    store.import_cases(
+        [make_case("2024-04-01", case_id="OPEN"), make_case("2024-04-08", case_id="LATER")]
+    )
+    due_before = store.projection("OPEN").next_due  # type: ignore[attr-defined]
+    counting = Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}})
+    store.store_settings(counting)  # type: ignore[attr-defined]
+    due_after = store.projection("OPEN").next_due  # type: ignore[attr-defined]
+    assert due_after is not None and due_before is not None and due_after < due_before
+    assert store.verify() == []  # type: ignore[attr-defined]
+    _consistent(store, store.engine)  # type: ignore[attr-defined]
+
+    real_fold = Engine.fold
+
+    def refusing_later(self: Engine, case: Any, as_of: Any = None) -> Any:
+        if case.id == "LATER":
+            raise DisclosureError("a rule these settings break")
+        return real_fold(self, case, as_of)
+
+    monkeypatch.setattr(Engine, "fold", refusing_later)
+    with pytest.raises(StoreError, match="case LATER no longer folds with these settings"):
+        store.store_settings(Settings())  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    assert store.stored_settings() == counting  # type: ignore[attr-defined]
+    assert store.projection("OPEN").next_due == due_after  # type: ignore[attr-defined]
+    assert store.engine.parameters["cn-ogi-2019"]["count_trigger_day"] is True  # type: ignore[attr-defined]

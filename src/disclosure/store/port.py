@@ -231,6 +231,28 @@ def _refuse_future_case(case: Case) -> None:
         refuse_future(case.id, f"event '{event.type}'", event.on, event.where)
 
 
+def refolded(cases: Iterable[Case], engine: Engine, size: int = 2000) -> Iterator[list[CaseState]]:
+    """The stored ``cases`` folded again with ``engine`` (new settings), ``size`` at a time.
+
+    A setting changes deadlines (a calendar, a period), so every projection
+    row is rewritten from these. A case that no longer folds with them stops
+    it: the settings would leave that case unreadable, so they are refused.
+    """
+    chunk: list[CaseState] = []
+    for case in cases:
+        try:
+            chunk.append(engine.fold(case))
+        except DisclosureError as exc:
+            raise StoreError(
+                f"case {case.id} no longer folds with these settings ({exc}); nothing was changed"
+            ) from None
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def fold_batch(engine: Engine, cases: Iterable[Case], *, replace: bool) -> FoldedBatch:
     """Normalize and fold a batch once; every case that cannot land is found in this pass.
 

@@ -69,6 +69,7 @@ from disclosure.store.port import (
     PeriodCases,
     fold_batch,
     import_in_batches,
+    refolded,
     refuse_future,
 )
 from disclosure.store.projection import (
@@ -513,19 +514,37 @@ class PostgresStore:
         return parse_settings(row[0], f"{self.where} agency '{self.agency}' (stored settings)")
 
     def store_settings(self, settings: Settings) -> None:
-        """Keep the agency's settings in the database and fold with them from now on."""
+        """Keep the agency's settings in the database and fold with them from now on.
+
+        Every case of the agency is folded again with them and its projection
+        row rewritten, in the same transaction, as on SQLite (a case that no
+        longer folds refuses the settings, and nothing changes).
+        """
         agency = self._writer_agency()
+        before = self.engine
+        self.engine = self.engine.configured(settings)
+        upsert = (
+            f"INSERT INTO projection ({PROJECTION_COLUMNS}, agency) "
+            f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (agency, case_id) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECTION_COLUMNS.split(", ")[1:])
+        )
         try:
-            self.db.execute(
-                "INSERT INTO agency_settings VALUES (%s, %s) "
-                "ON CONFLICT (agency) DO UPDATE SET document = EXCLUDED.document",
-                (agency, settings.to_toml()),
-            )
+            with self.db.transaction(), self.db.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO agency_settings VALUES (%s, %s) "
+                    "ON CONFLICT (agency) DO UPDATE SET document = EXCLUDED.document",
+                    (agency, settings.to_toml()),
+                )
+                for states in refolded(self.iter_cases(), self.engine):
+                    cur.executemany(upsert, [self._projection_row(st, agency) for st in states])
         except psycopg.Error as exc:
+            self.engine = before
             raise StoreError(
                 f"{self.where}: cannot store the settings of agency '{agency}': {_one_line(exc)}"
             ) from None
-        self.engine = self.engine.configured(settings)
+        except BaseException:
+            self.engine = before
+            raise
 
     def close(self) -> None:
         self.db.close()

@@ -57,6 +57,7 @@ from disclosure.store.port import (
     PeriodCases,
     fold_batch,
     import_in_batches,
+    refolded,
     refuse_future,
 )
 from disclosure.store.projection import (
@@ -331,10 +332,28 @@ class Store:
 
     def store_settings(self, settings: Settings) -> None:
         """Keep ``settings`` with the cases and fold with them from now on (unchecked:
-        :func:`disclosure.engine.check_settings` first)."""
-        with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings.to_toml(),))
-        self.engine = self.engine.configured(settings)
+        :func:`disclosure.engine.check_settings` first).
+
+        Every stored case is folded again with them and its projection row
+        rewritten, in the same transaction (a calendar or a period changes
+        deadlines); a case that no longer folds refuses the settings
+        (:func:`~disclosure.store.port.refolded`), and nothing changes.
+        """
+        before, engine = self.engine, self.engine.configured(settings)
+        try:
+            with self._write() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings.to_toml(),)
+                )
+                self.engine = engine
+                for states in refolded(self.iter_cases(), engine):
+                    db.executemany(
+                        "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        [projection_values(project(st, engine)) for st in states],
+                    )
+        except BaseException:
+            self.engine = before
+            raise
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
