@@ -128,15 +128,15 @@ def _wait_for(what: str, check: Callable[[], bool], seconds: float = 60) -> None
         time.sleep(0.02)
 
 
-def _blocked_on_events(url: str) -> Callable[[], bool]:
-    """Is a session of this database waiting for a lock while it inserts events?"""
+def _blocked_on_events(url: str, table: str = "events") -> Callable[[], bool]:
+    """Is a session of this database waiting for a lock while it inserts into ``table``?"""
 
     def check() -> bool:
         with psycopg.connect(url, autocommit=True) as con:
             row = con.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock' AND query LIKE %s",
-                ("%INSERT INTO events%",),
+                (f"%INSERT INTO {table}%",),
             ).fetchone()
         return bool(row and row[0])
 
@@ -492,17 +492,10 @@ def test_an_id_another_writer_stores_meanwhile_is_refused_by_name(pg_store_url: 
     worker = threading.Thread(target=importing)
     worker.start()
     try:
-
-        def blocked() -> bool:
-            with psycopg.connect(pg_store_url, autocommit=True) as con:
-                found = con.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query LIKE %s",
-                    ("%INSERT INTO cases%",),
-                ).fetchone()
-            return bool(found and found[0])
-
-        _wait_for("the import to wait on the other writer's row", blocked)
+        _wait_for(
+            "the import to wait on the other writer's row",
+            _blocked_on_events(pg_store_url, "cases"),
+        )
         blocker.commit()
     finally:
         worker.join(60)
