@@ -144,7 +144,7 @@ def test_a_clerk_login_opens_the_store_for_its_only_agency(
         assert [c.id for c in a.iter_cases()] == ["A-1", "SAME"]
     with pytest.raises(StoreError, match="may not act for agency 'A'"):
         PostgresStore(platform.login_url(platform.clerk_b), engine, agency="A")
-    with pytest.raises(StoreError, match="no agency 'C' \\(known: A, B"):
+    with pytest.raises(StoreError, match="no agency 'C' \\(expected one of: A, B.*disclosure init"):
         PostgresStore(platform.url, engine, agency="C")
 
 

@@ -413,10 +413,14 @@ class PostgresStore:
                 "SELECT role_name FROM agencies WHERE agency = %s", (agency,)
             ).fetchone()
             if row is None:
+                from disclosure.errors import did_you_mean
+
                 known = [r[0] for r in self.db.execute("SELECT agency FROM agencies ORDER BY 1")]
+                hint = did_you_mean(agency, known) if known else "none is registered"
                 raise StoreError(
-                    f"{self.where}: no agency '{agency}' (known: "
-                    f"{', '.join(known[:20]) or 'none'}; add one with PostgresStore.add_agency)"
+                    f"{self.where}: no agency '{agency}' ({hint}; the database owner registers "
+                    "one with 'disclosure init --db URL --agency KEY', or "
+                    "PostgresStore.add_agency)"
                 )
             try:
                 self.db.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(row[0])))
@@ -587,8 +591,8 @@ class PostgresStore:
     def _writer_agency(self) -> str:
         if self.agency is None:
             raise StoreError(
-                f"{self.where}: writing needs an agency: open the store for one "
-                "(agency=..., or log in as a role of exactly one agency)"
+                f"{self.where}: writing needs an agency: give --agency (agency=... in "
+                "Python), or log in as a role of exactly one agency"
             )
         return self.agency
 
