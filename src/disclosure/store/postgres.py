@@ -575,7 +575,10 @@ class PostgresStore:
                 seen = [
                     r[0]
                     for r in self.db.execute(
-                        "SELECT DISTINCT agency FROM projection ORDER BY 1 LIMIT 6"
+                        # a probe of the primary key per registered agency, not a
+                        # DISTINCT over every row (PostgreSQL has no skip scan)
+                        "SELECT a.agency FROM agencies a WHERE EXISTS (SELECT 1 FROM "
+                        "projection p WHERE p.agency = a.agency) ORDER BY 1 LIMIT 6"
                     )
                 ]
             except psycopg.Error as exc:
