@@ -146,13 +146,89 @@ def test_the_integrity_check_maps_the_file_only_while_it_runs(db: Path) -> None:
     assert mapped_after == 0
 
 
+def test_chunks_tile_every_id_so_each_row_is_read_once(db: Path) -> None:
+    con = sqlite3.connect(db)
+    ids = [r[0] for r in con.execute("SELECT id FROM cases ORDER BY id")]
+    assert list(verify.chunks(con, 3)) == [(None, ids[2]), (ids[2], ids[5]), (ids[5], None)]
+    assert list(verify.chunks(con, 4)) == [(None, ids[3]), (ids[3], ids[7]), (ids[7], None)]
+    assert list(verify.chunks(con, 100)) == [(None, None)]
+    con.execute("DELETE FROM cases")
+    assert list(verify.chunks(con, 3)) == [(None, None)]  # still one chunk: rows without a case
+
+
+#: Event and projection rows of cases whose row is gone: before the first id, between
+#: two ids, after the last, and on a chunk's upper bound.
+GHOSTS = ("A-0", "C-05", "ZZZ", "C-2")
+
+
+GONE = [
+    "case A-0: 2 event row(s) but no case row (the case was deleted outside disclosure)",
+    "case C-05: 2 event row(s) but no case row (the case was deleted outside disclosure)",
+    "case C-2: 2 event row(s) and a projection row but no case row (the case was deleted "
+    "outside disclosure)",
+    "case ZZZ: 2 event row(s) and a projection row but no case row (the case was deleted "
+    "outside disclosure)",
+]
+
+
+def add_ghosts(db: Path) -> None:
+    """Rows of cases whose row is gone: before the first id, between two, after the last."""
+    con = sqlite3.connect(db)
+    with con:
+        for ghost in ("A-0", "C-05", "ZZZ"):
+            con.execute(
+                "INSERT INTO events SELECT ?, seq, type, on_date, data, note, by, recorded_at, "
+                "hash FROM events WHERE case_id = 'C-1'",
+                (ghost,),
+            )
+        con.execute(
+            "INSERT INTO projection SELECT 'ZZZ', ruleset, state, waiting_on, closed, outcome, "
+            "closed_on, applicant, received, next_due, next_due_clock, next_lapse, "
+            "next_lapse_event, provisional, findings FROM projection LIMIT 1"
+        )
+        con.execute("DELETE FROM cases WHERE id = 'C-2'")  # foreign keys off: rows stay
+    con.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("chunk", [2, 3, 1000])
+def test_rows_whose_case_row_is_gone_are_found_wherever_their_id_falls(
+    db: Path, workers: int, chunk: int
+) -> None:
+    add_ghosts(db)
+    with Store(db, engine()) as store:
+        found = verify.check_cases(
+            store.db, store._reader_uri, store.engine, True, workers=workers, chunk=chunk
+        )
+        assert found == GONE
+        assert store.verify() == GONE
+
+
+@pytest.mark.parametrize("bounds", [(None, None), (None, "C-3"), ("C-3", None)])
+def test_the_case_by_case_reading_finds_them_too(
+    db: Path, bounds: tuple[str | None, str | None]
+) -> None:
+    """The slow path a chunk takes when its bulk read fails."""
+    add_ghosts(db)
+    after, last = bounds
+
+    def within(cid: str) -> bool:
+        return (after is None or cid > after) and (last is None or cid <= last)
+
+    with Store(db, engine()) as store:
+        ids = [r[0] for r in store.db.execute("SELECT id FROM cases")]
+        cases, found = verify._case_by_case(store.db, bounds, store.engine, True)
+    assert found == [p for p in GONE if within(p.split(":")[0].removeprefix("case "))]
+    assert found and cases == len([cid for cid in ids if within(cid)])
+
+
 def test_a_failure_reading_the_chunks_beside_the_workers_is_raised_not_hung(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The chunks' bounds are read in the pool's own thread while workers check."""
     real = verify.chunks
 
-    def breaking(con: sqlite3.Connection, size: int = verify.CHUNK) -> Iterator[tuple[str, str]]:
+    def breaking(con: sqlite3.Connection, size: int = verify.CHUNK) -> Iterator[verify.Bounds]:
         source = real(con, size)
         yield next(source)
         raise sqlite3.DatabaseError("database disk image is malformed")

@@ -916,8 +916,6 @@ class Store:
                     workers=workers,
                     progress=progress,
                 )
-                if with_projection:
-                    verify.check_orphans(self.db, problems)
         except verify.READ_ERRORS as exc:
             problems.append(f"the store cannot be read any further: {verify.one_line(exc)}")
         return problems

@@ -109,25 +109,21 @@ def check_integrity(db: sqlite3.Connection) -> list[str]:
     return [] if checks == ["ok"] else [f"SQLite integrity check: {one_line(c)}" for c in checks]
 
 
-def check_foreign_keys(db: sqlite3.Connection) -> list[str]:
-    """Rows that point to a missing parent row (the first 20)."""
-    return [
-        f"a row of {table} ({rowid}) points to a missing {parent} row"
-        for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:20]
-    ]
-
-
 #: SQLite's checks of the whole file, by name. On a large store they take as
 #: long as a third of the replay (the integrity check reads every index), so
 #: they are tasks like the case chunks, handed out first.
 FILE_CHECKS: dict[str, Callable[[sqlite3.Connection], list[str]]] = {
     "integrity": check_integrity,
-    "foreign keys": check_foreign_keys,
 }
 
 
-#: A task of a store check: one of :data:`FILE_CHECKS`, or a chunk's (first id, last id).
-_Task = str | tuple[str, str]
+#: A chunk of the id space: after the first id (exclusive; None: from the start) up to
+#: the last (inclusive; None: to the end). The chunks of a store tile the whole space.
+Bounds = tuple[str | None, str | None]
+
+
+#: A task of a store check: one of :data:`FILE_CHECKS`, or a chunk's :data:`Bounds`.
+_Task = str | Bounds
 
 
 def check_whole_file(db: sqlite3.Connection, name: str) -> list[str]:
@@ -138,65 +134,86 @@ def check_whole_file(db: sqlite3.Connection, name: str) -> list[str]:
         return [f"SQLite {name} check failed: {one_line(exc)}"]
 
 
-def check_orphans(db: sqlite3.Connection, problems: list[str]) -> None:
-    extra = db.execute(
-        "SELECT count(*) FROM projection WHERE case_id NOT IN (SELECT id FROM cases)"
-    ).fetchone()[0]
-    if extra:
-        problems.append(f"{extra} projection row(s) without a case")
+def chunks(db: sqlite3.Connection, size: int = CHUNK) -> Iterator[Bounds]:
+    """The bounds of each run of ``size`` cases, in id order, tiling every id.
+
+    The first chunk is open below and the last open above, and each starts
+    where the one before ended: an event or projection row whose case row is
+    gone falls in exactly one chunk, which reports it (what SQLite's
+    foreign-key check would find, without a lookup per row).
+    """
+    after: str | None = None
+    full: str | None = None  # the last id of a full chunk, handed out once another id follows
+    for n, (cid,) in enumerate(db.execute("SELECT id FROM cases ORDER BY id"), 1):
+        if full is not None:
+            yield after, full
+            after, full = full, None
+        if n % size == 0:
+            full = cid
+    yield after, None
 
 
-def chunks(db: sqlite3.Connection, size: int = CHUNK) -> Iterator[tuple[str, str]]:
-    """(first id, last id) of each run of ``size`` cases, in id order."""
-    first = last = ""
-    n = 0
-    for (cid,) in db.execute("SELECT id FROM cases ORDER BY id"):
-        if n % size == 0:
-            first = cid
-        last = cid
-        n += 1
-        if n % size == 0:
-            yield first, last
-    if n % size:
-        yield first, last
+def _within(column: str, bounds: Bounds) -> tuple[str, tuple[str, ...]]:
+    """SQL for ``column`` lying in ``bounds``, and its parameters."""
+    after, last = bounds
+    terms, args = [], []
+    if after is not None:
+        terms.append(f"{column} > ?")
+        args.append(after)
+    if last is not None:
+        terms.append(f"{column} <= ?")
+        args.append(last)
+    return " AND ".join(terms) or "1", tuple(args)
+
+
+def _orphans(
+    cases: Iterable[str], event_counts: dict[str, int], projected: Iterable[str]
+) -> list[str]:
+    """Events and projection rows whose case row is gone, in id order."""
+    known = set(cases)
+    found: dict[str, list[str]] = {}
+    for cid, n in event_counts.items():
+        if cid not in known:
+            found.setdefault(cid, []).append(f"{n} event row(s)")
+    for cid in projected:
+        if cid not in known:
+            found.setdefault(cid, []).append("a projection row")
+    return [
+        f"case {cid}: {' and '.join(rows)} but no case row (the case was deleted "
+        "outside disclosure)"
+        for cid, rows in sorted(found.items(), key=lambda item: str(item[0]))
+    ]
 
 
 def check_chunk(
-    db: sqlite3.Connection, bounds: tuple[str, str], engine: Engine, with_projection: bool
+    db: sqlite3.Connection, bounds: Bounds, engine: Engine, with_projection: bool
 ) -> tuple[int, list[str]]:
-    """Check every case with an id in ``bounds`` (inclusive): (cases, problems)."""
-    lo, hi = bounds
+    """Check every case, event and projection row with an id in ``bounds``: (cases, problems)."""
     # the chunk's rows, events and projection in one snapshot: an event a clerk
     # appends between the reads is not a broken chain
     began = not db.in_transaction
     try:
         if began:
             db.execute("BEGIN")
+        where, args = _within("id", bounds)
         rows = db.execute(
-            f"SELECT {CASE_COLUMNS}, seq, genesis, head FROM cases WHERE id BETWEEN ? AND ? "
-            "ORDER BY id",
-            bounds,
+            f"SELECT {CASE_COLUMNS}, seq, genesis, head FROM cases WHERE {where} ORDER BY id",
+            args,
         ).fetchall()
         events: dict[str, list[Any]] = {r[0]: [] for r in rows}
+        where, args = _within("case_id", bounds)
         for ev in db.execute(
-            f"SELECT {EVENT_COLUMNS}, hash FROM events WHERE case_id BETWEEN ? AND ? "
-            "ORDER BY case_id, seq",
-            bounds,
+            f"SELECT {EVENT_COLUMNS}, hash FROM events WHERE {where} ORDER BY case_id, seq", args
         ):
             events.setdefault(ev[0], []).append(ev)
         stored = (
-            {
-                r[0]: r
-                for r in db.execute(
-                    "SELECT * FROM projection WHERE case_id BETWEEN ? AND ?", bounds
-                )
-            }
+            {r[0]: r for r in db.execute(f"SELECT * FROM projection WHERE {where}", args)}
             if with_projection
             else {}
         )
     except READ_ERRORS:
         _end_read(db, began)
-        return _case_by_case(db, lo, hi, engine, with_projection)
+        return _case_by_case(db, bounds, engine, with_projection)
     _end_read(db, began)
     problems: list[str] = []
     for row in rows:
@@ -205,6 +222,9 @@ def check_chunk(
             check_case(row, events[cid], stored.get(cid), engine, with_projection, problems)
         except READ_ERRORS as exc:
             problems.append(f"case {cid}: cannot be read: {one_line(exc)}")
+    if len(events) > len(rows) or len(stored) > len(rows):
+        counts = {cid: len(evs) for cid, evs in events.items()}
+        problems += _orphans((row[0] for row in rows), counts, stored)
     return len(rows), problems
 
 
@@ -215,10 +235,11 @@ def _end_read(db: sqlite3.Connection, began: bool) -> None:
 
 
 def _case_by_case(
-    db: sqlite3.Connection, lo: str, hi: str, engine: Engine, with_projection: bool
+    db: sqlite3.Connection, bounds: Bounds, engine: Engine, with_projection: bool
 ) -> tuple[int, list[str]]:
     """The slow way, for a chunk whose bulk read failed: each case read alone."""
-    ids = [r[0] for r in db.execute("SELECT id FROM cases WHERE id BETWEEN ? AND ?", (lo, hi))]
+    where, args = _within("id", bounds)
+    ids = [r[0] for r in db.execute(f"SELECT id FROM cases WHERE {where}", args)]
     problems: list[str] = []
     for cid in ids:
         try:
@@ -236,6 +257,19 @@ def _case_by_case(
             check_case(row, full, found, engine, with_projection, problems)
         except READ_ERRORS as exc:
             problems.append(f"case {cid}: cannot be read: {one_line(exc)}")
+    where, args = _within("case_id", bounds)
+    try:
+        counts = db.execute(
+            f"SELECT case_id, count(*) FROM events WHERE {where} GROUP BY case_id", args
+        ).fetchall()
+        projected = (
+            [r[0] for r in db.execute(f"SELECT case_id FROM projection WHERE {where}", args)]
+            if with_projection
+            else []
+        )
+        problems += _orphans(ids, dict(counts), projected)
+    except READ_ERRORS as exc:
+        problems.append(f"rows without a case cannot be looked for: {one_line(exc)}")
     return len(ids), problems
 
 
@@ -361,7 +395,7 @@ def check_cases(
     )
 
 
-def _chunks_apart(uri: str, size: int) -> Iterator[tuple[str, str]]:
+def _chunks_apart(uri: str, size: int) -> Iterator[Bounds]:
     """:func:`chunks` through a connection of its own.
 
     The pool reads its tasks in a thread of its own, and a connection is
