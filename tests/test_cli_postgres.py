@@ -300,3 +300,25 @@ def test_a_server_url_with_spaces_around_it_connects(server: tuple[str, str]) ->
     code, out, err = run("case", "list", "--json", "--db", f"  {url} ", "--agency", "A")
     assert code == 0, err
     assert json.loads(out)
+
+
+def test_refold_on_a_server_rewrites_one_agencys_rows(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    """A settings file given to the command (not stored) folds agency A's cases anew;
+    refold rewrites exactly the rows verify found, and agency B is not touched."""
+    url, _ = server
+    a = ["--db", url, "--agency", "A"]
+    config = tmp_path / "counting.toml"
+    config.write_text("[parameters.cn-ogi-2019]\ncount_trigger_day = true\n", encoding="utf-8")
+    assert run("store", "refold", *a)[:2] == (
+        0,
+        "346 case(s) folded again: 0 projection row(s) rewritten\n",
+    )
+    code, _, err = run("--config", str(config), "store", "verify", *a)
+    assert code == 1 and "'disclosure store refold --db " in err and "--agency A'" in err
+    code, out, err = run("--config", str(config), "store", "refold", "--json", *a)
+    assert code == 0, err
+    assert json.loads(out)["cases"] == 346 and len(json.loads(out)["changed"]) == 31
+    assert run("--config", str(config), "store", "verify", *a)[0] == 0
+    assert run("store", "refold", "--db", url, "--agency", "B")[1].startswith("0 case(s)")

@@ -404,3 +404,58 @@ def test_keyset_pages_cover_the_list_once_and_do_not_shift(loaded: str) -> None:
     assert len(all_overdue) >= 2
     rest = page(*overdue, "--after", all_overdue[0])
     assert rest == all_overdue[1:41]
+
+
+def test_refold_after_a_settings_file_change(loaded: str, tmp_path: Path) -> None:
+    """A disclosure.toml change moves deadlines without a write: verify names the rows
+    and the command, refold --dry-run lists them and writes nothing, refold rewrites them."""
+    config = tmp_path / "disclosure.toml"
+    config.write_text("[parameters.cn-ogi-2019]\ncount_trigger_day = true\n", encoding="utf-8")
+    same = run("store", "refold", "--db", loaded)
+    assert same == (0, "346 case(s) folded again: 0 projection row(s) rewritten\n", "")
+
+    code, _out, err = run("--config", str(config), "store", "verify", "--db", loaded)
+    assert code == 1 and ": projection differs: next_" in err
+    assert f"'disclosure store refold --db {loaded}' writes it again from the log" in err
+
+    code, out, err = run("--config", str(config), "store", "refold", "--dry-run", "--db", loaded)
+    assert code == 0 and err == ""
+    *ids, summary = out.splitlines()
+    assert (
+        summary
+        == "346 case(s) folded again: 31 projection row(s) would change (nothing was written)"
+    )
+    assert ids[0].startswith("2023-0009, 2023-0012, ") and ids[0].endswith(" and 11 more")
+    assert run("--config", str(config), "store", "verify", "--db", loaded)[0] == 1
+
+    code, out, _ = run("--config", str(config), "store", "refold", "--json", "--db", loaded)
+    doc = json.loads(out)
+    assert code == 0 and doc["cases"] == 346 and len(doc["changed"]) == 31
+    assert doc["changed"][:2] == ["2023-0009", "2023-0012"] and doc["failed"] == []
+    assert run("--config", str(config), "store", "verify", "--db", loaded)[:2] == (
+        0,
+        "346 case(s) replayed: ok\n",
+    )
+    assert run("store", "verify", "--db", loaded)[0] == 1  # now the old settings differ
+
+
+def test_refold_names_a_case_that_no_longer_folds_and_exits_1(
+    loaded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disclosure import Engine
+    from disclosure.errors import DisclosureError
+
+    real_fold = Engine.fold
+
+    def refusing(self: Engine, case: object, as_of: object = None) -> object:
+        if getattr(case, "id", None) == "2024-0027":
+            raise DisclosureError("no longer allowed")
+        return real_fold(self, case, as_of)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "fold", refusing)
+    code, out, err = run("store", "refold", "--db", loaded)
+    assert code == 1
+    assert err == (
+        "case 2024-0027: no longer folds: no longer allowed; its projection row is left as it was\n"
+    )
+    assert out.endswith("0 projection row(s) rewritten; 1 case(s) no longer fold\n")

@@ -24,9 +24,10 @@ from disclosure import Engine, Event, load_cases
 from disclosure.errors import DisclosureError
 from disclosure.plugins import Plugins
 from disclosure.reports.build import build_report, report_event_types
+from disclosure.settings import Settings
 from disclosure.store import ConflictError, StoreError, project
 from disclosure.store.open import open_store
-from disclosure.store.port import CaseStore
+from disclosure.store.port import CaseStore, Refold
 from disclosure.store.projection import projection_from_row, projection_values
 
 AGENCY_CASES = EXAMPLES / "agency-2024" / "cases.yaml"
@@ -428,3 +429,48 @@ def test_new_settings_refold_every_stored_case_or_are_refused(
     assert store.stored_settings() == counting  # type: ignore[attr-defined]
     assert store.projection("OPEN").next_due == due_after  # type: ignore[attr-defined]
     assert store.engine.parameters["cn-ogi-2019"]["count_trigger_day"] is True  # type: ignore[attr-defined]
+
+
+def test_refold_rewrites_the_rows_a_changed_engine_folds_differently(
+    backend: Backend, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings given outside the store (disclosure.toml, calendar files, plugins) change
+    folds without a write: refold finds the rows that differ and rewrites only those."""
+    with backend.open(engine) as first:  # type: ignore[attr-defined]
+        first.import_cases(
+            [
+                make_case("2024-04-01", case_id="OPEN"),
+                make_case("2024-04-08", case_id="LATER"),
+                make_case("2024-04-01", ("decide", "2024-04-03", {"outcome": "disclosed"})),
+            ]
+        )
+        before = {c.id: first.projection(c.id) for c in first.iter_cases()}  # type: ignore[attr-defined]
+        assert first.refold() == Refold(3, (), ())
+    counting = engine.configured(Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}}))
+    with backend.open(counting) as store:  # type: ignore[attr-defined]
+        assert store.verify()  # the open cases' rows were folded with the other engine
+        progress: list[int] = []
+        planned = store.refold(dry_run=True, progress=progress.append)
+        assert planned == Refold(3, ("LATER", "OPEN"), ())
+        assert sum(progress) == 3
+        assert {c: store.projection(c) for c in before} == before  # nothing written
+        assert store.refold() == planned
+        assert store.verify() == []
+        _consistent(store, counting)
+        assert store.projection("OPEN").next_due < before["OPEN"].next_due  # type: ignore[operator]
+        assert store.refold() == Refold(3, (), ())
+
+        real_fold = Engine.fold
+
+        def refusing_later(self: Engine, case: Any, as_of: Any = None) -> Any:
+            if case.id == "LATER":
+                raise DisclosureError("a rule\nthis engine breaks")
+            return real_fold(self, case, as_of)
+
+    with backend.open(engine) as store:  # type: ignore[attr-defined]
+        monkeypatch.setattr(Engine, "fold", refusing_later)
+        result = store.refold()
+        monkeypatch.undo()
+        assert result == Refold(3, ("OPEN",), (("LATER", "a rule this engine breaks"),))
+        assert store.projection("OPEN") == before["OPEN"]  # type: ignore[attr-defined]
+        assert store.projection("LATER") != before["LATER"]  # left as it was

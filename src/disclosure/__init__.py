@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "load_settings": "settings",
     "check_settings": "engine",
     "CaseStore": "store.port",
+    "Refold": "store.port",
     "open_store": "store.open",
     "PluginWarning": "errors",
     "StatisticsReport": "reports.statistics.model",
@@ -131,7 +132,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from disclosure.settings import Settings, SettingsError, load_settings
     from disclosure.store import DueCounts, Projection, Store
     from disclosure.store.open import open_store
-    from disclosure.store.port import CaseStore
+    from disclosure.store.port import CaseStore, Refold
 
 __version__ = "0.1.0"
 
@@ -169,6 +170,7 @@ __all__ = [
     "Plugins",
     "Problem",
     "Projection",
+    "Refold",
     "Report",
     "ReportTemplate",
     "Ruleset",

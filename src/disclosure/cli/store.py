@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from disclosure.cli._db import db_only_option, db_option, open_store
+from disclosure.cli._db import db_only_option, db_option, open_store, shown_db
 from disclosure.cli._engine import calendar_files_option, make_engine
 from disclosure.cli._out import clean, echo, print_json
 from disclosure.cli._progress import progress
@@ -216,11 +216,73 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
     else:
         for p in problems:
             click.echo(clean(p), err=True)
+        if any(": projection differs: " in p for p in problems):
+            click.echo(
+                "a projection that differs was written with other settings, calendars or "
+                "rulesets, or edited outside disclosure: "
+                f"'disclosure store refold {shown_db(db)}' writes it again from the log",
+                err=True,
+            )
         click.echo(
             f"{count} case(s) replayed: "
             + ("ok" if not problems else f"{len(problems)} problem(s)")
         )
     if problems:
+        raise SystemExit(1)
+
+
+#: Case ids a text run of ``store refold`` lists before it only counts the rest.
+REFOLD_SHOWN = 20
+
+
+@store_group.command("refold")
+@click.option("--dry-run", is_flag=True, help="Say which rows would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@db_option
+def store_refold(dry_run: bool, as_json: bool, db: str) -> None:
+    """Fold every case again and rewrite the projection rows that differ.
+
+    A case's projection (its state and next deadline, what lists, 'due' and
+    reports read) is written when the case changes. Run this after changing
+    what folds mean: disclosure.toml, a --calendar-file, a plugin, the
+    holidays package or disclosure itself. 'store verify' finds such rows
+    ("projection differs"). Exits 1 when a case no longer folds; its row is
+    left as it was.
+
+    \b
+    Examples:
+      disclosure store refold --dry-run
+      disclosure store refold --db cases.db --json
+    """
+    with open_store(db) as store:
+        count = store.count()
+        with progress("refolding", count or None) as advance:
+            result = store.refold(dry_run=dry_run, progress=advance)
+    if as_json:
+        print_json(
+            {
+                "cases": result.cases,
+                "dry_run": dry_run,
+                "changed": list(result.changed),
+                "failed": [{"case": cid, "why": why} for cid, why in result.failed],
+            }
+        )
+    else:
+        for cid, why in result.failed:
+            echo(
+                f"case {cid}: no longer folds: {why}; its projection row is left as it was",
+                err=True,
+            )
+        if result.changed:
+            shown = ", ".join(result.changed[:REFOLD_SHOWN])
+            more = len(result.changed) - REFOLD_SHOWN
+            echo(shown + (f" and {more} more" if more > 0 else ""))
+        verb = "would change (nothing was written)" if dry_run else "rewritten"
+        echo(
+            f"{result.cases} case(s) folded again: {len(result.changed)} projection row(s) {verb}"
+            + (f"; {len(result.failed)} case(s) no longer fold" if result.failed else "")
+        )
+    if result.failed:
         raise SystemExit(1)
 
 

@@ -19,7 +19,13 @@ from disclosure.errors import DisclosureError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.store.ahead import Batch, RowsWriter, can_fork, prepared_ahead, read_batches
-from disclosure.store.projection import DueCounts, Projection
+from disclosure.store.projection import (
+    DueCounts,
+    Projection,
+    project,
+    projection_row_values,
+    projection_values,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -159,6 +165,10 @@ class CaseStore(Protocol):
         self, *, workers: int | None = None, progress: Progress | None = None
     ) -> list[str]: ...
 
+    def refold(self, *, dry_run: bool = False, progress: Progress | None = None) -> Refold:
+        """Fold every case again with the store's engine; rewrite the rows that differ."""
+        ...
+
 
 #: The attribute on an ``import_cases`` error that names each case it refused.
 _REFUSED = "refused_cases"
@@ -229,6 +239,41 @@ def _refuse_future_case(case: Case) -> None:
     refuse_future(case.id, "receipt", case.received)
     for event in case.events:
         refuse_future(case.id, f"event '{event.type}'", event.on, event.where)
+
+
+@attrs.frozen
+class Refold:
+    """What ``refold`` found: cases folded, ids whose projection changed, cases that failed.
+
+    A projection is written when a case changes, with the engine of that
+    moment; a later change of what folds mean (the settings file, a calendar
+    file, a plugin, a new ``holidays`` release, an upgrade) leaves the rows as
+    they were until ``refold`` rewrites them.
+    """
+
+    cases: int
+    changed: tuple[str, ...]
+    #: (case id, why) of each case that no longer folds; its row is left as it was.
+    failed: tuple[tuple[str, str], ...]
+
+
+def refold_batch(
+    cases: Iterable[Case], stored: Mapping[str, Sequence[Any]], engine: Engine
+) -> tuple[list[Projection], list[tuple[str, str]]]:
+    """The projections of ``cases`` that differ from ``stored`` (values by case id),
+    and the cases that no longer fold (id, why)."""
+    changed: list[Projection] = []
+    failed: list[tuple[str, str]] = []
+    for case in cases:
+        try:
+            new = project(engine.fold(case), engine)
+        except DisclosureError as exc:
+            failed.append((case.id, " ".join(str(exc).split())))
+            continue
+        row = stored.get(case.id)
+        if row is None or projection_row_values(row) != projection_values(new):
+            changed.append(new)
+    return changed, failed
 
 
 def refolded(cases: Iterable[Case], engine: Engine, size: int = 2000) -> Iterator[list[CaseState]]:

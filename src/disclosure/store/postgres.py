@@ -27,7 +27,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -67,8 +67,11 @@ from disclosure.store.period import (
 from disclosure.store.port import (
     FoldedBatch,
     PeriodCases,
+    Progress,
+    Refold,
     fold_batch,
     import_in_batches,
+    refold_batch,
     refolded,
     refuse_future,
 )
@@ -92,6 +95,24 @@ PROJECTION_COLUMNS = (
     "case_id, ruleset, state, waiting_on, closed, outcome, closed_on, applicant, received, "
     "next_due, next_due_clock, next_lapse, next_lapse_event, provisional, findings"
 )
+
+#: A projection row written whole, over the case's old one.
+_PROJECTION_UPSERT = (
+    f"INSERT INTO projection ({PROJECTION_COLUMNS}, agency) "
+    f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (agency, case_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECTION_COLUMNS.split(", ")[1:])
+)
+
+#: Cases that ``refold`` reads, folds and writes in one transaction.
+REFOLD_BATCH = 2000
+
+
+def _stored_projection(projection: Projection, agency: str) -> tuple[Any, ...]:
+    """A projection's row values: flags as 0/1, as in the SQLite file (so rows compare)."""
+    values = list(projection_values(projection))
+    values[4], values[13] = int(values[4]), int(values[13])
+    return (*values, agency)
+
 
 #: Who may act for which agency: the policies below read it.
 _SCOPE = (
@@ -230,7 +251,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON projection TO {role};
 GRANT SELECT, INSERT, UPDATE ON agency_settings TO {role};
 """
 
-Progress = Callable[[int], None]
 
 #: The tables an import writes, in order (cases first: the others reference them),
 #: with the columns it writes.
@@ -527,11 +547,6 @@ class PostgresStore:
         agency = self._writer_agency()
         before = self.engine
         self.engine = self.engine.configured(settings)
-        upsert = (
-            f"INSERT INTO projection ({PROJECTION_COLUMNS}, agency) "
-            f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (agency, case_id) DO UPDATE SET "
-            + ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECTION_COLUMNS.split(", ")[1:])
-        )
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 cur.execute(
@@ -540,7 +555,8 @@ class PostgresStore:
                     (agency, settings.to_toml()),
                 )
                 for states in refolded(self.iter_cases(), self.engine):
-                    cur.executemany(upsert, [self._projection_row(st, agency) for st in states])
+                    rows = [self._projection_row(st, agency) for st in states]
+                    cur.executemany(_PROJECTION_UPSERT, rows)
         except psycopg.Error as exc:
             self.engine = before
             raise StoreError(
@@ -844,13 +860,7 @@ class PostgresStore:
                     "UPDATE cases SET seq = %s, head = %s WHERE agency = %s AND id = %s",
                     (seq, head, agency, case_id),
                 )
-                self.db.execute(
-                    f"INSERT INTO projection ({PROJECTION_COLUMNS}, agency) "
-                    f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (agency, case_id) DO UPDATE "
-                    "SET "
-                    + ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECTION_COLUMNS.split(", ")[1:]),
-                    self._projection_row(state, agency),
-                )
+                self.db.execute(_PROJECTION_UPSERT, self._projection_row(state, agency))
         except psycopg.errors.UniqueViolation:
             raise StoreError(
                 f"case {case_id}: event {seq} already exists although the case header "
@@ -866,9 +876,66 @@ class PostgresStore:
 
     def _projection_row(self, state: CaseState, agency: str) -> tuple[Any, ...]:
         """The projection as stored: flags as 0/1, as in the SQLite file (so rows compare)."""
-        values = list(projection_values(project(state, self.engine)))
-        values[4], values[13] = int(values[4]), int(values[13])
-        return (*values, agency)
+        return _stored_projection(project(state, self.engine), agency)
+
+    def refold(self, *, dry_run: bool = False, progress: Progress | None = None) -> Refold:
+        """Fold every case of the agency again with its engine; rewrite the rows that differ
+        (see :class:`~disclosure.store.port.Refold`).
+
+        Each batch runs in one transaction that locks its case rows (``FOR
+        UPDATE``): an event a clerk appends meanwhile waits for it and is never
+        overwritten by an older fold. ``dry_run`` writes and locks nothing. A
+        case that no longer folds is listed and its row left as it was.
+        """
+        agency = self._writer_agency()
+        changed: list[str] = []
+        failed: list[tuple[str, str]] = []
+        done, last = 0, ""
+        lock = "" if dry_run else " FOR UPDATE"
+        try:
+            while True:
+                with self.db.transaction(), self.db.cursor() as cur:
+                    rows = cur.execute(
+                        f"SELECT {CASE_COLUMNS} FROM cases WHERE agency = %s AND id > %s "
+                        f"ORDER BY id LIMIT %s{lock}",
+                        (agency, last, REFOLD_BATCH),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    ids = [r[0] for r in rows]
+                    by_case: dict[str, list[Any]] = {i: [] for i in ids}
+                    for ev in cur.execute(
+                        "SELECT case_id, type, on_date, data, note, by FROM events "
+                        "WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, seq",
+                        (agency, ids),
+                    ):
+                        by_case[ev[0]].append(ev[1:])
+                    cases = [case_from_rows(r, by_case[r[0]], self.engine) for r in rows]
+                    stored = {
+                        r[0]: r
+                        for r in cur.execute(
+                            f"SELECT {PROJECTION_COLUMNS} FROM projection "
+                            "WHERE agency = %s AND case_id = ANY(%s)",
+                            (agency, ids),
+                        )
+                    }
+                    new, bad = refold_batch(cases, stored, self.engine)
+                    if new and not dry_run:
+                        cur.executemany(
+                            _PROJECTION_UPSERT, [_stored_projection(p, agency) for p in new]
+                        )
+                changed += (p.case_id for p in new)
+                failed += bad
+                done += len(rows)
+                last = ids[-1]
+                if progress is not None:
+                    progress(len(rows))
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self.where}: cannot refold the cases of agency '{agency}' "
+                f"({done} done and kept): {_one_line(exc)}"
+            ) from None
+        return Refold(done, tuple(changed), tuple(failed))
 
     # -- reading ------------------------------------------------------------------
     def _load(

@@ -55,8 +55,11 @@ from disclosure.store.chain import (
 from disclosure.store.port import (
     FoldedBatch,
     PeriodCases,
+    Progress,
+    Refold,
     fold_batch,
     import_in_batches,
+    refold_batch,
     refolded,
     refuse_future,
 )
@@ -113,6 +116,12 @@ IMPORT_CHECKPOINT_PAGES = 10_000
 #: On a large store the WAL may grow to this share of the file's pages before a
 #: checkpoint (100k cases among the days of 1M: 0.9x the time with a quarter).
 IMPORT_CHECKPOINT_SHARE = 4
+
+#: Cases that ``refold`` reads, folds and writes in one transaction.
+REFOLD_BATCH = 2000
+
+#: A projection row written whole, over the case's old one.
+_PROJECTION_UPSERT = "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 #: Filters whose own index gives the list's order (a scan would need a sort).
 _ORDERED_BY_INDEX = ("overdue_as_of", "due_by", "lapsed_as_of", "window_open_on")
@@ -347,10 +356,8 @@ class Store:
                 )
                 self.engine = engine
                 for states in refolded(self.iter_cases(), engine):
-                    db.executemany(
-                        "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        [projection_values(project(st, engine)) for st in states],
-                    )
+                    rows = [projection_values(project(st, engine)) for st in states]
+                    db.executemany(_PROJECTION_UPSERT, rows)
         except BaseException:
             self.engine = before
             raise
@@ -460,10 +467,7 @@ class Store:
                     f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?,?,?,?,?,?,?,?,?)",
                     rows.events,
                 )
-                db.executemany(
-                    "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    rows.projections,
-                )
+                db.executemany(_PROJECTION_UPSERT, rows.projections)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
         return True
@@ -600,10 +604,7 @@ class Store:
                     (*values, head),
                 )
                 db.execute("UPDATE cases SET seq = ?, head = ? WHERE id = ?", (seq, head, case_id))
-                db.execute(
-                    "INSERT OR REPLACE INTO projection VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    projection_values(project(state, self.engine)),
-                )
+                db.execute(_PROJECTION_UPSERT, projection_values(project(state, self.engine)))
         except sqlite3.IntegrityError:
             raise StoreError(
                 f"case {case_id}: event {seq} already exists although the case header "
@@ -665,24 +666,80 @@ class Store:
             where = f" AND {clause}"
         last = ""
         while True:
-            rows = self.db.execute(
-                f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ?{where} ORDER BY id LIMIT ?",
-                (last, *args, batch),
-            ).fetchall()
-            if not rows:
+            cases = self._cases_after(last, batch, where, args)
+            if not cases:
                 return
-            ids = [r[0] for r in rows]
-            marks = ",".join("?" * len(ids))
-            by_case: dict[str, list[Any]] = {i: [] for i in ids}
-            for ev in self.db.execute(
-                f"SELECT case_id, type, on_date, data, note, by FROM events WHERE case_id IN "
-                f"({marks}) ORDER BY case_id, seq",
-                ids,
-            ):
-                by_case[ev[0]].append(ev[1:])
-            for r in rows:
-                yield self._case(r, by_case[r[0]])
-            last = ids[-1]
+            yield from cases
+            last = cases[-1].id
+
+    def _cases_after(
+        self, last: str, batch: int, where: str = "", args: Sequence[Any] = ()
+    ) -> list[Case]:
+        """The next ``batch`` cases after id ``last`` (``where``: more conditions), with events."""
+        rows = self.db.execute(
+            f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ?{where} ORDER BY id LIMIT ?",
+            (last, *args, batch),
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        by_case: dict[str, list[Any]] = {i: [] for i in ids}
+        for ev in self.db.execute(
+            f"SELECT case_id, type, on_date, data, note, by FROM events WHERE case_id IN "
+            f"({marks}) ORDER BY case_id, seq",
+            ids,
+        ):
+            by_case[ev[0]].append(ev[1:])
+        return [self._case(r, by_case[r[0]]) for r in rows]
+
+    def refold(self, *, dry_run: bool = False, progress: Progress | None = None) -> Refold:
+        """Fold every case again with this store's engine; rewrite the projection rows that
+        differ (see :class:`~disclosure.store.port.Refold`).
+
+        Each batch of cases is read, folded and written in one write
+        transaction, so an event a clerk appends meanwhile waits for it and
+        is never overwritten by an older fold. ``dry_run`` writes nothing.
+        A case that no longer folds is listed and its row left as it was.
+        """
+        changed: list[str] = []
+        failed: list[tuple[str, str]] = []
+        done, last = 0, ""
+        while True:
+            with self._write() if not dry_run else self._snapshot() as db:
+                cases = self._cases_after(last, REFOLD_BATCH)
+                if not cases:
+                    break
+                ids = json.dumps([c.id for c in cases], ensure_ascii=False)
+                stored = {
+                    r[0]: r
+                    for r in db.execute(
+                        "SELECT * FROM projection WHERE case_id IN "
+                        "(SELECT value FROM json_each(?))",
+                        (ids,),
+                    )
+                }
+                rows, bad = refold_batch(cases, stored, self.engine)
+                if rows and not dry_run:
+                    db.executemany(_PROJECTION_UPSERT, [projection_values(p) for p in rows])
+            changed += (p.case_id for p in rows)
+            failed += bad
+            done += len(cases)
+            last = cases[-1].id
+            if progress is not None:
+                progress(len(cases))
+        return Refold(done, tuple(changed), tuple(failed))
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction (a consistent snapshot), ended after the block."""
+        began = not self.db.in_transaction
+        if began:
+            self.db.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            if began and self.db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.db.execute("COMMIT")
 
     @_reading
     def summaries(self, event_types: Iterable[str]) -> Iterator[CaseSummary]:
