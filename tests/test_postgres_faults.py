@@ -522,3 +522,40 @@ def test_a_lost_connection_is_an_error_of_the_run_not_damage_nor_a_traceback(
         assert "Traceback" not in str(raised.value)
     with pytest.raises(StoreError, match="cannot verify the store"):
         store.verify()
+
+
+@pytest.mark.parametrize("how", ["refold", "store_settings", "refold dry run"])
+def test_while_cases_are_folded_again_their_rows_are_locked_against_appends(
+    pg_store_url: str, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """An append made between the fold and the projection it writes would be overwritten
+    by the older fold: refold and new settings lock the case rows they fold (a dry run
+    writes nothing, and locks nothing)."""
+    from disclosure.settings import Settings
+
+    with _agency_store(pg_store_url) as store:
+        store.import_cases([make_case("2024-04-01", case_id=c) for c in ("A", "B")])
+        seen: list[str] = []
+        real_fold = Engine.fold
+
+        def probing(self: Engine, case: Any, as_of: Any = None) -> Any:
+            with psycopg.connect(pg_store_url, autocommit=True) as other:
+                try:
+                    other.execute(
+                        "SELECT 1 FROM cases WHERE agency = %s AND id = %s FOR UPDATE NOWAIT",
+                        (AGENCY, case.id),
+                    )
+                    seen.append(f"{case.id} free")
+                except psycopg.errors.LockNotAvailable:
+                    seen.append(f"{case.id} locked")
+            return real_fold(self, case, as_of)
+
+        monkeypatch.setattr(Engine, "fold", probing)
+        if how == "refold":
+            store.refold()
+        elif how == "refold dry run":
+            store.refold(dry_run=True)
+        else:
+            store.store_settings(Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}}))
+    state = "free" if how == "refold dry run" else "locked"
+    assert seen == [f"A {state}", f"B {state}"]

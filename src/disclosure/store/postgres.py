@@ -542,7 +542,9 @@ class PostgresStore:
 
         Every case of the agency is folded again with them and its projection
         row rewritten, in the same transaction, as on SQLite (a case that no
-        longer folds refuses the settings, and nothing changes).
+        longer folds refuses the settings, and nothing changes). The case rows
+        are locked as they are read, so an event appended meanwhile waits for
+        the transaction and is then folded with the new settings.
         """
         agency = self._writer_agency()
         before = self.engine
@@ -554,7 +556,8 @@ class PostgresStore:
                     "ON CONFLICT (agency) DO UPDATE SET document = EXCLUDED.document",
                     (agency, settings.to_toml()),
                 )
-                for states in refolded(self.iter_cases(), self.engine):
+                # the rows stay locked to the end: an append waits, and is folded with these
+                for states in refolded(self._agency_cases(cur, agency), self.engine):
                     rows = [self._projection_row(st, agency) for st in states]
                     cur.executemany(_PROJECTION_UPSERT, rows)
         except psycopg.Error as exc:
@@ -891,26 +894,13 @@ class PostgresStore:
         changed: list[str] = []
         failed: list[tuple[str, str]] = []
         done, last = 0, ""
-        lock = "" if dry_run else " FOR UPDATE"
         try:
             while True:
                 with self.db.transaction(), self.db.cursor() as cur:
-                    rows = cur.execute(
-                        f"SELECT {CASE_COLUMNS} FROM cases WHERE agency = %s AND id > %s "
-                        f"ORDER BY id LIMIT %s{lock}",
-                        (agency, last, REFOLD_BATCH),
-                    ).fetchall()
-                    if not rows:
+                    cases = self._agency_page(cur, agency, last, lock=not dry_run)
+                    if not cases:
                         break
-                    ids = [r[0] for r in rows]
-                    by_case: dict[str, list[Any]] = {i: [] for i in ids}
-                    for ev in cur.execute(
-                        "SELECT case_id, type, on_date, data, note, by FROM events "
-                        "WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, seq",
-                        (agency, ids),
-                    ):
-                        by_case[ev[0]].append(ev[1:])
-                    cases = [case_from_rows(r, by_case[r[0]], self.engine) for r in rows]
+                    ids = [c.id for c in cases]
                     stored = {
                         r[0]: r
                         for r in cur.execute(
@@ -926,16 +916,45 @@ class PostgresStore:
                         )
                 changed += (p.case_id for p in new)
                 failed += bad
-                done += len(rows)
+                done += len(cases)
                 last = ids[-1]
                 if progress is not None:
-                    progress(len(rows))
+                    progress(len(cases))
         except psycopg.Error as exc:
             raise StoreError(
                 f"{self.where}: cannot refold the cases of agency '{agency}' "
                 f"({done} done and kept): {_one_line(exc)}"
             ) from None
         return Refold(done, tuple(changed), tuple(failed))
+
+    def _agency_page(
+        self, cur: psycopg.Cursor[Any], agency: str, last: str, *, lock: bool
+    ) -> list[Case]:
+        """The agency's next :data:`REFOLD_BATCH` cases after id ``last``, with their events;
+        with ``lock``, their rows stay locked (``FOR UPDATE``) until the transaction ends,
+        so that no append lands between the fold and the projection it writes."""
+        rows = cur.execute(
+            f"SELECT {CASE_COLUMNS} FROM cases WHERE agency = %s AND id > %s "
+            f"ORDER BY id LIMIT %s{' FOR UPDATE' if lock else ''}",
+            (agency, last, REFOLD_BATCH),
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        by_case: dict[str, list[Any]] = {i: [] for i in ids}
+        for ev in cur.execute(
+            "SELECT case_id, type, on_date, data, note, by FROM events "
+            "WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, seq",
+            (agency, ids),
+        ):
+            by_case[ev[0]].append(ev[1:])
+        return [case_from_rows(r, by_case[r[0]], self.engine) for r in rows]
+
+    def _agency_cases(self, cur: psycopg.Cursor[Any], agency: str) -> Iterator[Case]:
+        """Every case of the agency, page by page in the caller's transaction, each page's
+        rows locked (``FOR UPDATE``) until it ends."""
+        last = ""
+        while cases := self._agency_page(cur, agency, last, lock=True):
+            yield from cases
+            last = cases[-1].id
 
     # -- reading ------------------------------------------------------------------
     def _load(
