@@ -459,3 +459,24 @@ def test_refold_names_a_case_that_no_longer_folds_and_exits_1(
         "case 2024-0027: no longer folds: no longer allowed; its projection row is left as it was\n"
     )
     assert out.endswith("0 projection row(s) rewritten; 1 case(s) no longer fold\n")
+
+
+def test_due_warns_when_the_cases_it_shows_fold_differently_now(
+    loaded: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "disclosure.toml"
+    config.write_text("[parameters.cn-ogi-2019]\ncount_trigger_day = true\n", encoding="utf-8")
+    day = ["--as-of", "2024-12-20", "--db", loaded]
+    plain = run("due", *day)
+    assert plain[0] == 0 and plain[2] == ""
+    code, out, err = run("--config", str(config), "due", *day)
+    assert code == 0 and out == plain[1]  # the rows as stored, and a warning beside them
+    assert err == (
+        "warning: 4 case(s) shown fold differently with today's settings, calendars and "
+        "rulesets than when their row was written (case 2024-0334: next_lapse 2025-01-09 → "
+        f"2025-01-08): run 'disclosure store refold --db {loaded}'\n"
+    )
+    assert run("--config", str(config), "due", "--json", *day)[2] == err
+    assert run("--config", str(config), "store", "refold", "--db", loaded)[0] == 0
+    code, out, err = run("--config", str(config), "due", *day)
+    assert code == 0 and err == "" and out != plain[1]

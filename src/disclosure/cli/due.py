@@ -7,14 +7,21 @@ alone has produced.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shlex
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from disclosure.cli._db import db_option, open_store, shown_db
 from disclosure.cli._out import DATE, console, echo, esc, print_json, print_lapses
+from disclosure.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from disclosure.store.port import CaseStore
+    from disclosure.store.projection import Projection
 
 SHOWN = 20
 
@@ -60,6 +67,15 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         sections["waiting"] = (
             counts.waiting,
             store.query(window_open_on=today, limit=SHOWN),
+        )
+        stale = _folded_otherwise(store, [p for _, rows in sections.values() for p in rows])
+    if stale:
+        first = stale[0]
+        echo(
+            f"warning: {len(stale)} case(s) shown fold differently with today's settings, "
+            f"calendars and rulesets than when their row was written (case {first[0]}: "
+            f"{first[1]}): run 'disclosure store refold {shown_db(db)}'",
+            err=True,
         )
     q = shlex.quote
     store_args = shown_db(db)
@@ -134,6 +150,46 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
                 ),
             }
             out.print(f"  … and {count - len(rows)} more (disclosure {more[key]} {shown_db(db)})")
+
+
+def _folded_otherwise(store: CaseStore, shown: Iterable[Projection]) -> list[tuple[str, str]]:
+    """The shown cases whose stored row differs from a fold with the store's engine now
+    (id, first difference): the settings file, a calendar or a plugin changed since."""
+    from disclosure.store.port import refold_batch
+    from disclosure.store.projection import projection_values
+
+    rows = {p.case_id: p for p in shown}
+    stored = {cid: projection_values(p) for cid, p in rows.items()}
+    cases = []
+    for cid in rows:
+        with contextlib.suppress(NotFoundError):  # removed since it was listed
+            cases.append(store.get(cid))
+    changed, failed = refold_batch(cases, stored, store.engine)
+    out = []
+    for new in changed:
+        old = rows[new.case_id]
+        field = next(f for f in _COMPARED if getattr(old, f) != getattr(new, f))
+        out.append((new.case_id, f"{field} {getattr(old, field)} → {getattr(new, field)}"))
+    return out + [(cid, f"no longer folds: {why}") for cid, why in failed]
+
+
+#: Projection fields in the order a difference is named.
+_COMPARED = (
+    "next_due",
+    "next_lapse",
+    "state",
+    "waiting_on",
+    "next_due_clock",
+    "next_lapse_event",
+    "closed",
+    "outcome",
+    "closed_on",
+    "provisional",
+    "findings",
+    "ruleset",
+    "applicant",
+    "received",
+)
 
 
 def _day_after(day: str | None) -> str:
