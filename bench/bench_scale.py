@@ -12,8 +12,10 @@ file of N into the full one; the reference is parse + insert
 of the same file without folding (the rows and hash chain written, no fold
 and no projection). Then ``case list`` (table, --jsonl, --csv, --json),
 ``report annual`` for a busy and an empty year (reference: the same report
-built from a scan of the whole store, as before), ``store verify`` on every
-core (reference: one process) and ``case export``. Every command runs in
+built from a scan of the whole store, as before; for the empty year also the
+same command on a store with no cases, which is start-up alone), ``store
+verify`` on every core (reference: one process), ``store refold`` and ``case
+export``. Every command runs in
 its own process; wall time and that process's peak RSS (``os.wait4``) are
 recorded, interpreter start included.
 """
@@ -168,8 +170,16 @@ def run_size(n: int, work: Path) -> dict[str, Any]:
     r["report_empty_2021_reference"] = measure(
         [sys.executable, __file__, "_reference_report", str(db), "2021"]
     )
+    # the same command on a store with no cases: what is start-up, not reading the store
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(empty_db) + suffix).unlink(missing_ok=True)
+    subprocess.run([*EXE, "init", "--db", str(empty_db)], check=True, capture_output=True)
+    r["report_empty_2021_no_cases"] = measure(
+        [*EXE, "report", "annual", "--format", "json", "--db", str(empty_db), "--year", "2021"]
+    )
     r["verify"] = measure([*EXE, "store", "verify", "--db", str(db)])
     r["verify_one_process"] = measure([*EXE, "store", "verify", "--workers", "1", "--db", str(db)])
+    r["refold"] = measure([*EXE, "store", "refold", "--db", str(db)])  # every row as it is
     out = work / f"export-{n}.jsonl"
     r["export_jsonl"] = measure(
         [*EXE, "case", "export", "--show-personal-data", "-o", str(out), "--db", str(db)]
@@ -206,10 +216,12 @@ def table(results: list[dict[str, Any]]) -> str:
             f"report --year 2024       {t(r['report_2024'])}; reference full scan "
             f"{t(r['report_2024_reference'])}",
             f"report, empty year 2021  {t(r['report_empty_2021'])}; reference full scan "
-            f"{t(r['report_empty_2021_reference'])}",
+            f"{t(r['report_empty_2021_reference'])}; on a store with no cases "
+            f"{t(r['report_empty_2021_no_cases'])}",
             f"store verify             {t(r['verify'])}; one process {t(r['verify_one_process'])}"
             f" ({r['verify_one_process']['seconds'] / r['verify']['seconds']:.2f}x)",
             f"case export (JSONL)      {t(r['export_jsonl'])}",
+            f"store refold             {t(r['refold'])} (no row changes)",
         ]
     return "\n".join(lines)
 
