@@ -464,3 +464,46 @@ def test_reading_a_damaged_store_is_one_line_not_a_traceback(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.stderr
     assert "store verify" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("chunk", [2, 1000])
+def test_a_case_without_its_projection_row_does_not_hide_a_row_without_a_case(
+    db: Path, chunk: int
+) -> None:
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM cases WHERE id = 'C-2'")  # its projection row stays
+        con.execute("DELETE FROM events WHERE case_id = 'C-2'")
+        con.execute("DELETE FROM projection WHERE case_id = 'C-3'")
+        con.execute("UPDATE projection SET case_id = CAST(case_id AS BLOB) WHERE case_id = 'C-5'")
+    con.close()
+    with Store(db, engine()) as store:
+        found = verify.check_cases(
+            store.db, store._reader_uri, store.engine, True, workers=1, chunk=chunk
+        )
+    assert "case C-3: no projection row" in found and "case C-5: no projection row" in found
+    gone = [p for p in found if "but no case row" in p]
+    assert gone == [
+        "case C-2: a projection row but no case row (the case was deleted outside disclosure)",
+        "case b'C-5': a projection row but no case row (the case was deleted outside disclosure)",
+    ]
+
+
+def test_the_case_by_case_reading_sees_one_snapshot(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case opened by a clerk while the slow path reads is not a row without a case."""
+    real = verify.check_case
+    opened: list[str] = []
+
+    def opening_one(*args: object, **kwargs: object) -> None:
+        if not opened:
+            with Store(db, engine()) as clerk:
+                clerk.open_case(make_case("2024-03-01", case_id="C-99"))
+            opened.append("C-99")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verify, "check_case", opening_one)
+    with Store(db, engine()) as store:
+        cases, found = verify._case_by_case(store.db, ("C-3", None), store.engine, True)
+    assert opened and found == [] and cases == 5

@@ -222,9 +222,9 @@ def check_chunk(
             check_case(row, events[cid], stored.get(cid), engine, with_projection, problems)
         except READ_ERRORS as exc:
             problems.append(f"case {cid}: cannot be read: {one_line(exc)}")
-    if len(events) > len(rows) or len(stored) > len(rows):
-        counts = {cid: len(evs) for cid, evs in events.items()}
-        problems += _orphans((row[0] for row in rows), counts, stored)
+    # a count cannot tell: a case without its projection row would hide an orphan's
+    counts = {cid: len(evs) for cid, evs in events.items()}
+    problems += _orphans((row[0] for row in rows), counts, stored)
     return len(rows), problems
 
 
@@ -237,7 +237,23 @@ def _end_read(db: sqlite3.Connection, began: bool) -> None:
 def _case_by_case(
     db: sqlite3.Connection, bounds: Bounds, engine: Engine, with_projection: bool
 ) -> tuple[int, list[str]]:
-    """The slow way, for a chunk whose bulk read failed: each case read alone."""
+    """The slow way, for a chunk whose bulk read failed: each case read alone.
+
+    In one read transaction, as the bulk read: a case opened meanwhile is
+    neither checked nor taken for rows whose case is gone.
+    """
+    began = not db.in_transaction
+    if began:
+        db.execute("BEGIN")
+    try:
+        return _each_case(db, bounds, engine, with_projection)
+    finally:
+        _end_read(db, began)
+
+
+def _each_case(
+    db: sqlite3.Connection, bounds: Bounds, engine: Engine, with_projection: bool
+) -> tuple[int, list[str]]:
     where, args = _within("id", bounds)
     ids = [r[0] for r in db.execute(f"SELECT id FROM cases WHERE {where}", args)]
     problems: list[str] = []
