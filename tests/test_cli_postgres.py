@@ -322,3 +322,29 @@ def test_refold_on_a_server_rewrites_one_agencys_rows(
     assert json.loads(out)["cases"] == 346 and len(json.loads(out)["changed"]) == 31
     assert run("--config", str(config), "store", "verify", *a)[0] == 0
     assert run("store", "refold", "--db", url, "--agency", "B")[1].startswith("0 case(s)")
+
+
+def test_due_on_a_login_that_sees_several_agencies_checks_nothing(
+    server: tuple[str, str],
+) -> None:
+    """Each agency folds with its own stored settings, which such a login does not apply:
+    no check (it would warn falsely, and its refold needs an agency)."""
+    url, _ = server
+    code, _, err = run(
+        "settings",
+        "set",
+        "parameters.cn-ogi-2019.count_trigger_day",
+        "true",
+        "--db",
+        url,
+        "--agency",
+        "A",
+    )
+    assert code == 0, err
+    code, _, err = run(*case_open("2024-0334", received="2024-09-10"), "--db", url, "--agency", "B")
+    assert code == 0, err
+    code, out, err = run("due", "--as-of", "2024-12-20", "--db", url)
+    assert code == 0 and "OVERDUE" in out and err == ""
+    code, _, err = run("store", "refold", "--dry-run", "--db", url)
+    assert code == 1 and "refold needs an agency: give --agency" in err
+    assert run("due", "--as-of", "2024-12-20", "--db", url, "--agency", "A")[2] == ""

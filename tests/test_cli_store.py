@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -458,25 +459,75 @@ def test_refold_names_a_case_that_no_longer_folds_and_exits_1(
     assert err == (
         "case 2024-0027: no longer folds: no longer allowed; its projection row is left as it was\n"
     )
-    assert out.endswith("0 projection row(s) rewritten; 1 case(s) no longer fold\n")
+    assert out.endswith("0 projection row(s) rewritten; 1 case(s) left as they were\n")
 
 
 def test_due_warns_when_the_cases_it_shows_fold_differently_now(
-    loaded: str, tmp_path: Path
+    loaded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = tmp_path / "disclosure.toml"
-    config.write_text("[parameters.cn-ogi-2019]\ncount_trigger_day = true\n", encoding="utf-8")
+    """After a settings file change: a warning naming one difference and the settings
+    used, and a refold command that folds the same way from any folder."""
+    (tmp_path / "disclosure.toml").write_text(
+        "[parameters.cn-ogi-2019]\ncount_trigger_day = true\n", encoding="utf-8"
+    )
     day = ["--as-of", "2024-12-20", "--db", loaded]
     plain = run("due", *day)
     assert plain[0] == 0 and plain[2] == ""
-    code, out, err = run("--config", str(config), "due", *day)
+    monkeypatch.chdir(tmp_path)  # the settings file is found here
+    code, out, err = run("due", *day)
     assert code == 0 and out == plain[1]  # the rows as stored, and a warning beside them
+    settings = tmp_path / "disclosure.toml"
     assert err == (
-        "warning: 4 case(s) shown fold differently with today's settings, calendars and "
-        "rulesets than when their row was written (case 2024-0334: next_lapse 2025-01-09 → "
-        f"2025-01-08): run 'disclosure store refold --db {loaded}'\n"
+        "warning: 4 case(s) shown fold differently now than when their row was written (case "
+        f"2024-0334: next_lapse 2025-01-09 → 2025-01-08), with the settings of {settings}, "
+        "the calendars and rulesets of this command; if these are right, run: disclosure "
+        f"--config {settings} store refold --db {loaded}\n"
     )
-    assert run("--config", str(config), "due", "--json", *day)[2] == err
-    assert run("--config", str(config), "store", "refold", "--db", loaded)[0] == 0
-    code, out, err = run("--config", str(config), "due", *day)
+    assert run("due", "--json", *day)[2] == err
+    refold = err.split("run: disclosure ")[1].split()
+    monkeypatch.chdir(tmp_path.parent)  # elsewhere: the command names the settings itself
+    assert run(*refold)[0] == 0
+    code, out, err = run("--config", str(settings), "due", *day)
     assert code == 0 and err == "" and out != plain[1]
+
+
+def test_due_checks_only_what_it_can_read_and_what_changed_since_it_listed(
+    loaded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged case is left to store verify (no traceback); a case a clerk changed
+    between the list and the check is no difference."""
+    from disclosure import Event
+    from disclosure.store import Store
+
+    con = sqlite3.connect(loaded)
+    with con:
+        con.execute("UPDATE events SET data = '{not json' WHERE case_id = '2024-0334' AND seq = 1")
+    con.close()
+    real_get = Store.get
+    appended: list[str] = []
+
+    def clerk_first(self: Store, case_id: str) -> object:
+        if not appended and case_id != "2024-0334":
+            with Store(loaded) as clerk:
+                n = len(real_get(clerk, case_id).events)
+                clerk.append(case_id, Event("extend", dt.date(2024, 12, 20)), expected_seq=n)
+            appended.append(case_id)
+        return real_get(self, case_id)
+
+    monkeypatch.setattr(Store, "get", clerk_first)
+    code, out, err = run("due", "--as-of", "2024-12-20", "--db", loaded)
+    assert code == 0 and "OVERDUE" in out and err == "" and appended
+
+
+def test_refold_names_a_case_it_cannot_read_and_goes_on(loaded: str) -> None:
+    con = sqlite3.connect(loaded)
+    with con:
+        con.execute("UPDATE cases SET received = 'soon' WHERE id = '2024-0027'")
+    con.close()
+    code, out, err = run("store", "refold", "--db", loaded)
+    assert code == 1
+    assert err.startswith("case 2024-0027: cannot be read (")
+    assert err.endswith("); see 'disclosure store verify'; its projection row is left as it was\n")
+    assert out == (
+        "345 case(s) folded again: 0 projection row(s) rewritten; 1 case(s) left as they were\n"
+    )

@@ -471,6 +471,33 @@ def test_refold_rewrites_the_rows_a_changed_engine_folds_differently(
         monkeypatch.setattr(Engine, "fold", refusing_later)
         result = store.refold()
         monkeypatch.undo()
-        assert result == Refold(3, ("OPEN",), (("LATER", "a rule this engine breaks"),))
+        assert result == Refold(
+            3, ("OPEN",), (("LATER", "no longer folds: a rule this engine breaks"),)
+        )
         assert store.projection("OPEN") == before["OPEN"]  # type: ignore[attr-defined]
         assert store.projection("LATER") != before["LATER"]  # left as it was
+
+
+def test_an_append_folds_with_the_settings_stored_since_its_store_was_opened(
+    backend: Backend, engine: Engine
+) -> None:
+    """A clerk's store opened before an administrator stored new settings: its next
+    append is folded and projected with the new ones (found in its own transaction)."""
+    with backend.open(engine) as admin:  # type: ignore[attr-defined]
+        admin.import_cases([make_case("2024-04-01", case_id="OPEN")])
+    clerk = backend.open(engine)
+    try:
+        with backend.open(engine) as admin:  # type: ignore[attr-defined]
+            admin.store_settings(  # type: ignore[attr-defined]
+                Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}})
+            )
+            after_settings = admin.projection("OPEN")  # type: ignore[attr-defined]
+        state = clerk.append("OPEN", Event("extend", D("2024-04-10")), expected_seq=0)
+        assert clerk.engine.parameters["cn-ogi-2019"]["count_trigger_day"] is True  # type: ignore[attr-defined]
+        assert clerk.projection("OPEN") == project(state, clerk.engine)  # type: ignore[attr-defined]
+        with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+            assert fresh.verify() == []  # type: ignore[attr-defined]
+            _consistent(fresh, fresh.engine)  # type: ignore[attr-defined]
+        assert after_settings.next_due is not None
+    finally:
+        clerk.close()  # type: ignore[attr-defined]

@@ -75,6 +75,26 @@ def agency_settings() -> Settings:
     return load_settings(config)
 
 
+def engine_words() -> tuple[str, str]:
+    """What made this command's engine, as options that make it again elsewhere:
+    (``--config F --no-plugins`` before the command, ``--calendar-file F ...`` after it).
+
+    The settings file found by searching upwards is named, so a suggested
+    command run from another folder folds the same way.
+    """
+    import shlex
+    from pathlib import Path
+
+    source = agency_settings().source
+    before = f" --config {shlex.quote(str(Path(source).resolve()))}" if source else ""
+    if no_plugins_requested():
+        before += " --no-plugins"
+    after = "".join(
+        f" --calendar-file {shlex.quote(str(Path(f).resolve()))}" for f in chosen_calendar_files()
+    )
+    return before, after
+
+
 def no_plugins_requested() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None

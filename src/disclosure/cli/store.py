@@ -246,8 +246,8 @@ def store_refold(dry_run: bool, as_json: bool, db: str) -> None:
     reports read) is written when the case changes. Run this after changing
     what folds mean: disclosure.toml, a --calendar-file, a plugin, the
     holidays package or disclosure itself. 'store verify' finds such rows
-    ("projection differs"). Exits 1 when a case no longer folds; its row is
-    left as it was.
+    ("projection differs"). Exits 1 when a case no longer folds or cannot be
+    read; its row is left as it was.
 
     \b
     Examples:
@@ -270,7 +270,7 @@ def store_refold(dry_run: bool, as_json: bool, db: str) -> None:
     else:
         for cid, why in result.failed:
             echo(
-                f"case {cid}: no longer folds: {why}; its projection row is left as it was",
+                f"case {cid}: {why}; its projection row is left as it was",
                 err=True,
             )
         if result.changed:
@@ -280,7 +280,7 @@ def store_refold(dry_run: bool, as_json: bool, db: str) -> None:
         verb = "would change (nothing was written)" if dry_run else "rewritten"
         echo(
             f"{result.cases} case(s) folded again: {len(result.changed)} projection row(s) {verb}"
-            + (f"; {len(result.failed)} case(s) no longer fold" if result.failed else "")
+            + (f"; {len(result.failed)} case(s) left as they were" if result.failed else "")
         )
     if result.failed:
         raise SystemExit(1)

@@ -19,6 +19,7 @@ from disclosure.errors import DisclosureError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.store.ahead import Batch, RowsWriter, can_fork, prepared_ahead, read_batches
+from disclosure.store.chain import case_from_rows
 from disclosure.store.projection import (
     DueCounts,
     Projection,
@@ -253,8 +254,31 @@ class Refold:
 
     cases: int
     changed: tuple[str, ...]
-    #: (case id, why) of each case that no longer folds; its row is left as it was.
+    #: (case id, why) of each case that no longer folds or can no longer be read; its
+    #: row is left as it was.
     failed: tuple[tuple[str, str], ...]
+
+
+#: What a stored row that no longer parses raises when it is made a case.
+UNREADABLE = (DisclosureError, ValueError, TypeError, KeyError)
+
+
+def readable_cases(
+    rows: Iterable[Sequence[Any]],
+    events: Mapping[Any, Sequence[Sequence[Any]]],
+    engine: Engine,
+    unreadable: list[tuple[str, str]],
+) -> list[Case]:
+    """The cases stored ``rows`` and their ``events`` (by case id) hold; a case whose
+    rows no longer parse (edited outside disclosure) goes to ``unreadable`` (id, why)."""
+    out: list[Case] = []
+    for row in rows:
+        try:
+            out.append(case_from_rows(row, events[row[0]], engine))
+        except UNREADABLE as exc:
+            why = " ".join(str(exc).split())
+            unreadable.append((row[0], f"cannot be read ({why}); see 'disclosure store verify'"))
+    return out
 
 
 def refold_batch(
@@ -268,7 +292,7 @@ def refold_batch(
         try:
             new = project(engine.fold(case), engine)
         except DisclosureError as exc:
-            failed.append((case.id, " ".join(str(exc).split())))
+            failed.append((case.id, "no longer folds: " + " ".join(str(exc).split())))
             continue
         row = stored.get(case.id)
         if row is None or projection_row_values(row) != projection_values(new):

@@ -71,6 +71,7 @@ from disclosure.store.port import (
     Refold,
     fold_batch,
     import_in_batches,
+    readable_cases,
     refold_batch,
     refolded,
     refuse_future,
@@ -334,6 +335,9 @@ class PostgresStore:
         self.url = url
         self.where = redacted(url)
         self.engine = engine or Engine()
+        #: The engine before the agency's stored settings, and those settings' text.
+        self._base_engine = self.engine
+        self._settings_text: str | None = None
         self._role: str | None = None
         self._staged = False  # this session's COPY staging tables exist (``_may_stage``)
         self._may_create_temp: bool | None = None
@@ -344,9 +348,7 @@ class PostgresStore:
         try:
             self._open(create)
             self.agency = self._become(agency)
-            stored = self.stored_settings()
-            if stored is not None:  # the agency's own choices travel with its cases
-                self.engine = self.engine.configured(stored)
+            self._follow_settings()  # the agency's own choices travel with its cases
         except psycopg.Error as exc:
             self.close()
             raise StoreError(
@@ -525,6 +527,10 @@ class PostgresStore:
     # -- the agency's settings -----------------------------------------------------
     def stored_settings(self) -> Settings | None:
         """The settings of the agency the store acts for (None for none, or no agency)."""
+        text = self._settings_row()
+        return None if text is None else self._parsed_settings(text)
+
+    def _settings_row(self) -> str | None:
         if self.agency is None:
             return None
         try:
@@ -533,9 +539,25 @@ class PostgresStore:
             ).fetchone()
         except psycopg.Error as exc:
             raise self._read("read the agency's settings", exc) from None
-        if row is None:
-            return None
-        return parse_settings(row[0], f"{self.where} agency '{self.agency}' (stored settings)")
+        return None if row is None else str(row[0])
+
+    def _parsed_settings(self, text: str) -> Settings:
+        return parse_settings(text, f"{self.where} agency '{self.agency}' (stored settings)")
+
+    def _follow_settings(self) -> bool:
+        """Fold with the agency's settings as stored now; True when they changed since.
+
+        Another session may store new settings while this one folds an event:
+        the append's transaction checks, once it holds the case row, so that
+        the event's projection is made with the settings it commits under.
+        """
+        text = self._settings_row()
+        if text == self._settings_text:
+            return False
+        base = self._base_engine
+        self.engine = base if text is None else base.configured(self._parsed_settings(text))
+        self._settings_text = text
+        return True
 
     def store_settings(self, settings: Settings) -> None:
         """Keep the agency's settings in the database and fold with them from now on.
@@ -543,18 +565,20 @@ class PostgresStore:
         Every case of the agency is folded again with them and its projection
         row rewritten, in the same transaction, as on SQLite (a case that no
         longer folds refuses the settings, and nothing changes). The case rows
-        are locked as they are read, so an event appended meanwhile waits for
-        the transaction and is then folded with the new settings.
+        are locked as they are read, so that no append lands between a case's
+        fold and its row; an append that waited for the lock, or folded before
+        these settings, sees them in its own transaction and folds again
+        (:meth:`_follow_settings`).
         """
         agency = self._writer_agency()
-        before = self.engine
+        before, text = self.engine, settings.to_toml()
         self.engine = self.engine.configured(settings)
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 cur.execute(
                     "INSERT INTO agency_settings VALUES (%s, %s) "
                     "ON CONFLICT (agency) DO UPDATE SET document = EXCLUDED.document",
-                    (agency, settings.to_toml()),
+                    (agency, text),
                 )
                 # the rows stay locked to the end: an append waits, and is folded with these
                 for states in refolded(self._agency_cases(cur, agency), self.engine):
@@ -568,6 +592,7 @@ class PostgresStore:
         except BaseException:
             self.engine = before
             raise
+        self._settings_text = text
 
     def close(self) -> None:
         self.db.close()
@@ -852,6 +877,8 @@ class PostgresStore:
                         f"case {case_id}: another writer appended event {n + 1} first; "
                         "reload and retry"
                     )
+                if self._follow_settings():  # new settings were stored meanwhile
+                    state = self.engine.append(case, event, notify=False)
                 values = event_values(case_id, seq, state.case.events[-1], now_text())
                 head = event_hash(now[1], values)
                 self.db.execute(
@@ -890,15 +917,23 @@ class PostgresStore:
         overwritten by an older fold. ``dry_run`` writes and locks nothing. A
         case that no longer folds is listed and its row left as it was.
         """
-        agency = self._writer_agency()
+        if self.agency is None:
+            raise StoreError(
+                f"{self.where}: refold needs an agency: give --agency (agency=... in Python), "
+                "or log in as a role of exactly one agency"
+            )
+        agency = self.agency
         changed: list[str] = []
         failed: list[tuple[str, str]] = []
         done, last = 0, ""
         try:
             while True:
                 with self.db.transaction(), self.db.cursor() as cur:
-                    cases = self._agency_page(cur, agency, last, lock=not dry_run)
-                    if not cases:
+                    unreadable: list[tuple[str, str]] = []
+                    cases = self._agency_page(
+                        cur, agency, last, lock=not dry_run, unreadable=unreadable
+                    )
+                    if not cases and not unreadable:
                         break
                     ids = [c.id for c in cases]
                     stored = {
@@ -915,11 +950,11 @@ class PostgresStore:
                             _PROJECTION_UPSERT, [_stored_projection(p, agency) for p in new]
                         )
                 changed += (p.case_id for p in new)
-                failed += bad
+                failed += sorted([*unreadable, *bad])
                 done += len(cases)
-                last = ids[-1]
+                last = max(ids[-1:] + [cid for cid, _ in unreadable[-1:]])
                 if progress is not None:
-                    progress(len(cases))
+                    progress(len(cases) + len(unreadable))
         except psycopg.Error as exc:
             raise StoreError(
                 f"{self.where}: cannot refold the cases of agency '{agency}' "
@@ -928,11 +963,18 @@ class PostgresStore:
         return Refold(done, tuple(changed), tuple(failed))
 
     def _agency_page(
-        self, cur: psycopg.Cursor[Any], agency: str, last: str, *, lock: bool
+        self,
+        cur: psycopg.Cursor[Any],
+        agency: str,
+        last: str,
+        *,
+        lock: bool,
+        unreadable: list[tuple[str, str]] | None = None,
     ) -> list[Case]:
         """The agency's next :data:`REFOLD_BATCH` cases after id ``last``, with their events;
         with ``lock``, their rows stay locked (``FOR UPDATE``) until the transaction ends,
-        so that no append lands between the fold and the projection it writes."""
+        so that no append lands between the fold and the projection it writes. With
+        ``unreadable``, a case whose rows no longer parse goes there instead of raising."""
         rows = cur.execute(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE agency = %s AND id > %s "
             f"ORDER BY id LIMIT %s{' FOR UPDATE' if lock else ''}",
@@ -946,6 +988,8 @@ class PostgresStore:
             (agency, ids),
         ):
             by_case[ev[0]].append(ev[1:])
+        if unreadable is not None:
+            return readable_cases(rows, by_case, self.engine, unreadable)
         return [case_from_rows(r, by_case[r[0]], self.engine) for r in rows]
 
     def _agency_cases(self, cur: psycopg.Cursor[Any], agency: str) -> Iterator[Case]:

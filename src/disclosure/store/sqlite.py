@@ -59,6 +59,7 @@ from disclosure.store.port import (
     Refold,
     fold_batch,
     import_in_batches,
+    readable_cases,
     refold_batch,
     refolded,
     refuse_future,
@@ -148,6 +149,9 @@ class Store:
     ) -> None:
         self.path = Path(path)
         self.engine = engine or Engine()
+        #: The engine before the store's own settings, and those settings' text.
+        self._base_engine = self.engine
+        self._settings_text: str | None = None
         self._temp = 0  # numbers the temporary tables of period queries
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
             raise StoreError(f"busy timeout must be a number of seconds >= 0, not {timeout!r}")
@@ -207,9 +211,7 @@ class Store:
                 self.db.execute("PRAGMA journal_mode = WAL").fetchone()
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
-            stored = self.stored_settings()
-            if stored is not None:  # the agency's own choices travel with its cases
-                self.engine = self.engine.configured(stored)
+            self._follow_settings(self.db)  # the agency's own choices travel with its cases
         except (sqlite3.DatabaseError, ValueError) as exc:
             self.close()
             raise StoreError(f"{self.path}: cannot open the case store: {exc}") from None
@@ -336,8 +338,30 @@ class Store:
     # -- the agency's settings ------------------------------------------------------
     def stored_settings(self) -> Settings | None:
         """The agency settings this store holds (None when it holds none)."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
-        return None if row is None else parse_settings(row[0], f"{self.path} (stored settings)")
+        text = self._settings_row(self.db)
+        return None if text is None else parse_settings(text, f"{self.path} (stored settings)")
+
+    @staticmethod
+    def _settings_row(db: sqlite3.Connection) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _follow_settings(self, db: sqlite3.Connection) -> bool:
+        """Fold with the settings the store holds now; True when they changed since.
+
+        Another process may store new settings while this one folds an event
+        (``settings set``): the write transaction checks, so that the event's
+        projection is made with the settings it commits under.
+        """
+        text = self._settings_row(db)
+        if text == self._settings_text:
+            return False
+        settings = None if text is None else parse_settings(text, f"{self.path} (stored settings)")
+        self.engine = (
+            self._base_engine if settings is None else self._base_engine.configured(settings)
+        )
+        self._settings_text = text
+        return True
 
     def store_settings(self, settings: Settings) -> None:
         """Keep ``settings`` with the cases and fold with them from now on (unchecked:
@@ -346,14 +370,14 @@ class Store:
         Every stored case is folded again with them and its projection row
         rewritten, in the same transaction (a calendar or a period changes
         deadlines); a case that no longer folds refuses the settings
-        (:func:`~disclosure.store.port.refolded`), and nothing changes.
+        (:func:`~disclosure.store.port.refolded`), and nothing changes. An
+        append another process folded before them sees them in its own write
+        transaction and folds again (:meth:`_follow_settings`).
         """
-        before, engine = self.engine, self.engine.configured(settings)
+        before, engine, text = self.engine, self.engine.configured(settings), settings.to_toml()
         try:
             with self._write() as db:
-                db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings.to_toml(),)
-                )
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (text,))
                 self.engine = engine
                 for states in refolded(self.iter_cases(), engine):
                     rows = [projection_values(project(st, engine)) for st in states]
@@ -361,6 +385,7 @@ class Store:
         except BaseException:
             self.engine = before
             raise
+        self._settings_text = text
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -597,6 +622,8 @@ class Store:
                         f"case {case_id}: another writer appended event {n + 1} first; "
                         "reload and retry"
                     )
+                if self._follow_settings(db):  # new settings were stored meanwhile
+                    state = self.engine.append(case, event, notify=False)
                 values = event_values(case_id, seq, state.case.events[-1], now_text())
                 head = event_hash(now[1], values)
                 db.execute(
@@ -673,9 +700,18 @@ class Store:
             last = cases[-1].id
 
     def _cases_after(
-        self, last: str, batch: int, where: str = "", args: Sequence[Any] = ()
+        self,
+        last: str,
+        batch: int,
+        where: str = "",
+        args: Sequence[Any] = (),
+        unreadable: list[tuple[str, str]] | None = None,
     ) -> list[Case]:
-        """The next ``batch`` cases after id ``last`` (``where``: more conditions), with events."""
+        """The next ``batch`` cases after id ``last`` (``where``: more conditions), with events.
+
+        With ``unreadable``, a case whose rows no longer parse is added to it
+        (id, why) and left out, instead of stopping the read.
+        """
         rows = self.db.execute(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ?{where} ORDER BY id LIMIT ?",
             (last, *args, batch),
@@ -689,8 +725,11 @@ class Store:
             ids,
         ):
             by_case[ev[0]].append(ev[1:])
-        return [self._case(r, by_case[r[0]]) for r in rows]
+        if unreadable is None:
+            return [self._case(r, by_case[r[0]]) for r in rows]
+        return readable_cases(rows, by_case, self.engine, unreadable)
 
+    @_reading
     def refold(self, *, dry_run: bool = False, progress: Progress | None = None) -> Refold:
         """Fold every case again with this store's engine; rewrite the projection rows that
         differ (see :class:`~disclosure.store.port.Refold`).
@@ -705,8 +744,9 @@ class Store:
         done, last = 0, ""
         while True:
             with self._write() if not dry_run else self._snapshot() as db:
-                cases = self._cases_after(last, REFOLD_BATCH)
-                if not cases:
+                unreadable: list[tuple[str, str]] = []
+                cases = self._cases_after(last, REFOLD_BATCH, unreadable=unreadable)
+                if not cases and not unreadable:
                     break
                 ids = json.dumps([c.id for c in cases], ensure_ascii=False)
                 stored = {
@@ -721,11 +761,11 @@ class Store:
                 if rows and not dry_run:
                     db.executemany(_PROJECTION_UPSERT, [projection_values(p) for p in rows])
             changed += (p.case_id for p in rows)
-            failed += bad
+            failed += sorted([*unreadable, *bad])
             done += len(cases)
-            last = cases[-1].id
+            last = max([c.id for c in cases[-1:]] + [cid for cid, _ in unreadable[-1:]])
             if progress is not None:
-                progress(len(cases))
+                progress(len(cases) + len(unreadable))
         return Refold(done, tuple(changed), tuple(failed))
 
     @contextmanager
