@@ -99,3 +99,19 @@ def test_an_empty_calendar_path_is_refused_not_read_as_the_current_folder(
         assert code == 2 and "an empty path names no calendar file" in err and "notes" not in err
     code, _, err = run("calendar", "add", "2025-03-20", "1", "--calendar-file", "")
     assert code == 2 and "an empty path names no calendar file" in err
+
+
+def test_settings_set_takes_a_calendar_the_command_is_given_as_a_file(here: Path) -> None:
+    """`settings set` checks the calendar with the command's --calendar-file, as `init`
+    does (it once checked with the installed calendars only, and refused it)."""
+    assert run("init")[0] == 0
+    code, _, err = run("settings", "set", "agency.calendar", "cn-xinjiang")
+    assert code == 1 and "no calendar 'cn-xinjiang'" in err
+    code, out, err = run(
+        "settings", "set", "agency.calendar", "cn-xinjiang", "--calendar-file", XINJIANG
+    )
+    assert code == 0, err
+    assert out.startswith("agency.calendar = cn-xinjiang (in ")
+    env = {"DISCLOSURE_CALENDAR_FILES": XINJIANG}
+    assert run("settings", "set", "agency.calendar", "cn", env=env)[0] == 0
+    assert run("settings", "set", "agency.calendar", "cn-xinjiang", env=env)[0] == 0

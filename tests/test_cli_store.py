@@ -473,26 +473,30 @@ def test_due_warns_when_the_cases_it_shows_fold_differently_now(
     day = ["--as-of", "2024-12-20", "--db", loaded]
     plain = run("due", *day)
     assert plain[0] == 0 and plain[2] == ""
-    monkeypatch.chdir(tmp_path)  # the settings file is found here
+    monkeypatch.chdir(tmp_path)  # the settings file is found here, and the store
+    day[-1] = "cases.db"
     code, out, err = run("due", *day)
-    assert code == 0 and out == plain[1]  # the rows as stored, and a warning beside them
+    # the rows as stored, and a warning beside them
+    assert code == 0 and out.replace("--db cases.db", f"--db {loaded}") == plain[1]
     settings = tmp_path / "disclosure.toml"
     assert err == (
         "warning: 4 case(s) shown fold differently now than when their row was written (case "
         f"2024-0334: next_lapse 2025-01-09 → 2025-01-08), with the settings of {settings}, "
-        "the calendars and rulesets of this command; if these are right, run: disclosure "
-        f"--config {settings} store refold --db {loaded}\n"
+        "the calendars and rulesets of this command; if these are right, run: "
+        f"DISCLOSURE_LOAD_PLUGINS='' disclosure --config {settings} store refold --db {loaded}\n"
     )
     assert run("due", "--json", *day)[2] == err
-    refold = err.split("run: disclosure ")[1].split()
+    refold = err.split(" disclosure ")[1].split()
     monkeypatch.chdir(tmp_path.parent)  # elsewhere: the command names the settings itself
     assert run(*refold)[0] == 0
+    day[-1] = loaded
     code, out, err = run("--config", str(settings), "due", *day)
     assert code == 0 and err == "" and out != plain[1]
 
 
+@pytest.mark.parametrize("before", ["get", "projection"])
 def test_due_checks_only_what_it_can_read_and_what_changed_since_it_listed(
-    loaded: str, monkeypatch: pytest.MonkeyPatch
+    loaded: str, monkeypatch: pytest.MonkeyPatch, before: str
 ) -> None:
     """A damaged case is left to store verify (no traceback); a case a clerk changed
     between the list and the check is no difference."""
@@ -503,18 +507,18 @@ def test_due_checks_only_what_it_can_read_and_what_changed_since_it_listed(
     with con:
         con.execute("UPDATE events SET data = '{not json' WHERE case_id = '2024-0334' AND seq = 1")
     con.close()
-    real_get = Store.get
+    real_get, real = Store.get, getattr(Store, before)
     appended: list[str] = []
 
     def clerk_first(self: Store, case_id: str) -> object:
         if not appended and case_id != "2024-0334":
             with Store(loaded) as clerk:
                 n = len(real_get(clerk, case_id).events)
-                clerk.append(case_id, Event("extend", dt.date(2024, 12, 20)), expected_seq=n)
+                clerk.append(case_id, Event("withdraw", dt.date(2024, 12, 20)), expected_seq=n)
             appended.append(case_id)
-        return real_get(self, case_id)
+        return real(self, case_id)
 
-    monkeypatch.setattr(Store, "get", clerk_first)
+    monkeypatch.setattr(Store, before, clerk_first)
     code, out, err = run("due", "--as-of", "2024-12-20", "--db", loaded)
     assert code == 0 and "OVERDUE" in out and err == "" and appended
 
@@ -531,3 +535,16 @@ def test_refold_names_a_case_it_cannot_read_and_goes_on(loaded: str) -> None:
     assert out == (
         "345 case(s) folded again: 0 projection row(s) rewritten; 1 case(s) left as they were\n"
     )
+
+
+def test_refold_reads_past_a_case_whose_id_is_no_longer_text(loaded: str) -> None:
+    """The next page starts after the last row read, as the database orders ids, even
+    when that row cannot be made a case."""
+    con = sqlite3.connect(loaded)
+    with con:
+        con.execute("UPDATE cases SET id = CAST(id AS BLOB) WHERE id = '2024-0027'")
+    con.close()
+    code, out, _ = run("store", "refold", "--json", "--db", loaded)
+    doc = json.loads(out)
+    assert code == 1 and doc["cases"] == 345 and doc["changed"] == []
+    assert [f["case"] for f in doc["failed"]] == ["b'2024-0027'"]

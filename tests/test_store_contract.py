@@ -501,3 +501,80 @@ def test_an_append_folds_with_the_settings_stored_since_its_store_was_opened(
         assert after_settings.next_due is not None
     finally:
         clerk.close()  # type: ignore[attr-defined]
+
+
+COUNTING = Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}})
+
+
+def test_settings_that_drop_a_value_fold_as_a_store_opened_afresh_would(
+    backend: Backend, engine: Engine
+) -> None:
+    """New settings apply to the engine the store was opened with, not on top of the
+    settings before them: a parameter they leave out is gone, here as in a new store."""
+    with backend.open(engine) as store:  # type: ignore[attr-defined]
+        store.import_cases([make_case("2024-04-01", case_id="OPEN")])
+        plain = store.projection("OPEN")  # type: ignore[attr-defined]
+        store.store_settings(COUNTING)  # type: ignore[attr-defined]
+        assert store.projection("OPEN") != plain  # type: ignore[attr-defined]
+        store.store_settings(Settings())  # type: ignore[attr-defined]
+        assert store.engine.parameters == {}  # type: ignore[attr-defined]
+        assert store.projection("OPEN") == plain  # type: ignore[attr-defined]
+        store.import_cases([make_case("2024-04-01", case_id="NEW")])
+    with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+        assert fresh.verify() == []  # type: ignore[attr-defined]
+
+
+def test_a_store_opened_before_new_settings_writes_with_them(
+    backend: Backend, engine: Engine
+) -> None:
+    """A long-lived store (a web server's) opens cases and refolds with the settings
+    stored since it was opened, not with those it was opened with."""
+    with backend.open(engine) as admin:  # type: ignore[attr-defined]
+        admin.import_cases([make_case("2024-04-01", case_id="A")])
+    clerk = backend.open(engine)
+    try:
+        with backend.open(engine) as admin:  # type: ignore[attr-defined]
+            admin.store_settings(COUNTING)  # type: ignore[attr-defined]
+        clerk.open_case(make_case("2024-04-01", case_id="B"))
+        clerk.import_stream(iter([make_case("2024-04-01", case_id="C")]), workers=1)
+        with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+            assert fresh.verify() == []  # type: ignore[attr-defined]
+        with backend.open(engine) as admin:  # type: ignore[attr-defined]
+            admin.store_settings(Settings())  # type: ignore[attr-defined]
+        # the clerk's engine still counts the trigger day; its refold follows the store
+        assert clerk.refold() == Refold(3, (), ())  # type: ignore[attr-defined]
+        with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+            assert fresh.refold(dry_run=True) == Refold(3, (), ())  # type: ignore[attr-defined]
+            assert fresh.verify() == []  # type: ignore[attr-defined]
+    finally:
+        clerk.close()  # type: ignore[attr-defined]
+
+
+def test_an_append_folded_before_another_thread_followed_new_settings_folds_again(
+    backend: Backend, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transaction compares the engine this append folded with, not what the store
+    last saw: another thread of a shared store may have followed new settings meanwhile."""
+    with backend.open(engine) as store:  # type: ignore[attr-defined]
+        store.import_cases([make_case("2024-04-01", case_id="A")])
+        real_append = Engine.append
+        calls: list[int] = []
+
+        def settings_change_meanwhile(self: Engine, case: Any, event: Any, **kw: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 1:
+                with backend.open(engine) as admin:  # type: ignore[attr-defined]
+                    admin.store_settings(COUNTING)  # type: ignore[attr-defined]
+                if backend.kind == "sqlite":  # another thread reads them first
+                    store._follow_settings(store.db)  # type: ignore[attr-defined]
+                else:
+                    store._follow_settings()  # type: ignore[attr-defined]
+            return real_append(self, case, event, **kw)
+
+        monkeypatch.setattr(Engine, "append", settings_change_meanwhile)
+        state = store.append("A", Event("extend", D("2024-04-10")), expected_seq=0)
+        monkeypatch.undo()
+        assert len(calls) == 2  # folded again in the transaction
+        assert store.projection("A") == project(state, store.engine)  # type: ignore[attr-defined]
+    with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+        assert fresh.verify() == []  # type: ignore[attr-defined]

@@ -103,13 +103,18 @@ def open_store(db: str) -> CaseStore:
     return open_target(db, make_engine(), agency=chosen_agency(db), timeout=timeout)
 
 
-def shown_db(db: str) -> str:
-    """``--db X`` as a command to suggest: a server URL without its password."""
+def shown_db(db: str, *, absolute: bool = False) -> str:
+    """``--db X`` as a command to suggest: a server URL without its password; with
+    ``absolute``, a file's path made absolute (for a command run from anywhere)."""
     from disclosure.store.open import is_server_url
 
     if is_server_url(db):
         from disclosure.store.postgres import redacted
 
         db = redacted(db)
+    elif absolute:
+        from pathlib import Path
+
+        db = str(Path(db).resolve())
     agency = chosen_agency(db)
     return f"--db {shlex.quote(db)}" + (f" --agency {shlex.quote(agency)}" if agency else "")

@@ -76,23 +76,31 @@ def agency_settings() -> Settings:
 
 
 def engine_words() -> tuple[str, str]:
-    """What made this command's engine, as options that make it again elsewhere:
-    (``--config F --no-plugins`` before the command, ``--calendar-file F ...`` after it).
+    """What made this command's engine, as words that make it again elsewhere:
+    (``[DISCLOSURE_LOAD_PLUGINS=...] disclosure [--config F] [--no-plugins] `` before
+    the subcommand, `` --calendar-file F ...`` after it).
 
-    The settings file found by searching upwards is named, so a suggested
-    command run from another folder folds the same way.
+    The settings file found by searching upwards is named, and every path is
+    absolute, so a suggested command run from another folder folds the same way.
     """
+    import os
     import shlex
     from pathlib import Path
 
+    words = ""
+    chosen = os.environ.get("DISCLOSURE_LOAD_PLUGINS")
+    if chosen is not None and not no_plugins_requested():
+        words = f"DISCLOSURE_LOAD_PLUGINS={shlex.quote(chosen)} "
+    words += "disclosure"
     source = agency_settings().source
-    before = f" --config {shlex.quote(str(Path(source).resolve()))}" if source else ""
+    if source:
+        words += f" --config {shlex.quote(str(Path(source).resolve()))}"
     if no_plugins_requested():
-        before += " --no-plugins"
+        words += " --no-plugins"
     after = "".join(
         f" --calendar-file {shlex.quote(str(Path(f).resolve()))}" for f in chosen_calendar_files()
     )
-    return before, after
+    return words + " ", after
 
 
 def no_plugins_requested() -> bool:

@@ -78,13 +78,14 @@ def due_cmd(as_of: dt.date | None, as_json: bool, db: str) -> None:
         stale = [] if several else _folded_otherwise(store, shown)
     if stale:
         before, after = engine_words()
+        store_words = shown_db(db, absolute=True)
         settings = agency_settings().source
         echo(
             f"warning: {len(stale)} case(s) shown fold differently now than when their row "
             f"was written (case {stale[0][0]}: {stale[0][1]}), with "
             + (f"the settings of {settings}" if settings else "no settings file found from here")
             + ", the calendars and rulesets of this command; if these are right, run: "
-            f"disclosure{before} store refold {shown_db(db)}{after}",
+            f"{before}store refold {store_words}{after}",
             err=True,
         )
     q = shlex.quote
@@ -166,9 +167,10 @@ def _folded_otherwise(store: CaseStore, shown: Iterable[Projection]) -> list[tup
     """The shown cases whose stored row differs from a fold with the store's engine now
     (id, first difference): the settings file, a calendar or a plugin changed since.
 
-    Each case is compared with its row as read after the case itself, so an
-    event a clerk appended since the list was read is no difference. A case
-    that cannot be read is left to ``store verify``.
+    Each case is compared with its row as read after it, and read once more
+    after the row: one that a clerk changed between the reads is skipped (the
+    row may be newer than the fold). A case that cannot be read is left to
+    ``store verify``.
     """
     from disclosure.store.port import UNREADABLE, refold_batch
     from disclosure.store.projection import projection_values
@@ -177,8 +179,10 @@ def _folded_otherwise(store: CaseStore, shown: Iterable[Projection]) -> list[tup
     for p in shown:
         with contextlib.suppress(StoreError, *UNREADABLE):  # removed or damaged since
             case = store.get(p.case_id)
-            rows[p.case_id] = store.projection(p.case_id)
-            cases.append(case)
+            row = store.projection(p.case_id)
+            if len(store.get(p.case_id).events) == len(case.events):
+                rows[p.case_id] = row
+                cases.append(case)
     stored = {cid: projection_values(p) for cid, p in rows.items()}
     changed, failed = refold_batch(cases, stored, store.engine)
     out = []

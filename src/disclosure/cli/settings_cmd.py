@@ -117,11 +117,13 @@ def settings_set(key: str, value: str, to_file: bool, db: str) -> None:
 
 
 def _checked(settings: Settings) -> None:
-    """Refuse settings the engine could not use (with the installed plugins)."""
-    from disclosure.cli._engine import load_plugins
+    """Refuse settings the engine could not use (with the installed plugins and the
+    command's ``--calendar-file``s, as the store's writes will fold)."""
+    from disclosure.cli._engine import chosen_calendar_files, load_plugins
     from disclosure.engine import Engine, check_settings
 
-    check_settings(Engine(plugins=load_plugins()), settings)
+    engine = Engine(plugins=load_plugins(), calendar_files=chosen_calendar_files())
+    check_settings(engine, settings)
 
 
 def save_checked(values: dict[str, str]) -> Path:

@@ -259,6 +259,31 @@ class Refold:
     failed: tuple[tuple[str, str], ...]
 
 
+class SettingsFollower:
+    """The engine for the settings a store holds: its base engine with them, made once.
+
+    A store's agency settings can change under a store opened earlier (a
+    clerk's long-lived store, while ``settings set`` runs elsewhere). A write
+    reads the settings' text in its transaction and folds with the engine
+    for that text; comparing engines (not texts) tells whether what was
+    folded before the transaction still holds.
+    """
+
+    def __init__(self, base: Engine, parse: Callable[[str], Settings]) -> None:
+        self.base = base
+        self._parse = parse
+        self._made: tuple[str | None, Engine] = (None, base)
+
+    def engine_for(self, text: str | None) -> Engine:
+        if text is None:
+            return self.base
+        made_for, engine = self._made
+        if made_for != text:  # one at a time: settings change seldom
+            engine = self.base.configured(self._parse(text))
+            self._made = (text, engine)
+        return engine
+
+
 #: What a stored row that no longer parses raises when it is made a case.
 UNREADABLE = (DisclosureError, ValueError, TypeError, KeyError)
 
@@ -277,7 +302,8 @@ def readable_cases(
             out.append(case_from_rows(row, events[row[0]], engine))
         except UNREADABLE as exc:
             why = " ".join(str(exc).split())
-            unreadable.append((row[0], f"cannot be read ({why}); see 'disclosure store verify'"))
+            cid = row[0] if isinstance(row[0], str) else repr(row[0])  # an id edited to bytes
+            unreadable.append((cid, f"cannot be read ({why}); see 'disclosure store verify'"))
     return out
 
 

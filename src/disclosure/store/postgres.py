@@ -69,6 +69,7 @@ from disclosure.store.port import (
     PeriodCases,
     Progress,
     Refold,
+    SettingsFollower,
     fold_batch,
     import_in_batches,
     readable_cases,
@@ -335,9 +336,7 @@ class PostgresStore:
         self.url = url
         self.where = redacted(url)
         self.engine = engine or Engine()
-        #: The engine before the agency's stored settings, and those settings' text.
-        self._base_engine = self.engine
-        self._settings_text: str | None = None
+        self._settings = SettingsFollower(self.engine, self._parsed_settings)
         self._role: str | None = None
         self._staged = False  # this session's COPY staging tables exist (``_may_stage``)
         self._may_create_temp: bool | None = None
@@ -544,20 +543,14 @@ class PostgresStore:
     def _parsed_settings(self, text: str) -> Settings:
         return parse_settings(text, f"{self.where} agency '{self.agency}' (stored settings)")
 
-    def _follow_settings(self) -> bool:
-        """Fold with the agency's settings as stored now; True when they changed since.
+    def _follow_settings(self) -> Engine:
+        """The engine for the agency's settings as stored now, made this store's engine.
 
-        Another session may store new settings while this one folds an event:
-        the append's transaction checks, once it holds the case row, so that
-        the event's projection is made with the settings it commits under.
+        Another session may have stored new settings since this store was
+        opened: each write folds with what its own transaction reads.
         """
-        text = self._settings_row()
-        if text == self._settings_text:
-            return False
-        base = self._base_engine
-        self.engine = base if text is None else base.configured(self._parsed_settings(text))
-        self._settings_text = text
-        return True
+        self.engine = self._settings.engine_for(self._settings_row())
+        return self.engine
 
     def store_settings(self, settings: Settings) -> None:
         """Keep the agency's settings in the database and fold with them from now on.
@@ -571,8 +564,8 @@ class PostgresStore:
         (:meth:`_follow_settings`).
         """
         agency = self._writer_agency()
-        before, text = self.engine, settings.to_toml()
-        self.engine = self.engine.configured(settings)
+        text = settings.to_toml()
+        engine = self._settings.engine_for(text)  # the base engine with them, as a new store's
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 cur.execute(
@@ -581,18 +574,14 @@ class PostgresStore:
                     (agency, text),
                 )
                 # the rows stay locked to the end: an append waits, and is folded with these
-                for states in refolded(self._agency_cases(cur, agency), self.engine):
-                    rows = [self._projection_row(st, agency) for st in states]
+                for states in refolded(self._agency_cases(cur, agency, engine), engine):
+                    rows = [_stored_projection(project(st, engine), agency) for st in states]
                     cur.executemany(_PROJECTION_UPSERT, rows)
         except psycopg.Error as exc:
-            self.engine = before
             raise StoreError(
                 f"{self.where}: cannot store the settings of agency '{agency}': {_one_line(exc)}"
             ) from None
-        except BaseException:
-            self.engine = before
-            raise
-        self._settings_text = text
+        self.engine = engine  # only once they are the agency's
 
     def close(self) -> None:
         self.db.close()
@@ -656,6 +645,7 @@ class PostgresStore:
         :meth:`_write_batch`).
         """
         agency = self._writer_agency()
+        self._follow_settings()  # settings stored since the store was opened
         folded = fold_batch(self.engine, cases, replace=replace)
         self._write_batch(agency, self._rows(folded, agency), replace=replace, folded=folded)
         return folded.states
@@ -823,6 +813,8 @@ class PostgresStore:
         ``workers`` processes (default: one per core; 1: none) fold and hash
         the batches after the first while this one reads and writes.
         """
+        if self.agency is not None:
+            self._follow_settings()  # here and in the workers forked below
         return import_in_batches(
             self.import_cases,
             cases,
@@ -846,6 +838,7 @@ class PostgresStore:
         try:
             with self.db.transaction():  # one snapshot for the row and its log
                 self.db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                engine = self._follow_settings()  # settings stored since it was opened
                 case, seqs, header = self._load(case_id, agency, with_seqs=True)
         except psycopg.Error as exc:
             raise StoreError(
@@ -864,7 +857,7 @@ class PostgresStore:
                 f"{n}; someone else changed it — reload and retry"
             )
         event = attrs.evolve(event, data=MappingProxyType(dict(event.data)))
-        state = self.engine.append(case, event, notify=False)
+        state = engine.append(case, event, notify=False)
         seq = len(state.case.events)
         try:
             with self.db.transaction():
@@ -877,8 +870,9 @@ class PostgresStore:
                         f"case {case_id}: another writer appended event {n + 1} first; "
                         "reload and retry"
                     )
-                if self._follow_settings():  # new settings were stored meanwhile
-                    state = self.engine.append(case, event, notify=False)
+                settled = self._follow_settings()
+                if settled is not engine:  # new settings were stored meanwhile
+                    engine, state = settled, settled.append(case, event, notify=False)
                 values = event_values(case_id, seq, state.case.events[-1], now_text())
                 head = event_hash(now[1], values)
                 self.db.execute(
@@ -890,7 +884,9 @@ class PostgresStore:
                     "UPDATE cases SET seq = %s, head = %s WHERE agency = %s AND id = %s",
                     (seq, head, agency, case_id),
                 )
-                self.db.execute(_PROJECTION_UPSERT, self._projection_row(state, agency))
+                self.db.execute(
+                    _PROJECTION_UPSERT, _stored_projection(project(state, engine), agency)
+                )
         except psycopg.errors.UniqueViolation:
             raise StoreError(
                 f"case {case_id}: event {seq} already exists although the case header "
@@ -901,7 +897,7 @@ class PostgresStore:
             raise StoreError(
                 f"{self.where}: append failed, nothing was written: {_one_line(exc)}"
             ) from None
-        self.engine.notify(state)
+        engine.notify(state)
         return state
 
     def _projection_row(self, state: CaseState, agency: str) -> tuple[Any, ...]:
@@ -929,11 +925,12 @@ class PostgresStore:
         try:
             while True:
                 with self.db.transaction(), self.db.cursor() as cur:
+                    engine = self._follow_settings()  # as stored now, if changed meanwhile
                     unreadable: list[tuple[str, str]] = []
-                    cases = self._agency_page(
-                        cur, agency, last, lock=not dry_run, unreadable=unreadable
+                    cases, end = self._agency_page(
+                        cur, agency, last, engine, lock=not dry_run, unreadable=unreadable
                     )
-                    if not cases and not unreadable:
+                    if end is None:
                         break
                     ids = [c.id for c in cases]
                     stored = {
@@ -944,15 +941,15 @@ class PostgresStore:
                             (agency, ids),
                         )
                     }
-                    new, bad = refold_batch(cases, stored, self.engine)
+                    new, bad = refold_batch(cases, stored, engine)
                     if new and not dry_run:
                         cur.executemany(
                             _PROJECTION_UPSERT, [_stored_projection(p, agency) for p in new]
                         )
                 changed += (p.case_id for p in new)
-                failed += sorted([*unreadable, *bad])
+                failed += sorted([*unreadable, *bad], key=lambda f: str(f[0]))
                 done += len(cases)
-                last = max(ids[-1:] + [cid for cid, _ in unreadable[-1:]])
+                last = end
                 if progress is not None:
                     progress(len(cases) + len(unreadable))
         except psycopg.Error as exc:
@@ -967,19 +964,24 @@ class PostgresStore:
         cur: psycopg.Cursor[Any],
         agency: str,
         last: str,
+        engine: Engine,
         *,
         lock: bool,
         unreadable: list[tuple[str, str]] | None = None,
-    ) -> list[Case]:
-        """The agency's next :data:`REFOLD_BATCH` cases after id ``last``, with their events;
-        with ``lock``, their rows stay locked (``FOR UPDATE``) until the transaction ends,
-        so that no append lands between the fold and the projection it writes. With
-        ``unreadable``, a case whose rows no longer parse goes there instead of raising."""
+    ) -> tuple[list[Case], str | None]:
+        """The agency's next :data:`REFOLD_BATCH` cases after id ``last``, made by
+        ``engine``, and the last id read (None for none: the next page starts after it,
+        as the database orders ids). With ``lock``, their rows stay locked (``FOR
+        UPDATE``) until the transaction ends, so that no append lands between the fold
+        and the projection it writes. With ``unreadable``, a case whose rows no longer
+        parse goes there instead of raising."""
         rows = cur.execute(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE agency = %s AND id > %s "
             f"ORDER BY id LIMIT %s{' FOR UPDATE' if lock else ''}",
             (agency, last, REFOLD_BATCH),
         ).fetchall()
+        if not rows:
+            return [], None
         ids = [r[0] for r in rows]
         by_case: dict[str, list[Any]] = {i: [] for i in ids}
         for ev in cur.execute(
@@ -989,16 +991,20 @@ class PostgresStore:
         ):
             by_case[ev[0]].append(ev[1:])
         if unreadable is not None:
-            return readable_cases(rows, by_case, self.engine, unreadable)
-        return [case_from_rows(r, by_case[r[0]], self.engine) for r in rows]
+            return readable_cases(rows, by_case, engine, unreadable), ids[-1]
+        return [case_from_rows(r, by_case[r[0]], engine) for r in rows], ids[-1]
 
-    def _agency_cases(self, cur: psycopg.Cursor[Any], agency: str) -> Iterator[Case]:
+    def _agency_cases(
+        self, cur: psycopg.Cursor[Any], agency: str, engine: Engine
+    ) -> Iterator[Case]:
         """Every case of the agency, page by page in the caller's transaction, each page's
         rows locked (``FOR UPDATE``) until it ends."""
-        last = ""
-        while cases := self._agency_page(cur, agency, last, lock=True):
+        last: str | None = ""
+        while True:
+            cases, last = self._agency_page(cur, agency, last or "", engine, lock=True)
+            if last is None:
+                return
             yield from cases
-            last = cases[-1].id
 
     # -- reading ------------------------------------------------------------------
     def _load(

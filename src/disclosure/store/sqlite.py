@@ -57,6 +57,7 @@ from disclosure.store.port import (
     PeriodCases,
     Progress,
     Refold,
+    SettingsFollower,
     fold_batch,
     import_in_batches,
     readable_cases,
@@ -149,9 +150,9 @@ class Store:
     ) -> None:
         self.path = Path(path)
         self.engine = engine or Engine()
-        #: The engine before the store's own settings, and those settings' text.
-        self._base_engine = self.engine
-        self._settings_text: str | None = None
+        self._settings = SettingsFollower(
+            self.engine, lambda text: parse_settings(text, f"{self.path} (stored settings)")
+        )
         self._temp = 0  # numbers the temporary tables of period queries
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
             raise StoreError(f"busy timeout must be a number of seconds >= 0, not {timeout!r}")
@@ -346,22 +347,15 @@ class Store:
         row = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
         return None if row is None else str(row[0])
 
-    def _follow_settings(self, db: sqlite3.Connection) -> bool:
-        """Fold with the settings the store holds now; True when they changed since.
+    def _follow_settings(self, db: sqlite3.Connection) -> Engine:
+        """The engine for the settings the store holds now, made this store's engine.
 
-        Another process may store new settings while this one folds an event
-        (``settings set``): the write transaction checks, so that the event's
-        projection is made with the settings it commits under.
+        Another process may have stored new settings since this store was
+        opened (``settings set``): each write folds with what its own
+        transaction reads.
         """
-        text = self._settings_row(db)
-        if text == self._settings_text:
-            return False
-        settings = None if text is None else parse_settings(text, f"{self.path} (stored settings)")
-        self.engine = (
-            self._base_engine if settings is None else self._base_engine.configured(settings)
-        )
-        self._settings_text = text
-        return True
+        self.engine = self._settings.engine_for(self._settings_row(db))
+        return self.engine
 
     def store_settings(self, settings: Settings) -> None:
         """Keep ``settings`` with the cases and fold with them from now on (unchecked:
@@ -372,20 +366,17 @@ class Store:
         deadlines); a case that no longer folds refuses the settings
         (:func:`~disclosure.store.port.refolded`), and nothing changes. An
         append another process folded before them sees them in its own write
-        transaction and folds again (:meth:`_follow_settings`).
+        transaction and folds again (:meth:`_follow_settings`). They apply to
+        the engine the store was opened with, as when it is opened again.
         """
-        before, engine, text = self.engine, self.engine.configured(settings), settings.to_toml()
-        try:
-            with self._write() as db:
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (text,))
-                self.engine = engine
-                for states in refolded(self.iter_cases(), engine):
-                    rows = [projection_values(project(st, engine)) for st in states]
-                    db.executemany(_PROJECTION_UPSERT, rows)
-        except BaseException:
-            self.engine = before
-            raise
-        self._settings_text = text
+        text = settings.to_toml()
+        engine = self._settings.engine_for(text)  # the base engine with them, as a new store's
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (text,))
+            for states in refolded(self._every_case(engine), engine):
+                rows = [projection_values(project(st, engine)) for st in states]
+                db.executemany(_PROJECTION_UPSERT, rows)
+        self.engine = engine  # only once they are the store's
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -434,6 +425,7 @@ class Store:
         (:func:`~disclosure.store.port.refusing`), so that an import can skip
         them.
         """
+        self._follow_settings(self.db)  # settings stored since the store was opened
         folded, rows = self._prepared(cases, replace)
         self._write_rows(rows, replace, folded)
         return folded.states
@@ -557,6 +549,7 @@ class Store:
         per core; 1: none) fold and hash the batches after the first while
         this one reads and writes.
         """
+        self._follow_settings(self.db)  # here and in the workers forked below
         return import_in_batches(
             self.import_cases,
             cases,
@@ -585,6 +578,7 @@ class Store:
         try:
             self.db.execute("BEGIN")  # one consistent snapshot for the case and its log
             try:
+                engine = self._follow_settings(self.db)  # settings stored since it was opened
                 case = self._load(self.db, case_id)
                 seqs = [
                     r[0]
@@ -612,7 +606,7 @@ class Store:
         # raises EventRejected and changes nothing; plugins are told after the commit.
         # Plugins see the event's data read-only: what is stored is what was folded.
         event = attrs.evolve(event, data=MappingProxyType(dict(event.data)))
-        state = self.engine.append(case, event, notify=False)
+        state = engine.append(case, event, notify=False)
         seq = len(state.case.events)
         try:
             with self._write() as db:
@@ -622,8 +616,9 @@ class Store:
                         f"case {case_id}: another writer appended event {n + 1} first; "
                         "reload and retry"
                     )
-                if self._follow_settings(db):  # new settings were stored meanwhile
-                    state = self.engine.append(case, event, notify=False)
+                settled = self._follow_settings(db)
+                if settled is not engine:  # new settings were stored meanwhile
+                    engine, state = settled, settled.append(case, event, notify=False)
                 values = event_values(case_id, seq, state.case.events[-1], now_text())
                 head = event_hash(now[1], values)
                 db.execute(
@@ -631,7 +626,7 @@ class Store:
                     (*values, head),
                 )
                 db.execute("UPDATE cases SET seq = ?, head = ? WHERE id = ?", (seq, head, case_id))
-                db.execute(_PROJECTION_UPSERT, projection_values(project(state, self.engine)))
+                db.execute(_PROJECTION_UPSERT, projection_values(project(state, engine)))
         except sqlite3.IntegrityError:
             raise StoreError(
                 f"case {case_id}: event {seq} already exists although the case header "
@@ -640,7 +635,7 @@ class Store:
             ) from None
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: append failed, nothing was written: {exc}") from None
-        self.engine.notify(state)
+        engine.notify(state)
         return state
 
     # -- reading ----------------------------------------------------------------------
@@ -691,13 +686,18 @@ class Store:
         if period is not None:
             clause, args = active_clause("?", "{x}.case_id = cases.id", *period, final_states)
             where = f" AND {clause}"
-        last = ""
+        yield from self._every_case(self.engine, batch, where, args)
+
+    def _every_case(
+        self, engine: Engine, batch: int = 2000, where: str = "", args: Sequence[Any] = ()
+    ) -> Iterator[Case]:
+        """:meth:`iter_cases`, each case made (normalized) by ``engine``."""
+        last: str | None = ""
         while True:
-            cases = self._cases_after(last, batch, where, args)
-            if not cases:
+            cases, last = self._cases_after(last or "", batch, where, args, engine=engine)
+            if last is None:
                 return
             yield from cases
-            last = cases[-1].id
 
     def _cases_after(
         self,
@@ -705,17 +705,24 @@ class Store:
         batch: int,
         where: str = "",
         args: Sequence[Any] = (),
+        *,
+        engine: Engine | None = None,
         unreadable: list[tuple[str, str]] | None = None,
-    ) -> list[Case]:
-        """The next ``batch`` cases after id ``last`` (``where``: more conditions), with events.
+    ) -> tuple[list[Case], str | None]:
+        """The next ``batch`` cases after id ``last`` (``where``: more conditions), with
+        events, made by ``engine`` (default the store's); and the last id read, None
+        for none (the next page starts after it, as the database orders ids).
 
         With ``unreadable``, a case whose rows no longer parse is added to it
         (id, why) and left out, instead of stopping the read.
         """
+        engine = engine or self.engine
         rows = self.db.execute(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE id > ?{where} ORDER BY id LIMIT ?",
             (last, *args, batch),
         ).fetchall()
+        if not rows:
+            return [], None
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
         by_case: dict[str, list[Any]] = {i: [] for i in ids}
@@ -726,8 +733,8 @@ class Store:
         ):
             by_case[ev[0]].append(ev[1:])
         if unreadable is None:
-            return [self._case(r, by_case[r[0]]) for r in rows]
-        return readable_cases(rows, by_case, self.engine, unreadable)
+            return [case_from_rows(r, by_case[r[0]], engine) for r in rows], ids[-1]
+        return readable_cases(rows, by_case, engine, unreadable), ids[-1]
 
     @_reading
     def refold(self, *, dry_run: bool = False, progress: Progress | None = None) -> Refold:
@@ -744,9 +751,12 @@ class Store:
         done, last = 0, ""
         while True:
             with self._write() if not dry_run else self._snapshot() as db:
+                engine = self._follow_settings(db)  # as stored now, if changed meanwhile
                 unreadable: list[tuple[str, str]] = []
-                cases = self._cases_after(last, REFOLD_BATCH, unreadable=unreadable)
-                if not cases and not unreadable:
+                cases, end = self._cases_after(
+                    last, REFOLD_BATCH, engine=engine, unreadable=unreadable
+                )
+                if end is None:
                     break
                 ids = json.dumps([c.id for c in cases], ensure_ascii=False)
                 stored = {
@@ -757,13 +767,13 @@ class Store:
                         (ids,),
                     )
                 }
-                rows, bad = refold_batch(cases, stored, self.engine)
+                rows, bad = refold_batch(cases, stored, engine)
                 if rows and not dry_run:
                     db.executemany(_PROJECTION_UPSERT, [projection_values(p) for p in rows])
             changed += (p.case_id for p in rows)
-            failed += sorted([*unreadable, *bad])
+            failed += sorted([*unreadable, *bad], key=lambda f: str(f[0]))
             done += len(cases)
-            last = max([c.id for c in cases[-1:]] + [cid for cid, _ in unreadable[-1:]])
+            last = end
             if progress is not None:
                 progress(len(cases) + len(unreadable))
         return Refold(done, tuple(changed), tuple(failed))
