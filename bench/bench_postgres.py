@@ -245,7 +245,8 @@ def stages(
     normalize and fold (``fold_batch``), hash chain, projection rows, database write."""
     from disclosure.store.ahead import ImportRows
     from disclosure.store.port import fold_batch
-    from disclosure.store.postgres import PostgresStore
+    from disclosure.store.postgres import PostgresStore, _stored_projection
+    from disclosure.store.projection import project
 
     spent = dict.fromkeys(STAGES, 0.0)
     with PostgresStore(url, engine, agency=agency) as store:
@@ -255,9 +256,12 @@ def stages(
             t1 = time.perf_counter()
             case_rows, event_rows = store._chained(folded.cases, agency)
             t2 = time.perf_counter()
-            projections = [store._projection_row(s, agency) for s in folded.states]
+            projections = [
+                _stored_projection(project(s, store.engine), agency) for s in folded.states
+            ]
             t3 = time.perf_counter()
-            rows = ImportRows(list(folded.cases), case_rows, event_rows, projections)
+            settings = store._settings.current[0]
+            rows = ImportRows(list(folded.cases), case_rows, event_rows, projections, settings)
             store._write_batch(agency, rows, replace=False, folded=folded, copy=copy)
             t4 = time.perf_counter()
             for key, a, b in zip(STAGES, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):

@@ -578,3 +578,69 @@ def test_an_append_folded_before_another_thread_followed_new_settings_folds_agai
         assert store.projection("A") == project(state, store.engine)  # type: ignore[attr-defined]
     with backend.open(engine) as fresh:  # type: ignore[attr-defined]
         assert fresh.verify() == []  # type: ignore[attr-defined]
+
+
+def test_a_batch_folded_before_new_settings_were_stored_is_folded_again_when_written(
+    backend: Backend, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """open_case and import_cases fold before their transaction; settings stored in
+    between are read in it, and the batch is folded again with them."""
+    import disclosure.store.postgres as pg_module
+    import disclosure.store.sqlite as sqlite_module
+
+    module: Any = sqlite_module if backend.kind == "sqlite" else pg_module
+    real = module.fold_batch
+    stored: list[int] = []
+
+    def settings_stored_right_after(*args: Any, **kwargs: Any) -> Any:
+        folded = real(*args, **kwargs)
+        if not stored:
+            stored.append(1)
+            with backend.open(engine) as admin:  # type: ignore[attr-defined]
+                admin.store_settings(COUNTING)  # type: ignore[attr-defined]
+        return folded
+
+    with backend.open(engine) as clerk:  # type: ignore[attr-defined]
+        monkeypatch.setattr(module, "fold_batch", settings_stored_right_after)
+        state = clerk.open_case(make_case("2024-04-01", case_id="B"))
+        monkeypatch.undo()
+        assert stored and clerk.projection("B") == project(state, clerk.engine)  # type: ignore[attr-defined]
+        assert clerk.engine.parameters["cn-ogi-2019"]["count_trigger_day"] is True  # type: ignore[attr-defined]
+    with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+        assert fresh.verify() == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_ends_with_the_settings_stored_while_it_ran_with_or_without_workers(
+    backend: Backend, engine: Engine, workers: int
+) -> None:
+    """Batches folded (here or by workers) before new settings were stored are folded
+    again with them when written: the import ends as one with the new settings would."""
+
+    def cases() -> Iterator[Any]:
+        for i in range(6):
+            if i == 3:
+                with backend.open(engine) as admin:  # type: ignore[attr-defined]
+                    admin.store_settings(COUNTING)  # type: ignore[attr-defined]
+            yield make_case("2024-04-01", case_id=f"C{i}")
+
+    with backend.open(engine) as store:  # type: ignore[attr-defined]
+        assert store.import_stream(cases(), batch_size=1, workers=workers) == 6  # type: ignore[attr-defined]
+    with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+        assert fresh.verify() == []  # type: ignore[attr-defined]
+        assert fresh.refold(dry_run=True) == Refold(6, (), ())  # type: ignore[attr-defined]
+
+
+def test_assigning_a_stores_engine_folds_with_it_and_the_stored_settings(
+    backend: Backend, engine: Engine
+) -> None:
+    with backend.open(engine) as store:  # type: ignore[attr-defined]
+        store.import_cases([make_case("2024-04-01", case_id="A")])
+        store.engine = engine.configured(COUNTING)  # type: ignore[attr-defined]
+        assert store.refold() == Refold(1, ("A",), ())  # type: ignore[attr-defined]
+        state = store.open_case(make_case("2024-04-01", case_id="B"))
+        assert store.projection("B") == project(state, engine.configured(COUNTING))  # type: ignore[attr-defined]
+        assert store.refold() == Refold(2, (), ())  # type: ignore[attr-defined]
+        store.store_settings(Settings(name="x"))  # type: ignore[attr-defined]
+        # stored settings apply to the engine assigned last, as to a freshly opened store's
+        assert store.engine.parameters["cn-ogi-2019"]["count_trigger_day"] is True  # type: ignore[attr-defined]

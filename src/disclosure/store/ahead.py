@@ -41,6 +41,10 @@ class ImportRows:
     cases: list[tuple[Any, ...]]
     events: list[tuple[Any, ...]]
     projections: list[tuple[Any, ...]]
+    #: The text of the agency settings the batch was folded with (None: none). A
+    #: writer whose store holds other settings by then refuses the rows (they are
+    #: folded again), so a batch never lands with settings it was not folded with.
+    settings: str | None = None
 
 
 @runtime_checkable

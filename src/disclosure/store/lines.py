@@ -61,9 +61,12 @@ class Lines:
 
 
 #: What a worker sends back for a readable record: its line number, the case's
-#: id, and its rows (case row, event rows, projection row), or None for a case
-#: that cannot land. An unreadable record comes back as its ``BadCase``.
-Readable = tuple[int, str, tuple[Any, ...] | None, list[tuple[Any, ...]], tuple[Any, ...] | None]
+#: id, its rows (case row, event rows, projection row), or None for a case that
+#: cannot land, and the text of the agency settings it was folded with. An
+#: unreadable record comes back as its ``BadCase``.
+Readable = tuple[
+    int, str, tuple[Any, ...] | None, list[tuple[Any, ...]], tuple[Any, ...] | None, str | None
+]
 
 
 def read_and_prepare(run: Lines, replace: bool) -> list[Readable | BadCase]:
@@ -79,9 +82,9 @@ def read_and_prepare(run: Lines, replace: bool) -> list[Readable | BadCase]:
         try:
             rows = writer.prepare_rows([case], replace=replace)
         except DisclosureError:
-            out.append((n, case.id, None, [], None))
+            out.append((n, case.id, None, [], None, None))
             continue
-        out.append((n, rows.ids[0], rows.cases[0], rows.events, rows.projections[0]))
+        out.append((n, rows.ids[0], rows.cases[0], rows.events, rows.projections[0], rows.settings))
     return out
 
 
@@ -133,11 +136,12 @@ class _Cut:
         self.cases: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.projections: list[tuple[Any, ...]] = []
+        self.settings: list[str | None] = []
         self.whole = True
 
     def add(self, run: Lines, first: int, item: Readable) -> bool:
         """Add one case; True when the batch is full."""
-        n, case_id, case_row, event_rows, projection = item
+        n, case_id, case_row, event_rows, projection, settings = item
         self.source = run.source
         self.lines.append(run.lines[n - first])
         self.ids.append(case_id)
@@ -147,12 +151,19 @@ class _Cut:
             self.cases.append(case_row)
             self.events.extend(event_rows)
             self.projections.append(projection)
+            self.settings.append(settings)
         return len(self.ids) >= self.size
 
     def batch(self, read_skips: list[BadCase]) -> Batch[BadCase]:
         # an id given twice in one batch is for the one-process way to judge
-        whole = self.whole and len(set(self.ids)) == len(self.ids)
-        rows = ImportRows(self.ids, self.cases, self.events, self.projections) if whole else None
+        # and cases folded with different settings are folded again there, with the store's
+        whole = self.whole and len(set(self.ids)) == len(self.ids) and len(set(self.settings)) < 2
+        settings = self.settings[0] if self.settings else None
+        rows = (
+            ImportRows(self.ids, self.cases, self.events, self.projections, settings)
+            if whole
+            else None
+        )
         batch: Batch[BadCase] = Batch(
             [],
             [*read_skips, *self.bad],

@@ -260,28 +260,47 @@ class Refold:
 
 
 class SettingsFollower:
-    """The engine for the settings a store holds: its base engine with them, made once.
+    """A store's engine: the one it was given, with the agency settings it holds.
 
     A store's agency settings can change under a store opened earlier (a
     clerk's long-lived store, while ``settings set`` runs elsewhere). A write
     reads the settings' text in its transaction and folds with the engine
-    for that text; comparing engines (not texts) tells whether what was
-    folded before the transaction still holds.
+    for that text; comparing engines (made once per text) tells whether what
+    was folded before the transaction still holds. Assigning a store's
+    ``engine`` replaces the base, and the stored settings apply to it.
     """
 
     def __init__(self, base: Engine, parse: Callable[[str], Settings]) -> None:
-        self.base = base
         self._parse = parse
+        self._base = base
         self._made: tuple[str | None, Engine] = (None, base)
+        #: The settings' text last read and the engine for it, as one value (threads).
+        self.current: tuple[str | None, Engine] = (None, base)
+
+    @property
+    def engine(self) -> Engine:
+        return self.current[1]
 
     def engine_for(self, text: str | None) -> Engine:
+        """The base engine with the settings ``text`` (None: none), made once per text."""
         if text is None:
-            return self.base
+            return self._base
         made_for, engine = self._made
         if made_for != text:  # one at a time: settings change seldom
-            engine = self.base.configured(self._parse(text))
+            engine = self._base.configured(self._parse(text))
             self._made = (text, engine)
         return engine
+
+    def follow(self, text: str | None) -> Engine:
+        """Make the engine for ``text`` the store's, and return it."""
+        engine = self.engine_for(text)
+        self.current = (text, engine)
+        return engine
+
+    def rebase(self, base: Engine) -> None:
+        """A new base engine (``store.engine = ...``), the settings last read applied."""
+        self._base, self._made = base, (None, base)
+        self.follow(self.current[0])
 
 
 #: What a stored row that no longer parses raises when it is made a case.

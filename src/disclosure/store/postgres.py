@@ -335,8 +335,7 @@ class PostgresStore:
     ) -> None:
         self.url = url
         self.where = redacted(url)
-        self.engine = engine or Engine()
-        self._settings = SettingsFollower(self.engine, self._parsed_settings)
+        self._settings = SettingsFollower(engine or Engine(), self._parsed_settings)
         self._role: str | None = None
         self._staged = False  # this session's COPY staging tables exist (``_may_stage``)
         self._may_create_temp: bool | None = None
@@ -549,8 +548,17 @@ class PostgresStore:
         Another session may have stored new settings since this store was
         opened: each write folds with what its own transaction reads.
         """
-        self.engine = self._settings.engine_for(self._settings_row())
-        return self.engine
+        return self._settings.follow(self._settings_row())
+
+    @property
+    def engine(self) -> Engine:
+        """The rulesets, calendars and plugins cases are folded with: the engine the store
+        was opened with (or last given), with the settings its agency holds."""
+        return self._settings.engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        self._settings.rebase(engine)
 
     def store_settings(self, settings: Settings) -> None:
         """Keep the agency's settings in the database and fold with them from now on.
@@ -581,7 +589,7 @@ class PostgresStore:
             raise StoreError(
                 f"{self.where}: cannot store the settings of agency '{agency}': {_one_line(exc)}"
             ) from None
-        self.engine = engine  # only once they are the agency's
+        self._settings.follow(text)  # only once they are the agency's
 
     def close(self) -> None:
         self.db.close()
@@ -646,9 +654,12 @@ class PostgresStore:
         """
         agency = self._writer_agency()
         self._follow_settings()  # settings stored since the store was opened
-        folded = fold_batch(self.engine, cases, replace=replace)
-        self._write_batch(agency, self._rows(folded, agency), replace=replace, folded=folded)
-        return folded.states
+        text, engine = self._settings.current
+        folded = fold_batch(engine, cases, replace=replace)
+        rows = self._rows(folded, agency, text, engine)
+        written = self._write_batch(agency, rows, replace=replace, folded=folded)[1]
+        assert written is not None  # a batch folded here is folded again, never refused
+        return written.states
 
     def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
         """A batch's rows, as :meth:`import_cases` writes them; sends nothing to the server.
@@ -657,17 +668,22 @@ class PostgresStore:
         :meth:`import_cases` would raise for a case that cannot land.
         """
         agency = self._writer_agency()
-        return self._rows(fold_batch(self.engine, cases, replace=replace), agency)
+        text, engine = self._settings.current
+        return self._rows(fold_batch(engine, cases, replace=replace), agency, text, engine)
 
     def write_rows(self, rows: ImportRows, *, replace: bool) -> bool:
         """Write a prepared batch in one transaction; False, with nothing written, if
-        (without ``replace``) an id exists: :meth:`import_cases` then says which."""
-        return self._write_batch(self._writer_agency(), rows, replace=replace, folded=None)
+        (without ``replace``) an id exists, or the agency holds other settings than the
+        batch was folded with: :meth:`import_cases` then says which, or folds it again."""
+        agency = self._writer_agency()
+        return self._write_batch(agency, rows, replace=replace, folded=None)[0]
 
-    def _rows(self, folded: FoldedBatch, agency: str) -> ImportRows:
+    def _rows(
+        self, folded: FoldedBatch, agency: str, settings: str | None, engine: Engine
+    ) -> ImportRows:
         case_rows, event_rows = self._chained(folded.cases, agency)
-        projections = [self._projection_row(st, agency) for st in folded.states]
-        return ImportRows(list(folded.cases), case_rows, event_rows, projections)
+        projections = [_stored_projection(project(st, engine), agency) for st in folded.states]
+        return ImportRows(list(folded.cases), case_rows, event_rows, projections, settings)
 
     @staticmethod
     def _chained(
@@ -691,11 +707,14 @@ class PostgresStore:
         replace: bool,
         folded: FoldedBatch | None,
         copy: bool = True,
-    ) -> bool:
-        """The rows of one batch in one transaction, after the existence check (or delete).
+    ) -> tuple[bool, FoldedBatch | None]:
+        """The rows of one batch in one transaction, after the existence check (or delete):
+        (written, the batch as written).
 
         Ids that exist already (without ``replace``) are refused by name
         (``folded``), or make it return False with nothing written (no ``folded``).
+        Settings stored since the batch was folded: the batch is folded again with
+        them in the transaction (``folded``), or refused likewise (no ``folded``).
 
         PostgreSQL refuses ``COPY FROM`` into a table with row-level security,
         so the rows are copied into this session's temporary staging tables
@@ -709,6 +728,13 @@ class PostgresStore:
         ids = rows.ids
         try:
             with self.db.transaction(), self.db.cursor() as cur:
+                text = self._settings_row()
+                if text != rows.settings:  # stored since the batch was folded
+                    if folded is None:
+                        return False, None
+                    engine = self._settings.follow(text)
+                    folded = fold_batch(engine, folded.cases.values(), replace=replace)
+                    rows = self._rows(folded, agency, text, engine)
                 if replace:
                     cur.execute(
                         "DELETE FROM cases WHERE agency = %s AND id = ANY(%s)", (agency, ids)
@@ -719,7 +745,7 @@ class PostgresStore:
                     ).fetchall()
                     if found:
                         if folded is None:
-                            return False
+                            return False, None
                         raise folded.refuse_existing(
                             (r[0] for r in found), f"{self.where} (agency {agency})"
                         )
@@ -753,7 +779,7 @@ class PostgresStore:
                     f"{self.where}: import failed, nothing was written: {_one_line(exc)}"
                 ) from None
             if folded is None:
-                return False
+                return False, None
             raise folded.refuse_existing(taken, f"{self.where} (agency {agency})") from None
         except psycopg.Error as exc:
             self._staged = False  # a rollback takes staging tables it created with it
@@ -763,7 +789,7 @@ class PostgresStore:
         except BaseException:
             self._staged = False
             raise
-        return True
+        return True, folded
 
     def _existing(self, agency: str, ids: Sequence[str]) -> list[str]:
         """Which of ``ids`` the agency holds now (none when that cannot be read)."""
@@ -899,10 +925,6 @@ class PostgresStore:
             ) from None
         engine.notify(state)
         return state
-
-    def _projection_row(self, state: CaseState, agency: str) -> tuple[Any, ...]:
-        """The projection as stored: flags as 0/1, as in the SQLite file (so rows compare)."""
-        return _stored_projection(project(state, self.engine), agency)
 
     def refold(self, *, dry_run: bool = False, progress: Progress | None = None) -> Refold:
         """Fold every case of the agency again with its engine; rewrite the rows that differ

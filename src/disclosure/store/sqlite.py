@@ -149,9 +149,8 @@ class Store:
         read_only: bool = False,
     ) -> None:
         self.path = Path(path)
-        self.engine = engine or Engine()
         self._settings = SettingsFollower(
-            self.engine, lambda text: parse_settings(text, f"{self.path} (stored settings)")
+            engine or Engine(), lambda text: parse_settings(text, f"{self.path} (stored settings)")
         )
         self._temp = 0  # numbers the temporary tables of period queries
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
@@ -347,6 +346,16 @@ class Store:
         row = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
         return None if row is None else str(row[0])
 
+    @property
+    def engine(self) -> Engine:
+        """The rulesets, calendars and plugins cases are folded with: the engine the store
+        was opened with (or last given), with the agency settings the store holds."""
+        return self._settings.engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        self._settings.rebase(engine)
+
     def _follow_settings(self, db: sqlite3.Connection) -> Engine:
         """The engine for the settings the store holds now, made this store's engine.
 
@@ -354,8 +363,7 @@ class Store:
         opened (``settings set``): each write folds with what its own
         transaction reads.
         """
-        self.engine = self._settings.engine_for(self._settings_row(db))
-        return self.engine
+        return self._settings.follow(self._settings_row(db))
 
     def store_settings(self, settings: Settings) -> None:
         """Keep ``settings`` with the cases and fold with them from now on (unchecked:
@@ -376,7 +384,7 @@ class Store:
             for states in refolded(self._every_case(engine), engine):
                 rows = [projection_values(project(st, engine)) for st in states]
                 db.executemany(_PROJECTION_UPSERT, rows)
-        self.engine = engine  # only once they are the store's
+        self._settings.follow(text)  # only once they are the store's
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -427,8 +435,9 @@ class Store:
         """
         self._follow_settings(self.db)  # settings stored since the store was opened
         folded, rows = self._prepared(cases, replace)
-        self._write_rows(rows, replace, folded)
-        return folded.states
+        written = self._write_rows(rows, replace, folded)[1]
+        assert written is not None  # a batch folded here is folded again, never refused
+        return written.states
 
     def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
         """A batch's rows, as :meth:`import_cases` writes them; reads nothing of the store.
@@ -440,11 +449,19 @@ class Store:
 
     def write_rows(self, rows: ImportRows, *, replace: bool) -> bool:
         """Write a prepared batch in one transaction; False, with nothing written, if
-        (without ``replace``) an id exists: :meth:`import_cases` then says which."""
-        return self._write_rows(rows, replace, None)
+        (without ``replace``) an id exists, or the store holds other settings than the
+        batch was folded with: :meth:`import_cases` then says which, or folds it again."""
+        return self._write_rows(rows, replace, None)[0]
 
-    def _prepared(self, cases: Iterable[Case], replace: bool) -> tuple[FoldedBatch, ImportRows]:
-        folded = fold_batch(self.engine, cases, replace=replace)
+    def _prepared(
+        self,
+        cases: Iterable[Case],
+        replace: bool,
+        followed: tuple[str | None, Engine] | None = None,
+    ) -> tuple[FoldedBatch, ImportRows]:
+        """A batch folded with the store's engine (or ``followed``: settings text, engine)."""
+        text, engine = followed or self._settings.current
+        folded = fold_batch(engine, cases, replace=replace)
         recorded = now_text()
         case_rows: list[tuple[Any, ...]] = []
         event_rows: list[tuple[Any, ...]] = []
@@ -452,16 +469,31 @@ class Store:
             row, events = chained_rows(case, recorded)
             case_rows.append(row)
             event_rows.extend(events)
-        projections = [projection_values(project(st, self.engine)) for st in folded.states]
-        return folded, ImportRows(list(folded.cases), case_rows, event_rows, projections)
+        projections = [projection_values(project(st, engine)) for st in folded.states]
+        return folded, ImportRows(list(folded.cases), case_rows, event_rows, projections, text)
 
-    def _write_rows(self, rows: ImportRows, replace: bool, folded: FoldedBatch | None) -> bool:
+    def _write_rows(
+        self, rows: ImportRows, replace: bool, folded: FoldedBatch | None
+    ) -> tuple[bool, FoldedBatch | None]:
+        """Write ``rows`` (of ``folded``, when this process folded them) in one transaction:
+        (written, the batch as written); False, nothing written, for :meth:`write_rows`'s
+        refusals.
+
+        Settings stored since the batch was folded: the batch is folded again with
+        them here, in the transaction (or refused, for rows folded elsewhere).
+        """
         # a batch's rows land at scattered places of the projection's indexes: a larger page
         # cache for the connection that imports keeps their upper pages at hand
         self.db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         ids = json.dumps(rows.ids, ensure_ascii=False)
         try:
             with self._import_settings(replace), self._write() as db:
+                text = self._settings_row(db)
+                if text != rows.settings:  # stored since the batch was folded
+                    if folded is None:
+                        return False, None
+                    engine = self._settings.follow(text)
+                    folded, rows = self._prepared(folded.cases.values(), replace, (text, engine))
                 if replace:
                     db.execute(
                         "DELETE FROM cases WHERE id IN (SELECT value FROM json_each(?))", (ids,)
@@ -473,7 +505,7 @@ class Store:
                     ).fetchall()
                     if found:
                         if folded is None:
-                            return False
+                            return False, None
                         raise folded.refuse_existing((r[0] for r in found), str(self.path))
                 db.executemany(
                     f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head) "
@@ -487,7 +519,7 @@ class Store:
                 db.executemany(_PROJECTION_UPSERT, rows.projections)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
-        return True
+        return True, folded
 
     @contextmanager
     def _import_settings(self, replace: bool) -> Iterator[None]:
