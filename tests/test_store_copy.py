@@ -154,6 +154,24 @@ def test_a_target_holding_cases_is_refused_unless_replaced(
     assert sqlite_rows(tmp_path / "busy.db") == sqlite_rows(tmp_path / "source.db")
 
 
+def test_a_source_without_settings_replaces_a_targets_settings_with_none(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """The copied projections were folded without settings; the target folds so too."""
+    from disclosure.settings import Settings
+
+    with open_store(tmp_path / "plain.db", engine, create=True) as plain:
+        plain.import_cases([make_case("2024-04-01", case_id="A")])
+        with open_store(tmp_path / "target.db", engine, create=True) as target:
+            target.open_case(make_case("2024-05-01", case_id="OLD"))
+            target.store_settings(  # type: ignore[attr-defined]
+                Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}})
+            )
+            assert copy_store(plain, target, replace=True) == 1
+            assert target.verify() == []
+            assert target.engine.parameters == {}
+
+
 def test_copying_a_store_onto_itself_is_refused(source: CaseStore, engine: Engine) -> None:
     with (
         open_store(source.path, engine) as same,  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from disclosure.cli._db import db_only_option, db_option, open_store, shown_db
-from disclosure.cli._engine import calendar_files_option, make_engine
+from disclosure.cli._engine import calendar_files_option, engine_words, make_engine
 from disclosure.cli._out import clean, echo, print_json
 from disclosure.cli._progress import progress
 from disclosure.errors import StoreError
@@ -217,10 +217,12 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
         for p in problems:
             click.echo(clean(p), err=True)
         if any(": projection differs: " in p for p in problems):
+            before, after = engine_words()
             click.echo(
                 "a projection that differs was written with other settings, calendars or "
-                "rulesets, or edited outside disclosure: "
-                f"'disclosure store refold {shown_db(db)}' writes it again from the log",
+                "rulesets, or edited outside disclosure; to write it again from the log "
+                f"with this command's, run: {before}store refold "
+                f"{shown_db(db, absolute=True)}{after}",
                 err=True,
             )
         click.echo(

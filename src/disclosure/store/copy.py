@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from disclosure.errors import DisclosureError, StoreError
+from disclosure.settings import Settings
 from disclosure.store import verify as checks
 from disclosure.store.port import CaseStore
 from disclosure.store.projection import Projection
 from disclosure.store.schema import CASE_COLUMNS, EVENT_COLUMNS
 
 if TYPE_CHECKING:
-    from disclosure.settings import Settings
     from disclosure.store.postgres import PostgresStore
     from disclosure.store.sqlite import Store
 
@@ -137,6 +137,8 @@ def copy_store(
         settings = _settings(source)
         if settings is not None:
             target.store_settings(settings)
+        elif target.stored_settings() is not None:  # the copy folds as its source: with none
+            target.store_settings(Settings())
         clear = replace and held > 0
         for page in src.pages(batch_size):
             _check(page, source, src.name)

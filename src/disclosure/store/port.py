@@ -291,6 +291,21 @@ class SettingsFollower:
             self._made = (text, engine)
         return engine
 
+    def any_for(self) -> Callable[[str | None], Engine]:
+        """:meth:`engine_for` for the settings of any number of agencies (a login that sees
+        several): each text's engine made once, without making it the store's."""
+        made: dict[str, Engine] = {}
+
+        def engine_for(text: str | None) -> Engine:
+            if text is None:
+                return self._base
+            engine = made.get(text)
+            if engine is None:
+                engine = made[text] = self._base.configured(self._parse(text))
+            return engine
+
+        return engine_for
+
     def follow(self, text: str | None) -> Engine:
         """Make the engine for ``text`` the store's, and return it."""
         engine = self.engine_for(text)

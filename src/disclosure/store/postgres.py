@@ -1337,8 +1337,9 @@ class PostgresStore:
             raise
         return con
 
-    def _loaded_batches(self, scope: str, args: list[Any]) -> Iterator[list[verify.LoadedCase]]:
-        """The cases in id order, a chunk at a time: row, event rows, projection row."""
+    def _loaded_batches(self, scope: str, args: list[Any]) -> Iterator[verify.AgencyBatch]:
+        """The cases in id order, a chunk at a time (split by agency, with the text of its
+        settings): row, event rows, projection row."""
         last: tuple[str, str] = ("", "")
         while True:
             # a chunk's rows, events and projection in one snapshot: a clerk's event
@@ -1369,10 +1370,21 @@ class PostgresStore:
                         [*args, ids],
                     )
                 }
-            yield [
-                (row[:-1], events.get((row[0], row[-1]), []), stored.get((row[0], row[-1])))
-                for row in rows
-            ]
+                agencies = sorted({r[-1] for r in rows})
+                settings: dict[str, str] = dict(
+                    self.db.execute(
+                        "SELECT agency, document FROM agency_settings WHERE agency = ANY(%s)",
+                        (agencies,),
+                    ).fetchall()
+                )
+            by_agency: dict[str, list[verify.LoadedCase]] = {}
+            for row in rows:
+                key = (row[0], row[-1])
+                by_agency.setdefault(row[-1], []).append(
+                    (row[:-1], events.get(key, []), stored.get(key))
+                )
+            for agency, batch in by_agency.items():
+                yield settings.get(agency), batch
 
     def verify(self, *, workers: int | None = None, progress: Progress | None = None) -> list[str]:
         """Every case's rows against their hashes and sequence, and a replay against the
@@ -1393,7 +1405,7 @@ class PostgresStore:
                 workers = cores() if large else 1
             problems += verify.check_loaded(
                 self._loaded_batches(scope, args),
-                self.engine,
+                self._settings.any_for(),
                 workers=workers,
                 progress=progress,
                 read_errors=(psycopg.Error, *verify.READ_ERRORS),

@@ -489,9 +489,13 @@ class _Worker:
 LoadedCase = tuple[Sequence[Any], Sequence[Sequence[Any]], Sequence[Any] | None]
 
 
+#: A batch of cases of one agency, with the text of that agency's stored settings.
+AgencyBatch = tuple[str | None, Sequence[LoadedCase]]
+
+
 def check_loaded(
-    batches: Iterable[Sequence[LoadedCase]],
-    engine: Engine,
+    batches: Iterable[AgencyBatch],
+    engine_for: Callable[[str | None], Engine],
     *,
     workers: int = 1,
     progress: Progress | None = None,
@@ -501,10 +505,15 @@ def check_loaded(
 
     For a server store the reading is the database's and the replay is ours:
     this process reads the next batch while forked workers fold the last
-    ones (:func:`check_case` in each, the same check as on SQLite).
+    ones (:func:`check_case` in each, the same check as on SQLite). Each batch
+    is one agency's and is replayed with ``engine_for`` its settings' text, so
+    a login that sees several agencies checks each with its own settings.
     """
     return _checked(
-        batches, lambda batch: _check_batch(batch, engine, read_errors), workers, progress
+        batches,
+        lambda batch: _check_batch(batch[1], engine_for(batch[0]), read_errors),
+        workers,
+        progress,
     )
 
 
