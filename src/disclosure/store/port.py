@@ -259,6 +259,34 @@ class Refold:
     failed: tuple[tuple[str, str], ...]
 
 
+class RefoldTally:
+    """What an adapter's ``refold`` has done so far, batch by batch; its :class:`Refold`."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.changed: list[str] = []
+        self.failed: list[tuple[str, str]] = []
+        self.done = 0
+        self._progress = progress
+
+    def add(
+        self,
+        cases: Sequence[Case],
+        rewritten: Iterable[Projection],
+        unreadable: Sequence[tuple[str, str]],
+        failed: Iterable[tuple[str, str]],
+    ) -> None:
+        """One batch: its readable ``cases``, the rows that differed, the cases left as
+        they were (cannot be read, no longer fold)."""
+        self.changed += (p.case_id for p in rewritten)
+        self.failed += sorted([*unreadable, *failed], key=lambda f: str(f[0]))
+        self.done += len(cases)
+        if self._progress is not None:
+            self._progress(len(cases) + len(unreadable))
+
+    def result(self) -> Refold:
+        return Refold(self.done, tuple(self.changed), tuple(self.failed))
+
+
 class SettingsFollower:
     """A store's engine: the one it was given, with the agency settings it holds.
 

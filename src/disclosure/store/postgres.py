@@ -69,6 +69,7 @@ from disclosure.store.port import (
     PeriodCases,
     Progress,
     Refold,
+    RefoldTally,
     SettingsFollower,
     fold_batch,
     import_in_batches,
@@ -941,9 +942,7 @@ class PostgresStore:
                 "or log in as a role of exactly one agency"
             )
         agency = self.agency
-        changed: list[str] = []
-        failed: list[tuple[str, str]] = []
-        done, last = 0, ""
+        tally, last = RefoldTally(progress), ""
         try:
             while True:
                 with self.db.transaction(), self.db.cursor() as cur:
@@ -968,18 +967,14 @@ class PostgresStore:
                         cur.executemany(
                             _PROJECTION_UPSERT, [_stored_projection(p, agency) for p in new]
                         )
-                changed += (p.case_id for p in new)
-                failed += sorted([*unreadable, *bad], key=lambda f: str(f[0]))
-                done += len(cases)
+                tally.add(cases, new, unreadable, bad)
                 last = end
-                if progress is not None:
-                    progress(len(cases) + len(unreadable))
         except psycopg.Error as exc:
             raise StoreError(
                 f"{self.where}: cannot refold the cases of agency '{agency}' "
-                f"({done} done and kept): {_one_line(exc)}"
+                f"({tally.done} done and kept): {_one_line(exc)}"
             ) from None
-        return Refold(done, tuple(changed), tuple(failed))
+        return tally.result()
 
     def _agency_page(
         self,

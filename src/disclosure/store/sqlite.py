@@ -57,6 +57,7 @@ from disclosure.store.port import (
     PeriodCases,
     Progress,
     Refold,
+    RefoldTally,
     SettingsFollower,
     fold_batch,
     import_in_batches,
@@ -778,9 +779,7 @@ class Store:
         is never overwritten by an older fold. ``dry_run`` writes nothing.
         A case that no longer folds is listed and its row left as it was.
         """
-        changed: list[str] = []
-        failed: list[tuple[str, str]] = []
-        done, last = 0, ""
+        tally, last = RefoldTally(progress), ""
         while True:
             with self._write() if not dry_run else self._snapshot() as db:
                 engine = self._follow_settings(db)  # as stored now, if changed meanwhile
@@ -802,13 +801,9 @@ class Store:
                 rows, bad = refold_batch(cases, stored, engine)
                 if rows and not dry_run:
                     db.executemany(_PROJECTION_UPSERT, [projection_values(p) for p in rows])
-            changed += (p.case_id for p in rows)
-            failed += sorted([*unreadable, *bad], key=lambda f: str(f[0]))
-            done += len(cases)
+            tally.add(cases, rows, unreadable, bad)
             last = end
-            if progress is not None:
-                progress(len(cases) + len(unreadable))
-        return Refold(done, tuple(changed), tuple(failed))
+        return tally.result()
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
