@@ -364,3 +364,29 @@ def test_verify_on_a_login_that_sees_several_agencies_replays_each_with_its_sett
     assert code == 0, err
     code, out, err = run("store", "verify", "--db", url)  # the owner: both agencies
     assert (code, out, err) == (0, "347 case(s) replayed: ok\n", "")
+
+
+def test_verify_of_several_agencies_names_each_and_goes_on_past_unreadable_settings(
+    server: tuple[str, str],
+) -> None:
+    import psycopg
+
+    url, _ = server
+    code, _, err = run(*case_open("B-1", received="2024-09-10"), "--db", url, "--agency", "B")
+    assert code == 0, err
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute(
+            "INSERT INTO agency_settings VALUES ('A', '[agency]\ncolour = 1') "
+            "ON CONFLICT (agency) DO UPDATE SET document = EXCLUDED.document"
+        )
+        owner.execute("UPDATE projection SET state = 'bogus' WHERE agency = 'B'")
+    code, out, err = run("store", "verify", "--db", url)
+    assert code == 1 and out.startswith("347 case(s) replayed: ")
+    lines = err.splitlines()
+    assert lines[0].startswith("agency A: its stored settings cannot be read (")
+    assert "agency 'A' (stored settings)" in lines[0] and "colour" in lines[0]
+    assert any(
+        line.startswith("agency B: case B-1: projection differs: state 'bogus'") for line in lines
+    )
+    assert lines[-1].startswith("a projection that differs was written with other settings")
+    assert " run for each agency named: " in lines[-1] and lines[-1].endswith(" --agency AGENCY")

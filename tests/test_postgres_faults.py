@@ -559,3 +559,48 @@ def test_while_cases_are_folded_again_their_rows_are_locked_against_appends(
             store.store_settings(Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}}))
     state = "free" if how == "refold dry run" else "locked"
     assert seen == [f"A {state}", f"B {state}"]
+
+
+def test_an_import_that_meets_settings_being_stored_waits_and_folds_with_them(
+    pg_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new case has no row for new settings to lock: the agency's settings lock makes
+    an import wait for them, and it then folds its batch again with them."""
+    from disclosure.settings import Settings
+
+    with _agency_store(pg_store_url) as admin:
+        admin.import_cases([make_case("2024-04-01", case_id="OLD")])
+    clerk = _agency_store(pg_store_url)  # opened before the settings
+    outcome: list[object] = []
+
+    def importing() -> None:
+        try:
+            outcome.append(clerk.import_cases([make_case("2024-04-01", case_id="NEW")]))
+        except Exception as exc:
+            outcome.append(exc)
+
+    def waiting_on_the_settings_lock() -> bool:
+        with psycopg.connect(pg_store_url, autocommit=True) as con:
+            row = con.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                ("%pg_advisory_xact_lock_shared%",),
+            ).fetchone()
+        return bool(row and row[0])
+
+    worker = threading.Thread(target=importing)
+    with _agency_store(pg_store_url) as admin:
+        real = admin._agency_cases
+
+        def clerk_meanwhile(*args: Any) -> Iterator[Case]:
+            worker.start()
+            _wait_for("the import to wait for the settings", waiting_on_the_settings_lock)
+            yield from real(*args)
+
+        monkeypatch.setattr(admin, "_agency_cases", clerk_meanwhile)
+        admin.store_settings(Settings(parameters={"cn-ogi-2019": {"count_trigger_day": True}}))
+    worker.join(60)
+    clerk.close()
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    with _agency_store(pg_store_url) as fresh:
+        assert fresh.verify() == []

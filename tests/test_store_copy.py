@@ -170,6 +170,12 @@ def test_a_source_without_settings_replaces_a_targets_settings_with_none(
             assert copy_store(plain, target, replace=True) == 1
             assert target.verify() == []
             assert target.engine.parameters == {}
+        # a target case that folds only with the target's settings is replaced, not refolded
+        with open_store(tmp_path / "foia.db", engine, create=True) as target:
+            target.store_settings(Settings(ruleset="us-foia"))  # type: ignore[attr-defined]
+            target.open_case(make_case("2024-05-01", case_id="U-1", applicant="commercial"))
+            assert copy_store(plain, target, replace=True) == 1
+            assert target.verify() == [] and target.stored_settings() == Settings()
 
 
 def test_copying_a_store_onto_itself_is_refused(source: CaseStore, engine: Engine) -> None:

@@ -211,6 +211,7 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
             count = 0
         with progress("verifying", count or None) as advance:
             problems = store.verify(workers=workers, progress=advance)
+        several = getattr(store, "agency", "") is None  # a server login of several agencies
     if as_json:
         print_json({"cases": count, "ok": not problems, "problems": problems})
     else:
@@ -218,11 +219,12 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
             click.echo(clean(p), err=True)
         if any(": projection differs: " in p for p in problems):
             before, after = engine_words()
+            agency = " --agency AGENCY" if several else ""  # refold acts for one agency
             click.echo(
                 "a projection that differs was written with other settings, calendars or "
                 "rulesets, or edited outside disclosure; to write it again from the log "
-                f"with this command's, run: {before}store refold "
-                f"{shown_db(db, absolute=True)}{after}",
+                f"with this command's, run{' for each agency named' if several else ''}: "
+                f"{before}store refold {shown_db(db, absolute=True)}{agency}{after}",
                 err=True,
             )
         click.echo(

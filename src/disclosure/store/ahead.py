@@ -56,7 +56,9 @@ class RowsWriter(Protocol):
         ...
 
     def write_rows(self, rows: ImportRows, *, replace: bool) -> bool:
-        """Write them in one transaction; False (nothing written) if an id exists."""
+        """Write them in one transaction; False (nothing written) if an id exists or the
+        store holds other settings than ``rows.settings`` (the batch is then folded again
+        by ``import_cases``)."""
         ...
 
 

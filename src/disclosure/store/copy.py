@@ -137,8 +137,6 @@ def copy_store(
         settings = _settings(source)
         if settings is not None:
             target.store_settings(settings)
-        elif target.stored_settings() is not None:  # the copy folds as its source: with none
-            target.store_settings(Settings())
         clear = replace and held > 0
         for page in src.pages(batch_size):
             _check(page, source, src.name)
@@ -153,6 +151,9 @@ def copy_store(
                 progress(len(page))
         if clear:  # an empty source replaces the target's cases with none
             dst.write([], clear=True)
+        if settings is None and target.stored_settings() is not None:
+            # the copied rows were folded with none: so is the copy, its old cases gone
+            target.store_settings(Settings())
     except failures as exc:
         stay = (
             f"; {done} case(s) from earlier batches were copied and stay in {dst.name}"

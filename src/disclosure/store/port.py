@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from disclosure.errors import DisclosureError, StoreError
+from disclosure.errors import ConflictError, DisclosureError, StoreError
 from disclosure.lifecycle.case import Case, Event
 from disclosure.lifecycle.state import CaseState
 from disclosure.store.ahead import Batch, RowsWriter, can_fork, prepared_ahead, read_batches
@@ -259,6 +260,18 @@ class Refold:
     failed: tuple[tuple[str, str], ...]
 
 
+def settings_kept_changing(where: str) -> ConflictError:
+    """The error of a batch folded again and again while new settings kept being stored."""
+    return ConflictError(
+        f"{where}: the agency's settings kept changing while this batch was folded; "
+        "nothing of it was written — run it again"
+    )
+
+
+#: Engines a check of several agencies keeps, one for each way of folding.
+AGENCY_ENGINES = 32
+
+
 class RefoldTally:
     """What an adapter's ``refold`` has done so far, batch by batch; its :class:`Refold`."""
 
@@ -319,17 +332,27 @@ class SettingsFollower:
             self._made = (text, engine)
         return engine
 
-    def any_for(self) -> Callable[[str | None], Engine]:
-        """:meth:`engine_for` for the settings of any number of agencies (a login that sees
-        several): each text's engine made once, without making it the store's."""
+    def any_for(self, parse: Callable[[str, str], Settings]) -> Callable[[str, str | None], Engine]:
+        """An engine for the settings of any agency (a login that sees several):
+        ``(agency, settings text)`` to its engine, without making it the store's.
+
+        Engines are shared by settings that fold alike (their name does not
+        matter) and the last :data:`AGENCY_ENGINES` kept: each compiles its
+        rulesets again on first use.
+        """
         made: dict[str, Engine] = {}
 
-        def engine_for(text: str | None) -> Engine:
+        def engine_for(agency: str, text: str | None) -> Engine:
             if text is None:
                 return self._base
-            engine = made.get(text)
+            settings = parse(text, agency)
+            key = json.dumps(settings.engine_options(), sort_keys=True, default=str)
+            engine = made.pop(key, None)
             if engine is None:
-                engine = made[text] = self._base.configured(self._parse(text))
+                engine = self._base.configured(settings)
+            made[key] = engine  # the most recent last
+            while len(made) > AGENCY_ENGINES:
+                made.pop(next(iter(made)))
             return engine
 
         return engine_for

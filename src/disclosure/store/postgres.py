@@ -77,6 +77,7 @@ from disclosure.store.port import (
     refold_batch,
     refolded,
     refuse_future,
+    settings_kept_changing,
 )
 from disclosure.store.projection import (
     DueCounts,
@@ -105,6 +106,9 @@ _PROJECTION_UPSERT = (
     f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT (agency, case_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in PROJECTION_COLUMNS.split(", ")[1:])
 )
+
+#: Times a batch is folded again because new settings were stored meanwhile.
+SETTINGS_RETRIES = 5
 
 #: Cases that ``refold`` reads, folds and writes in one transaction.
 REFOLD_BATCH = 2000
@@ -543,6 +547,18 @@ class PostgresStore:
     def _parsed_settings(self, text: str) -> Settings:
         return parse_settings(text, f"{self.where} agency '{self.agency}' (stored settings)")
 
+    def _settings_lock(self, agency: str, *, shared: bool) -> None:
+        """The agency's settings lock, to the end of the transaction: taken shared by each
+        write that checks the settings it folded with, alone by ``store_settings``.
+
+        A new case has no row for ``store_settings`` to lock or to fold again, and
+        the settings row may not exist yet: without this lock an import could check
+        the old settings and commit while new ones are being stored.
+        """
+        key = int.from_bytes(hashlib.sha256(f"settings:{agency}".encode()).digest()[:8], "big")
+        kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        self.db.execute(f"SELECT {kind}(%s)", (key - (1 << 63),))
+
     def _follow_settings(self) -> Engine:
         """The engine for the agency's settings as stored now, made this store's engine.
 
@@ -577,6 +593,7 @@ class PostgresStore:
         engine = self._settings.engine_for(text)  # the base engine with them, as a new store's
         try:
             with self.db.transaction(), self.db.cursor() as cur:
+                self._settings_lock(agency, shared=False)
                 cur.execute(
                     "INSERT INTO agency_settings VALUES (%s, %s) "
                     "ON CONFLICT (agency) DO UPDATE SET document = EXCLUDED.document",
@@ -654,13 +671,15 @@ class PostgresStore:
         :meth:`_write_batch`).
         """
         agency = self._writer_agency()
-        self._follow_settings()  # settings stored since the store was opened
-        text, engine = self._settings.current
-        folded = fold_batch(engine, cases, replace=replace)
-        rows = self._rows(folded, agency, text, engine)
-        written = self._write_batch(agency, rows, replace=replace, folded=folded)[1]
-        assert written is not None  # a batch folded here is folded again, never refused
-        return written.states
+        batch = list(cases)
+        for _ in range(SETTINGS_RETRIES):
+            self._follow_settings()  # settings stored since the store was opened
+            text, engine = self._settings.current
+            folded = fold_batch(engine, batch, replace=replace)
+            rows = self._rows(folded, agency, text, engine)
+            if self._write_batch(agency, rows, replace=replace, folded=folded):
+                return folded.states
+        raise settings_kept_changing(f"{self.where} (agency {agency})")
 
     def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
         """A batch's rows, as :meth:`import_cases` writes them; sends nothing to the server.
@@ -677,7 +696,7 @@ class PostgresStore:
         (without ``replace``) an id exists, or the agency holds other settings than the
         batch was folded with: :meth:`import_cases` then says which, or folds it again."""
         agency = self._writer_agency()
-        return self._write_batch(agency, rows, replace=replace, folded=None)[0]
+        return self._write_batch(agency, rows, replace=replace, folded=None)
 
     def _rows(
         self, folded: FoldedBatch, agency: str, settings: str | None, engine: Engine
@@ -708,14 +727,15 @@ class PostgresStore:
         replace: bool,
         folded: FoldedBatch | None,
         copy: bool = True,
-    ) -> tuple[bool, FoldedBatch | None]:
-        """The rows of one batch in one transaction, after the existence check (or delete):
-        (written, the batch as written).
+    ) -> bool:
+        """The rows of one batch in one transaction, after the existence check (or delete).
 
         Ids that exist already (without ``replace``) are refused by name
         (``folded``), or make it return False with nothing written (no ``folded``).
-        Settings stored since the batch was folded: the batch is folded again with
-        them in the transaction (``folded``), or refused likewise (no ``folded``).
+        Settings stored since the batch was folded make it return False, nothing
+        written (the caller folds it again); the transaction holds the agency's
+        settings lock shared (:meth:`_settings_lock`), so that none are stored
+        between that check and its commit.
 
         PostgreSQL refuses ``COPY FROM`` into a table with row-level security,
         so the rows are copied into this session's temporary staging tables
@@ -729,13 +749,9 @@ class PostgresStore:
         ids = rows.ids
         try:
             with self.db.transaction(), self.db.cursor() as cur:
-                text = self._settings_row()
-                if text != rows.settings:  # stored since the batch was folded
-                    if folded is None:
-                        return False, None
-                    engine = self._settings.follow(text)
-                    folded = fold_batch(engine, folded.cases.values(), replace=replace)
-                    rows = self._rows(folded, agency, text, engine)
+                self._settings_lock(agency, shared=True)
+                if self._settings_row() != rows.settings:  # stored since it was folded
+                    return False
                 if replace:
                     cur.execute(
                         "DELETE FROM cases WHERE agency = %s AND id = ANY(%s)", (agency, ids)
@@ -746,7 +762,7 @@ class PostgresStore:
                     ).fetchall()
                     if found:
                         if folded is None:
-                            return False, None
+                            return False
                         raise folded.refuse_existing(
                             (r[0] for r in found), f"{self.where} (agency {agency})"
                         )
@@ -780,7 +796,7 @@ class PostgresStore:
                     f"{self.where}: import failed, nothing was written: {_one_line(exc)}"
                 ) from None
             if folded is None:
-                return False, None
+                return False
             raise folded.refuse_existing(taken, f"{self.where} (agency {agency})") from None
         except psycopg.Error as exc:
             self._staged = False  # a rollback takes staging tables it created with it
@@ -790,7 +806,7 @@ class PostgresStore:
         except BaseException:
             self._staged = False
             raise
-        return True, folded
+        return True
 
     def _existing(self, agency: str, ids: Sequence[str]) -> list[str]:
         """Which of ``ids`` the agency holds now (none when that cannot be read)."""
@@ -888,6 +904,8 @@ class PostgresStore:
         seq = len(state.case.events)
         try:
             with self.db.transaction():
+                # the settings lock before the row's, in the order new settings take them
+                self._settings_lock(agency, shared=True)
                 now = self.db.execute(
                     "SELECT seq, head FROM cases WHERE agency = %s AND id = %s FOR UPDATE",
                     (agency, case_id),
@@ -946,6 +964,8 @@ class PostgresStore:
         try:
             while True:
                 with self.db.transaction(), self.db.cursor() as cur:
+                    if not dry_run:  # no settings stored between this fold and its rows
+                        self._settings_lock(agency, shared=True)
                     engine = self._follow_settings()  # as stored now, if changed meanwhile
                     unreadable: list[tuple[str, str]] = []
                     cases, end = self._agency_page(
@@ -1379,7 +1399,7 @@ class PostgresStore:
                     (row[:-1], events.get(key, []), stored.get(key))
                 )
             for agency, batch in by_agency.items():
-                yield settings.get(agency), batch
+                yield agency, settings.get(agency), batch
 
     def verify(self, *, workers: int | None = None, progress: Progress | None = None) -> list[str]:
         """Every case's rows against their hashes and sequence, and a replay against the
@@ -1400,10 +1420,15 @@ class PostgresStore:
                 workers = cores() if large else 1
             problems += verify.check_loaded(
                 self._loaded_batches(scope, args),
-                self._settings.any_for(),
+                self._settings.any_for(
+                    lambda text, agency: parse_settings(
+                        text, f"{self.where} agency '{agency}' (stored settings)"
+                    )
+                ),
                 workers=workers,
                 progress=progress,
                 read_errors=(psycopg.Error, *verify.READ_ERRORS),
+                name_agency=self.agency is None,
             )
             extra = self.db.execute(
                 f"SELECT count(*) FROM projection p WHERE {scope} AND NOT EXISTS "

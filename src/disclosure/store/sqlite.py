@@ -65,6 +65,7 @@ from disclosure.store.port import (
     refold_batch,
     refolded,
     refuse_future,
+    settings_kept_changing,
 )
 from disclosure.store.projection import (
     DueCounts,
@@ -119,6 +120,9 @@ IMPORT_CHECKPOINT_PAGES = 10_000
 #: On a large store the WAL may grow to this share of the file's pages before a
 #: checkpoint (100k cases among the days of 1M: 0.9x the time with a quarter).
 IMPORT_CHECKPOINT_SHARE = 4
+
+#: Times a batch is folded again because new settings were stored meanwhile.
+SETTINGS_RETRIES = 5
 
 #: Cases that ``refold`` reads, folds and writes in one transaction.
 REFOLD_BATCH = 2000
@@ -434,11 +438,13 @@ class Store:
         (:func:`~disclosure.store.port.refusing`), so that an import can skip
         them.
         """
-        self._follow_settings(self.db)  # settings stored since the store was opened
-        folded, rows = self._prepared(cases, replace)
-        written = self._write_rows(rows, replace, folded)[1]
-        assert written is not None  # a batch folded here is folded again, never refused
-        return written.states
+        batch = list(cases)
+        for _ in range(SETTINGS_RETRIES):
+            self._follow_settings(self.db)  # settings stored since the store was opened
+            folded, rows = self._prepared(batch, replace)
+            if self._write_rows(rows, replace, folded):
+                return folded.states
+        raise settings_kept_changing(str(self.path))
 
     def prepare_rows(self, cases: list[Case], *, replace: bool) -> ImportRows:
         """A batch's rows, as :meth:`import_cases` writes them; reads nothing of the store.
@@ -452,16 +458,11 @@ class Store:
         """Write a prepared batch in one transaction; False, with nothing written, if
         (without ``replace``) an id exists, or the store holds other settings than the
         batch was folded with: :meth:`import_cases` then says which, or folds it again."""
-        return self._write_rows(rows, replace, None)[0]
+        return self._write_rows(rows, replace, None)
 
-    def _prepared(
-        self,
-        cases: Iterable[Case],
-        replace: bool,
-        followed: tuple[str | None, Engine] | None = None,
-    ) -> tuple[FoldedBatch, ImportRows]:
-        """A batch folded with the store's engine (or ``followed``: settings text, engine)."""
-        text, engine = followed or self._settings.current
+    def _prepared(self, cases: Iterable[Case], replace: bool) -> tuple[FoldedBatch, ImportRows]:
+        """A batch folded with the store's engine, and the settings' text it stands for."""
+        text, engine = self._settings.current
         folded = fold_batch(engine, cases, replace=replace)
         recorded = now_text()
         case_rows: list[tuple[Any, ...]] = []
@@ -473,15 +474,12 @@ class Store:
         projections = [projection_values(project(st, engine)) for st in folded.states]
         return folded, ImportRows(list(folded.cases), case_rows, event_rows, projections, text)
 
-    def _write_rows(
-        self, rows: ImportRows, replace: bool, folded: FoldedBatch | None
-    ) -> tuple[bool, FoldedBatch | None]:
-        """Write ``rows`` (of ``folded``, when this process folded them) in one transaction:
-        (written, the batch as written); False, nothing written, for :meth:`write_rows`'s
-        refusals.
+    def _write_rows(self, rows: ImportRows, replace: bool, folded: FoldedBatch | None) -> bool:
+        """Write ``rows`` (of ``folded``, when this process folded them) in one transaction.
 
-        Settings stored since the batch was folded: the batch is folded again with
-        them here, in the transaction (or refused, for rows folded elsewhere).
+        False, with nothing written, when the store holds other settings than the
+        batch was folded with (the caller folds it again), or (without ``folded``)
+        when an id exists; with ``folded``, existing ids are refused by name.
         """
         # a batch's rows land at scattered places of the projection's indexes: a larger page
         # cache for the connection that imports keeps their upper pages at hand
@@ -489,12 +487,8 @@ class Store:
         ids = json.dumps(rows.ids, ensure_ascii=False)
         try:
             with self._import_settings(replace), self._write() as db:
-                text = self._settings_row(db)
-                if text != rows.settings:  # stored since the batch was folded
-                    if folded is None:
-                        return False, None
-                    engine = self._settings.follow(text)
-                    folded, rows = self._prepared(folded.cases.values(), replace, (text, engine))
+                if self._settings_row(db) != rows.settings:  # stored since it was folded
+                    return False
                 if replace:
                     db.execute(
                         "DELETE FROM cases WHERE id IN (SELECT value FROM json_each(?))", (ids,)
@@ -506,7 +500,7 @@ class Store:
                     ).fetchall()
                     if found:
                         if folded is None:
-                            return False, None
+                            return False
                         raise folded.refuse_existing((r[0] for r in found), str(self.path))
                 db.executemany(
                     f"INSERT INTO cases ({CASE_COLUMNS}, seq, genesis, head) "
@@ -520,7 +514,7 @@ class Store:
                 db.executemany(_PROJECTION_UPSERT, rows.projections)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: import failed, nothing was written: {exc}") from None
-        return True, folded
+        return True
 
     @contextmanager
     def _import_settings(self, replace: bool) -> Iterator[None]:

@@ -489,32 +489,43 @@ class _Worker:
 LoadedCase = tuple[Sequence[Any], Sequence[Sequence[Any]], Sequence[Any] | None]
 
 
-#: A batch of cases of one agency, with the text of that agency's stored settings.
-AgencyBatch = tuple[str | None, Sequence[LoadedCase]]
+#: A batch of cases of one agency: the agency, the text of its stored settings, the cases.
+AgencyBatch = tuple[str, str | None, Sequence[LoadedCase]]
 
 
 def check_loaded(
     batches: Iterable[AgencyBatch],
-    engine_for: Callable[[str | None], Engine],
+    engine_for: Callable[[str, str | None], Engine],
     *,
     workers: int = 1,
     progress: Progress | None = None,
     read_errors: tuple[type[BaseException], ...] = READ_ERRORS,
+    name_agency: bool = False,
 ) -> list[str]:
     """Check cases an adapter has read, batch by batch; the folds on ``workers`` processes.
 
     For a server store the reading is the database's and the replay is ours:
     this process reads the next batch while forked workers fold the last
     ones (:func:`check_case` in each, the same check as on SQLite). Each batch
-    is one agency's and is replayed with ``engine_for`` its settings' text, so
-    a login that sees several agencies checks each with its own settings.
+    is one agency's and is replayed with ``engine_for`` (agency, its settings'
+    text), so a login that sees several agencies checks each with its own
+    settings; ``name_agency`` puts the agency before each of its problems.
     """
-    return _checked(
-        batches,
-        lambda batch: _check_batch(batch[1], engine_for(batch[0]), read_errors),
-        workers,
-        progress,
-    )
+
+    def check(batch: AgencyBatch) -> tuple[int, list[str]]:
+        agency, text, cases = batch
+        label = f"agency {agency}: " if name_agency else ""
+        try:
+            engine = engine_for(agency, text)
+        except DisclosureError as exc:
+            return len(cases), [
+                f"{label}its stored settings cannot be read ({one_line(exc)}); its "
+                f"{len(cases)} case(s) here were not replayed"
+            ]
+        done, problems = _check_batch(cases, engine, read_errors)
+        return done, [label + p for p in problems]
+
+    return _checked(batches, check, workers, progress)
 
 
 def _check_batch(
