@@ -644,3 +644,40 @@ def test_assigning_a_stores_engine_folds_with_it_and_the_stored_settings(
         store.store_settings(Settings(name="x"))  # type: ignore[attr-defined]
         # stored settings apply to the engine assigned last, as to a freshly opened store's
         assert store.engine.parameters["cn-ogi-2019"]["count_trigger_day"] is True  # type: ignore[attr-defined]
+
+
+def test_a_batch_folded_again_for_new_settings_is_the_batch_given(
+    backend: Backend, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folded again from the cases given, an id given twice with replace still means the
+    last one, and the states returned are those written."""
+    import disclosure.store.postgres as pg_module
+    import disclosure.store.sqlite as sqlite_module
+
+    module: Any = sqlite_module if backend.kind == "sqlite" else pg_module
+    real = module.fold_batch
+    folds: list[int] = []
+
+    def settings_stored_after_the_first(*args: Any, **kwargs: Any) -> Any:
+        folded = real(*args, **kwargs)
+        folds.append(1)
+        if len(folds) == 1:
+            with backend.open(engine) as admin:  # type: ignore[attr-defined]
+                admin.store_settings(COUNTING)  # type: ignore[attr-defined]
+        return folded
+
+    first = make_case("2024-04-01", case_id="A")
+    last = make_case("2024-04-02", ("extend", "2024-04-10"), case_id="A")
+    with backend.open(engine) as clerk:  # type: ignore[attr-defined]
+        monkeypatch.setattr(module, "fold_batch", settings_stored_after_the_first)
+        states = clerk.import_cases(
+            [first, last, make_case("2024-04-01", case_id="B")], replace=True
+        )
+        monkeypatch.undo()
+        assert len(folds) == 2
+        assert [s.case.id for s in states] == ["A", "B"]
+        assert clerk.get("A").received == D("2024-04-02")
+        for s in states:
+            assert clerk.projection(s.case.id) == project(s, clerk.engine)  # type: ignore[attr-defined]
+    with backend.open(engine) as fresh:  # type: ignore[attr-defined]
+        assert fresh.verify() == []  # type: ignore[attr-defined]
