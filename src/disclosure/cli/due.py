@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SHOWN = 20
 #: Cases shown that are folded again to see whether their rows are still right
-#: (overdue first): two reads and a fold each.
+#: (overdue first): three reads (the case, its row, the case again) and a fold each.
 CHECKED = 20
 
 
