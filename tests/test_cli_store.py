@@ -551,3 +551,15 @@ def test_refold_reads_past_a_case_whose_id_is_no_longer_text(loaded: str) -> Non
     doc = json.loads(out)
     assert code == 1 and doc["cases"] == 345 and doc["changed"] == []
     assert [f["case"] for f in doc["failed"]] == ["b'2024-0027'"]
+
+
+def test_the_refold_hint_escapes_control_characters_in_the_store_path(tmp_path: Path) -> None:
+    odd = str(tmp_path / "a\x01b.db")
+    assert run("init", "--db", odd)[0] == 0
+    assert run(*OPEN_A, "--db", odd)[0] == 0
+    con = sqlite3.connect(odd)
+    with con:
+        con.execute("UPDATE projection SET state = 'bogus'")
+    con.close()
+    code, _, err = run("store", "verify", "--db", odd)
+    assert code == 1 and "store refold --db" in err and "\x01" not in err

@@ -220,7 +220,7 @@ def store_verify(as_json: bool, workers: int | None, db: str) -> None:
         if any(": projection differs: " in p for p in problems):
             before, after = engine_words()
             agency = " --agency AGENCY" if several else ""  # refold acts for one agency
-            click.echo(
+            echo(  # paths as typed: control characters escaped
                 "a projection that differs was written with other settings, calendars or "
                 "rulesets, or edited outside disclosure; to write it again from the log "
                 f"with this command's, run{' for each agency named' if several else ''}: "
